@@ -1,0 +1,140 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings shared by every Sundial target: Swift 6 mode (strict concurrency), no warnings allowed.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Sundial",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sundiald", targets: ["sundiald"]),
+        .library(name: "LineProtocol", targets: ["LineProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian
+        .systemLibrary(
+            name: "CSnappy",
+            pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]
+        ),
+
+        // MARK: Formats
+        .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
+        .target(name: "LineProtocol", swiftSettings: strict),
+
+        // MARK: Database
+        .target(name: "Meta", swiftSettings: strict),
+        .target(name: "TSDB", dependencies: ["LineProtocol"], swiftSettings: strict),
+        .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
+
+        // MARK: Services
+        .target(
+            name: "HTTPD",
+            dependencies: [
+                "LineProtocol", "TSDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sundiald",
+            dependencies: [
+                "Server", "HTTPD",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tools
+        .executableTarget(
+            name: "lp-bench",
+            dependencies: ["LineProtocol"],
+            path: "tools/benchmark/lp-bench",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "SnappyTests",
+            dependencies: ["Snappy"],
+            path: "Tests/Unit/SnappyTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LineProtocolTests",
+            dependencies: ["LineProtocol"],
+            path: "Tests/Unit/LineProtocolTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HTTPDTests",
+            dependencies: [
+                "HTTPD", "TSDB", "LineProtocol",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/Unit/HTTPDTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Unit/ServerTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: [
+                "Server", "HTTPD", "Meta",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/Conformance",
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,35 @@
+/// `[http]` of influxdb.conf, with 1.x's defaults.
+public struct HTTPDConfig: Sendable, Equatable {
+    public var enabled = true
+    public var bindAddress = ":8086"
+    public var authEnabled = false
+    public var realm = "InfluxDB"
+    public var logEnabled = true
+    public var suppressWriteLog = false
+    public var accessLogPath = ""
+    public var accessLogStatusFilters: [String] = []
+    public var writeTracing = false
+    public var pprofEnabled = true
+    public var pprofAuthEnabled = false
+    public var debugPprofEnabled = false
+    public var pingAuthEnabled = false
+    public var httpsEnabled = false
+    public var httpsCertificate = "/etc/ssl/influxdb.pem"
+    public var httpsPrivateKey = ""
+    public var sharedSecret = ""
+    public var maxRowLimit = 0
+    public var maxConnectionLimit = 0
+    public var unixSocketEnabled = false
+    public var bindSocket = "/var/run/influxdb.sock"
+    /// Largest accepted /write body in bytes; 0 disables the limit.
+    public var maxBodySize = 25_000_000
+    public var maxConcurrentWriteLimit = 0
+    public var maxEnqueuedWriteLimit = 0
+    public var enqueuedWriteTimeoutNanoseconds: Int64 = 30_000_000_000
+    public var fluxEnabled = false
+    public var fluxLogEnabled = false
+    /// Extra headers added to every response (`[http.headers]`, 1.8.1+).
+    public var headers: [String: String] = [:]
+
+    public init() {}
+}

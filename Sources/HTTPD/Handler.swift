@@ -1,0 +1,133 @@
+import Foundation
+import Prometheus
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Serves InfluxDB 1.x's HTTP API.
+///
+/// Routing and the filters around each route mirror 1.x's handler: every response carries the
+/// version headers; a routed request also gets request IDs, CORS headers and the `Content-Type`
+/// of the format the client accepts, exactly as clients of 1.x see them.
+public struct Handler: Sendable {
+    public let config: HTTPDConfig
+    /// Sent as `X-Influxdb-Version`.
+    public let version: String
+    let catalog: any DatabaseCatalog
+    let pointsWriter: any PointsWriting
+    /// The current time in Unix nanoseconds (for points without a timestamp and request IDs).
+    let now: @Sendable () -> Int64
+    let statistics: Statistics
+    let logger: Logger
+    private let requestIDs = TimeUUIDGenerator()
+
+    public init(
+        config: HTTPDConfig,
+        version: String,
+        catalog: any DatabaseCatalog,
+        pointsWriter: any PointsWriting,
+        logger: Logger = Logger(label: "httpd"),
+        now: @escaping @Sendable () -> Int64 = { Clock.unixNanoseconds() }
+    ) {
+        self.config = config
+        self.version = version
+        self.catalog = catalog
+        self.pointsWriter = pointsWriter
+        self.logger = logger
+        self.now = now
+        self.statistics = Statistics()
+    }
+
+    /// Answers one request.
+    public func respond(to request: Request) async -> Response {
+        statistics.requests.increment()
+        let path = request.uri.path
+        var reply: Reply
+        if let route = Route.all.first(where: { $0.method == request.method && $0.path == path }) {
+            reply = await serve(route, request)
+        } else {
+            let allowed = Route.all.filter { $0.path == path }.map(\.method.rawValue)
+            if allowed.isEmpty {
+                reply = .plainText("404 page not found", status: .notFound)
+            } else {
+                reply = .plainText("Method Not Allowed", status: .methodNotAllowed)
+                reply.headers[.allow] = allowed.joined(separator: ", ")
+            }
+        }
+        reply.headers[.xInfluxdbVersion] = version
+        reply.headers[.xInfluxdbBuild] = "OSS"
+        for (name, value) in config.headers.sorted(by: { $0.key < $1.key }) {
+            if let field = HTTPField.Name(name) { reply.headers[field] = value }
+        }
+        switch reply.status.code / 100 {
+        case 4: statistics.clientErrors.increment()
+        case 5: statistics.serverErrors.increment()
+        default: break
+        }
+        if request.method == .head { reply.body = [] }
+        return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+    }
+
+    /// The filters 1.x wraps around every route, outermost first: request ID, CORS, content type.
+    private func serve(_ route: Route, _ request: Request) async -> Reply {
+        var headers = HTTPFields()
+        // X-Request-Id wins over Request-Id; without either, a new time-based UUID.
+        let sent = [request.headers[HTTPField.Name.xRequestID], request.headers[HTTPField.Name.requestID]]
+        let rid: String = sent.compactMap { $0 }.first { !$0.isEmpty } ?? requestIDs.next(unixNanoseconds: now())
+        headers[.xRequestID] = rid
+        headers[.requestID] = rid
+        if let origin = request.headers[.origin], !origin.isEmpty {
+            headers[.accessControlAllowOrigin] = origin
+            headers[.accessControlAllowMethods] = "DELETE, GET, OPTIONS, POST, PUT"
+            headers[.accessControlAllowHeaders] =
+                "Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override"
+            headers[.accessControlExposeHeaders] = "Date, X-InfluxDB-Version, X-InfluxDB-Build"
+        }
+        // 1.x's CORS filter answers every OPTIONS itself, before the route runs: 200, no body.
+        if request.method == .options {
+            return Reply(status: .ok, headers: headers)
+        }
+        let call = RouteRequest(request, format: ResponseFormat(accept: request.headers[.accept], pretty: false))
+        headers[.contentType] = call.format.contentType
+        var reply = await route.serve(self, call)
+        // A route's own header replaces the filters' one of the same name (Go's Header.Set).
+        for name in Set(reply.headers.map(\.name)) { headers[fields: name] = reply.headers[fields: name] }
+        reply.headers = headers
+        return reply
+    }
+
+    /// 1.x's `httpError`: the error in the client's format, `X-Influxdb-Error` on failures and
+    /// a Basic challenge on 401.
+    func httpError(_ message: String, _ status: HTTPResponse.Status, _ call: RouteRequest) -> Reply {
+        var reply = Reply(status: status, body: call.format.errorBody(message))
+        if status == .unauthorized {
+            reply.headers[.wwwAuthenticate] = "Basic realm=\"\(config.realm)\""
+        } else if status.code / 100 != 2 {
+            reply.headers[.xInfluxdbError] = String(decoding: message.utf8.prefix(1024), as: UTF8.self)
+        }
+        return reply
+    }
+}
+
+/// A routed request with its decoded URL parameters.
+struct RouteRequest: Sendable {
+    let request: Request
+    let params: QueryString
+    let format: ResponseFormat
+
+    init(_ request: Request, format: ResponseFormat) {
+        self.request = request
+        self.params = QueryString(request.uri.query ?? "")
+        self.format = format
+    }
+}
+
+/// Wall-clock helpers.
+public enum Clock {
+    /// Nanoseconds since the Unix epoch.
+    public static func unixNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,71 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+
+/// The body format a client asked for with `Accept` (1.6 matches the header value exactly).
+enum ResponseFormat: Sendable {
+    case json(pretty: Bool)
+    case csv
+    case msgpack
+
+    init(accept: String?, pretty: Bool) {
+        switch accept {
+        case "application/csv", "text/csv": self = .csv
+        case "application/x-msgpack": self = .msgpack
+        default: self = .json(pretty: pretty)
+        }
+    }
+
+    /// The `Content-Type` 1.x adds to every routed response, errors and 204s included.
+    var contentType: String {
+        switch self {
+        case .json: "application/json"
+        case .csv: "text/csv"
+        case .msgpack: "application/x-msgpack"
+        }
+    }
+
+    /// A top-level error response body: `{"error":"…"}` and its CSV and msgpack equivalents.
+    func errorBody(_ message: String) -> [UInt8] {
+        switch self {
+        case .json(let pretty):
+            var out: [UInt8] = Array((pretty ? "{\n    \"error\": " : "{\"error\":").utf8)
+            GoJSON.appendString(message, to: &out)
+            out += Array((pretty ? "\n}\n" : "}\n").utf8)
+            return out
+        case .csv:
+            return Array("error\n\(CSVField.escape(message))\n".utf8)
+        case .msgpack:
+            var out: [UInt8] = [0x81]
+            MessagePack.appendString("error", to: &out)
+            MessagePack.appendString(message, to: &out)
+            return out
+        }
+    }
+}
+
+/// Go's `encoding/csv` quoting rules.
+enum CSVField {
+    static func escape(_ field: String) -> String {
+        let needsQuotes = field == "\\." || field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" })
+            || field.first.map { $0 == " " || $0 == "\t" } == true
+        guard needsQuotes else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// The few MessagePack forms the responses use.
+enum MessagePack {
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        let bytes = Array(s.utf8)
+        switch bytes.count {
+        case 0..<32: out.append(0xA0 | UInt8(bytes.count))
+        case 32..<256: out += [0xD9, UInt8(bytes.count)]
+        case 256..<65536: out += [0xDA, UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)]
+        default:
+            out.append(0xDB)
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { out += $0 }
+        }
+        out += bytes
+    }
+}

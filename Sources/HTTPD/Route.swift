@@ -1,0 +1,27 @@
+import HTTPTypes
+import Hummingbird
+
+/// One entry of 1.x's route table.
+struct Route: Sendable {
+    let name: String
+    let method: HTTPRequest.Method
+    let path: String
+    let serve: @Sendable (Handler, RouteRequest) async -> Reply
+
+    /// Every route 1.x registers, in its order. OPTIONS routes exist so the method is allowed;
+    /// the CORS filter answers them.
+    static let all: [Route] = [
+        Route(name: "query-options", method: .options, path: "/query") { _, _ in Reply(status: .noContent) },
+        Route(name: "query", method: .get, path: "/query") { await $0.serveQuery($1) },
+        Route(name: "query", method: .post, path: "/query") { await $0.serveQuery($1) },
+        Route(name: "write-options", method: .options, path: "/write") { _, _ in Reply(status: .noContent) },
+        Route(name: "write", method: .post, path: "/write") { await $0.serveWrite($1) },
+        Route(name: "prometheus-write", method: .post, path: "/api/v1/prom/write") { await $0.servePromWrite($1) },
+        Route(name: "prometheus-read", method: .post, path: "/api/v1/prom/read") { await $0.servePromRead($1) },
+        Route(name: "ping", method: .get, path: "/ping") { await $0.servePing($1) },
+        Route(name: "ping-head", method: .head, path: "/ping") { await $0.servePing($1) },
+        Route(name: "status", method: .get, path: "/status") { await $0.serveStatus($1) },
+        Route(name: "status-head", method: .head, path: "/status") { await $0.serveStatus($1) },
+        Route(name: "prometheus-metrics", method: .get, path: "/metrics") { await $0.serveMetrics($1) },
+    ]
+}

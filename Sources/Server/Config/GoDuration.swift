@@ -1,0 +1,88 @@
+/// A duration written the way Go's `time.ParseDuration` reads and `time.Duration.String` prints it
+/// ("10s", "1h30m", "1m0s"), which is how influxdb.conf spells every duration.
+public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Length in nanoseconds.
+    public var nanoseconds: Int64
+
+    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    public static func seconds(_ s: Int64) -> GoDuration { GoDuration(nanoseconds: s * 1_000_000_000) }
+    public static func minutes(_ m: Int64) -> GoDuration { .seconds(m * 60) }
+    public static func hours(_ h: Int64) -> GoDuration { .seconds(h * 3600) }
+    public static let zero = GoDuration(nanoseconds: 0)
+
+    public static func < (a: GoDuration, b: GoDuration) -> Bool { a.nanoseconds < b.nanoseconds }
+
+    /// Swift's own representation, for timers.
+    public var duration: Duration { .nanoseconds(nanoseconds) }
+
+    /// Parses Go's duration syntax: an optional sign, then one or more `<decimal><unit>` pairs
+    /// with units ns, us, µs, μs, ms, s, m, h; a bare "0" is zero.
+    public init(parsing text: String) throws(ConfigError) {
+        var s = Substring(text)
+        var negative = false
+        if let c = s.first, c == "-" || c == "+" {
+            negative = c == "-"
+            s = s.dropFirst()
+        }
+        if s == "0" { self.nanoseconds = 0; return }
+        if s.isEmpty { throw ConfigError("time: invalid duration \(text)") }
+        var total: Double = 0
+        while !s.isEmpty {
+            let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, let value = Double(number) else { throw ConfigError("time: invalid duration \(text)") }
+            s = s.dropFirst(number.count)
+            let unit = s.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
+            s = s.dropFirst(unit.count)
+            let scale: Double
+            switch unit {
+            case "ns": scale = 1
+            case "us", "µs", "μs": scale = 1e3
+            case "ms": scale = 1e6
+            case "s": scale = 1e9
+            case "m": scale = 60e9
+            case "h": scale = 3600e9
+            case "": throw ConfigError("time: missing unit in duration \(text)")
+            default: throw ConfigError("time: unknown unit \(unit) in duration \(text)")
+            }
+            total += value * scale
+        }
+        guard total < 9.223372036854775807e18 else { throw ConfigError("time: invalid duration \(text)") }
+        self.nanoseconds = Int64(total.rounded()) * (negative ? -1 : 1)
+    }
+
+    /// Go's `time.Duration.String()`: "0s", "1.5s", "100ms", "1m0s", "1h0m0s".
+    public var description: String {
+        if nanoseconds == 0 { return "0s" }
+        let negative = nanoseconds < 0
+        let u = nanoseconds.magnitude
+        var out: String
+        if u < 1_000_000_000 {
+            // Sub-second: the largest unit that keeps the integer part non-zero.
+            let (unit, scale): (String, UInt64) = u < 1_000 ? ("ns", 1) : u < 1_000_000 ? ("µs", 1_000) : ("ms", 1_000_000)
+            out = Self.fraction(u, scale) + unit
+        } else {
+            let hours = u / 3_600_000_000_000
+            let minutes = (u / 60_000_000_000) % 60
+            let secondsPart = u % 60_000_000_000
+            out = Self.fraction(secondsPart, 1_000_000_000) + "s"
+            if hours > 0 || minutes > 0 { out = "\(minutes)m" + out }
+            if hours > 0 { out = "\(hours)h" + out }
+        }
+        return negative ? "-" + out : out
+    }
+
+    /// `value / scale` with the fraction's trailing zeros trimmed, as Go prints it.
+    private static func fraction(_ value: UInt64, _ scale: UInt64) -> String {
+        let whole = value / scale
+        var rest = value % scale
+        guard rest != 0 else { return String(whole) }
+        var digits = ""
+        var s = scale / 10
+        while rest != 0 && s > 0 {
+            digits.append(Character(String(rest / s)))
+            rest %= s
+            s /= 10
+        }
+        return "\(whole).\(digits)"
+    }
+}

@@ -1,0 +1,108 @@
+import NIOCore
+import UnixSignals
+import Coordinator
+import HTTPD
+import Hummingbird
+import Logging
+import Meta
+import ServiceLifecycle
+import TSDB
+import LineProtocol
+
+/// The database server: every component built from one `Config`, run as one service group.
+///
+/// Services start in the order of `services` and stop in reverse, as 1.x's `Server.Open` and
+/// `Close` order them: metadata and storage come up before anything that accepts requests,
+/// and HTTP stops (finishing in-flight requests) before storage closes.
+public struct Server: Sendable {
+    public let config: Config
+    public let meta: MetaClient
+    public let pointsWriter: PointsWriter
+    public let handler: Handler
+    let logger: Logger
+
+    public init(config: Config, logger: Logger = Logger(label: "sundiald")) {
+        self.config = config
+        self.logger = logger
+        self.meta = MetaClient()
+        self.pointsWriter = PointsWriter(meta: meta)
+        self.handler = Handler(
+            config: config.http,
+            version: Version.header,
+            catalog: meta,
+            pointsWriter: pointsWriter,
+            logger: Logger(label: "httpd")
+        )
+    }
+
+    /// The HTTP application on the configured bind address.
+    public func makeHTTPApplication(
+        bindAddress: String? = nil,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws(ConfigError) -> some ApplicationProtocol & Service {
+        let (host, port) = try Self.hostAndPort(bindAddress ?? config.http.bindAddress)
+        let handler = self.handler
+        return Application(
+            responder: CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) },
+            configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    /// The services in start order.
+    public func services() throws(ConfigError) -> [any Service] {
+        var services: [any Service] = [
+            LifecycleStep(name: "meta", logger: logger),
+            LifecycleStep(name: "store", logger: logger),
+            LifecycleStep(name: "points-writer", logger: logger),
+        ]
+        if config.http.enabled {
+            services.append(try makeHTTPApplication())
+        }
+        return services
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
+    public func run() async throws {
+        logger.warning("storage_engine_pending", metadata: [
+            "detail": "written points are kept in memory until the TSM engine lands; they do not survive a restart",
+        ])
+        let group = ServiceGroup(configuration: .init(
+            services: try services().map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+
+    /// Splits Go's `host:port` (`:8086` means every interface).
+    static func hostAndPort(_ address: String) throws(ConfigError) -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw ConfigError("invalid bind address: \(address)")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+/// A component with nothing to run between opening and closing; it logs both so the order
+/// is visible, and holds its place in the group so shutdown reaches it in reverse order.
+struct LifecycleStep: Service {
+    let name: String
+    let logger: Logger
+
+    func run() async throws {
+        logger.debug("service_opened", metadata: ["service": "\(name)"])
+        try? await gracefulShutdown()
+        logger.debug("service_closed", metadata: ["service": "\(name)"])
+    }
+}
+
+extension MetaClient: DatabaseCatalog {
+    public func databaseExists(_ name: String) async -> Bool { database(name) != nil }
+}
+
+extension PointsWriter: PointsWriting {}

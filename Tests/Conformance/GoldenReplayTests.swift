@@ -1,0 +1,92 @@
+import Meta
+import HTTPTypes
+import HTTPD
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Server
+
+/// Replays every golden recorded from the real InfluxDB 1.6.7 against Sundial over a real socket.
+///
+/// Compared: status, body bytes and every recorded header. Normalised: `Date` (ignored),
+/// `Request-Id`/`X-Request-Id` and `X-Influxdb-Version` (presence only), and `Allow`, whose order
+/// 1.x takes from Go map iteration (compared as a set). Connection framing headers
+/// (`Connection`, `Transfer-Encoding`) are not part of the API and are ignored.
+@Suite(.serialized) struct GoldenReplayTests {
+    static let files: [GoldenFile] = (try? GoldenFile.all()) ?? []
+
+    @Test func goldensArePresent() throws {
+        let files = try GoldenFile.all()
+        #expect(!files.isEmpty, "no recorded goldens under Tests/Golden/http")
+        #expect(files.reduce(0) { $0 + $1.cases.count } >= 50)
+    }
+
+    @Test(arguments: files.map(\.group))
+    func replay(group: String) async throws {
+        let file = try #require(Self.files.first { $0.group == group })
+        var config = try Config(toml: file.configTOML)
+        config.http.bindAddress = "127.0.0.1:0"
+        let server = Server(config: config)
+        for database in file.setup?.databases ?? [] {
+            try await server.meta.createDatabase(database)
+        }
+        let app = try server.makeHTTPApplication()
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            for golden in file.cases {
+                let response = try await Self.send(golden, port: port)
+                Self.compare(golden, response, group: group)
+            }
+        }
+    }
+
+    static func send(_ golden: GoldenFile.Case, port: Int) async throws -> RawHTTPClient.Response {
+        var headers = golden.headers ?? []
+        var body = golden.plainBody
+        if golden.gzip == true {
+            body = try GzipForTests.compress(body)
+            headers.append(["Content-Encoding", "gzip"])
+        }
+        let target = golden.path + ((golden.query ?? "").isEmpty ? "" : "?" + golden.query!)
+        let request = RawHTTPClient.encode(
+            method: golden.method, target: target, headers: headers, body: body,
+            chunked: golden.omitContentLength == true, port: port
+        )
+        return try await RawHTTPClient.send(request, port: port, isHead: golden.method == "HEAD")
+    }
+
+    static let presenceOnly: Set<String> = ["request-id", "x-request-id", "x-influxdb-version"]
+    static let ignored: Set<String> = ["date", "connection", "transfer-encoding"]
+
+    static func compare(_ golden: GoldenFile.Case, _ actual: RawHTTPClient.Response, group: String) {
+        let expected = golden.response
+        let label = Comment(rawValue: "\(group)/\(golden.name)")
+        #expect(actual.status == expected.status, label)
+        let expectedBody = expected.bodyBytes
+        #expect(
+            actual.body == expectedBody,
+            "\(group)/\(golden.name): body \(String(decoding: actual.body, as: UTF8.self).debugDescription) != \(String(decoding: expectedBody, as: UTF8.self).debugDescription)"
+        )
+        var expectedNames = Set<String>()
+        for pair in expected.headers where pair.count == 2 {
+            let name = pair[0].lowercased()
+            expectedNames.insert(name)
+            if ignored.contains(name) { continue }
+            guard let value = actual.header(name) else {
+                Issue.record("\(group)/\(golden.name): missing header \(pair[0])")
+                continue
+            }
+            if presenceOnly.contains(name) { continue }
+            if name == "allow" {
+                let set = { (s: String) in Set(s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+                #expect(set(value) == set(pair[1]), "\(group)/\(golden.name): header Allow")
+            } else {
+                #expect(value == pair[1], "\(group)/\(golden.name): header \(pair[0])")
+            }
+        }
+        for (name, value) in actual.headers where !expectedNames.contains(name.lowercased()) && !ignored.contains(name.lowercased()) {
+            Issue.record("\(group)/\(golden.name): unexpected header \(name): \(value)")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP/1.1 client over a plain socket, so a golden request goes out byte for byte as recorded
+/// (no added headers, optional chunked framing) and the response comes back unaltered.
+enum RawHTTPClient {
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Sends `request` to 127.0.0.1:`port` on a thread of its own (blocking socket I/O must not
+    /// hold a thread of the cooperative pool the server also runs on).
+    static func send(_ request: [UInt8], port: Int, isHead: Bool) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try exchange(request, port: port, isHead: isHead) })
+            }
+        }
+    }
+
+    /// The bytes of a request as a golden case describes it.
+    static func encode(method: String, target: String, headers: [[String]], body: [UInt8], chunked: Bool, port: Int) -> [UInt8] {
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        for pair in headers where pair.count == 2 { head += "\(pair[0]): \(pair[1])\r\n" }
+        if chunked {
+            head += "Transfer-Encoding: chunked\r\n"
+        } else if !body.isEmpty || method == "POST" || method == "PUT" {
+            head += "Content-Length: \(body.count)\r\n"
+        }
+        head += "Connection: close\r\n\r\n"
+        var out = Array(head.utf8)
+        if chunked {
+            if !body.isEmpty { out += Array((String(body.count, radix: 16) + "\r\n").utf8) + body + Array("\r\n".utf8) }
+            out += Array("0\r\n\r\n".utf8)
+        } else {
+            out += body
+        }
+        return out
+    }
+
+    private static func exchange(_ request: [UInt8], port: Int, isHead: Bool) throws -> Response {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect failed: \(errno)") }
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            // The server may answer (413) and close before taking the whole body.
+            if n <= 0 { break }
+            sent += n
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += buffer[0..<n]
+            if let response = try? parse(received, isHead: isHead, complete: false) { return response }
+        }
+        return try parse(received, isHead: isHead, complete: true)
+    }
+
+    /// Parses a response once it is whole; with `complete` false, throws while more is needed.
+    static func parse(_ bytes: [UInt8], isHead: Bool, complete: Bool) throws -> Response {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = bytes.indices.dropLast(3).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else {
+            throw Failure(description: "incomplete head")
+        }
+        let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line \(lines[0])") }
+        var headers: [(String, String)] = []
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        var response = Response(status: status, headers: headers, body: [])
+        let rest = Array(bytes[(end + 4)...])
+        if isHead || status == 204 || status == 304 { return response }
+        if let length = response.header("Content-Length").flatMap(Int.init) {
+            guard rest.count >= length else { throw Failure(description: "incomplete body") }
+            response.body = Array(rest[0..<length])
+        } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
+            response.body = try dechunk(rest)
+        } else {
+            guard complete else { throw Failure(description: "body runs to close") }
+            response.body = rest
+        }
+        return response
+    }
+
+    private static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while true {
+            guard let lineEnd = bytes[i...].firstIndex(of: 13), lineEnd + 1 < bytes.count else { throw Failure(description: "incomplete chunk") }
+            guard let size = Int(String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16) else {
+                throw Failure(description: "bad chunk size")
+            }
+            i = lineEnd + 2
+            if size == 0 { return out }
+            guard i + size + 2 <= bytes.count else { throw Failure(description: "incomplete chunk") }
+            out += bytes[i..<i + size]
+            i += size + 2
+        }
+    }
+}
