@@ -37,6 +37,7 @@ let package = Package(
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
+        .target(name: "TSM", dependencies: ["Snappy"], swiftSettings: strict),
 
         // MARK: Database
         .target(name: "Meta", swiftSettings: strict),
@@ -88,7 +89,20 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "tsm-bench",
+            dependencies: ["TSM"],
+            path: "tools/benchmark/tsm-bench",
+            swiftSettings: strict
+        ),
+
         // MARK: Tests
+        .testTarget(
+            name: "TSMTests",
+            dependencies: ["TSM", "Snappy"],
+            path: "Tests/Unit/TSMTests",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SnappyTests",
             dependencies: ["Snappy"],

@@ -21,7 +21,7 @@ extension Snappy {
 
     /// Compresses `input` exactly as `github.com/golang/snappy`'s `Encode` does, appending the
     /// Snappy block to `out`.
-    public static func compressGoCompatible(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    public static func compressGoCompatible(_ input: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
         out.reserveCapacity(out.count + 32 + input.count + input.count / 6)
         var n = UInt64(input.count)
         while n >= 0x80 {
@@ -49,7 +49,7 @@ extension Snappy {
     /// Compresses `input` exactly as `github.com/golang/snappy`'s `Encode` does.
     public static func compressGoCompatible(_ input: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        input.withUnsafeBytes { compressGoCompatible($0, into: &out) }
+        input.withUnsafeBytes { compressGoCompatible($0, appendingTo: &out) }
         return out
     }
 
@@ -89,17 +89,24 @@ extension Snappy {
         let off1 = UInt8(truncatingIfNeeded: offset >> 8)
         var length = length
         while length >= 68 {
-            out.append(contentsOf: [63 << 2 | 2, off0, off1])
+            out.append(63 << 2 | 2)
+            out.append(off0)
+            out.append(off1)
             length -= 64
         }
         if length > 64 {
-            out.append(contentsOf: [59 << 2 | 2, off0, off1])
+            out.append(59 << 2 | 2)
+            out.append(off0)
+            out.append(off1)
             length -= 60
         }
         if length >= 12 || offset >= 2048 {
-            out.append(contentsOf: [UInt8(length - 1) << 2 | 2, off0, off1])
+            out.append(UInt8(length - 1) << 2 | 2)
+            out.append(off0)
+            out.append(off1)
         } else {
-            out.append(contentsOf: [off1 << 5 | UInt8(length - 4) << 2 | 1, off0])
+            out.append(off1 << 5 | UInt8(length - 4) << 2 | 1)
+            out.append(off0)
         }
     }
 

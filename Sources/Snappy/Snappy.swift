@@ -15,7 +15,7 @@ public enum SnappyError: Error, Equatable, Sendable {
 ///
 /// Two compressors are offered:
 /// - ``compress(_:)`` calls the C++ libsnappy — fastest, and what any Snappy reader accepts.
-/// - ``compressGoCompatible(_:into:)`` reproduces `github.com/golang/snappy`'s `Encode` bit for
+/// - ``compressGoCompatible(_:appendingTo:)`` reproduces `github.com/golang/snappy`'s `Encode` bit for
 ///   bit. InfluxDB 1.x compresses with the Go library, whose match-finding differs from the
 ///   C++ one, so only this variant yields files byte-identical to influxd's.
 ///
