@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.30.0"),
     ],
     targets: [
         // MARK: C libraries from Debian
@@ -40,7 +41,11 @@ let package = Package(
         .target(name: "TSM", dependencies: ["Snappy"], swiftSettings: strict),
 
         // MARK: Database
-        .target(name: "Meta", swiftSettings: strict),
+        .target(
+            name: "Meta",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict
+        ),
         .target(name: "TSDB", dependencies: ["LineProtocol"], swiftSettings: strict),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
 
