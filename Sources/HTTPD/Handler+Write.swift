@@ -55,7 +55,7 @@ extension Handler {
                 statistics.pointsWrittenFail.increment(by: Int64(parsed.points.count))
                 return httpError(message, .badRequest, call)
             case .partial(_, let dropped):
-                statistics.pointsWrittenOK.increment(by: Int64(parsed.points.count - dropped))
+                statistics.pointsWrittenOK.increment(by: Int64(max(0, parsed.points.count - dropped)))
                 statistics.pointsWrittenDropped.increment(by: Int64(dropped))
                 return httpError(error.description, .badRequest, call)
             case .server(let message):

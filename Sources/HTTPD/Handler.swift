@@ -64,7 +64,11 @@ public struct Handler: Sendable {
         case 5: statistics.serverErrors.increment()
         default: break
         }
-        if request.method == .head { reply.body = [] }
+        if request.method == .head {
+            // Go still announces the length of the body it does not send.
+            if !reply.body.isEmpty { reply.headers[.contentLength] = String(reply.body.count) }
+            reply.body = []
+        }
         return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 
@@ -87,7 +91,8 @@ public struct Handler: Sendable {
         if request.method == .options {
             return Reply(status: .ok, headers: headers)
         }
-        let call = RouteRequest(request, format: ResponseFormat(accept: request.headers[.accept], pretty: false))
+        let params = QueryString(request.uri.query ?? "")
+        let call = RouteRequest(request, params: params, format: ResponseFormat(accept: request.headers[.accept], pretty: params["pretty"] == "true"))
         headers[.contentType] = call.format.contentType
         var reply = await route.serve(self, call)
         // A route's own header replaces the filters' one of the same name (Go's Header.Set).
@@ -115,9 +120,9 @@ struct RouteRequest: Sendable {
     let params: QueryString
     let format: ResponseFormat
 
-    init(_ request: Request, format: ResponseFormat) {
+    init(_ request: Request, params: QueryString, format: ResponseFormat) {
         self.request = request
-        self.params = QueryString(request.uri.query ?? "")
+        self.params = params
         self.format = format
     }
 }
