@@ -102,6 +102,7 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(name: "SundialTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(
             name: "TSMTests",
             dependencies: ["TSM", "Snappy"],
@@ -135,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol",
+                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "SundialTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "ConformanceTests",
             dependencies: [
-                "Server", "HTTPD", "Meta",
+                "Server", "HTTPD", "Meta", "SundialTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

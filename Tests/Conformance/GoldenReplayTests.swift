@@ -1,4 +1,5 @@
 import Meta
+import SundialTestSupport
 import HTTPTypes
 import HTTPD
 import Foundation

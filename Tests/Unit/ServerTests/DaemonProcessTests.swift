@@ -1,4 +1,5 @@
 import Foundation
+import SundialTestSupport
 import Testing
 
 /// Runs the real `sundiald` binary (built next to the test bundle) as a user would.
@@ -64,39 +65,7 @@ import Testing
     }
 
     static func pingStatus(port: Int) async throws -> Int {
-        let request = Array("GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
-        return try await PingClient.status(request, port: port)
-    }
-}
-
-/// A one-shot HTTP exchange for the daemon test.
-enum PingClient {
-    static func status(_ request: [UInt8], port: Int) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try exchange(request, port: port) })
-            }
-        }
-    }
-
-    struct Failure: Error {}
-
-    private static func exchange(_ request: [UInt8], port: Int) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure() }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard ok == 0 else { throw Failure() }
-        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 12, let code = Int(String(decoding: buffer[9..<12], as: UTF8.self)) else { throw Failure() }
-        return code
+        let request = RawHTTPClient.encode(method: "GET", target: "/ping", headers: [], body: [], chunked: false, port: port)
+        return try await RawHTTPClient.send(request, port: port, isHead: false).status
     }
 }

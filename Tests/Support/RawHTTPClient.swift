@@ -5,24 +5,24 @@ import Glibc
 
 /// An HTTP/1.1 client over a plain socket, so a golden request goes out byte for byte as recorded
 /// (no added headers, optional chunked framing) and the response comes back unaltered.
-enum RawHTTPClient {
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
+public enum RawHTTPClient {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Sends `request` to 127.0.0.1:`port` on a thread of its own (blocking socket I/O must not
     /// hold a thread of the cooperative pool the server also runs on).
-    static func send(_ request: [UInt8], port: Int, isHead: Bool) async throws -> Response {
+    public static func send(_ request: [UInt8], port: Int, isHead: Bool) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result { try exchange(request, port: port, isHead: isHead) })
@@ -31,7 +31,7 @@ enum RawHTTPClient {
     }
 
     /// The bytes of a request as a golden case describes it.
-    static func encode(method: String, target: String, headers: [[String]], body: [UInt8], chunked: Bool, port: Int) -> [UInt8] {
+    public static func encode(method: String, target: String, headers: [[String]], body: [UInt8], chunked: Bool, port: Int) -> [UInt8] {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for pair in headers where pair.count == 2 { head += "\(pair[0]): \(pair[1])\r\n" }
         if chunked {
@@ -83,7 +83,7 @@ enum RawHTTPClient {
     }
 
     /// Parses a response once it is whole; with `complete` false, throws while more is needed.
-    static func parse(_ bytes: [UInt8], isHead: Bool, complete: Bool) throws -> Response {
+    public static func parse(_ bytes: [UInt8], isHead: Bool, complete: Bool) throws -> Response {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = bytes.indices.dropLast(3).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else {
             throw Failure(description: "incomplete head")
