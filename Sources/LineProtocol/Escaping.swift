@@ -1,0 +1,32 @@
+/// Line protocol's escape rules: which bytes a backslash escapes in each part of a line. Any
+/// other backslash is literal.
+enum Escaping {
+    static let measurement: [UInt8] = [ASCII.comma, ASCII.space]
+    static let tag: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space]
+    static let fieldKey: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space, ASCII.quote]
+    static let stringValue: [UInt8] = [ASCII.quote, ASCII.backslash]
+
+    static func unescape(_ bytes: UnsafeRawBufferPointer, _ escapable: [UInt8]) -> String {
+        guard bytes.contains(ASCII.backslash) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == ASCII.backslash, i + 1 < bytes.count, escapable.contains(bytes[i + 1]) {
+                out.append(bytes[i + 1])
+                i += 2
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func escape(_ s: String, _ escapable: [UInt8], into out: inout [UInt8]) {
+        for b in s.utf8 {
+            if escapable.contains(b) { out.append(ASCII.backslash) }
+            out.append(b)
+        }
+    }
+}

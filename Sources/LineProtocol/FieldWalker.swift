@@ -1,0 +1,50 @@
+/// Walks a validated field section (`k=v,k2=v2`) without allocating.
+enum FieldWalker {
+    /// Calls `body` with each field's escaped key and raw value bytes.
+    static func forEach(_ fields: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        var i = 0
+        while i < fields.count {
+            // Key: up to the first unescaped '='.
+            let keyStart = i
+            while i < fields.count && !(fields[i] == ASCII.equals && (i == keyStart || fields[i - 1] != ASCII.backslash)) { i += 1 }
+            let key = UnsafeRawBufferPointer(rebasing: fields[keyStart..<i])
+            i += 1
+            // Value: up to an unquoted ','; inside quotes `\"` and `\\` are escapes.
+            let valueStart = i
+            var quoted = false
+            while i < fields.count {
+                let b = fields[i]
+                if b == ASCII.backslash && i + 1 < fields.count && (fields[i + 1] == ASCII.quote || fields[i + 1] == ASCII.backslash) {
+                    i += 2
+                    continue
+                }
+                if b == ASCII.quote { quoted.toggle() }
+                if b == ASCII.comma && !quoted { break }
+                i += 1
+            }
+            body(key, UnsafeRawBufferPointer(rebasing: fields[valueStart..<min(i, fields.count)]))
+            i += 1
+        }
+    }
+
+    static func forEachKey(_ fields: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        forEach(fields) { key, _ in body(key) }
+    }
+
+    /// Decodes a validated raw value. Strings lose their quotes and escapes.
+    static func decode(_ raw: UnsafeRawBufferPointer) -> FieldValue {
+        let first = raw[0]
+        if first == ASCII.quote {
+            return .string(Escaping.unescape(UnsafeRawBufferPointer(rebasing: raw[1..<raw.count - 1]), Escaping.stringValue))
+        }
+        if let bool = BooleanWord.value(raw) { return .boolean(bool) }
+        let last = raw[raw.count - 1]
+        if last == UInt8(ascii: "i"), case .success(let v) = GoInt.parseInt64(UnsafeRawBufferPointer(rebasing: raw.dropLast())) {
+            return .integer(v)
+        }
+        if last == UInt8(ascii: "u"), case .success(let v) = GoInt.parseUInt64(UnsafeRawBufferPointer(rebasing: raw.dropLast())) {
+            return .unsigned(v)
+        }
+        return .float(Double(String(decoding: raw, as: UTF8.self)) ?? .nan)
+    }
+}

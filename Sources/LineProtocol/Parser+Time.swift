@@ -1,0 +1,78 @@
+extension LineProtocolParser {
+    /// The optional timestamp after the fields: digits with an optional leading '-'.
+    static func scanTime(_ buf: UnsafeRawBufferPointer, from position: Int) throws(ScanError) -> (range: Range<Int>, Void) {
+        var start = position
+        while start < buf.count, isWhitespace(buf[start]) { start += 1 }
+        var i = start
+        while i < buf.count {
+            let b = buf[i]
+            if b == ASCII.newline || b == ASCII.space { break }
+            if i == start && b == ASCII.minus { i += 1; continue }
+            guard ASCII.isDigit(b) else { throw .badTimestamp }
+            i += 1
+        }
+        return (start..<i, ())
+    }
+
+    /// The timestamp's value, failing with Go's `strconv.ParseInt` text.
+    static func parseTimestamp(_ text: UnsafeRawBufferPointer) throws(ScanError) -> Int64 {
+        switch GoInt.parseInt64(text) {
+        case .success(let value): return value
+        case .failure(let why): throw ScanError(why.description)
+        }
+    }
+}
+
+/// Decimal integer parsing with Go's `strconv` error texts, which 1.x puts into its messages.
+enum GoInt {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func parseInt64(_ text: UnsafeRawBufferPointer) -> Result<Int64, Failure> {
+        let s = String(decoding: text, as: UTF8.self)
+        var digits = text[...]
+        var negative = false
+        if let first = digits.first, first == ASCII.minus || first == ASCII.plus {
+            negative = first == ASCII.minus
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(ASCII.isDigit) else {
+            return .failure(Failure(description: "strconv.ParseInt: parsing \(quote(s)): invalid syntax"))
+        }
+        var magnitude: UInt64 = 0
+        for d in digits {
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d - ASCII.zero))
+            if o1 || o2 { return .failure(outOfRange("ParseInt", s)) }
+            magnitude = a
+        }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { return .failure(outOfRange("ParseInt", s)) }
+            return .success(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
+        }
+        guard magnitude <= UInt64(Int64.max) else { return .failure(outOfRange("ParseInt", s)) }
+        return .success(Int64(magnitude))
+    }
+
+    static func parseUInt64(_ text: UnsafeRawBufferPointer) -> Result<UInt64, Failure> {
+        let s = String(decoding: text, as: UTF8.self)
+        guard !text.isEmpty, text.allSatisfy(ASCII.isDigit) else {
+            return .failure(Failure(description: "strconv.ParseUint: parsing \(quote(s)): invalid syntax"))
+        }
+        var value: UInt64 = 0
+        for d in text {
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d - ASCII.zero))
+            if o1 || o2 { return .failure(outOfRange("ParseUint", s)) }
+            value = a
+        }
+        return .success(value)
+    }
+
+    private static func outOfRange(_ function: String, _ s: String) -> Failure {
+        Failure(description: "strconv.\(function): parsing \(quote(s)): value out of range")
+    }
+
+    private static func quote(_ s: String) -> String { "\"" + s + "\"" }
+}

@@ -1,0 +1,65 @@
+extension Point {
+    /// Builds a point from unescaped parts, as another input (graphite, prometheus, tests) would;
+    /// it is validated exactly as a parsed line, with tags sorted canonically.
+    public init(measurement: String, tags: [(String, String)], fields: [(String, FieldValue)], time: Int64) throws(LineError) {
+        var line: [UInt8] = []
+        Escaping.escape(measurement, Escaping.measurement, into: &line)
+        for (k, v) in tags {
+            line.append(ASCII.comma)
+            Escaping.escape(k, Escaping.tag, into: &line)
+            line.append(ASCII.equals)
+            Escaping.escape(v, Escaping.tag, into: &line)
+        }
+        line.append(ASCII.space)
+        for (n, (k, v)) in fields.enumerated() {
+            if n > 0 { line.append(ASCII.comma) }
+            Escaping.escape(k, Escaping.fieldKey, into: &line)
+            line.append(ASCII.equals)
+            Self.appendValue(v, to: &line)
+        }
+        line.append(ASCII.space)
+        line += Array(String(time).utf8)
+        let options = ParseOptions(allowUnsigned: true, defaultTime: time)
+        let parsed = line.withUnsafeBytes { bytes -> Result<Point, LineError> in
+            do throws(ScanError) {
+                return .success(try LineProtocolParser.parseLine(bytes, options: options))
+            } catch {
+                return .failure(LineError(line: String(decoding: bytes, as: UTF8.self), reason: error.reason))
+            }
+        }
+        switch parsed {
+        case .success(let point): self = point
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Canonical line protocol: the series key, the fields, and the time in `precision`
+    /// units. No trailing newline.
+    public func lineProtocol(precision: Precision = .nanosecond) -> String {
+        var out: [UInt8] = []
+        appendLineProtocol(to: &out, precision: precision)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the canonical line (no newline) to `buffer`.
+    public func appendLineProtocol(to buffer: inout [UInt8], precision: Precision) {
+        buffer += seriesKey
+        buffer.append(ASCII.space)
+        buffer += rawFields
+        buffer.append(ASCII.space)
+        buffer += Array(String(time / precision.nanosecondsPerUnit).utf8)
+    }
+
+    static func appendValue(_ value: FieldValue, to out: inout [UInt8]) {
+        switch value {
+        case .float(let d): out += Array(d.description.utf8)
+        case .integer(let i): out += Array("\(i)i".utf8)
+        case .unsigned(let u): out += Array("\(u)u".utf8)
+        case .boolean(let b): out += Array((b ? "true" : "false").utf8)
+        case .string(let s):
+            out.append(ASCII.quote)
+            Escaping.escape(s, Escaping.stringValue, into: &out)
+            out.append(ASCII.quote)
+        }
+    }
+}
