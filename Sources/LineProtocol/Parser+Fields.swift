@@ -1,12 +1,13 @@
 extension LineProtocolParser {
     /// The field section: from the first non-whitespace byte after the key to the next unquoted
     /// space; validates every value's syntax as 1.x does, so later decoding cannot fail.
-    static func scanFields(_ buf: UnsafeRawBufferPointer, from position: Int, allowUnsigned: Bool) throws(ScanError) -> (range: Range<Int>, Void) {
+    static func scanFields(_ buf: UnsafeRawBufferPointer, from position: Int, allowUnsigned: Bool) throws(ScanError) -> (range: Range<Int>, longestKey: Int) {
         var start = position
         while start < buf.count, isWhitespace(buf[start]) { start += 1 }
         var i = start
         var quoted = false
         var equals = 0, commas = 0
+        var keyStart = start, longestKey = 0
         while i < buf.count {
             let b = buf[i]
             if b == ASCII.backslash && i + 1 < buf.count {
@@ -20,6 +21,7 @@ extension LineProtocolParser {
             }
             if b == ASCII.equals && !quoted {
                 equals += 1
+                longestKey = max(longestKey, i - keyStart)
                 // `i - 2` may precede the section (1.x reads the byte before it); treat that as unescaped.
                 let beforeIsEscape = i >= 2 && buf[i - 2] == ASCII.backslash
                 if i >= 1 && (buf[i - 1] == ASCII.space || buf[i - 1] == ASCII.comma) && !beforeIsEscape {
@@ -37,13 +39,16 @@ extension LineProtocolParser {
                     continue
                 }
             }
-            if b == ASCII.comma && !quoted { commas += 1 }
+            if b == ASCII.comma && !quoted {
+                commas += 1
+                keyStart = i + 1
+            }
             if b == ASCII.space && !quoted { break }
             i += 1
         }
         if quoted { throw .unbalancedQuotes }
         if equals == 0 || commas != equals - 1 { throw .invalidFieldFormat }
-        return (start..<i, ())
+        return (start..<i, longestKey)
     }
 
     /// A numeric value starting at `start`; returns where it ends.

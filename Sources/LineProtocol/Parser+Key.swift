@@ -2,20 +2,14 @@ extension LineProtocolParser {
     /// The measurement and tags of a line: its canonical series key (tags sorted by their escaped
     /// keys) and where the key section ends.
     struct ScannedKey {
-        /// The key as it stands in the line (tags already sorted), or rebuilt in sorted order.
-        enum Bytes {
-            case inLine(Range<Int>)
-            case rebuilt([UInt8])
-        }
-        var bytes: Bytes
+        /// Where the key section ends (its length: sorting does not change it).
         var end: Int
+        /// Where the tags start (after the measurement's comma), or nil without tags.
+        var tagsStart: Int?
+        /// Whether the tags are already in canonical order.
+        var sorted: Bool
 
-        var count: Int {
-            switch bytes {
-            case .inLine(let r): r.count
-            case .rebuilt(let b): b.count
-            }
-        }
+        var count: Int { end }
     }
 
     static func scanKey(_ buf: UnsafeRawBufferPointer) throws(ScanError) -> ScannedKey {
@@ -30,13 +24,22 @@ extension LineProtocolParser {
             if buf[i] == ASCII.comma { hasTags = true; i += 1; break }
             if buf[i] == ASCII.space { break }
         }
-        guard hasTags else { return ScannedKey(bytes: .inLine(0..<i), end: i) }
+        guard hasTags else { return ScannedKey(end: i, tagsStart: nil, sorted: true) }
 
-        // Tags: starts holds where each `key=value` begins; the key section ends at i.
-        var starts: [Int] = []
-        starts.reserveCapacity(16)
+        // Tags. Lines from real clients almost always have sorted tags, so sortedness and
+        // duplicates are checked against the previous tag while scanning, with no allocation;
+        // only an unsorted key is collected and rebuilt.
+        let firstTag = i
+        var previousKey = 0..<0
+        var sorted = true
+        func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+            UnsafeRawBufferPointer(rebasing: buf[a]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: buf[b]))
+        }
+        func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+            UnsafeRawBufferPointer(rebasing: buf[a]).elementsEqual(UnsafeRawBufferPointer(rebasing: buf[b]))
+        }
         tags: while true {
-            starts.append(i)
+            let tagStart = i
             // Tag key up to an unescaped '='.
             guard i < buf.count, buf[i] != ASCII.space, buf[i] != ASCII.comma, buf[i] != ASCII.equals else {
                 throw .missingTagKey
@@ -46,8 +49,15 @@ extension LineProtocolParser {
                 guard i < buf.count else { throw .missingTagValue }
                 let escaped = buf[i - 1] == ASCII.backslash
                 if (buf[i] == ASCII.space || buf[i] == ASCII.comma) && !escaped { throw .missingTagValue }
-                if buf[i] == ASCII.equals && !escaped { i += 1; break }
+                if buf[i] == ASCII.equals && !escaped { break }
             }
+            let key = tagStart..<i
+            if sorted && !previousKey.isEmpty {
+                if precedes(key, previousKey) { sorted = false }
+                else if same(key, previousKey) { throw .duplicateTags }
+            }
+            previousKey = key
+            i += 1
             // Tag value up to an unescaped ',' (next tag) or ' ' (fields).
             guard i < buf.count, buf[i] != ASCII.comma, buf[i] != ASCII.space else { throw .missingTagValue }
             while true {
@@ -59,36 +69,75 @@ extension LineProtocolParser {
                 if buf[i] == ASCII.space && !escaped { break tags }
             }
         }
-        let keyEnd = i
-        let measurementEnd = starts[0] - 1
-        // Each tag's `key=value` bytes and its key bytes, as ranges into buf.
-        var tags = starts.indices.map { n -> (all: Range<Int>, key: Range<Int>) in
-            let end = n + 1 < starts.count ? starts[n + 1] - 1 : keyEnd
-            return (starts[n]..<end, starts[n]..<tagKeyEnd(buf, starts[n], end))
+        let key = ScannedKey(end: i, tagsStart: firstTag, sorted: sorted)
+        if !sorted {
+            // Sorting puts equal keys next to each other: check them now, before the fields,
+            // as 1.x reports duplicate tags first.
+            try withSortedTags(buf, key) { (tags: UnsafeBufferPointer<TagSpan>) throws(ScanError) in
+                for n in 1..<tags.count where same(tags[n - 1].key, tags[n].key) { throw .duplicateTags }
+            }
         }
-        func less(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-            UnsafeRawBufferPointer(rebasing: buf[a]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: buf[b]))
+        return key
+    }
+
+    /// One tag of a key: its `k=v` bytes and its key bytes.
+    struct TagSpan {
+        var all: Range<Int>
+        var key: Range<Int>
+    }
+
+    /// Calls `body` with the tags of `key` in canonical order (stable sort by escaped key
+    /// bytes), using stack memory for up to a few hundred tags.
+    static func withSortedTags<E: Error>(
+        _ buf: UnsafeRawBufferPointer, _ key: ScannedKey, _ body: (UnsafeBufferPointer<TagSpan>) throws(E) -> Void
+    ) throws(E) {
+        guard let tagsStart = key.tagsStart else { return }
+        var count = 1
+        for j in tagsStart..<key.end where buf[j] == ASCII.comma && buf[j - 1] != ASCII.backslash { count += 1 }
+        let result: Result<Void, E> = withUnsafeTemporaryAllocation(of: TagSpan.self, capacity: count) { tags in
+            var n = 0, start = tagsStart, j = tagsStart
+            while j <= key.end {
+                if j == key.end || (buf[j] == ASCII.comma && buf[j - 1] != ASCII.backslash) {
+                    tags.initializeElement(at: n, to: TagSpan(all: start..<j, key: start..<tagKeyEnd(buf, start, j)))
+                    n += 1
+                    start = j + 1
+                }
+                j += 1
+            }
+            // Insertion sort: stable, and tag counts are small.
+            for a in 1..<count {
+                var b = a
+                let moving = tags[a]
+                while b > 0 && UnsafeRawBufferPointer(rebasing: buf[moving.key]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: buf[tags[b - 1].key])) {
+                    tags[b] = tags[b - 1]
+                    b -= 1
+                }
+                tags[b] = moving
+            }
+            defer { tags.deinitialize() }
+            do throws(E) {
+                try body(UnsafeBufferPointer(tags))
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
         }
-        func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-            UnsafeRawBufferPointer(rebasing: buf[a]).elementsEqual(UnsafeRawBufferPointer(rebasing: buf[b]))
+        try result.get()
+    }
+
+    /// Appends the canonical key (measurement, then tags in order) to `out`.
+    static func appendCanonicalKey(_ buf: UnsafeRawBufferPointer, _ key: ScannedKey, to out: inout [UInt8]) {
+        guard !key.sorted, let tagsStart = key.tagsStart else {
+            out += UnsafeRawBufferPointer(rebasing: buf[0..<key.end])
+            return
         }
-        var sorted = true
-        for n in tags.indices.dropLast() {
-            if less(tags[n + 1].key, tags[n].key) { sorted = false; break }
-            if same(tags[n].key, tags[n + 1].key) { throw .duplicateTags }
+        out += UnsafeRawBufferPointer(rebasing: buf[0..<(tagsStart - 1)])
+        withSortedTags(buf, key) { (tags: UnsafeBufferPointer<TagSpan>) in
+            for tag in tags {
+                out.append(ASCII.comma)
+                out += UnsafeRawBufferPointer(rebasing: buf[tag.all])
+            }
         }
-        if sorted { return ScannedKey(bytes: .inLine(0..<keyEnd), end: keyEnd) }
-        // A stable sort keeps equal keys adjacent, so duplicates are adjacent after it.
-        tags.sort { less($0.key, $1.key) }
-        for n in tags.indices.dropLast() where same(tags[n].key, tags[n + 1].key) { throw .duplicateTags }
-        var key: [UInt8] = []
-        key.reserveCapacity(keyEnd)
-        key += buf[0..<measurementEnd]
-        for tag in tags {
-            key.append(ASCII.comma)
-            key += buf[tag.all]
-        }
-        return ScannedKey(bytes: .rebuilt(key), end: keyEnd)
     }
 
     /// Where the key of the tag starting at `start` ends: its first unescaped '='.

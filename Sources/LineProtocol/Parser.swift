@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Parses line protocol bodies with 1.x's rules and error texts.
 ///
 /// Works on the raw bytes: each accepted line costs one allocation (the point's storage: its
@@ -38,6 +44,25 @@ public enum LineProtocolParser {
     /// The end of the line starting at `start`: the next newline outside a quoted field value.
     /// Quotes only count in the field section, after a field's `=`, as in 1.x.
     static func scanLine(_ buf: UnsafeRawBufferPointer, from start: Int) -> Int {
+        // Fast path: most lines hold no quote and no backslash, and then the next newline ends
+        // the line; memchr finds both with SIMD.
+        let base = buf.baseAddress!
+        let remaining = buf.count - start
+        let newline: Int
+        if let hit = memchr(base + start, Int32(ASCII.newline), remaining) {
+            newline = UnsafeRawPointer(hit) - base
+        } else {
+            newline = buf.count
+        }
+        let length = newline - start
+        if memchr(base + start, Int32(ASCII.quote), length) == nil && memchr(base + start, Int32(ASCII.backslash), length) == nil {
+            return newline
+        }
+        return scanQuotedLine(buf, from: start)
+    }
+
+    /// The line end when quotes or escapes may hide newlines: 1.x's byte-by-byte rules.
+    static func scanQuotedLine(_ buf: UnsafeRawBufferPointer, from start: Int) -> Int {
         var i = start
         var quoted = false, inFields = false
         var equals = 0, commas = 0
@@ -72,9 +97,7 @@ public enum LineProtocolParser {
         let fields = try scanFields(buf, from: key.end, allowUnsigned: options.allowUnsigned)
         guard !fields.range.isEmpty else { throw .missingFields }
         let fieldBytes = UnsafeRawBufferPointer(rebasing: buf[fields.range])
-        var longest = 0
-        FieldWalker.forEachKey(fieldBytes) { longest = max(longest, $0.count) }
-        if key.count + 4 + longest > ScanError.maxKeyLength {
+        if key.count + 4 + fields.longestKey > ScanError.maxKeyLength {
             // 1.x reports the first field whose series key + "#!~#" + field name is too long.
             var size = 0
             FieldWalker.forEachKey(fieldBytes) { k in
@@ -103,10 +126,11 @@ public enum LineProtocolParser {
                 i += 1
             }
         }
-        switch key.bytes {
-        case .inLine(let range): return Point(key: UnsafeRawBufferPointer(rebasing: buf[range]), fields: fieldBytes, time: time)
-        case .rebuilt(let bytes): return bytes.withUnsafeBytes { Point(key: $0, fields: fieldBytes, time: time) }
-        }
+        var storage: [UInt8] = []
+        storage.reserveCapacity(key.count + fieldBytes.count)
+        appendCanonicalKey(buf, key, to: &storage)
+        storage += fieldBytes
+        return Point(storage: storage, keyCount: key.count, time: time)
     }
 
     @inline(__always) static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {

@@ -9,13 +9,10 @@ public struct Point: Sendable, Hashable {
     /// Nanoseconds since the Unix epoch.
     public let time: Int64
 
-    init(key: UnsafeRawBufferPointer, fields: UnsafeRawBufferPointer, time: Int64) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(key.count + fields.count)
-        bytes += key
-        bytes += fields
-        self.storage = bytes
-        self.keyCount = key.count
+    /// `storage` holds the canonical key (`keyCount` bytes) followed by the field section.
+    init(storage: [UInt8], keyCount: Int, time: Int64) {
+        self.storage = storage
+        self.keyCount = keyCount
         self.time = time
     }
 
