@@ -38,7 +38,7 @@ extension Handler {
 
         let options = ParseOptions(precision: Precision(queryValue: call.params["precision"]), defaultTime: now())
         let parsed = lines.withUnsafeReadableBytes { LineProtocolParser.parse($0, options: options) }
-        if let parseError = parsed.errorText, parsed.points.isEmpty {
+        if let parseError = parsed.errorBytes, parsed.points.isEmpty {
             return httpError(parseError, .badRequest, call)
         }
 
@@ -64,9 +64,9 @@ extension Handler {
             }
         }
         statistics.pointsWrittenOK.increment(by: Int64(parsed.points.count))
-        if let parseError = parsed.errorText {
+        if let parseError = parsed.errorBytes {
             // Good lines were written; the bad ones are reported as a partial write.
-            return httpError(WriteError.partial(reason: parseError, dropped: 0).description, .badRequest, call)
+            return httpError(Array("partial write: ".utf8) + parseError + Array(" dropped=0".utf8), .badRequest, call)
         }
         return Reply(status: .noContent)
     }

@@ -104,11 +104,17 @@ public struct Handler: Sendable {
     /// 1.x's `httpError`: the error in the client's format, `X-Influxdb-Error` on failures and
     /// a Basic challenge on 401.
     func httpError(_ message: String, _ status: HTTPResponse.Status, _ call: RouteRequest) -> Reply {
+        httpError(Array(message.utf8), status, call)
+    }
+
+    /// `httpError` for a message that may hold client bytes that are not UTF-8 (1.x echoes
+    /// rejected lines verbatim): the header gets the first 1024 bytes as they are.
+    func httpError(_ message: [UInt8], _ status: HTTPResponse.Status, _ call: RouteRequest) -> Reply {
         var reply = Reply(status: status, body: call.format.errorBody(message))
         if status == .unauthorized {
             reply.headers[.wwwAuthenticate] = "Basic realm=\"\(config.realm)\""
         } else if status.code / 100 != 2 {
-            reply.headers[.xInfluxdbError] = String(decoding: message.utf8.prefix(1024), as: UTF8.self)
+            reply.headers.append(HTTPField(name: .xInfluxdbError, value: message.prefix(1024)))
         }
         return reply
     }

@@ -26,38 +26,48 @@ enum ResponseFormat: Sendable {
     }
 
     /// A top-level error response body: `{"error":"…"}` and its CSV and msgpack equivalents.
-    func errorBody(_ message: String) -> [UInt8] {
+    func errorBody(_ message: [UInt8]) -> [UInt8] {
         switch self {
         case .json(let pretty):
             var out: [UInt8] = Array((pretty ? "{\n    \"error\": " : "{\"error\":").utf8)
-            GoJSON.appendString(message, to: &out)
+            GoJSON.appendString(bytes: message, to: &out)
             out += Array((pretty ? "\n}\n" : "}\n").utf8)
             return out
         case .csv:
-            return Array("error\n\(CSVField.escape(message))\n".utf8)
+            return Array("error\n".utf8) + CSVField.escape(message) + [UInt8(ascii: "\n")]
         case .msgpack:
             var out: [UInt8] = [0x81]
             MessagePack.appendString("error", to: &out)
-            MessagePack.appendString(message, to: &out)
+            MessagePack.appendString(bytes: message, to: &out)
             return out
         }
     }
 }
 
-/// Go's `encoding/csv` quoting rules.
+/// Go's `encoding/csv` quoting rules (bytes pass through as they are).
 enum CSVField {
-    static func escape(_ field: String) -> String {
-        let needsQuotes = field == "\\." || field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" })
-            || field.first.map { $0 == " " || $0 == "\t" } == true
+    static func escape(_ field: [UInt8]) -> [UInt8] {
+        let needsQuotes = field == Array("\\.".utf8)
+            || field.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") })
+            || field.first.map { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") } == true
         guard needsQuotes else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for b in field {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
     }
 }
 
 /// The few MessagePack forms the responses use.
 enum MessagePack {
     static func appendString(_ s: String, to out: inout [UInt8]) {
-        let bytes = Array(s.utf8)
+        appendString(bytes: Array(s.utf8), to: &out)
+    }
+
+    static func appendString(bytes: [UInt8], to out: inout [UInt8]) {
         switch bytes.count {
         case 0..<32: out.append(0xA0 | UInt8(bytes.count))
         case 32..<256: out += [0xD9, UInt8(bytes.count)]

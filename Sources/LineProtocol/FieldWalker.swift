@@ -9,6 +9,7 @@ enum FieldWalker {
             while i < fields.count && !(fields[i] == ASCII.equals && (i == keyStart || fields[i - 1] != ASCII.backslash)) { i += 1 }
             let key = UnsafeRawBufferPointer(rebasing: fields[keyStart..<i])
             i += 1
+            guard i < fields.count else { return }  // unreachable once `check` has passed
             // Value: up to an unquoted ','; inside quotes `\"` and `\\` are escapes.
             let valueStart = i
             var quoted = false
@@ -27,8 +28,34 @@ enum FieldWalker {
         }
     }
 
-    static func forEachKey(_ fields: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        forEach(fields) { key, _ in body(key) }
+    /// 1.x's second pass over an accepted field section (`walkFields`): a key with no '=', or
+    /// with nothing after it, is "invalid value"; the first key whose series key + "#!~#" +
+    /// field name exceeds the limit is "max key length exceeded". The first problem wins.
+    /// The scan and this walk disagree only when quotes or backslashes sit in odd places.
+    static func check(_ fields: UnsafeRawBufferPointer, keyCount: Int) throws(ScanError) {
+        var i = 0
+        while i < fields.count {
+            let keyStart = i
+            while i < fields.count && !(fields[i] == ASCII.equals && (i == keyStart || fields[i - 1] != ASCII.backslash)) { i += 1 }
+            if i > fields.count - 2 {
+                throw ScanError("invalid value: field-key=\(String(decoding: UnsafeRawBufferPointer(rebasing: fields[keyStart..<i]), as: UTF8.self))")
+            }
+            let size = keyCount + 4 + (i - keyStart)
+            if size > ScanError.maxKeyLength { throw .keyTooLong(size) }
+            i += 1
+            var quoted = false
+            while i < fields.count {
+                let b = fields[i]
+                if b == ASCII.backslash && i + 1 < fields.count && (fields[i + 1] == ASCII.quote || fields[i + 1] == ASCII.backslash) {
+                    i += 2
+                    continue
+                }
+                if b == ASCII.quote { quoted.toggle() }
+                if b == ASCII.comma && !quoted { break }
+                i += 1
+            }
+            i += 1
+        }
     }
 
     /// Decodes a validated raw value. Strings lose their quotes and escapes.

@@ -14,18 +14,33 @@ public struct ParseOptions: Sendable {
 }
 
 /// One rejected line, rendered as 1.x renders it: `unable to parse '<line>': <reason>`.
+///
+/// The line is kept as the bytes received: 1.x echoes them verbatim (invalid UTF-8 included)
+/// into the error header and lets the JSON encoder mark invalid bytes.
 public struct LineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The line as received (leading whitespace and the newline removed).
-    public var line: String
+    public var lineBytes: [UInt8]
     /// 1.x's reason text, e.g. `missing fields`.
     public var reason: String
 
     public init(line: String, reason: String) {
-        self.line = line
+        self.init(lineBytes: Array(line.utf8), reason: reason)
+    }
+
+    public init(lineBytes: [UInt8], reason: String) {
+        self.lineBytes = lineBytes
         self.reason = reason
     }
 
-    public var description: String { "unable to parse '\(line)': \(reason)" }
+    /// The line as text; invalid UTF-8 becomes U+FFFD.
+    public var line: String { String(decoding: lineBytes, as: UTF8.self) }
+
+    public var description: String { String(decoding: messageBytes, as: UTF8.self) }
+
+    /// `unable to parse '<line>': <reason>` with the line's bytes as received.
+    public var messageBytes: [UInt8] {
+        Array("unable to parse '".utf8) + lineBytes + Array("': \(reason)".utf8)
+    }
 }
 
 /// The points parsed from a body and the lines that failed; good lines survive bad ones.
@@ -40,6 +55,17 @@ public struct ParseResult: Sendable {
 
     /// 1.x's combined error text: every line error joined by `\n`; nil when all lines parsed.
     public var errorText: String? {
-        errors.isEmpty ? nil : errors.map(\.description).joined(separator: "\n")
+        errorBytes.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The combined error text with each line's bytes as received.
+    public var errorBytes: [UInt8]? {
+        guard !errors.isEmpty else { return nil }
+        var out: [UInt8] = []
+        for (n, error) in errors.enumerated() {
+            if n > 0 { out.append(ASCII.newline) }
+            out += error.messageBytes
+        }
+        return out
     }
 }

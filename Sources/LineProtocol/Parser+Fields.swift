@@ -1,19 +1,24 @@
 extension LineProtocolParser {
     /// The field section: from the first non-whitespace byte after the key to the next unquoted
     /// space; validates every value's syntax as 1.x does, so later decoding cannot fail.
-    static func scanFields(_ buf: UnsafeRawBufferPointer, from position: Int, allowUnsigned: Bool) throws(ScanError) -> (range: Range<Int>, longestKey: Int) {
+    /// `plain` is true when the section holds no quote or backslash; then 1.x's later field walk
+    /// (which treats quotes and escapes differently) is known to agree with this scan.
+    static func scanFields(_ buf: UnsafeRawBufferPointer, from position: Int, allowUnsigned: Bool) throws(ScanError) -> (range: Range<Int>, longestKey: Int, plain: Bool) {
         var start = position
         while start < buf.count, isWhitespace(buf[start]) { start += 1 }
         var i = start
         var quoted = false
         var equals = 0, commas = 0
         var keyStart = start, longestKey = 0
+        var plain = true
         while i < buf.count {
             let b = buf[i]
             if b == ASCII.backslash && i + 1 < buf.count {
+                plain = false
                 i += 2
                 continue
             }
+            if b == ASCII.quote { plain = false }
             if b == ASCII.quote && equals > commas {
                 quoted.toggle()
                 i += 1
@@ -48,7 +53,7 @@ extension LineProtocolParser {
         }
         if quoted { throw .unbalancedQuotes }
         if equals == 0 || commas != equals - 1 { throw .invalidFieldFormat }
-        return (start..<i, longestKey)
+        return (start..<i, longestKey, plain)
     }
 
     /// A numeric value starting at `start`; returns where it ends.

@@ -26,7 +26,7 @@ public enum LineProtocolParser {
             do {
                 result.points.append(try parseLine(text, options: options))
             } catch {
-                result.errors.append(LineError(line: String(decoding: text, as: UTF8.self), reason: error.reason))
+                result.errors.append(LineError(lineBytes: Array(text), reason: error.reason))
             }
         }
         return result
@@ -97,13 +97,8 @@ public enum LineProtocolParser {
         let fields = try scanFields(buf, from: key.end, allowUnsigned: options.allowUnsigned)
         guard !fields.range.isEmpty else { throw .missingFields }
         let fieldBytes = UnsafeRawBufferPointer(rebasing: buf[fields.range])
-        if key.count + 4 + fields.longestKey > ScanError.maxKeyLength {
-            // 1.x reports the first field whose series key + "#!~#" + field name is too long.
-            var size = 0
-            FieldWalker.forEachKey(fieldBytes) { k in
-                if size == 0 && key.count + 4 + k.count > ScanError.maxKeyLength { size = key.count + 4 + k.count }
-            }
-            throw .keyTooLong(size)
+        if !fields.plain || key.count + 4 + fields.longestKey > ScanError.maxKeyLength {
+            try FieldWalker.check(fieldBytes, keyCount: key.count)
         }
 
         let time: Int64

@@ -24,7 +24,7 @@ extension Point {
             do throws(ScanError) {
                 return .success(try LineProtocolParser.parseLine(bytes, options: options))
             } catch {
-                return .failure(LineError(line: String(decoding: bytes, as: UTF8.self), reason: error.reason))
+                return .failure(LineError(lineBytes: Array(bytes), reason: error.reason))
             }
         }
         switch parsed {
@@ -34,11 +34,18 @@ extension Point {
     }
 
     /// Canonical line protocol: the series key, the fields, and the time in `precision`
-    /// units. No trailing newline.
+    /// units. No trailing newline. Lossy when a key or string holds invalid UTF-8 (1.x accepts
+    /// any bytes); use ``lineProtocolBytes(precision:)`` where the exact bytes matter.
     public func lineProtocol(precision: Precision = .nanosecond) -> String {
+        String(decoding: lineProtocolBytes(precision: precision), as: UTF8.self)
+    }
+
+    /// Canonical line protocol as bytes, exactly as stored; no trailing newline.
+    public func lineProtocolBytes(precision: Precision = .nanosecond) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(storage.count + 22)
         appendLineProtocol(to: &out, precision: precision)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Appends the canonical line (no newline) to `buffer`.

@@ -4,7 +4,7 @@
 /// field section, in one buffer — one allocation per point. Names and values are decoded only
 /// when asked for.
 public struct Point: Sendable, Hashable {
-    private let storage: [UInt8]
+    let storage: [UInt8]
     private let keyCount: Int
     /// Nanoseconds since the Unix epoch.
     public let time: Int64

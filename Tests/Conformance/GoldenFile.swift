@@ -34,6 +34,8 @@ struct GoldenFile: Decodable, Sendable {
         var bodyRepeat: BodyRepeat?
         var gzip: Bool?
         var omitContentLength: Bool?
+        /// Headers compared after lossy UTF-8 decoding (Spec/golden-cases.md, Replay).
+        var utf8Headers: [String]?
         var response: Response
 
         /// The request body as sent, before optional gzip.

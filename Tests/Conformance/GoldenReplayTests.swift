@@ -82,6 +82,9 @@ import Testing
             if name == "allow" {
                 let set = { (s: String) in Set(s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
                 #expect(set(value) == set(pair[1]), "\(group)/\(golden.name): header Allow")
+            } else if golden.utf8Headers?.contains(where: { $0.lowercased() == name }) == true {
+                let utf8 = { (s: String) in String(decoding: s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }, as: UTF8.self) }
+                #expect(utf8(value) == utf8(pair[1]), "\(group)/\(golden.name): header \(pair[0]) (as UTF-8)")
             } else {
                 #expect(value == pair[1], "\(group)/\(golden.name): header \(pair[0])")
             }

@@ -88,7 +88,8 @@ public enum RawHTTPClient {
         guard let end = bytes.indices.dropLast(3).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else {
             throw Failure(description: "incomplete head")
         }
-        let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        // Header bytes are ISO-8859-1 (as Python's recorder reads them), so raw bytes compare exactly.
+        let lines = String(String.UnicodeScalarView(bytes[..<end].map { Unicode.Scalar($0) })).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ")
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line \(lines[0])") }
         var headers: [(String, String)] = []

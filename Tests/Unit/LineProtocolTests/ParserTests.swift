@@ -68,6 +68,8 @@ func parse(_ text: String, precision: Precision = .nanosecond, unsigned: Bool = 
         ("m,t=a,t=b f=1", "duplicate tags"),
         ("m,u=1,t=a,t=b f=1", "duplicate tags"),
         ("m f=1,=2", "missing field key"),
+        ("m s=\"x\"y=1i,c", "invalid value: field-key=c"),  // 1.x's second field walk (fuzzer find)
+        ("m a\\\\=1", "invalid value: field-key=a\\\\=1"),
         ("m f=", "missing field value"),
         ("m f=,g=1", "missing field value"),
         ("m f=\"open", "unbalanced quotes"),

@@ -70,4 +70,39 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(p.lineProtocol() == "cpu,a=2,z=1 v=1i,s=\"x\" 1500000000")
         #expect(p.lineProtocol(precision: .second) == "cpu,a=2,z=1 v=1i,s=\"x\" 1")
     }
+
+    /// Fuzzer find (crash-3492b12a): a string field with a newline and invalid UTF-8 is
+    /// accepted byte-for-byte, as 1.x does, and must re-encode to the same bytes.
+    @Test func invalidUTF8StringRoundTripsAsBytes() {
+        let input: [UInt8] = Array("m f=\"multi\nline".utf8) + [0xEE, 0xEE, 0xEE] + Array("\" 1\nm g=2i 2".utf8)
+        let result = LineProtocolParser.parse(input, options: ParseOptions(allowUnsigned: false, defaultTime: 0))
+        #expect(result.errors.isEmpty)
+        #expect(result.points.count == 2)
+        for point in result.points {
+            let bytes = point.lineProtocolBytes()
+            #expect(LineProtocolParser.parse(bytes, options: ParseOptions(allowUnsigned: false, defaultTime: 0)).points == [point])
+        }
+        #expect(result.points.first?.lineProtocolBytes() == Array(input[..<(input.count - 9)]))
+    }
+
+    /// Fuzzer find (crash-c3349218): 1.x skips tabs and NULs before the field section but only
+    /// rejects an empty field key after a space or comma, so `m \0=2i` is accepted with key "".
+    @Test(arguments: ["m \u{0}=2i 2", "m \t=2i 2"])
+    func emptyFieldKeyAfterSkippedWhitespaceIsAcceptedAs1x(_ line: String) throws {
+        let result = parse(line)
+        #expect(result.errors.isEmpty)
+        let point = try #require(result.points.first)
+        #expect(point.fields.map(\.key) == [""])
+        #expect(point.fields.map(\.value) == [.integer(2)])
+    }
+
+    /// Fuzzer find (crash-cddfddcc): after a leading space 1.x's line scanner treats the key as
+    /// the field section, so a quoted newline there does not end the line.
+    @Test func leadingSpaceLetsAQuotedNewlineIntoTheMeasurement() throws {
+        let result = parse(" m=\"a\nb\" f=2i 2")
+        #expect(result.errors.isEmpty)
+        let point = try #require(result.points.first)
+        #expect(point.measurement == "m=\"a\nb\"")
+        #expect(point.time == 2)
+    }
 }
