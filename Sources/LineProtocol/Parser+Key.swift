@@ -12,7 +12,9 @@ extension LineProtocolParser {
         var count: Int { end }
     }
 
-    static func scanKey(_ buf: UnsafeRawBufferPointer) throws(ScanError) -> ScannedKey {
+    /// Scans the key section and appends its canonical form to `out` (tags sorted once, here,
+    /// where duplicates are found too — 1.x reports them before any field error).
+    static func scanKey(_ buf: UnsafeRawBufferPointer, into out: inout [UInt8]) throws(ScanError) -> ScannedKey {
         // Measurement: anything up to an unescaped comma (tags follow) or space (fields follow).
         guard !buf.isEmpty, buf[0] != ASCII.comma else { throw .missingMeasurement }
         var i = 0
@@ -24,7 +26,10 @@ extension LineProtocolParser {
             if buf[i] == ASCII.comma { hasTags = true; i += 1; break }
             if buf[i] == ASCII.space { break }
         }
-        guard hasTags else { return ScannedKey(end: i, tagsStart: nil, sorted: true) }
+        guard hasTags else {
+            out += UnsafeRawBufferPointer(rebasing: buf[0..<i])
+            return ScannedKey(end: i, tagsStart: nil, sorted: true)
+        }
 
         // Tags. Lines from real clients almost always have sorted tags, so sortedness and
         // duplicates are checked against the previous tag while scanning, with no allocation;
@@ -70,11 +75,17 @@ extension LineProtocolParser {
             }
         }
         let key = ScannedKey(end: i, tagsStart: firstTag, sorted: sorted)
-        if !sorted {
-            // Sorting puts equal keys next to each other: check them now, before the fields,
-            // as 1.x reports duplicate tags first.
-            try withSortedTags(buf, key) { (tags: UnsafeBufferPointer<TagSpan>) throws(ScanError) in
-                for n in 1..<tags.count where same(tags[n - 1].key, tags[n].key) { throw .duplicateTags }
+        guard !sorted, let tagsStart = key.tagsStart else {
+            out += UnsafeRawBufferPointer(rebasing: buf[0..<key.end])
+            return key
+        }
+        out += UnsafeRawBufferPointer(rebasing: buf[0..<(tagsStart - 1)])
+        try withSortedTags(buf, key) { (tags: UnsafeBufferPointer<TagSpan>) throws(ScanError) in
+            // Sorting puts equal keys next to each other.
+            for n in 1..<tags.count where same(tags[n - 1].key, tags[n].key) { throw .duplicateTags }
+            for tag in tags {
+                out.append(ASCII.comma)
+                out += UnsafeRawBufferPointer(rebasing: buf[tag.all])
             }
         }
         return key
@@ -123,21 +134,6 @@ extension LineProtocolParser {
             }
         }
         try result.get()
-    }
-
-    /// Appends the canonical key (measurement, then tags in order) to `out`.
-    static func appendCanonicalKey(_ buf: UnsafeRawBufferPointer, _ key: ScannedKey, to out: inout [UInt8]) {
-        guard !key.sorted, let tagsStart = key.tagsStart else {
-            out += UnsafeRawBufferPointer(rebasing: buf[0..<key.end])
-            return
-        }
-        out += UnsafeRawBufferPointer(rebasing: buf[0..<(tagsStart - 1)])
-        withSortedTags(buf, key) { (tags: UnsafeBufferPointer<TagSpan>) in
-            for tag in tags {
-                out.append(ASCII.comma)
-                out += UnsafeRawBufferPointer(rebasing: buf[tag.all])
-            }
-        }
     }
 
     /// Where the key of the tag starting at `start` ends: its first unescaped '='.

@@ -90,7 +90,10 @@ public enum LineProtocolParser {
 
     /// One line (no leading whitespace, no newline) into a point.
     static func parseLine(_ buf: UnsafeRawBufferPointer, options: ParseOptions) throws(ScanError) -> Point {
-        let key = try scanKey(buf)
+        // One allocation per point: key and fields together never exceed the line.
+        var storage: [UInt8] = []
+        storage.reserveCapacity(buf.count)
+        let key = try scanKey(buf, into: &storage)
         guard key.count > 0 else { throw .missingMeasurement }
         guard key.count <= ScanError.maxKeyLength else { throw .keyTooLong(key.count) }
 
@@ -121,9 +124,6 @@ public enum LineProtocolParser {
                 i += 1
             }
         }
-        var storage: [UInt8] = []
-        storage.reserveCapacity(key.count + fieldBytes.count)
-        appendCanonicalKey(buf, key, to: &storage)
         storage += fieldBytes
         return Point(storage: storage, keyCount: key.count, time: time)
     }

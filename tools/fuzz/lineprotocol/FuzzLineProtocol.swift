@@ -20,6 +20,13 @@ public func fuzzLineProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         // 1.x accepts an empty first field key when a tab or NUL precedes its '=' (`m \t=1`);
         // line protocol cannot spell that key, so such points cannot be rebuilt.
         if fields.contains(where: { $0.key.isEmpty }) { continue }
+        // Invalid UTF-8 decodes lossily (U+FFFD), which can reorder or merge tags; such points
+        // are kept byte for byte (see the regression tests) but cannot be rebuilt from Strings.
+        if String(validating: point.lineProtocolBytes(), as: UTF8.self) == nil { continue }
+        // 1.x does not escape backslashes in names, so a name with a backslash before a special
+        // byte (`a\` then `=`) has no spelling that parses back; string values do escape it.
+        let names = [measurement] + tags.flatMap { [$0.key, $0.value] } + fields.map(\.key)
+        if names.contains(where: { $0.contains("\\") }) { continue }
         let rebuilt: Point
         do {
             rebuilt = try Point(measurement: measurement, tags: tags.map { ($0.key, $0.value) }, fields: fields.map { ($0.key, $0.value) }, time: point.time)
@@ -28,7 +35,7 @@ public func fuzzLineProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         }
         guard rebuilt.measurement == measurement, rebuilt.tags.elementsEqual(tags, by: { $0 == $1 }),
               rebuilt.fields.elementsEqual(fields, by: { $0 == $1 }), rebuilt.time == point.time else {
-            fatalError("rebuild changed the point: \(point.lineProtocol()) -> \(rebuilt.lineProtocol())")
+            fatalError("rebuild changed the point: \(point.lineProtocolBytes()) -> \(rebuilt.lineProtocolBytes())")
         }
     }
     return 0
