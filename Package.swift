@@ -38,7 +38,8 @@ let package = Package(
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
-        .target(name: "TSM", dependencies: ["Snappy"], swiftSettings: strict),
+        .target(name: "Checksum", swiftSettings: strict),
+        .target(name: "TSM", dependencies: ["Snappy", "Checksum"], swiftSettings: strict),
 
         // MARK: Database
         .target(
@@ -53,6 +54,7 @@ let package = Package(
         .target(
             name: "HTTPD",
             dependencies: [
+                "Checksum",
                 "LineProtocol", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

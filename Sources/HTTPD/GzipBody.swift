@@ -1,3 +1,4 @@
+import Checksum
 import CompressNIO
 import NIOCore
 
@@ -65,20 +66,5 @@ enum GzipBody {
         if flags & 0x02 != 0 {  // FHCRC
             guard input.readInteger(as: UInt16.self) != nil else { throw .unexpectedEOF }
         }
-    }
-}
-
-/// CRC-32 (IEEE 802.3 polynomial, reflected), as gzip trailers and TSM blocks use it.
-enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
     }
 }

@@ -61,6 +61,18 @@ enum BigEndian {
     static func load(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
         UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
+
+    /// Appends any fixed-width integer, most significant byte first.
+    @inlinable
+    static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// Loads a `T` at `offset`; the caller has checked the bounds.
+    @inlinable
+    static func load<T: FixedWidthInteger>(_ buffer: UnsafeRawBufferPointer, at offset: Int, as: T.Type) -> T {
+        T(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
 }
 
 /// ZigZag maps signed to unsigned so small magnitudes of either sign stay small:

@@ -9,8 +9,7 @@ import Testing
 @Suite("Golden blocks from influxd 1.6.7")
 struct GoldenTests {
     static func load(_ name: String) throws -> TSMFileBlocks {
-        let data = try Data(contentsOf: Golden.directory.appendingPathComponent(name))
-        return try TSMFileBlocks(Array(data))
+        try TSMFileBlocks(path: Golden.directory.appendingPathComponent(name).path)
     }
 
     /// Decodes `block` as `V`, re-encodes it and returns (points, re-encoded bytes).

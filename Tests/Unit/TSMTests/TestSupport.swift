@@ -79,7 +79,7 @@ enum Golden {
     }
 }
 
-/// A minimal reader of a TSM file's index, for extracting the blocks influxd wrote.
+/// Every block of a TSM file, read through ``TSMReader`` (CRC-checked).
 struct TSMFileBlocks {
     struct Entry {
         var key: String
@@ -91,32 +91,14 @@ struct TSMFileBlocks {
 
     var entries: [Entry] = []
 
-    init(_ data: [UInt8]) throws {
-        func be<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> T {
-            var v: T = 0
-            for i in 0..<MemoryLayout<T>.size { v = v << 8 | T(data[at + i]) }
-            return v
-        }
-        #expect(Array(data[0..<5]) == [0x16, 0xD1, 0x16, 0xD1, 0x01])
-        let indexStart = Int(be(data.count - 8, UInt64.self))
-        var p = indexStart
-        while p < data.count - 8 {
-            let keyLength = Int(be(p, UInt16.self))
-            let key = String(decoding: data[(p + 2)..<(p + 2 + keyLength)], as: UTF8.self)
-            p += 2 + keyLength
-            let type = data[p]
-            let count = Int(be(p + 1, UInt16.self))
-            p += 3
-            for _ in 0..<count {
-                let minTime = be(p, Int64.self)
-                let maxTime = be(p + 8, Int64.self)
-                let offset = Int(be(p + 16, UInt64.self))
-                let size = Int(be(p + 24, UInt32.self))
-                p += 28
-                entries.append(
-                    Entry(
-                        key: key, type: type, minTime: minTime, maxTime: maxTime,
-                        block: Array(data[(offset + 4)..<(offset + size)])))
+    init(path: String) throws {
+        let reader = try TSMReader(path: path)
+        for position in 0..<reader.keyCount {
+            let key = reader.key(at: position)
+            let (type, list) = reader.entries(at: position)
+            for e in list {
+                let block = try reader.withBlock(e, key: key) { Array($0) }
+                entries.append(Entry(key: String(decoding: key, as: UTF8.self), type: type.rawValue, minTime: e.minTime, maxTime: e.maxTime, block: block))
             }
         }
     }

@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Checksum
+
+/// A read-only, memory-mapped `.tsm` file: the index is located once (one offset per key, as
+/// 1.x's `indirectIndex`), and blocks are read straight from the mapping.
+///
+/// Immutable after `init`, so it is safe to share between tasks.
+public final class TSMReader: @unchecked Sendable {
+    /// The file's path.
+    public let path: String
+    private let base: UnsafeRawPointer
+    private let length: Int
+    /// Offset of each key's index record, in key order.
+    private let keyOffsets: [Int]
+    private let indexStart: Int
+    /// The smallest and largest timestamp of any block.
+    public let minTime: Int64
+    public let maxTime: Int64
+
+    /// Maps and validates `path`: header, footer and every index record's bounds.
+    public init(path: String) throws(TSMFileError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io("stat", path: path, errno: errno) }
+        let length = Int(info.st_size)
+        guard length >= TSMFormat.headerSize + TSMFormat.footerSize else { throw .invalidFile("\(length) bytes is too short") }
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+            throw .io("mmap", path: path, errno: errno)
+        }
+        let bytes = UnsafeRawBufferPointer(start: mapped, count: length)
+        do throws(TSMFileError) {
+            let parsed = try Self.parseIndex(bytes)
+            self.keyOffsets = parsed.offsets
+            self.indexStart = parsed.indexStart
+            self.minTime = parsed.minTime
+            self.maxTime = parsed.maxTime
+        } catch {
+            munmap(mapped, length)
+            throw error
+        }
+        self.path = path
+        self.base = UnsafeRawPointer(mapped)
+        self.length = length
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), length)
+    }
+
+    private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: length) }
+
+    /// Number of keys (series + field) in the file.
+    public var keyCount: Int { keyOffsets.count }
+
+    /// File size in bytes.
+    public var size: Int { length }
+
+    /// The key at `position` (0 ..< keyCount), in byte order.
+    public func key(at position: Int) -> [UInt8] {
+        let at = keyOffsets[position]
+        let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
+        return Array(bytes[(at + 2)..<(at + 2 + n)])
+    }
+
+    /// Every key, in byte order.
+    public var keys: [[UInt8]] { (0..<keyCount).map(key(at:)) }
+
+    /// The block type and index entries of `key`, or nil if the file does not hold it.
+    public func entries(for key: [UInt8]) -> (type: BlockType, entries: [TSMIndexEntry])? {
+        guard let position = search(key) else { return nil }
+        return entries(at: position)
+    }
+
+    /// The block type and index entries of the key at `position`.
+    public func entries(at position: Int) -> (type: BlockType, entries: [TSMIndexEntry]) {
+        var at = keyOffsets[position]
+        at += 2 + Int(BigEndian.load(bytes, at: at, as: UInt16.self))
+        let type = BlockType(rawValue: bytes[at])!  // validated in init
+        let count = Int(BigEndian.load(bytes, at: at + 1, as: UInt16.self))
+        at += 3
+        var out: [TSMIndexEntry] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count {
+            out.append(TSMIndexEntry(
+                minTime: BigEndian.load(bytes, at: at, as: Int64.self),
+                maxTime: BigEndian.load(bytes, at: at + 8, as: Int64.self),
+                offset: BigEndian.load(bytes, at: at + 16, as: Int64.self),
+                size: BigEndian.load(bytes, at: at + 24, as: UInt32.self)))
+            at += TSMFormat.indexEntrySize
+        }
+        return (type, out)
+    }
+
+    /// Calls `body` with the block of `entry` (without its CRC) after checking the CRC.
+    public func withBlock<R>(_ entry: TSMIndexEntry, key: [UInt8] = [], _ body: (UnsafeRawBufferPointer) throws(TSMFileError) -> R) throws(TSMFileError) -> R {
+        let start = Int(entry.offset)
+        let crc = BigEndian.load(bytes, at: start, as: UInt32.self)
+        let block = UnsafeRawBufferPointer(rebasing: bytes[(start + TSMFormat.checksumSize)..<(start + Int(entry.size))])
+        guard CRC32.checksum(block) == crc else {
+            throw .checksumMismatch(key: String(decoding: key, as: UTF8.self), offset: entry.offset)
+        }
+        return try body(block)
+    }
+
+    /// The points of `key` with `min <= time <= max`, ascending; the last block wins where
+    /// blocks overlap (1.x's `Values.Deduplicate`).
+    public func read<V: TSMValue>(key: [UInt8], min: Int64 = .min, max: Int64 = .max, as: V.Type = V.self) throws(TSMFileError) -> (timestamps: [Int64], values: [V]) {
+        guard let (type, entries) = entries(for: key) else { return ([], []) }
+        guard type == V.blockType else { throw .block(.blockTypeMismatch(expected: V.blockType, found: type)) }
+        var ts: [Int64] = []
+        var vs: [V] = []
+        var overlapping = false
+        var lastMax = Int64.min
+        for (n, entry) in entries.enumerated() where entry.overlaps(min: min, max: max) {
+            if n > 0 && entry.minTime <= lastMax { overlapping = true }
+            lastMax = entry.maxTime
+            try withBlock(entry, key: key) { (block) throws(TSMFileError) in
+                do throws(EncodingError) {
+                    try Block.decode(block, timestamps: &ts, values: &vs)
+                } catch {
+                    throw .block(error)
+                }
+            }
+        }
+        if overlapping { (ts, vs) = Self.deduplicate(ts, vs) }
+        // Trim to the range: blocks at the edges hold points outside it.
+        let lower = ts.firstIndex { $0 >= min } ?? ts.count
+        let upper = ts.lastIndex { $0 <= max }.map { $0 + 1 } ?? lower
+        guard lower > 0 || upper < ts.count else { return (ts, vs) }
+        return (Array(ts[lower..<Swift.max(lower, upper)]), Array(vs[lower..<Swift.max(lower, upper)]))
+    }
+
+    /// Sorts by time, keeping the value written last for each timestamp.
+    static func deduplicate<V>(_ ts: [Int64], _ vs: [V]) -> ([Int64], [V]) {
+        let order = ts.indices.sorted { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
+        var outT: [Int64] = [], outV: [V] = []
+        for i in order {
+            if let last = outT.last, last == ts[i] {
+                outV[outV.count - 1] = vs[i]
+            } else {
+                outT.append(ts[i])
+                outV.append(vs[i])
+            }
+        }
+        return (outT, outV)
+    }
+
+    /// Binary search over the keys.
+    private func search(_ key: [UInt8]) -> Int? {
+        var lo = 0, hi = keyOffsets.count
+        let all = bytes
+        return key.withUnsafeBytes { k -> Int? in
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let at = keyOffsets[mid]
+                let n = Int(BigEndian.load(all, at: at, as: UInt16.self))
+                let candidate = UnsafeRawBufferPointer(rebasing: all[(at + 2)..<(at + 2 + n)])
+                if candidate.elementsEqual(k) { return mid }
+                if candidate.lexicographicallyPrecedes(k) { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+    }
+
+    /// Walks the index once, checking every bound, the key order and the block types.
+    private static func parseIndex(_ bytes: UnsafeRawBufferPointer) throws(TSMFileError) -> (offsets: [Int], indexStart: Int, minTime: Int64, maxTime: Int64) {
+        guard BigEndian.load(bytes, at: 0, as: UInt32.self) == TSMFormat.magic else { throw .invalidFile("bad magic number") }
+        guard bytes[4] == TSMFormat.version else { throw .invalidFile("unsupported version \(bytes[4])") }
+        let indexEnd = bytes.count - TSMFormat.footerSize
+        let rawStart = BigEndian.load(bytes, at: indexEnd, as: UInt64.self)
+        guard rawStart >= UInt64(TSMFormat.headerSize), rawStart < UInt64(indexEnd) else { throw .invalidFile("index offset \(rawStart) out of bounds") }
+        let indexStart = Int(rawStart)
+        var offsets: [Int] = []
+        var minTime = Int64.max, maxTime = Int64.min
+        var at = indexStart
+        var previous: Range<Int>?
+        while at < indexEnd {
+            guard at + 2 <= indexEnd else { throw .invalidFile("not enough data for key length value") }
+            let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
+            guard at + 2 + n + 3 <= indexEnd else { throw .invalidFile("not enough data for index entries count") }
+            let key = (at + 2)..<(at + 2 + n)
+            if let p = previous {
+                guard UnsafeRawBufferPointer(rebasing: bytes[p]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: bytes[key])) else {
+                    throw .invalidFile("keys out of order")
+                }
+            }
+            previous = key
+            offsets.append(at)
+            var p = key.upperBound
+            guard BlockType(rawValue: bytes[p]) != nil else { throw .invalidFile("unknown block type \(bytes[p])") }
+            let count = Int(BigEndian.load(bytes, at: p + 1, as: UInt16.self))
+            p += 3
+            guard count > 0, p + count * TSMFormat.indexEntrySize <= indexEnd else { throw .invalidFile("not enough data for index entries") }
+            for _ in 0..<count {
+                let lo = BigEndian.load(bytes, at: p, as: Int64.self)
+                let hi = BigEndian.load(bytes, at: p + 8, as: Int64.self)
+                let offset = BigEndian.load(bytes, at: p + 16, as: Int64.self)
+                let size = Int64(BigEndian.load(bytes, at: p + 24, as: UInt32.self))
+                guard lo <= hi, offset >= Int64(TSMFormat.headerSize), size > Int64(TSMFormat.checksumSize),
+                      offset <= Int64(indexStart) - size else {
+                    throw .invalidFile("index entry out of bounds")
+                }
+                minTime = Swift.min(minTime, lo)
+                maxTime = Swift.max(maxTime, hi)
+                p += TSMFormat.indexEntrySize
+            }
+            at = p
+        }
+        guard !offsets.isEmpty else { throw .invalidFile("empty index") }
+        return (offsets, indexStart, minTime, maxTime)
+    }
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Checksum
+
+/// Writes one `.tsm` file the way 1.x's `tsmWriter` does: header, CRC-prefixed blocks, the
+/// index (keys in byte order, each key's blocks in time order), the index offset; then fsync.
+///
+/// Keys must arrive in ascending byte order with all of a key's blocks together, as the cache
+/// snapshot and the compactor produce them. Not thread-safe: one writer, one task.
+public struct TSMWriter: ~Copyable {
+    private let fd: Int32
+    /// The path being written.
+    public let path: String
+    private var buffer: [UInt8] = []
+    private var written: Int64 = 0
+    private var index: [UInt8] = []
+    /// The current key, its block type and entries, not yet in `index`.
+    private var currentKey: [UInt8]?
+    private var currentType: BlockType = .float
+    private var currentEntries: [TSMIndexEntry] = []
+    private var finished = false
+
+    /// Bytes buffered before a `write(2)`.
+    private static let flushSize = 1 << 20
+
+    /// Creates `path`, which must not exist.
+    public init(path: String) throws(TSMFileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit {
+        close(fd)
+        if !finished { unlink(path) }
+    }
+
+    /// Encodes `values` as blocks of at most ``TSMFormat/maxPointsPerBlock`` points (1.x's
+    /// cache snapshot chunking). Timestamps must be ascending and unique.
+    public mutating func write<V: TSMValue>(key: [UInt8], timestamps: [Int64], values: [V], flavor: EncoderFlavor = .streaming) throws(TSMFileError) {
+        guard timestamps.count == values.count else { throw .block(.countMismatch(timestamps: timestamps.count, values: values.count)) }
+        var start = 0
+        var block: [UInt8] = []
+        while start < timestamps.count {
+            let end = min(start + TSMFormat.maxPointsPerBlock, timestamps.count)
+            block.removeAll(keepingCapacity: true)
+            do throws(EncodingError) {
+                try Block.encode(timestamps: Array(timestamps[start..<end]), values: Array(values[start..<end]), flavor: flavor, into: &block)
+            } catch {
+                throw .block(error)
+            }
+            try writeBlock(key: key, minTime: timestamps[start], maxTime: timestamps[end - 1], block: block)
+            start = end
+        }
+    }
+
+    /// Appends an already encoded block (what compaction copies unchanged).
+    public mutating func writeBlock(key: [UInt8], minTime: Int64, maxTime: Int64, block: [UInt8]) throws(TSMFileError) {
+        guard key.count <= TSMFormat.maxKeyLength else { throw .maxKeyLengthExceeded }
+        guard !block.isEmpty else { return }
+        guard let type = BlockType(rawValue: block[0]) else { throw .block(.unknownBlockType(block[0])) }
+        if let current = currentKey, current == key {
+            guard type == currentType, let last = currentEntries.last, minTime > last.maxTime else { throw .keyOrder }
+        } else {
+            if let current = currentKey {
+                guard current.lexicographicallyPrecedes(key) else { throw .keyOrder }
+                appendIndex(key: current)
+            }
+            currentKey = key
+            currentType = type
+            currentEntries.removeAll(keepingCapacity: true)
+        }
+        if written == 0 {
+            BigEndian.append(TSMFormat.magic, to: &buffer)
+            buffer.append(TSMFormat.version)
+            written = Int64(TSMFormat.headerSize)
+        }
+        let crc = block.withUnsafeBytes { CRC32.checksum($0) }
+        BigEndian.append(crc, to: &buffer)
+        buffer += block
+        let size = UInt32(TSMFormat.checksumSize + block.count)
+        currentEntries.append(TSMIndexEntry(minTime: minTime, maxTime: maxTime, offset: written, size: size))
+        written += Int64(size)
+        if buffer.count >= Self.flushSize { try flush() }
+        if currentEntries.count >= TSMFormat.maxIndexEntries { throw .maxBlocksExceeded }
+    }
+
+    /// Writes the index and footer, fsyncs and closes the file. Throws ``TSMFileError/noValues``
+    /// (and removes the file) if no block was written.
+    public consuming func finish() throws(TSMFileError) {
+        guard let current = currentKey else { throw .noValues }
+        appendIndex(key: current)
+        let indexOffset = written
+        buffer += index
+        BigEndian.append(UInt64(indexOffset), to: &buffer)
+        try flush()
+        guard fsync(fd) == 0 else { throw .io("fsync", path: path, errno: errno) }
+        finished = true
+    }
+
+    /// Bytes written so far (blocks only; the index comes at `finish`).
+    public var size: Int64 { written }
+
+    private mutating func appendIndex(key: [UInt8]) {
+        BigEndian.append(UInt16(key.count), to: &index)
+        index += key
+        index.append(currentType.rawValue)
+        BigEndian.append(UInt16(currentEntries.count), to: &index)
+        for e in currentEntries {
+            BigEndian.append(e.minTime, to: &index)
+            BigEndian.append(e.maxTime, to: &index)
+            BigEndian.append(e.offset, to: &index)
+            BigEndian.append(e.size, to: &index)
+        }
+    }
+
+    private mutating func flush() throws(TSMFileError) {
+        var done = 0
+        let total = buffer.count
+        let failure: Int32? = buffer.withUnsafeBytes { p in
+            while done < total {
+                let n = systemWrite(fd, p.baseAddress! + done, total - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return nil
+        }
+        if let code = failure { throw .io("write", path: path, errno: code) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `write(2)`, outside the writer whose methods share the name.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}
