@@ -97,6 +97,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "wal-bench",
+            dependencies: ["TSM"],
+            path: "tools/benchmark/wal-bench",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "tsm-bench",
             dependencies: ["TSM"],
             path: "tools/benchmark/tsm-bench",
