@@ -1,0 +1,62 @@
+extension WALValues {
+    /// Number of points.
+    public var count: Int { timestamps.count }
+
+    /// 1.x's `Values.Size()`, the cache's memory accounting: 8 bytes of time plus 8 per float,
+    /// integer or unsigned, 1 per boolean, the length of each string.
+    public var byteSize: Int {
+        switch self {
+        case .float(let t, _), .integer(let t, _), .unsigned(let t, _): t.count * 16
+        case .boolean(let t, _): t.count * 9
+        case .string(let t, let v): t.count * 8 + v.reduce(0) { $0 + $1.count }
+        }
+    }
+
+    /// Whether two value lists hold the same type.
+    public func sameType(as other: WALValues) -> Bool { walType == other.walType }
+
+    /// `self` followed by `other`, or nil if their types differ.
+    public func appending(_ other: WALValues) -> WALValues? {
+        switch (self, other) {
+        case (.float(let t1, let v1), .float(let t2, let v2)): .float(t1 + t2, v1 + v2)
+        case (.integer(let t1, let v1), .integer(let t2, let v2)): .integer(t1 + t2, v1 + v2)
+        case (.unsigned(let t1, let v1), .unsigned(let t2, let v2)): .unsigned(t1 + t2, v1 + v2)
+        case (.boolean(let t1, let v1), .boolean(let t2, let v2)): .boolean(t1 + t2, v1 + v2)
+        case (.string(let t1, let v1), .string(let t2, let v2)): .string(t1 + t2, v1 + v2)
+        default: nil
+        }
+    }
+
+    /// Sorted by time with one value per timestamp, the one appended last winning (1.x's
+    /// `Values.Deduplicate`). Already-sorted input is returned unchanged without copying.
+    public func deduplicated() -> WALValues {
+        let t = timestamps
+        var sorted = true
+        for i in t.indices.dropFirst() where t[i] <= t[i - 1] {
+            sorted = false
+            break
+        }
+        if sorted { return self }
+        switch self {
+        case .float(let t, let v): let r = TSMReader.deduplicate(t, v); return .float(r.0, r.1)
+        case .integer(let t, let v): let r = TSMReader.deduplicate(t, v); return .integer(r.0, r.1)
+        case .unsigned(let t, let v): let r = TSMReader.deduplicate(t, v); return .unsigned(r.0, r.1)
+        case .boolean(let t, let v): let r = TSMReader.deduplicate(t, v); return .boolean(r.0, r.1)
+        case .string(let t, let v): let r = TSMReader.deduplicate(t, v); return .string(r.0, r.1)
+        }
+    }
+
+    /// Without the points whose time is in `[min, max]` (1.x's `Values.Exclude`).
+    public func excluding(min: Int64, max: Int64) -> WALValues {
+        let keep = timestamps.indices.filter { timestamps[$0] < min || timestamps[$0] > max }
+        func pick<V>(_ v: [V]) -> [V] { keep.map { v[$0] } }
+        let t = pick(timestamps)
+        switch self {
+        case .float(_, let v): return .float(t, pick(v))
+        case .integer(_, let v): return .integer(t, pick(v))
+        case .unsigned(_, let v): return .unsigned(t, pick(v))
+        case .boolean(_, let v): return .boolean(t, pick(v))
+        case .string(_, let v): return .string(t, pick(v))
+        }
+    }
+}
