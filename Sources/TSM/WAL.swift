@@ -43,7 +43,7 @@ public struct WAL: ~Copyable {
     /// Creates the directory if needed, replays every segment (cutting a torn or corrupt tail
     /// off at the last whole entry, as 1.x does) and appends to the last segment from then on.
     public mutating func open() throws(WALError) -> Replay {
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw .io("mkdir", path: directory, errno: errno) }
+        if let (failed, code) = Directory.make(directory) { throw .io("mkdir", path: failed, errno: code) }
         var replay = Replay()
         let segments = try Self.segmentIDs(in: directory)
         for id in segments {
@@ -235,5 +235,18 @@ public struct WAL: ~Copyable {
             i += 5 + length
         }
         return (entries, i, nil)
+    }
+}
+
+/// Directory helpers shared by the WAL and the engine.
+enum Directory {
+    /// `mkdir -p`: nil on success, else the path that failed and `errno`.
+    static func make(_ path: String) -> (String, Int32)? {
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o755) != 0 && errno != EEXIST { return (built, errno) }
+        }
+        return nil
     }
 }

@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Engine settings: the `[data]` keys of influxdb.conf that the engine reads.
+public struct EngineConfig: Sendable {
+    /// `cache-snapshot-memory-size`: snapshot once the live cache holds this many bytes.
+    public var cacheSnapshotMemorySize: Int = 25 * 1024 * 1024
+    /// `cache-max-memory-size`: reject writes past this many cached bytes; 0 = unlimited.
+    public var cacheMaxMemorySize: Int = 1024 * 1024 * 1024
+    /// WAL segment size (1.x: fixed 10 MiB).
+    public var walSegmentSize: Int = WAL.defaultSegmentSize
+
+    public init() {}
+}
+
+/// One shard's TSM engine: WAL + cache + TSM files (Spec/engine.md).
+///
+/// A write is in the WAL (fsynced) and the cache when `write` returns. When the live cache
+/// passes `cache-snapshot-memory-size` it is written to a new level-1 TSM file and the WAL
+/// segments it came from are removed. Reads merge the files (newer generations win) and the
+/// cache (newest). Thread-safe: one lock around the state; disk work happens in the caller's
+/// thread, which must not be a NIO event loop.
+public final class Engine: Sendable {
+    /// Directory of the `.tsm` files.
+    public let path: String
+    /// Directory of the WAL segments.
+    public let walPath: String
+    public let config: EngineConfig
+    private let state: Mutex<State>
+
+    struct State: ~Copyable {
+        var wal: WAL
+        var cache: Cache
+        var files: [TSMReader] = []
+        var generation = 0
+    }
+
+    public init(path: String, walPath: String, config: EngineConfig = EngineConfig()) {
+        self.path = path
+        self.walPath = walPath
+        self.config = config
+        state = Mutex(State(wal: WAL(directory: walPath, segmentSize: config.walSegmentSize), cache: Cache(maxSize: config.cacheMaxMemorySize)))
+    }
+
+    /// What `open` recovered.
+    public struct OpenReport: Sendable {
+        public var tsmFiles = 0
+        public var walEntries = 0
+        /// WAL segments whose torn or corrupt tail was cut off, with the reason.
+        public var truncatedSegments: [String] = []
+    }
+
+    /// Opens the TSM files (removing leftover `.tmp` files of an interrupted snapshot) and
+    /// replays the WAL into the cache.
+    public func open() throws(EngineError) -> OpenReport {
+        try Self.makeDirectory(path)
+        var report = OpenReport()
+        let names = try Self.fileNames(in: path)
+        for name in names where name.hasSuffix(".tsm.tmp") { unlink(path + "/" + name) }
+        let tsm = names.filter { $0.hasSuffix(".tsm") }.sorted()
+        return try state.withLock { (s) throws(EngineError) -> OpenReport in
+            do throws(TSMFileError) {
+                for name in tsm {
+                    s.files.append(try TSMReader(path: path + "/" + name))
+                    if let generation = Int(name.prefix(9)) { s.generation = max(s.generation, generation) }
+                }
+            } catch {
+                throw .tsm(error)
+            }
+            report.tsmFiles = s.files.count
+            let replay: WAL.Replay
+            do throws(WALError) { replay = try s.wal.open() } catch { throw .wal(error) }
+            report.walEntries = replay.entries.count
+            report.truncatedSegments = replay.truncated.map { "\($0.path): kept \($0.keptBytes) bytes: \($0.reason)" }
+            // Replay ignores the memory limit, as 1.x does: these writes were acknowledged.
+            let limit = s.cache.maxSize
+            s.cache.maxSize = 0
+            defer { s.cache.maxSize = limit }
+            for entry in replay.entries {
+                switch entry {
+                case .write(let series): try? s.cache.write(series)
+                case .deleteRange(let keys, let min, let max): s.cache.deleteRange(keys: keys, min: min, max: max)
+                case .delete(let keys): s.cache.deleteRange(keys: keys, min: .min, max: .max)
+                }
+            }
+            return report
+        }
+    }
+
+    /// Writes points: cache first (which may refuse with 1.x's limit or conflict errors), then
+    /// the WAL, fsynced. Snapshots the cache when it is full enough.
+    public func write(_ series: [(key: [UInt8], values: WALValues)]) throws(EngineError) {
+        try state.withLock { (s) throws(EngineError) in
+            var conflict: CacheError?
+            do throws(CacheError) {
+                try s.cache.write(series)
+            } catch {
+                if error != .fieldTypeConflict { throw .cache(error) }
+                conflict = error
+            }
+            do throws(WALError) { try s.wal.write(.write(series)) } catch { throw .wal(error) }
+            if s.cache.liveSize >= config.cacheSnapshotMemorySize { try snapshot(&s) }
+            if let conflict { throw .cache(conflict) }
+        }
+    }
+
+    /// Writes the cache to a new TSM file now (what a cold shard or shutdown does).
+    public func snapshot() throws(EngineError) {
+        try state.withLock { (s) throws(EngineError) in try snapshot(&s) }
+    }
+
+    /// The points of `key` in `[min, max]`, ascending: TSM files by generation, then the cache;
+    /// for equal timestamps the newest wins.
+    public func read(key: [UInt8], min: Int64 = .min, max: Int64 = .max) throws(EngineError) -> WALValues? {
+        try state.withLock { (s) throws(EngineError) -> WALValues? in
+            var merged: WALValues?
+            do throws(TSMFileError) {
+                for file in s.files {
+                    guard let (type, _) = file.entries(for: key) else { continue }
+                    let part: WALValues
+                    switch type {
+                    case .float: let r = try file.read(key: key, min: min, max: max, as: Double.self); part = .float(r.timestamps, r.values)
+                    case .integer: let r = try file.read(key: key, min: min, max: max, as: Int64.self); part = .integer(r.timestamps, r.values)
+                    case .unsigned: let r = try file.read(key: key, min: min, max: max, as: UInt64.self); part = .unsigned(r.timestamps, r.values)
+                    case .boolean: let r = try file.read(key: key, min: min, max: max, as: Bool.self); part = .boolean(r.timestamps, r.values)
+                    case .string: let r = try file.read(key: key, min: min, max: max, as: String.self); part = .string(r.timestamps, r.values.map { Array($0.utf8) })
+                    }
+                    merged = merged.map { $0.appending(part) ?? part } ?? part
+                }
+            } catch {
+                throw .tsm(error)
+            }
+            if let cached = s.cache.values(for: key) {
+                let inRange = cached.excluding(min: .min, max: min == .min ? .min : min - 1).excluding(min: max == .max ? .max : max + 1, max: .max)
+                merged = merged.map { $0.appending(inRange) ?? inRange } ?? inRange
+            }
+            guard let result = merged?.deduplicated(), result.count > 0 else { return nil }
+            return result
+        }
+    }
+
+    /// Every key in the files or the cache, in byte order.
+    public var keys: [[UInt8]] {
+        state.withLock { s in
+            var all = Set(s.cache.keys)
+            for file in s.files { all.formUnion(file.keys) }
+            return all.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+    }
+
+    /// Number of TSM files.
+    public var fileCount: Int { state.withLock { $0.files.count } }
+
+    /// Bytes in the live cache.
+    public var cacheSize: Int { state.withLock { $0.cache.size } }
+
+    private func snapshot(_ s: inout State) throws(EngineError) {
+        let taken: [(key: [UInt8], values: WALValues)]
+        do throws(CacheError) { taken = try s.cache.snapshot() } catch { throw .cache(error) }
+        guard !taken.isEmpty else {
+            s.cache.clearSnapshot(written: true)
+            return
+        }
+        let segments: [Int]
+        do throws(WALError) { segments = try s.wal.closeSegment() } catch {
+            s.cache.clearSnapshot(written: false)
+            throw .wal(error)
+        }
+        let generation = s.generation + 1
+        let name = Self.fileName(generation: generation, sequence: 1)
+        let final = path + "/" + name
+        let temporary = final + ".tmp"
+        do throws(TSMFileError) {
+            var writer = try TSMWriter(path: temporary)
+            for (key, values) in taken {
+                switch values {
+                case .float(let t, let v): try writer.write(key: key, timestamps: t, values: v)
+                case .integer(let t, let v): try writer.write(key: key, timestamps: t, values: v)
+                case .unsigned(let t, let v): try writer.write(key: key, timestamps: t, values: v)
+                case .boolean(let t, let v): try writer.write(key: key, timestamps: t, values: v)
+                case .string(let t, let v): try writer.write(key: key, timestamps: t, values: v.map { String(decoding: $0, as: UTF8.self) })
+                }
+            }
+            try writer.finish()
+            guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
+            Self.syncDirectory(path)
+            s.files.append(try TSMReader(path: final))
+        } catch {
+            unlink(temporary)
+            s.cache.clearSnapshot(written: false)
+            throw .tsm(error)
+        }
+        s.generation = generation
+        s.cache.clearSnapshot(written: true)
+        s.wal.remove(segments: segments)
+    }
+
+    /// 1.x's TSM file name: `%09d-%09d.tsm`, generation and sequence (compaction level).
+    public static func fileName(generation: Int, sequence: Int) -> String {
+        func pad(_ n: Int) -> String { let d = String(n); return String(repeating: "0", count: max(0, 9 - d.count)) + d }
+        return "\(pad(generation))-\(pad(sequence)).tsm"
+    }
+
+    static func makeDirectory(_ path: String) throws(EngineError) {
+        if let (failed, code) = Directory.make(path) { throw .io("mkdir", path: failed, errno: code) }
+    }
+
+    static func fileNames(in directory: String) throws(EngineError) -> [String] {
+        guard let dir = opendir(directory) else { throw .io("opendir", path: directory, errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        return names
+    }
+
+    static func syncDirectory(_ path: String) {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
+
+/// Why the engine refused an operation.
+public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
+    case cache(CacheError)
+    case wal(WALError)
+    case tsm(TSMFileError)
+    case io(String, path: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .cache(let e): e.description
+        case .wal(let e): e.description
+        case .tsm(let e): e.description
+        case .io(let op, let path, let code): "\(op) \(path): errno \(code)"
+        }
+    }
+}
