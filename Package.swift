@@ -97,6 +97,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "sundial-inspect",
+            dependencies: ["TSM", "LineProtocol"],
+            path: "tools/inspect",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "wal-bench",
             dependencies: ["TSM"],
             path: "tools/benchmark/wal-bench",

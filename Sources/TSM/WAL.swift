@@ -210,7 +210,7 @@ public struct WAL: ~Copyable {
 
     /// Reads framed entries until the end or the first bad one: the entries, the length of
     /// the whole entries read, and what stopped the read early.
-    static func readEntries(_ bytes: UnsafeRawBufferPointer) -> (entries: [WALEntry], valid: Int, failure: WALError?) {
+    public static func readEntries(_ bytes: UnsafeRawBufferPointer) -> (entries: [WALEntry], valid: Int, failure: WALError?) {
         var entries: [WALEntry] = []
         var i = 0
         while i < bytes.count {

@@ -1,0 +1,67 @@
+// sundial-inspect: look into and produce 1.x storage files.
+//   sundial-inspect dump FILE.tsm            keys, block types, entries and points
+//   sundial-inspect dump-wal FILE.wal        entries of a WAL segment
+//   sundial-inspect write-lp INPUT.lp DIR    line protocol → WAL + cache → one level-1 TSM
+//                                            file in DIR (what a Sundial shard writes)
+import Foundation
+import LineProtocol
+import TSM
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(1)
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else { fail("usage: sundial-inspect dump FILE.tsm | dump-wal FILE.wal | write-lp INPUT.lp DIR") }
+
+switch args[1] {
+case "dump":
+    let reader = try TSMReader(path: args[2])
+    print("\(reader.keyCount) keys, times \(reader.minTime)...\(reader.maxTime), \(reader.size) bytes")
+    for position in 0..<reader.keyCount {
+        let key = String(decoding: reader.key(at: position), as: UTF8.self)
+        let (type, entries) = reader.entries(at: position)
+        print("\(key) \(type) blocks=\(entries.count)")
+        for e in entries { print("  [\(e.minTime), \(e.maxTime)] offset=\(e.offset) size=\(e.size)") }
+    }
+case "dump-wal":
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
+    let (entries, valid, failure) = bytes.withUnsafeBytes { WAL.readEntries($0) }
+    for entry in entries {
+        switch entry {
+        case .write(let series):
+            for (key, values) in series { print("write \(String(decoding: key, as: UTF8.self)) \(values)") }
+        case .delete(let keys): print("delete \(keys.map { String(decoding: $0, as: UTF8.self) })")
+        case .deleteRange(let keys, let min, let max): print("delete-range [\(min), \(max)] \(keys.map { String(decoding: $0, as: UTF8.self) })")
+        }
+    }
+    if let failure { print("stopped at byte \(valid): \(failure)") }
+case "write-lp":
+    guard args.count >= 4 else { fail("usage: sundial-inspect write-lp INPUT.lp DIR") }
+    let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
+    let parsed = LineProtocolParser.parse(input, options: ParseOptions(defaultTime: 0))
+    if let errors = parsed.errorText { fail(errors) }
+    let dir = args[3]
+    let engine = Engine(path: dir, walPath: dir + "/.wal")
+    _ = try engine.open()
+    for point in parsed.points {
+        var series: [(key: [UInt8], values: WALValues)] = []
+        point.forEachField { rawKey, value in
+            let key = Array(point.seriesKey) + TSMFormat.fieldSeparator + Array(rawKey)
+            switch value {
+            case .float(let v): series.append((key, .float([point.time], [v])))
+            case .integer(let v): series.append((key, .integer([point.time], [v])))
+            case .unsigned(let v): series.append((key, .unsigned([point.time], [v])))
+            case .boolean(let v): series.append((key, .boolean([point.time], [v])))
+            case .string(let v): series.append((key, .string([point.time], [Array(v.utf8)])))
+            }
+        }
+        try engine.write(series)
+    }
+    try engine.snapshot()
+    try? FileManager.default.removeItem(atPath: dir + "/.wal")
+    print("wrote \(parsed.points.count) points to \(dir)")
+default:
+    fail("unknown command \(args[1])")
+}
