@@ -39,7 +39,20 @@ let package = Package(
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
         .target(name: "Checksum", swiftSettings: strict),
-        .target(name: "TSM", dependencies: ["Snappy", "Checksum"], swiftSettings: strict),
+        .target(
+            name: "Gzip",
+            dependencies: [
+                "Checksum",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TSM",
+            dependencies: ["Snappy", "Checksum", "Gzip", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
 
         // MARK: Database
         .target(
@@ -54,7 +67,7 @@ let package = Package(
         .target(
             name: "HTTPD",
             dependencies: [
-                "Checksum",
+                "Gzip",
                 "LineProtocol", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -121,7 +134,7 @@ let package = Package(
         .target(name: "SundialTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(
             name: "TSMTests",
-            dependencies: ["TSM", "Snappy"],
+            dependencies: ["TSM", "Snappy", "Gzip"],
             path: "Tests/Unit/TSMTests",
             swiftSettings: strict
         ),
@@ -140,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
-                "HTTPD", "TSDB", "LineProtocol",
+                "HTTPD", "TSDB", "LineProtocol", "Gzip",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import Gzip
 import Prometheus
 import HTTPTypes
 import Hummingbird
@@ -26,13 +27,13 @@ extension Handler {
         case .none: return tooLarge(call)
         }
         if gzipped {
-            do { try GzipBody.checkHeader(body) } catch { return httpError(error.description, .badRequest, call) }
+            do { try GzipStream.checkHeader(body) } catch { return httpError(error.description, .badRequest, call) }
         }
         if declaredLength > 0 && limit > 0 && declaredLength > limit { return tooLarge(call) }
 
         var lines = body
         if gzipped {
-            do { lines = try GzipBody.decode(body) } catch { return httpError(error.description, .badRequest, call) }
+            do { lines = try GzipStream.decode(body) } catch { return httpError(error.description, .badRequest, call) }
         }
         statistics.writeRequestBytes.increment(by: Int64(lines.readableBytes))
 

@@ -36,6 +36,8 @@ public final class Engine: Sendable {
         var wal: WAL
         var cache: Cache
         var files: [TSMReader] = []
+        /// Per file (same order as `files`): deleted ranges by key, from its `.tombstone`.
+        var tombstones: [[[UInt8]: [(min: Int64, max: Int64)]]] = []
         var generation = 0
     }
 
@@ -65,7 +67,9 @@ public final class Engine: Sendable {
         return try state.withLock { (s) throws(EngineError) -> OpenReport in
             do throws(TSMFileError) {
                 for name in tsm {
-                    s.files.append(try TSMReader(path: path + "/" + name))
+                    let file = try TSMReader(path: path + "/" + name)
+                    s.files.append(file)
+                    s.tombstones.append(try Self.loadTombstones(for: file))
                     if let generation = Int(name.prefix(9)) { s.generation = max(s.generation, generation) }
                 }
             } catch {
@@ -119,9 +123,9 @@ public final class Engine: Sendable {
         try state.withLock { (s) throws(EngineError) -> WALValues? in
             var merged: WALValues?
             do throws(TSMFileError) {
-                for file in s.files {
+                for (n, file) in s.files.enumerated() {
                     guard let (type, _) = file.entries(for: key) else { continue }
-                    let part: WALValues
+                    var part: WALValues
                     switch type {
                     case .float: let r = try file.read(key: key, min: min, max: max, as: Double.self); part = .float(r.timestamps, r.values)
                     case .integer: let r = try file.read(key: key, min: min, max: max, as: Int64.self); part = .integer(r.timestamps, r.values)
@@ -129,6 +133,7 @@ public final class Engine: Sendable {
                     case .boolean: let r = try file.read(key: key, min: min, max: max, as: Bool.self); part = .boolean(r.timestamps, r.values)
                     case .string: let r = try file.read(key: key, min: min, max: max, as: String.self); part = .string(r.timestamps, r.values.map { Array($0.utf8) })
                     }
+                    for range in s.tombstones[n][key] ?? [] { part = part.excluding(min: range.min, max: range.max) }
                     merged = merged.map { $0.appending(part) ?? part } ?? part
                 }
             } catch {
@@ -141,6 +146,36 @@ public final class Engine: Sendable {
             guard let result = merged?.deduplicated(), result.count > 0 else { return nil }
             return result
         }
+    }
+
+    /// Deletes the points of `keys` with `min <= time <= max`: logged in the WAL (fsynced),
+    /// removed from the cache, and recorded in the `.tombstone` file of every TSM file that
+    /// holds one of the keys in that range.
+    public func deleteRange(keys: [[UInt8]], min: Int64, max: Int64) throws(EngineError) {
+        try state.withLock { (s) throws(EngineError) in
+            do throws(WALError) { try s.wal.write(.deleteRange(keys: keys, min: min, max: max)) } catch { throw .wal(error) }
+            s.cache.deleteRange(keys: keys, min: min, max: max)
+            for (n, file) in s.files.enumerated() {
+                let hit = keys.filter { key in file.entries(for: key)?.entries.contains { $0.overlaps(min: min, max: max) } ?? false }
+                guard !hit.isEmpty else { continue }
+                do throws(TombstoneError) {
+                    try TombstoneFile.append(hit.map { Tombstone(key: $0, min: min, max: max) }, to: TombstoneFile.path(forTSM: file.path))
+                } catch {
+                    throw .tombstone(error)
+                }
+                for key in hit { s.tombstones[n][key, default: []].append((min, max)) }
+            }
+        }
+    }
+
+    static func loadTombstones(for file: TSMReader) throws(TSMFileError) -> [[UInt8]: [(min: Int64, max: Int64)]] {
+        var out: [[UInt8]: [(min: Int64, max: Int64)]] = [:]
+        do throws(TombstoneError) {
+            for t in try TombstoneFile.read(TombstoneFile.path(forTSM: file.path)) { out[t.key, default: []].append((t.min, t.max)) }
+        } catch {
+            throw .invalidFile("\(TombstoneFile.path(forTSM: file.path)): \(error)")
+        }
+        return out
     }
 
     /// Every key in the files or the cache, in byte order.
@@ -189,6 +224,7 @@ public final class Engine: Sendable {
             guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
             Self.syncDirectory(path)
             s.files.append(try TSMReader(path: final))
+            s.tombstones.append([:])
         } catch {
             unlink(temporary)
             s.cache.clearSnapshot(written: false)
@@ -232,6 +268,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case cache(CacheError)
     case wal(WALError)
     case tsm(TSMFileError)
+    case tombstone(TombstoneError)
     case io(String, path: String, errno: Int32)
 
     public var description: String {
@@ -239,6 +276,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cache(let e): e.description
         case .wal(let e): e.description
         case .tsm(let e): e.description
+        case .tombstone(let e): e.description
         case .io(let op, let path, let code): "\(op) \(path): errno \(code)"
         }
     }

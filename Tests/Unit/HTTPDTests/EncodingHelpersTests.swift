@@ -1,3 +1,4 @@
+import Gzip
 import Foundation
 import CompressNIO
 import NIOCore
@@ -70,17 +71,17 @@ import Testing
     }
 
     @Test func inflatesOneAndManyMembers() throws {
-        #expect(String(buffer: try GzipBody.decode(try Self.gzip("cpu value=1\n"))) == "cpu value=1\n")
+        #expect(String(buffer: try GzipStream.decode(try Self.gzip("cpu value=1\n"))) == "cpu value=1\n")
         var two = try Self.gzip("a=1\n")
         var second = try Self.gzip("b=2\n")
         two.writeBuffer(&second)
-        #expect(String(buffer: try GzipBody.decode(two)) == "a=1\nb=2\n")
+        #expect(String(buffer: try GzipStream.decode(two)) == "a=1\nb=2\n")
     }
 
     @Test func reportsGoErrors() throws {
         let good = try Self.gzip(String(repeating: "cpu value=1\n", count: 50))
         func failure(_ buffer: ByteBuffer) -> String? {
-            do { _ = try GzipBody.decode(buffer); return nil } catch { return error.description }
+            do { _ = try GzipStream.decode(buffer); return nil } catch { return error.description }
         }
         #expect(failure(ByteBuffer()) == "EOF")
         #expect(failure(ByteBuffer(bytes: [0x1F, 0x8B, 8])) == "unexpected EOF")

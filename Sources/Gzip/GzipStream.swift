@@ -2,14 +2,16 @@ import Checksum
 import CompressNIO
 import NIOCore
 
-/// Decodes a gzip request body with the errors Go's `compress/gzip` reports, which 1.x returns
-/// verbatim (`EOF`, `unexpected EOF`, `gzip: invalid header`, `gzip: invalid checksum`).
+/// Multi-member gzip streams with the errors Go's `compress/gzip` reports, which 1.x returns
+/// verbatim (`EOF`, `unexpected EOF`, `gzip: invalid header`, `gzip: invalid checksum`): gzip
+/// request bodies and v3/v4 tombstone files.
 ///
 /// zlib inflates the raw deflate data; the member framing (header, CRC-32, size, further
 /// members) is checked here so each failure gets Go's text.
-enum GzipBody {
-    struct Failure: Error, Sendable, CustomStringConvertible {
-        let description: String
+public enum GzipStream {
+    /// A decoding failure, with Go's text.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
         static let eof = Failure(description: "EOF")
         static let unexpectedEOF = Failure(description: "unexpected EOF")
         static let invalidHeader = Failure(description: "gzip: invalid header")
@@ -17,13 +19,13 @@ enum GzipBody {
     }
 
     /// Checks the first member's header only — what Go's `gzip.NewReader` does before any read.
-    static func checkHeader(_ body: ByteBuffer) throws(Failure) {
+    public static func checkHeader(_ body: ByteBuffer) throws(Failure) {
         var copy = body
         _ = try readHeader(&copy, first: true)
     }
 
     /// Inflates every member of `body`.
-    static func decode(_ body: ByteBuffer) throws(Failure) -> ByteBuffer {
+    public static func decode(_ body: ByteBuffer) throws(Failure) -> ByteBuffer {
         var input = body
         var output = ByteBuffer()
         var first = true
@@ -48,6 +50,14 @@ enum GzipBody {
             output.writeBuffer(&inflated)
         }
         return output
+    }
+
+    /// One gzip member holding `bytes` (what Go's `gzip.Writer` produces for one Close).
+    public static func encode(_ bytes: [UInt8]) -> [UInt8] {
+        var input = ByteBuffer(bytes: bytes)
+        // Compressing an in-memory buffer cannot fail short of memory exhaustion.
+        guard let compressed = try? input.compress(with: .gzip()) else { fatalError("gzip compression failed") }
+        return Array(compressed.readableBytesView)
     }
 
     private static func readHeader(_ input: inout ByteBuffer, first: Bool) throws(Failure) {
