@@ -60,7 +60,11 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
-        .target(name: "TSDB", dependencies: ["LineProtocol"], swiftSettings: strict),
+        .target(
+            name: "TSDB",
+            dependencies: ["LineProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict
+        ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
 
         // MARK: Services
@@ -132,6 +136,12 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "SundialTestSupport", path: "Tests/Support", swiftSettings: strict),
+        .testTarget(
+            name: "TSDBTests",
+            dependencies: ["TSDB", "LineProtocol"],
+            path: "Tests/Unit/TSDBTests",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TSMTests",
             dependencies: ["TSM", "Snappy", "Gzip"],

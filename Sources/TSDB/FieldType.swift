@@ -2,7 +2,8 @@ import LineProtocol
 
 /// The type a field has in a shard, named as 1.x names it in errors and `SHOW FIELD KEYS`.
 public enum FieldType: UInt8, Sendable, Hashable, CustomStringConvertible {
-    case float = 1, integer = 2, string = 3, boolean = 4, unsigned = 6
+    // influxql.DataType codes, as stored in fields.idx.
+    case float = 1, integer = 2, string = 3, boolean = 4, unsigned = 9
 
     /// The type of a written value.
     public init(_ value: FieldValue) {

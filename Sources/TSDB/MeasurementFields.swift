@@ -5,7 +5,7 @@ import LineProtocol
 /// A field's type is fixed by the first write that creates it; later points with another type
 /// for it are dropped with 1.x's `field type conflict` reason.
 public struct MeasurementFieldSet: Sendable {
-    private var fields: [String: [String: FieldType]] = [:]
+    var fields: [String: [String: FieldType]] = [:]
 
     public init() {}
 

@@ -20,4 +20,5 @@ gen() {  # gen PROTO OUTDIR
         --swift_opt=Visibility=Public --swift_out="$2" "$1"
 }
 gen meta.proto "$root/Sources/Meta/Generated"
-echo "generated into Sources/Meta/Generated"
+gen tsdb.proto "$root/Sources/TSDB/Generated"
+echo "generated into Sources/Meta/Generated and Sources/TSDB/Generated"
