@@ -124,15 +124,7 @@ public final class Engine: Sendable {
             var merged: WALValues?
             do throws(TSMFileError) {
                 for (n, file) in s.files.enumerated() {
-                    guard let (type, _) = file.entries(for: key) else { continue }
-                    var part: WALValues
-                    switch type {
-                    case .float: let r = try file.read(key: key, min: min, max: max, as: Double.self); part = .float(r.timestamps, r.values)
-                    case .integer: let r = try file.read(key: key, min: min, max: max, as: Int64.self); part = .integer(r.timestamps, r.values)
-                    case .unsigned: let r = try file.read(key: key, min: min, max: max, as: UInt64.self); part = .unsigned(r.timestamps, r.values)
-                    case .boolean: let r = try file.read(key: key, min: min, max: max, as: Bool.self); part = .boolean(r.timestamps, r.values)
-                    case .string: let r = try file.read(key: key, min: min, max: max, as: String.self); part = .string(r.timestamps, r.values.map { Array($0.utf8) })
-                    }
+                    guard var part = try file.values(for: key, min: min, max: max) else { continue }
                     for range in s.tombstones[n][key] ?? [] { part = part.excluding(min: range.min, max: range.max) }
                     merged = merged.map { $0.appending(part) ?? part } ?? part
                 }
@@ -178,6 +170,71 @@ public final class Engine: Sendable {
         return out
     }
 
+    /// Runs 1.x's level plans (levels 1 to 3) and merges each planned group; returns the
+    /// number of files written. Called after every snapshot.
+    @discardableResult
+    public func compactLevels() throws(EngineError) -> Int {
+        try state.withLock { (s) throws(EngineError) -> Int in
+            var written = 0
+            for level in 1...3 {
+                for plan in Compactor.planLevel(level, generations: Self.generations(s)) {
+                    try compact(plan, &s)
+                    written += 1
+                }
+            }
+            return written
+        }
+    }
+
+    /// Merges every TSM file (tombstones applied) into one: 1.x's full compaction.
+    public func compactFull() throws(EngineError) {
+        try state.withLock { (s) throws(EngineError) in
+            guard s.files.count > 1 || s.tombstones.contains(where: { !$0.isEmpty }) else { return }
+            try compact(s.files.compactMap { TSMFileName(path: $0.path) }, &s)
+        }
+    }
+
+    /// The files grouped by generation, for the planner.
+    static func generations(_ s: borrowing State) -> [Compactor.Generation] {
+        var byID: [Int: Compactor.Generation] = [:]
+        for (n, file) in s.files.enumerated() {
+            guard let name = TSMFileName(path: file.path) else { continue }
+            byID[name.generation, default: Compactor.Generation(id: name.generation, files: [], hasTombstones: false)].files.append(name)
+            if !s.tombstones[n].isEmpty { byID[name.generation]!.hasTombstones = true }
+        }
+        return byID.values.sorted { $0.id < $1.id }
+    }
+
+    private func compact(_ names: [TSMFileName], _ s: inout State) throws(EngineError) {
+        let wanted = Set(names)
+        let picked = s.files.indices.filter { TSMFileName(path: s.files[$0].path).map(wanted.contains) ?? false }
+        guard !picked.isEmpty else { return }
+        let output: String?
+        do throws(TSMFileError) {
+            output = try Compactor.merge(picked.map { (s.files[$0], s.tombstones[$0]) }, into: path)
+        } catch {
+            throw .tsm(error)
+        }
+        let removed = picked.map { s.files[$0].path }
+        for i in picked.reversed() {
+            s.files.remove(at: i)
+            s.tombstones.remove(at: i)
+        }
+        if let output {
+            do throws(TSMFileError) { s.files.append(try TSMReader(path: output)) } catch { throw .tsm(error) }
+            s.tombstones.append([:])
+            let order = s.files.indices.sorted { s.files[$0].path < s.files[$1].path }
+            s.files = order.map { s.files[$0] }
+            s.tombstones = order.map { s.tombstones[$0] }
+        }
+        // The output is durable before the inputs go; a crash in between leaves duplicates
+        // that reads resolve (newest generation wins, equal data).
+        for old in removed {
+            unlink(old)
+            unlink(TombstoneFile.path(forTSM: old))
+        }
+    }
+
     /// Every key in the files or the cache, in byte order.
     public var keys: [[UInt8]] {
         state.withLock { s in
@@ -211,15 +268,7 @@ public final class Engine: Sendable {
         let temporary = final + ".tmp"
         do throws(TSMFileError) {
             var writer = try TSMWriter(path: temporary)
-            for (key, values) in taken {
-                switch values {
-                case .float(let t, let v): try writer.write(key: key, timestamps: t, values: v)
-                case .integer(let t, let v): try writer.write(key: key, timestamps: t, values: v)
-                case .unsigned(let t, let v): try writer.write(key: key, timestamps: t, values: v)
-                case .boolean(let t, let v): try writer.write(key: key, timestamps: t, values: v)
-                case .string(let t, let v): try writer.write(key: key, timestamps: t, values: v.map { String(decoding: $0, as: UTF8.self) })
-                }
-            }
+            for (key, values) in taken { try writer.write(key: key, values: values) }
             try writer.finish()
             guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
             Self.syncDirectory(path)
@@ -233,6 +282,9 @@ public final class Engine: Sendable {
         s.generation = generation
         s.cache.clearSnapshot(written: true)
         s.wal.remove(segments: segments)
+        for level in 1...3 {
+            for plan in Compactor.planLevel(level, generations: Self.generations(s)) { try compact(plan, &s) }
+        }
     }
 
     /// 1.x's TSM file name: `%09d-%09d.tsm`, generation and sequence (compaction level).
