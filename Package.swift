@@ -121,6 +121,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "size-bench",
+            dependencies: ["TSM", "LineProtocol"],
+            path: "tools/benchmark/size-bench",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "wal-bench",
             dependencies: ["TSM"],
             path: "tools/benchmark/wal-bench",
