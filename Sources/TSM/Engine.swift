@@ -13,6 +13,10 @@ public struct EngineConfig: Sendable {
     public var cacheMaxMemorySize: Int = 1024 * 1024 * 1024
     /// WAL segment size (1.x: fixed 10 MiB).
     public var walSegmentSize: Int = WAL.defaultSegmentSize
+    /// `cache-snapshot-write-cold-duration`: snapshot a cache that has seen no write this long (ns).
+    public var cacheSnapshotWriteColdDuration: Int64 = 10 * 60 * 1_000_000_000
+    /// `compact-full-write-cold-duration`: fully compact a shard with no write this long (ns).
+    public var compactFullWriteColdDuration: Int64 = 4 * 3600 * 1_000_000_000
 
     public init() {}
 }
@@ -39,6 +43,9 @@ public final class Engine: Sendable {
         /// Per file (same order as `files`): deleted ranges by key, from its `.tombstone`.
         var tombstones: [[[UInt8]: [(min: Int64, max: Int64)]]] = []
         var generation = 0
+        /// Monotonic ns of the last write, and whether the files changed since the last full compaction.
+        var lastWrite: UInt64 = 0
+        var compactedSinceWrite = true
     }
 
     public init(path: String, walPath: String, config: EngineConfig = EngineConfig()) {
@@ -107,9 +114,34 @@ public final class Engine: Sendable {
                 conflict = error
             }
             do throws(WALError) { try s.wal.write(.write(series)) } catch { throw .wal(error) }
+            s.lastWrite = Self.monotonicNow()
+            s.compactedSinceWrite = false
             if s.cache.liveSize >= config.cacheSnapshotMemorySize { try snapshot(&s) }
             if let conflict { throw .cache(conflict) }
         }
+    }
+
+    /// 1.x's once-a-second engine check: snapshot a cache that has been cold for
+    /// `cache-snapshot-write-cold-duration`, then fully compact a shard cold for
+    /// `compact-full-write-cold-duration`. `now` is monotonic ns (tests pass their own).
+    public func maintain(now: UInt64 = Engine.monotonicNow()) throws(EngineError) {
+        try state.withLock { (s) throws(EngineError) in
+            let idle = Int64(clamping: now &- s.lastWrite)
+            if s.cache.liveSize > 0 && idle >= config.cacheSnapshotWriteColdDuration { try snapshot(&s) }
+            if !s.compactedSinceWrite && s.cache.liveSize == 0 && idle >= config.compactFullWriteColdDuration {
+                if s.files.count > 1 || s.tombstones.contains(where: { !$0.isEmpty }) {
+                    try compact(s.files.compactMap { TSMFileName(path: $0.path) }, &s)
+                }
+                s.compactedSinceWrite = true
+            }
+        }
+    }
+
+    /// Monotonic clock, ns.
+    public static func monotonicNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     /// Writes the cache to a new TSM file now (what a cold shard or shutdown does).

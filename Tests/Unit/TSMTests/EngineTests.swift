@@ -112,3 +112,55 @@ struct EngineTests {
         #expect(Engine.fileName(generation: 1234, sequence: 4) == "000001234-000000004.tsm")
     }
 }
+
+/// The engine's listing and cursor API.
+@Suite("Engine catalog")
+struct EngineCatalogTests {
+    @Test func listsMeasurementsFieldsAndSizes() throws {
+        let dirs = EngineTests.directories()
+        let engine = EngineTests.engine(dirs)
+        _ = try engine.open()
+        #expect(engine.measurements.isEmpty)
+        try engine.write([
+            (Array("cpu,host=a#!~#usage".utf8), .float([1, 2], [1, 2])),
+            (Array("cpu,host=b#!~#count".utf8), .integer([1], [1])),
+            (Array("my\\,m,host=a#!~#on".utf8), .boolean([1], [true])),
+        ])
+        try engine.snapshot()
+        try engine.write([(Array("disk#!~#free".utf8), .unsigned([5], [5]))])
+        #expect(engine.measurements == [Array("cpu".utf8), Array("disk".utf8), Array("my\\,m".utf8)])
+        let fields = try engine.fields(of: Array("cpu".utf8))
+        #expect(fields.map { String(decoding: $0.name, as: UTF8.self) } == ["count", "usage"])
+        #expect(fields.map(\.type) == [.integer, .float])
+        #expect(try engine.cursor(key: Array("cpu,host=a#!~#usage".utf8), ascending: false) == .float([2, 1], [2, 1]))
+        #expect(try engine.cursor(key: Array("cpu,host=a#!~#usage".utf8), min: 2) == .float([2], [2]))
+        let tsm = try FileManager.default.contentsOfDirectory(atPath: dirs.0).filter { $0.hasSuffix(".tsm") }
+        let tsmBytes = try tsm.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: dirs.0 + "/" + $1)[.size] as? Int) ?? 0) }
+        #expect(engine.diskSize > tsmBytes)  // plus the WAL segment holding the last write
+    }
+}
+
+/// The cold-shard rules of 1.x's engine check.
+@Suite("Engine maintenance")
+struct EngineMaintenanceTests {
+    @Test func coldCacheSnapshotsThenColdShardCompactsFully() throws {
+        let dirs = EngineTests.directories()
+        var config = EngineConfig()
+        config.cacheSnapshotWriteColdDuration = 10 * 1_000_000_000
+        config.compactFullWriteColdDuration = 60 * 1_000_000_000
+        let engine = Engine(path: dirs.0, walPath: dirs.1, config: config)
+        _ = try engine.open()
+        try engine.write([(Array("a#!~#v".utf8), .float([1], [1]))])
+        try engine.snapshot()
+        try engine.write([(Array("a#!~#v".utf8), .float([2], [2]))])
+        let t0 = Engine.monotonicNow()
+        try engine.maintain(now: t0 + 5 * 1_000_000_000)
+        #expect(engine.fileCount == 1)  // not cold yet
+        try engine.maintain(now: t0 + 11 * 1_000_000_000)
+        #expect(engine.fileCount == 2)  // cold cache snapshotted
+        #expect(engine.cacheSize == 0)
+        try engine.maintain(now: t0 + 61 * 1_000_000_000)
+        #expect(engine.fileCount == 1)  // cold shard fully compacted
+        #expect(try engine.read(key: Array("a#!~#v".utf8)) == .float([1, 2], [1, 2]))
+    }
+}

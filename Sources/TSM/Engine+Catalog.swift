@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Engine {
+    /// The points of `key` in `[min, max]`, ascending or descending (a query's `ORDER BY time`).
+    public func cursor(key: [UInt8], min: Int64 = .min, max: Int64 = .max, ascending: Bool = true) throws(EngineError) -> WALValues? {
+        guard let values = try read(key: key, min: min, max: max) else { return nil }
+        return ascending ? values : values.reversed()
+    }
+
+    /// Measurement names (escaped, as in series keys) that have data, in byte order.
+    public var measurements: [[UInt8]] {
+        var seen = Set<[UInt8]>()
+        for key in keys { seen.insert(Self.split(key).measurement) }
+        return seen.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// The field names of `measurement` with their block types (files first, then the cache).
+    public func fields(of measurement: [UInt8]) throws(EngineError) -> [(name: [UInt8], type: BlockType)] {
+        var out: [[UInt8]: BlockType] = [:]
+        for key in keys {
+            let parts = Self.split(key)
+            guard parts.measurement == measurement, out[parts.field] == nil else { continue }
+            if let values = try read(key: key) { out[parts.field] = values.blockType }
+        }
+        return out.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0, out[$0]!) }
+    }
+
+    /// Bytes on disk: TSM files, their tombstones and the WAL segments (the shard's
+    /// `diskBytes` statistic).
+    public var diskSize: Int {
+        var total = 0
+        for dir in [path, walPath] {
+            guard let names = try? Self.fileNames(in: dir) else { continue }
+            for name in names where name.hasSuffix(".tsm") || name.hasSuffix(".tombstone") || name.hasSuffix(".wal") {
+                var info = stat()
+                if stat(dir + "/" + name, &info) == 0 { total += Int(info.st_size) }
+            }
+        }
+        return total
+    }
+
+    /// `measurement,tags#!~#field` → (measurement, field): the measurement ends at the first
+    /// unescaped comma, the field follows the last `#!~#`.
+    static func split(_ key: [UInt8]) -> (measurement: [UInt8], field: [UInt8]) {
+        let sep = TSMFormat.fieldSeparator
+        var fieldStart = key.count
+        var i = key.count - sep.count
+        while i >= 0 {
+            if Array(key[i..<(i + sep.count)]) == sep {
+                fieldStart = i
+                break
+            }
+            i -= 1
+        }
+        var end = 0
+        while end < fieldStart {
+            if key[end] == UInt8(ascii: ",") && (end == 0 || key[end - 1] != UInt8(ascii: "\\")) { break }
+            end += 1
+        }
+        let field = fieldStart < key.count ? Array(key[(fieldStart + sep.count)...]) : []
+        return (Array(key[..<end]), field)
+    }
+}
+
+extension WALValues {
+    /// The TSM block type these values are stored as.
+    public var blockType: BlockType {
+        switch self {
+        case .float: .float
+        case .integer: .integer
+        case .unsigned: .unsigned
+        case .boolean: .boolean
+        case .string: .string
+        }
+    }
+
+    /// The same points in reverse time order.
+    public func reversed() -> WALValues {
+        switch self {
+        case .float(let t, let v): .float(t.reversed(), v.reversed())
+        case .integer(let t, let v): .integer(t.reversed(), v.reversed())
+        case .unsigned(let t, let v): .unsigned(t.reversed(), v.reversed())
+        case .boolean(let t, let v): .boolean(t.reversed(), v.reversed())
+        case .string(let t, let v): .string(t.reversed(), v.reversed())
+        }
+    }
+}
