@@ -164,3 +164,30 @@ struct EngineMaintenanceTests {
         #expect(try engine.read(key: Array("a#!~#v".utf8)) == .float([1, 2], [1, 2]))
     }
 }
+
+/// `wal-fsync-delay`: concurrent writes share fsyncs, and every write is durable on return.
+@Suite("Engine group commit")
+struct EngineGroupCommitTests {
+    @Test func concurrentWritesShareFsyncs() async throws {
+        let dirs = EngineTests.directories()
+        var config = EngineConfig()
+        config.walFsyncDelay = 20_000_000
+        let engine = Engine(path: dirs.0, walPath: dirs.1, config: config)
+        _ = try engine.open()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for n in 0..<10 {
+                        try engine.write([(Array("w\(writer)#!~#v".utf8), .integer([Int64(n)], [Int64(n)]))])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stats = engine.walStatistics
+        #expect(stats.durableEntries == 80)
+        #expect(stats.fsyncs < 80)
+        let reopened = EngineTests.engine(dirs)
+        #expect(try reopened.open().walEntries == 80)
+    }
+}
