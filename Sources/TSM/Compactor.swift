@@ -54,6 +54,33 @@ public enum Compactor {
     /// groups at `level` are cut into chunks of 8 (level 1) or 4, and a chunk is compacted if
     /// it is full or holds tombstones.
     public static func planLevel(_ level: Int, generations: [Generation]) -> [[TSMFileName]] {
+        let groups = groupsByLevel(generations)
+        let minimum = level == 1 ? 8 : 4
+        var plans: [[TSMFileName]] = []
+        for group in groups where groupLevel(group) == level {
+            var start = 0
+            while start < group.count {
+                let chunk = group[start..<Swift.min(start + minimum, group.count)]
+                start += minimum
+                if chunk.count < minimum && !chunk.contains(where: \.hasTombstones) { continue }
+                plans.append(chunk.flatMap(\.files))
+            }
+        }
+        return plans
+    }
+
+    /// 1.x's `PlanOptimize`: the fully compacted (level 4) groups of 4 or more generations,
+    /// or with tombstones, each merged into one — run when no full compaction is due.
+    /// (1.x also skips generations already past 2 GiB of fully packed blocks.)
+    public static func planOptimize(generations: [Generation]) -> [[TSMFileName]] {
+        groupsByLevel(generations).filter { groupLevel($0) == 4 && ($0.count >= 4 || $0.contains(where: \.hasTombstones)) }
+            .map { $0.flatMap(\.files) }
+    }
+
+    /// Consecutive generations grouped as 1.x's planners do: a generation followed by one of a
+    /// higher level joins the current group; otherwise it joins it if the levels match, else
+    /// starts the next group. Nothing when there is one generation and no tombstone.
+    static func groupsByLevel(_ generations: [Generation]) -> [[Generation]] {
         let gens = generations.sorted { $0.id < $1.id }
         guard gens.count > 1 || gens.contains(where: \.hasTombstones) else { return [] }
         var groups: [[Generation]] = []
@@ -71,18 +98,7 @@ public enum Compactor {
             current = [g]
         }
         if !current.isEmpty { groups.append(current) }
-        let minimum = level == 1 ? 8 : 4
-        var plans: [[TSMFileName]] = []
-        for group in groups where groupLevel(group) == level {
-            var start = 0
-            while start < group.count {
-                let chunk = group[start..<Swift.min(start + minimum, group.count)]
-                start += minimum
-                if chunk.count < minimum && !chunk.contains(where: \.hasTombstones) { continue }
-                plans.append(chunk.flatMap(\.files))
-            }
-        }
-        return plans
+        return groups
     }
 
     /// A group's level, as 1.x's `tsmGenerations.level()`: the highest level in it.

@@ -167,6 +167,8 @@ public final class Engine: Sendable {
                     try compact(s.files.compactMap { TSMFileName(path: $0.path) }, &s)
                 }
                 s.compactedSinceWrite = true
+            } else {
+                for plan in Compactor.planOptimize(generations: Self.generations(s)) { try compact(plan, &s) }
             }
         }
     }

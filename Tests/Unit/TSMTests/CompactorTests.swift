@@ -34,6 +34,14 @@ struct CompactorTests {
         #expect(plans.map { $0.map(\.generation) } == c.expected)
     }
 
+    @Test func optimizesFullyCompactedGroups() {
+        let four = (1...4).map { Self.gen($0, [4]) }
+        #expect(Compactor.planOptimize(generations: four).map { $0.map(\.generation) } == [[1, 2, 3, 4]])
+        #expect(Compactor.planOptimize(generations: Array(four.prefix(3))).isEmpty)
+        #expect(Compactor.planOptimize(generations: [Self.gen(1, [4]), Self.gen(2, [5], tombstones: true)]).map { $0.count } == [2])
+        #expect(Compactor.planOptimize(generations: [Self.gen(1, [4]), Self.gen(2, [4]), Self.gen(3, [2]), Self.gen(4, [1])]).isEmpty)
+    }
+
     @Test func fileNames() {
         #expect(TSMFileName(path: "/x/000000012-000000003.tsm") == TSMFileName(generation: 12, sequence: 3))
         #expect(TSMFileName(path: "/x/000000012-000000007.tsm")?.level == 4)
