@@ -38,6 +38,7 @@ let package = Package(
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
+        .target(name: "InfluxQL", swiftSettings: strict),
         .target(name: "Checksum", swiftSettings: strict),
         .target(
             name: "Gzip",
@@ -115,7 +116,7 @@ let package = Package(
 
         .executableTarget(
             name: "sundial-inspect",
-            dependencies: ["TSM", "LineProtocol"],
+            dependencies: ["TSM", "LineProtocol", "InfluxQL"],
             path: "tools/inspect",
             swiftSettings: strict
         ),
@@ -143,6 +144,12 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "SundialTestSupport", path: "Tests/Support", swiftSettings: strict),
+        .testTarget(
+            name: "InfluxQLTests",
+            dependencies: ["InfluxQL"],
+            path: "Tests/Unit/InfluxQLTests",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TSDBTests",
             dependencies: ["TSDB", "LineProtocol"],

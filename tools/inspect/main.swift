@@ -3,7 +3,10 @@
 //   sundial-inspect dump-wal FILE.wal        entries of a WAL segment
 //   sundial-inspect write-lp INPUT.lp DIR    line protocol → WAL + cache → one level-1 TSM
 //                                            file in DIR (what a Sundial shard writes)
+//   sundial-inspect influxql FILE            one query per line (JSON strings): prints
+//                                            `OK <canonical>` or `ERR <parse error>` per line
 import Foundation
+import InfluxQL
 import LineProtocol
 import TSM
 
@@ -62,6 +65,18 @@ case "write-lp":
     try engine.snapshot()
     try? FileManager.default.removeItem(atPath: dir + "/.wal")
     print("wrote \(parsed.points.count) points to \(dir)")
+case "influxql":
+    let lines = try String(contentsOfFile: args[2], encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+    for line in lines {
+        guard let query = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? String else { continue }
+        do {
+            // As influxd's handler does, surrounding whitespace is trimmed first.
+            let parsed = try Parser.parseQuery(query.trimmingCharacters(in: .whitespacesAndNewlines))
+            print("OK " + parsed.description.replacingOccurrences(of: "\n", with: "\\n"))
+        } catch {
+            print("ERR " + error.description.replacingOccurrences(of: "\n", with: "\\n"))
+        }
+    }
 default:
     fail("unknown command \(args[1])")
 }
