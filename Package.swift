@@ -122,6 +122,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "influxql-bench",
+            dependencies: ["InfluxQL"],
+            path: "tools/benchmark/influxql-bench",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "size-bench",
             dependencies: ["TSM", "LineProtocol"],
             path: "tools/benchmark/size-bench",
