@@ -6,7 +6,7 @@ import Foundation
 enum Regex1x {
     static func validate(_ pattern: String, at pos: Position) throws(ParseError) {
         if let message = goError(pattern) { throw .message("error parsing regexp: \(message)", at: pos) }
-        if (try? NSRegularExpression(pattern: pattern)) == nil {
+        if !pattern.isEmpty, (try? NSRegularExpression(pattern: pattern)) == nil {
             throw .message("error parsing regexp: invalid regular expression: `\(pattern)`", at: pos)
         }
     }
@@ -17,6 +17,7 @@ enum Regex1x {
         var depth = 0
         var i = 0
         var previousAtom = false
+        var previousRepeat: Unicode.Scalar?
         while i < chars.count {
             let c = chars[i]
             switch c {
@@ -24,6 +25,7 @@ enum Regex1x {
                 if i + 1 >= chars.count { return "trailing backslash at end of expression: ``" }
                 i += 2
                 previousAtom = true
+                previousRepeat = nil
                 continue
             case "[":
                 var j = i + 1
@@ -36,23 +38,32 @@ enum Regex1x {
                 if j >= chars.count { return "missing closing ]: `\(String(String.UnicodeScalarView(chars[i...])))`" }
                 i = j + 1
                 previousAtom = true
+                previousRepeat = nil
                 continue
             case "(":
                 depth += 1
                 previousAtom = false
+                previousRepeat = nil
+                // `(?flags)` / `(?flags:` / `(?P<name>`: the `?` is not a repetition.
+                if i + 1 < chars.count && chars[i + 1] == "?" { i += 1 }
             case ")":
                 if depth == 0 { return "unexpected ): `\(pattern)`" }
                 depth -= 1
                 previousAtom = true
             case "*", "+", "?":
+                if let previous = previousRepeat { return "invalid nested repetition operator: `\(previous)\(c)`" }
                 if !previousAtom { return "missing argument to repetition operator: `\(c)`" }
-                previousAtom = false
-                if i + 1 < chars.count && chars[i + 1] == "?" { i += 1 }
+                previousAtom = true
+                previousRepeat = c
+                if i + 1 < chars.count && chars[i + 1] == "?" { i += 1 }  // non-greedy
+                i += 1
+                continue
             case "|":
                 previousAtom = false
             default:
                 previousAtom = true
             }
+            previousRepeat = nil
             i += 1
         }
         if depth > 0 { return "missing closing ): `\(pattern)`" }

@@ -57,6 +57,20 @@ struct GoldenParseTests {
 
     static let recorded = load()
 
+    /// Statements whose canonical text 1.x itself cannot read back (Spec/influxql.md): an
+    /// empty measurement name prints as nothing, `SHOW MEASUREMENTS ON` does not quote the
+    /// database, and `CREATE DATABASE … WITH SHARD DURATION INF` prints a bare `WITH`.
+    static func printsUnparseably(_ statement: Statement) -> Bool {
+        switch statement {
+        case .select(let s):
+            return s.sources.contains { if case .measurement(let m) = $0 { m.name.isEmpty && m.regex == nil } else { false } }
+        case .showMeasurements(let s): return Quote.needsQuotes(s.database)
+        case .createDatabase(let d):
+            return d.retentionPolicyCreate && d.duration == nil && d.replication == nil && d.shardGroupDuration == 0 && d.retentionPolicyName.isEmpty
+        default: return false
+        }
+    }
+
     @Test func thereAreGoldens() {
         #expect(Self.recorded.count >= 250)
     }
@@ -75,7 +89,7 @@ struct GoldenParseTests {
             let canonical = query.description
             if let again = try? Parser.parseQuery(canonical) {
                 #expect(again.description == canonical, "canonical form is not stable: \(canonical)")
-            } else {
+            } else if !query.statements.contains(where: Self.printsUnparseably) {
                 Issue.record("canonical form does not parse: \(canonical)")
             }
         } catch {
