@@ -116,7 +116,7 @@ let package = Package(
 
         .executableTarget(
             name: "sundial-inspect",
-            dependencies: ["TSM", "LineProtocol", "InfluxQL"],
+            dependencies: ["TSM", "LineProtocol", "InfluxQL", "Meta"],
             path: "tools/inspect",
             swiftSettings: strict
         ),
@@ -155,6 +155,12 @@ let package = Package(
             name: "InfluxQLTests",
             dependencies: ["InfluxQL"],
             path: "Tests/Unit/InfluxQLTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MetaTests",
+            dependencies: ["Meta"],
+            path: "Tests/Unit/MetaTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,40 +1,142 @@
-/// The cluster metadata: databases and their retention policies.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The cluster metadata: databases and their retention policies, persisted to `meta/meta.db`
+/// in 1.x's protobuf format after every change (when a directory is given).
 ///
-/// This first version keeps databases in memory only; persistence to `meta/meta.db` in 1.x's
-/// protobuf format, users, shard groups, continuous queries and subscriptions come with the
+/// Users, shard groups, continuous queries and subscriptions are kept in the same message (a
+/// real meta.db round-trips through Sundial with them intact); their operations come with the
 /// meta/store work.
 public actor MetaClient {
-    private var databases: [String: DatabaseInfo] = [:]
+    private var data: Meta_Data
+    private let path: String?
+    /// `[meta] retention-autocreate`: new databases get `autogen`.
+    private let retentionAutocreate: Bool
 
-    public init() {}
+    /// An in-memory client (tests, tools).
+    public init() {
+        path = nil
+        retentionAutocreate = true
+        data = Self.fresh()
+    }
+
+    /// Opens (or creates) `<directory>/meta.db`.
+    public init(directory: String, retentionAutocreate: Bool = true) throws(MetaError) {
+        if let (failed, code) = Self.makeDirectory(directory) { throw .io("mkdir \(failed): errno \(code)") }
+        path = directory + "/meta.db"
+        self.retentionAutocreate = retentionAutocreate
+        data = try MetaStore.load(directory + "/meta.db") ?? Self.fresh()
+    }
+
+    /// 1.x's initial data: index 1 and a random cluster ID.
+    static func fresh() -> Meta_Data {
+        var data = Meta_Data()
+        // proto2 required fields are written even when zero, as 1.x's marshaller does.
+        data.term = 0
+        data.index = 1
+        data.clusterID = UInt64.random(in: 1 ... .max)
+        data.maxNodeID = 0
+        data.maxShardGroupID = 0
+        data.maxShardID = 0
+        return data
+    }
+
+    /// The whole persisted message (for inspection and tests).
+    public func snapshot() -> Meta_Data { data }
 
     /// The database called `name`, if it exists.
-    public func database(_ name: String) -> DatabaseInfo? { databases[name] }
+    public func database(_ name: String) -> DatabaseInfo? {
+        data.databaseIndex(name).map { DatabaseInfo(data.databases[$0]) }
+    }
 
-    /// All databases, sorted by name.
-    public func allDatabases() -> [DatabaseInfo] { databases.values.sorted { $0.name < $1.name } }
+    /// All databases, in creation order (as 1.x lists them).
+    public func allDatabases() -> [DatabaseInfo] { data.databases.map(DatabaseInfo.init) }
 
-    /// Creates a database with 1.x's default retention policy (`autogen`, infinite duration);
-    /// creating an existing database is not an error, as in 1.x.
+    /// Creates a database with 1.x's default retention policy (`autogen`, infinite duration,
+    /// 7-day shard groups) when `retention-autocreate` is on; an existing database is fine.
     @discardableResult
     public func createDatabase(_ name: String) throws(MetaError) -> DatabaseInfo {
-        guard !name.isEmpty else { throw .databaseNameRequired }
-        guard name.utf8.count <= 255 else { throw .nameTooLong }
-        if let existing = databases[name] { return existing }
-        let info = DatabaseInfo(name: name, defaultRetentionPolicy: "autogen")
-        databases[name] = info
-        return info
+        try change { (d) throws(MetaError) in
+            let existed = d.databaseIndex(name) != nil
+            try d.createDatabase(name)
+            if !existed && retentionAutocreate {
+                try d.createRetentionPolicy(database: name, name: "autogen", duration: 0, shardGroupDuration: 0, replicaN: 1, makeDefault: true)
+            }
+        }
+        return database(name)!
+    }
+
+    /// Drops a database (and privileges on it); a missing one is fine.
+    public func dropDatabase(_ name: String) throws(MetaError) {
+        try change { (d) throws(MetaError) in d.dropDatabase(name) }
+    }
+
+    /// Creates a retention policy with 1.x's checks and shard duration normalisation.
+    public func createRetentionPolicy(database: String, name: String, duration: Int64, shardGroupDuration: Int64 = 0, replicaN: Int = 1, makeDefault: Bool = false) throws(MetaError) {
+        if duration != 0 && duration < Meta_Data.minRetentionPolicyDuration { throw .retentionPolicyDurationTooLow }
+        try change { (d) throws(MetaError) in
+            try d.createRetentionPolicy(database: database, name: name, duration: duration, shardGroupDuration: shardGroupDuration, replicaN: replicaN, makeDefault: makeDefault)
+        }
+    }
+
+    /// Drops a retention policy.
+    public func dropRetentionPolicy(database: String, name: String) throws(MetaError) {
+        try change { (d) throws(MetaError) in try d.dropRetentionPolicy(database: database, name: name) }
+    }
+
+    /// Applies `body` to a copy, bumps the index, persists, then publishes: a failed change or
+    /// write leaves the metadata as it was.
+    private func change(_ body: (inout Meta_Data) throws(MetaError) -> Void) throws(MetaError) {
+        var copy = data
+        try body(&copy)
+        guard copy != data else { return }
+        copy.index += 1
+        if let path { try MetaStore.save(copy, to: path) }
+        data = copy
+    }
+
+    static func makeDirectory(_ path: String) -> (String, Int32)? {
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o755) != 0 && errno != EEXIST { return (built, errno) }
+        }
+        return nil
     }
 }
 
-/// A database and the name of its default retention policy.
+/// A database and its retention policies.
 public struct DatabaseInfo: Sendable, Hashable {
     public var name: String
     public var defaultRetentionPolicy: String
+    public var retentionPolicies: [RetentionPolicyInfo]
 
-    public init(name: String, defaultRetentionPolicy: String) {
+    public init(name: String, defaultRetentionPolicy: String, retentionPolicies: [RetentionPolicyInfo] = []) {
         self.name = name
         self.defaultRetentionPolicy = defaultRetentionPolicy
+        self.retentionPolicies = retentionPolicies
+    }
+
+    init(_ pb: Meta_DatabaseInfo) {
+        self.init(name: pb.name, defaultRetentionPolicy: pb.defaultRetentionPolicy, retentionPolicies: pb.retentionPolicies.map(RetentionPolicyInfo.init))
+    }
+}
+
+/// A retention policy: durations in ns (0 = infinite).
+public struct RetentionPolicyInfo: Sendable, Hashable {
+    public var name: String
+    public var duration: Int64
+    public var shardGroupDuration: Int64
+    public var replicaN: Int
+
+    init(_ pb: Meta_RetentionPolicyInfo) {
+        name = pb.name
+        duration = pb.duration
+        shardGroupDuration = pb.shardGroupDuration
+        replicaN = Int(pb.replicaN)
     }
 }
 
@@ -42,11 +144,27 @@ public struct DatabaseInfo: Sendable, Hashable {
 public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
     case databaseNameRequired
     case nameTooLong
+    case databaseNotFound(String)
+    case retentionPolicyNameRequired
+    case retentionPolicyExists
+    case retentionPolicyConflict
+    case retentionPolicyDurationTooLow
+    case incompatibleDurations
+    case replicationFactorTooLow
+    case io(String)
 
     public var description: String {
         switch self {
         case .databaseNameRequired: "database name required"
         case .nameTooLong: "name too long"
+        case .databaseNotFound(let name): "database not found: \(name)"
+        case .retentionPolicyNameRequired: "retention policy name required"
+        case .retentionPolicyExists: "retention policy already exists"
+        case .retentionPolicyConflict: "retention policy conflicts with an existing policy"
+        case .retentionPolicyDurationTooLow: "retention policy duration must be at least 1h0m0s"
+        case .incompatibleDurations: "retention policy duration must be greater than the shard duration"
+        case .replicationFactorTooLow: "replication factor must be greater than 0"
+        case .io(let why): why
         }
     }
 }

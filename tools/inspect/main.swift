@@ -3,11 +3,14 @@
 //   sundial-inspect dump-wal FILE.wal        entries of a WAL segment
 //   sundial-inspect write-lp INPUT.lp DIR    line protocol → WAL + cache → one level-1 TSM
 //                                            file in DIR (what a Sundial shard writes)
+//   sundial-inspect meta-sample DIR          writes DIR/meta.db through Sundial's MetaClient
+//                                            (the databases tools/crosscheck expects)
 //   sundial-inspect influxql FILE            one query per line (JSON strings): prints
 //                                            `OK <canonical>` or `ERR <parse error>` per line
 import Foundation
 import InfluxQL
 import LineProtocol
+import Meta
 import TSM
 
 func fail(_ message: String) -> Never {
@@ -65,6 +68,16 @@ case "write-lp":
     try engine.snapshot()
     try? FileManager.default.removeItem(atPath: dir + "/.wal")
     print("wrote \(parsed.points.count) points to \(dir)")
+case "meta-sample":
+    let meta = try MetaClient(directory: args[2])
+    try await meta.createDatabase("alpha")
+    try await meta.createRetentionPolicy(database: "alpha", name: "hour", duration: 2 * 3_600_000_000_000, shardGroupDuration: 3_600_000_000_000)
+    try await meta.createRetentionPolicy(database: "alpha", name: "forever", duration: 0, makeDefault: true)
+    try await meta.createDatabase("beta")
+    try await meta.createRetentionPolicy(database: "beta", name: "week", duration: 7 * 86_400_000_000_000, replicaN: 1, makeDefault: true)
+    try await meta.createDatabase("gamma")
+    try await meta.dropDatabase("gamma")
+    print("wrote \(args[2])/meta.db")
 case "influxql":
     let lines = try String(contentsOfFile: args[2], encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
     for line in lines {
