@@ -35,6 +35,12 @@ let package = Package(
             providers: [.apt(["libsnappy-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libcrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
+
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
@@ -58,7 +64,7 @@ let package = Package(
         // MARK: Database
         .target(
             name: "Meta",
-            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["CCrypt", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
         .target(

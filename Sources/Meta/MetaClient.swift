@@ -87,6 +87,12 @@ public actor MetaClient {
         try change { (d) throws(MetaError) in try d.dropRetentionPolicy(database: database, name: name) }
     }
 
+    /// The stored user `name` (with its hash).
+    func user(named name: String) -> Meta_UserInfo? { data.userIndex(name).map { data.users[$0] } }
+
+    /// `change`, for the extensions in other files.
+    func mutate(_ body: (inout Meta_Data) throws(MetaError) -> Void) throws(MetaError) { try change(body) }
+
     /// Applies `body` to a copy, bumps the index, persists, then publishes: a failed change or
     /// write leaves the metadata as it was.
     private func change(_ body: (inout Meta_Data) throws(MetaError) -> Void) throws(MetaError) {
@@ -151,6 +157,10 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
     case retentionPolicyDurationTooLow
     case incompatibleDurations
     case replicationFactorTooLow
+    case usernameRequired
+    case userExists
+    case userNotFound
+    case authenticationFailed
     case io(String)
 
     public var description: String {
@@ -164,6 +174,10 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
         case .retentionPolicyDurationTooLow: "retention policy duration must be at least 1h0m0s"
         case .incompatibleDurations: "retention policy duration must be greater than the shard duration"
         case .replicationFactorTooLow: "replication factor must be greater than 0"
+        case .usernameRequired: "username required"
+        case .userExists: "user already exists"
+        case .userNotFound: "user not found"
+        case .authenticationFailed: "authentication failed"
         case .io(let why): why
         }
     }
