@@ -157,6 +157,7 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
     case retentionPolicyDurationTooLow
     case incompatibleDurations
     case replicationFactorTooLow
+    case retentionPolicyNotFound(String)
     case usernameRequired
     case userExists
     case userNotFound
@@ -174,6 +175,7 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
         case .retentionPolicyDurationTooLow: "retention policy duration must be at least 1h0m0s"
         case .incompatibleDurations: "retention policy duration must be greater than the shard duration"
         case .replicationFactorTooLow: "replication factor must be greater than 0"
+        case .retentionPolicyNotFound(let name): "retention policy not found: \(name)"
         case .usernameRequired: "username required"
         case .userExists: "user already exists"
         case .userNotFound: "user not found"
