@@ -158,6 +158,10 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
     case incompatibleDurations
     case replicationFactorTooLow
     case retentionPolicyNotFound(String)
+    case continuousQueryExists
+    case subscriptionExists
+    case subscriptionNotFound
+    case invalidSubscriptionURL(String)
     case usernameRequired
     case userExists
     case userNotFound
@@ -176,6 +180,10 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
         case .incompatibleDurations: "retention policy duration must be greater than the shard duration"
         case .replicationFactorTooLow: "replication factor must be greater than 0"
         case .retentionPolicyNotFound(let name): "retention policy not found: \(name)"
+        case .continuousQueryExists: "continuous query already exists"
+        case .subscriptionExists: "subscription already exists"
+        case .subscriptionNotFound: "subscription not found"
+        case .invalidSubscriptionURL(let url): "invalid subscription URL: \(url)"
         case .usernameRequired: "username required"
         case .userExists: "user already exists"
         case .userNotFound: "user not found"
