@@ -82,9 +82,16 @@ public actor MetaClient {
         }
     }
 
-    /// Drops a retention policy.
+    /// Drops a retention policy (missing database or policy: fine, as in 1.x).
     public func dropRetentionPolicy(database: String, name: String) throws(MetaError) {
-        try change { (d) throws(MetaError) in try d.dropRetentionPolicy(database: database, name: name) }
+        try change { (d) throws(MetaError) in d.dropRetentionPolicy(database: database, name: name) }
+    }
+
+    /// `ALTER RETENTION POLICY`: nil settings stay as they are.
+    public func updateRetentionPolicy(database: String, name: String, duration: Int64? = nil, shardGroupDuration: Int64? = nil, replicaN: Int? = nil, makeDefault: Bool = false) throws(MetaError) {
+        try change { (d) throws(MetaError) in
+            try d.updateRetentionPolicy(database: database, name: name, duration: duration, shardGroupDuration: shardGroupDuration, replicaN: replicaN, makeDefault: makeDefault)
+        }
     }
 
     /// The stored user `name` (with its hash).

@@ -69,9 +69,24 @@ extension Meta_Data {
         if makeDefault { databases[d].defaultRetentionPolicy = name }
     }
 
-    /// Removes a retention policy (no-op if missing; 1.x's `DropRetentionPolicy`).
-    mutating func dropRetentionPolicy(database: String, name: String) throws(MetaError) {
-        guard let d = databaseIndex(database) else { throw .databaseNotFound(database) }
+    /// Removes a retention policy (missing database or policy: no-op, as 1.x's `DropRetentionPolicy`).
+    mutating func dropRetentionPolicy(database: String, name: String) {
+        guard let d = databaseIndex(database) else { return }
         databases[d].retentionPolicies.removeAll { $0.name == name }
+    }
+
+    /// 1.x's `UpdateRetentionPolicy` (`ALTER RETENTION POLICY`): only the given settings change.
+    mutating func updateRetentionPolicy(database: String, name: String, duration: Int64?, shardGroupDuration: Int64?, replicaN: Int?, makeDefault: Bool) throws(MetaError) {
+        guard let d = databaseIndex(database) else { throw .databaseNotFound(database) }
+        guard let r = databases[d].retentionPolicies.firstIndex(where: { $0.name == name }) else { throw .retentionPolicyNotFound(name) }
+        var rp = databases[d].retentionPolicies[r]
+        if let duration, duration < Self.minRetentionPolicyDuration && duration != 0 { throw .retentionPolicyDurationTooLow }
+        if let duration, duration > 0, duration < (shardGroupDuration ?? rp.shardGroupDuration) { throw .incompatibleDurations }
+        if duration == nil, rp.duration > 0, let sgd = shardGroupDuration, rp.duration < sgd { throw .incompatibleDurations }
+        if let duration { rp.duration = duration }
+        if let replicaN { rp.replicaN = UInt32(replicaN) }
+        if let shardGroupDuration { rp.shardGroupDuration = Self.normalisedShardDuration(shardGroupDuration, duration: rp.duration) }
+        databases[d].retentionPolicies[r] = rp
+        if makeDefault { databases[d].defaultRetentionPolicy = rp.name }
     }
 }

@@ -75,13 +75,26 @@ struct MetaDBTests {
             await #expect(throws: MetaError.databaseNameRequired) { try await meta.createDatabase("") }
             try await meta.createDatabase("gone")
             try await meta.dropDatabase("gone")
+            try await meta.dropRetentionPolicy(database: "nope", name: "x")  // 1.x: no error
+            try await meta.createRetentionPolicy(database: "db0", name: "alter", duration: 0)
+            try await meta.updateRetentionPolicy(database: "db0", name: "alter", duration: 3 * 86_400_000_000_000, shardGroupDuration: 86_400_000_000_000, makeDefault: true)
+            await #expect(throws: MetaError.incompatibleDurations) {
+                try await meta.updateRetentionPolicy(database: "db0", name: "alter", shardGroupDuration: 4 * 86_400_000_000_000)
+            }
+            await #expect(throws: MetaError.retentionPolicyNotFound("none")) {
+                try await meta.updateRetentionPolicy(database: "db0", name: "none", replicaN: 2)
+            }
+            try await meta.updateRetentionPolicy(database: "db0", name: "alter", shardGroupDuration: 60_000_000_000)  // < 1h → 1h
+            try await meta.updateRetentionPolicy(database: "db0", name: "autogen", makeDefault: true)
         }
         let reopened = try MetaClient(directory: dir)
         let dbs = await reopened.allDatabases()
         #expect(dbs.map(\.name) == ["db0"])
         let db0 = try #require(dbs.first)
         #expect(db0.defaultRetentionPolicy == "autogen")
-        #expect(db0.retentionPolicies.map(\.name) == ["autogen", "short"])
+        #expect(db0.retentionPolicies.map(\.name) == ["autogen", "short", "alter"])
+        #expect(db0.retentionPolicies[2].duration == 3 * 86_400_000_000_000)
+        #expect(db0.retentionPolicies[2].shardGroupDuration == 3_600_000_000_000)
         #expect(db0.retentionPolicies[0].shardGroupDuration == 7 * 86_400_000_000_000)
         #expect(db0.retentionPolicies[1].shardGroupDuration == 3_600_000_000_000)  // < 2 d → 1 h
         let snapshot = await reopened.snapshot()
