@@ -28,7 +28,13 @@ public actor MetaClient {
         if let (failed, code) = Self.makeDirectory(directory) { throw .io("mkdir \(failed): errno \(code)") }
         path = directory + "/meta.db"
         self.retentionAutocreate = retentionAutocreate
-        data = try MetaStore.load(directory + "/meta.db") ?? Self.fresh()
+        if let loaded = try MetaStore.load(directory + "/meta.db") {
+            data = loaded
+        } else {
+            // As 1.x: a brand-new instance writes its meta.db at once.
+            data = Self.fresh()
+            try MetaStore.save(data, to: directory + "/meta.db")
+        }
     }
 
     /// 1.x's initial data: index 1 and a random cluster ID.

@@ -21,10 +21,17 @@ public struct Server: Sendable {
     public let handler: Handler
     let logger: Logger
 
+    /// A server whose metadata lives in memory (tests, tools).
     public init(config: Config, logger: Logger = Logger(label: "sundiald")) {
+        self.init(config: config, meta: MetaClient(), logger: logger)
+    }
+
+    /// A server whose metadata is `meta` — `open(config:)` passes the one persisted in
+    /// `[meta] dir`.
+    public init(config: Config, meta: MetaClient, logger: Logger = Logger(label: "sundiald")) {
         self.config = config
         self.logger = logger
-        self.meta = MetaClient()
+        self.meta = meta
         self.pointsWriter = PointsWriter(meta: meta)
         self.handler = Handler(
             config: config.http,
@@ -33,6 +40,13 @@ public struct Server: Sendable {
             pointsWriter: pointsWriter,
             logger: Logger(label: "httpd")
         )
+    }
+
+    /// The daemon's server: metadata loaded from (and saved to) `<[meta] dir>/meta.db`, so
+    /// databases, retention policies and users survive restarts.
+    public static func open(config: Config, logger: Logger = Logger(label: "sundiald")) throws(MetaError) -> Server {
+        let meta = try MetaClient(directory: config.meta.dir, retentionAutocreate: config.meta.retentionAutocreate)
+        return Server(config: config, meta: meta, logger: logger)
     }
 
     /// The HTTP application on the configured bind address.

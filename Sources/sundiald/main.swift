@@ -56,7 +56,7 @@ struct Run: AsyncParsableCommand {
             try "\(getpid())\n".write(toFile: pidfile, atomically: true, encoding: .utf8)
         }
         logger.info("starting", metadata: ["version": "\(Version.sundial)", "http": "\(config.http.bindAddress)"])
-        try await Server(config: config, logger: logger).run()
+        try await Server.open(config: config, logger: logger).run()
         if let pidfile { try? FileManager.default.removeItem(atPath: pidfile) }
     }
 }

@@ -57,6 +57,8 @@ import Testing
             status = try? await Self.pingStatus(port: port)
         }
         #expect(status == 204)
+        // A brand-new daemon writes its meta.db at once, as 1.x does.
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sundial-data/meta/meta.db").path))
 
         kill(process.processIdentifier, signal)
         for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
