@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "TSDB",
-            dependencies: ["LineProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["LineProtocol", "TSM", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
+                "TSM",
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -208,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "SundialTestSupport",
+                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,18 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
 import LineProtocol
 import Meta
 import TSDB
 
-/// Routes written points to their database's storage, applying 1.x's shard-level validation.
+/// Routes written points to shards (1.x's `coordinator.PointsWriter`): each point goes to the
+/// shard group of its time in the target retention policy (created on demand); points older
+/// than the policy keeps are dropped as 1.x drops them.
 ///
-/// Until the TSM engine and shards exist, accepted points are kept in memory per database
-/// (lost on restart); field types are tracked per database, as one shard would.
+/// Shard writes run on a dispatch queue (they fsync), never on a NIO event loop.
 public actor PointsWriter {
     private let meta: MetaClient
-    private var fieldSets: [String: MeasurementFieldSet] = [:]
-    private var stored: [String: [Point]] = [:]
+    private let store: Store
+    private let now: @Sendable () -> Int64
+    private static let queue = DispatchQueue(label: "sundial.points-writer", attributes: .concurrent)
 
-    public init(meta: MetaClient) {
+    public init(meta: MetaClient, store: Store, now: @escaping @Sendable () -> Int64 = PointsWriter.wallClock) {
         self.meta = meta
+        self.store = store
+        self.now = now
+    }
+
+    /// Unix nanoseconds now.
+    public static let wallClock: @Sendable () -> Int64 = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// Writes `points` to `database`; `retentionPolicy` empty means the default one.
@@ -20,14 +37,69 @@ public actor PointsWriter {
         guard let info = await meta.database(database) else {
             throw .client("database not found: \"\(database)\"")
         }
-        if !retentionPolicy.isEmpty && retentionPolicy != info.defaultRetentionPolicy {
-            throw .server("retention policy not found: \(retentionPolicy)")
+        let rpName = retentionPolicy.isEmpty ? info.defaultRetentionPolicy : retentionPolicy
+        guard let rp = info.retentionPolicies.first(where: { $0.name == rpName }) else {
+            throw .server("retention policy not found: \(rpName)")
         }
-        let (accepted, error) = fieldSets[database, default: MeasurementFieldSet()].validate(points)
-        stored[database, default: []].append(contentsOf: accepted)
-        if let error { throw error }
+        // Map points to shards; points before the retention window are dropped (1.x keeps
+        // the shard group that still overlaps the window, so the cut is at its start).
+        let minTime = rp.duration > 0 ? now() - rp.duration : Int64.min
+        var byShard: [UInt64: [Point]] = [:]
+        var groups: [ShardGroupInfo] = []
+        var dropped = 0
+        for point in points {
+            let group: ShardGroupInfo
+            if let known = groups.first(where: { $0.start <= point.time && point.time < $0.end }) {
+                group = known
+            } else {
+                do throws(MetaError) {
+                    group = try await meta.shardGroup(database: database, policy: rpName, for: point.time)
+                } catch {
+                    throw .server(error.description)
+                }
+                groups.append(group)
+            }
+            if group.end < minTime {
+                dropped += 1
+                continue
+            }
+            byShard[group.shardIDs[0], default: []].append(point)
+        }
+        var firstError: WriteError?
+        var partialDropped = 0
+        var partialReason = ""
+        for (id, shardPoints) in byShard.sorted(by: { $0.key < $1.key }) {
+            let result = await Self.write(shardPoints, shard: id, database: database, policy: rpName, store: store)
+            switch result {
+            case nil: continue
+            case .partial(let reason, let n)?:
+                if partialReason.isEmpty { partialReason = reason }
+                partialDropped += n
+            case let other?:
+                if firstError == nil { firstError = other }
+            }
+        }
+        if let firstError { throw firstError }
+        if partialDropped > 0 { throw .partial(reason: partialReason, dropped: partialDropped) }
+        if dropped > 0 { throw .partial(reason: "points beyond retention policy", dropped: dropped) }
     }
 
-    /// Points accepted so far for `database`, in write order.
-    public func points(in database: String) -> [Point] { stored[database] ?? [] }
+    /// One shard's write, on the dispatch queue.
+    private static func write(_ points: [Point], shard id: UInt64, database: String, policy: String, store: Store) async -> WriteError? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<WriteError?, Never>) in
+            queue.async {
+                do throws(StoreError) {
+                    let shard = try store.shard(id: id, database: database, retentionPolicy: policy)
+                    do throws(WriteError) {
+                        try shard.write(points)
+                        continuation.resume(returning: nil)
+                    } catch {
+                        continuation.resume(returning: error)
+                    }
+                } catch {
+                    continuation.resume(returning: .server(error.description))
+                }
+            }
+        }
+    }
 }

@@ -17,6 +17,7 @@ import LineProtocol
 public struct Server: Sendable {
     public let config: Config
     public let meta: MetaClient
+    public let store: Store
     public let pointsWriter: PointsWriter
     public let handler: Handler
     let logger: Logger
@@ -32,7 +33,8 @@ public struct Server: Sendable {
         self.config = config
         self.logger = logger
         self.meta = meta
-        self.pointsWriter = PointsWriter(meta: meta)
+        self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig)
+        self.pointsWriter = PointsWriter(meta: meta, store: store)
         self.handler = Handler(
             config: config.http,
             version: Version.header,
@@ -68,7 +70,7 @@ public struct Server: Sendable {
     public func services() throws(ConfigError) -> [any Service] {
         var services: [any Service] = [
             LifecycleStep(name: "meta", logger: logger),
-            LifecycleStep(name: "store", logger: logger),
+            StoreService(store: store, logger: logger),
             LifecycleStep(name: "points-writer", logger: logger),
         ]
         if config.http.enabled {
@@ -79,9 +81,6 @@ public struct Server: Sendable {
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
     public func run() async throws {
-        logger.warning("storage_engine_pending", metadata: [
-            "detail": "written points are kept in memory until the TSM engine lands; they do not survive a restart",
-        ])
         let group = ServiceGroup(configuration: .init(
             services: try services().map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

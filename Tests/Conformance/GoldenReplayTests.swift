@@ -28,6 +28,10 @@ import Testing
         let file = try #require(Self.files.first { $0.group == group })
         var config = try Config(toml: file.configTOML)
         config.http.bindAddress = "127.0.0.1:0"
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-golden-\(UUID().uuidString)").path
+        config.data.dir = root + "/data"
+        config.data.walDir = root + "/wal"
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let server = Server(config: config)
         for database in file.setup?.databases ?? [] {
             try await server.meta.createDatabase(database)

@@ -9,7 +9,7 @@ import Testing
         var config = Config.embeddedDefault(directory: "/tmp/unused")
         config.http.bindAddress = "127.0.0.1:0"
         let services = try Server(config: config).services()
-        let names = services.map { ($0 as? LifecycleStep)?.name ?? "http" }
+        let names = services.map { ($0 as? LifecycleStep)?.name ?? ($0 is StoreService ? "store" : "http") }
         #expect(names == ["meta", "store", "points-writer", "http"])
     }
 

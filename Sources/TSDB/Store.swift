@@ -1,0 +1,49 @@
+import Foundation
+import Synchronization
+import TSM
+
+/// All shards of the server (1.x's `tsdb.Store`), opened on first use or at start.
+public final class Store: Sendable {
+    public let dataDir: String
+    public let walDir: String
+    public let engineConfig: EngineConfig
+    private let shards = Mutex<[UInt64: Shard]>([:])
+
+    public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig()) {
+        self.dataDir = dataDir
+        self.walDir = walDir
+        self.engineConfig = engineConfig
+    }
+
+    /// The shard `id` of `database`/`retentionPolicy`, opened or created.
+    public func shard(id: UInt64, database: String, retentionPolicy: String) throws(StoreError) -> Shard {
+        if let open = shards.withLock({ $0[id] }) { return open }
+        let shard = try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir, config: engineConfig)
+        return shards.withLock { all in
+            if let raced = all[id] { return raced }
+            all[id] = shard
+            return shard
+        }
+    }
+
+    /// Opens every shard found under the data and WAL directories (`<db>/<rp>/<id>`), as 1.x
+    /// does at start, so WAL replay happens before the first request.
+    public func openAll() throws(StoreError) -> Int {
+        var found: Set<[String]> = []
+        for root in [dataDir, walDir] {
+            let fm = FileManager.default
+            for db in (try? fm.contentsOfDirectory(atPath: root)) ?? [] {
+                for rp in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)")) ?? [] {
+                    for id in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)/\(rp)")) ?? [] where UInt64(id) != nil {
+                        found.insert([db, rp, id])
+                    }
+                }
+            }
+        }
+        for entry in found { _ = try shard(id: UInt64(entry[2])!, database: entry[0], retentionPolicy: entry[1]) }
+        return found.count
+    }
+
+    /// Shards currently open.
+    public var openShards: [Shard] { shards.withLock { Array($0.values) } }
+}
