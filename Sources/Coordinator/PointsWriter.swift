@@ -41,25 +41,22 @@ public actor PointsWriter {
         guard let rp = info.retentionPolicies.first(where: { $0.name == rpName }) else {
             throw .server("retention policy not found: \(rpName)")
         }
-        // Map points to shards; points before the retention window are dropped (1.x keeps
-        // the shard group that still overlaps the window, so the cut is at its start).
+        // 1.x's MapShards: shard groups are found or created for the points inside the
+        // retention window; a point is then written to the group covering it, and dropped if
+        // none does (a point before the window still lands in a group made for a newer point).
         let minTime = rp.duration > 0 ? now() - rp.duration : Int64.min
-        var byShard: [UInt64: [Point]] = [:]
         var groups: [ShardGroupInfo] = []
+        for point in points where point.time >= minTime && !groups.contains(where: { $0.start <= point.time && point.time < $0.end }) {
+            do throws(MetaError) {
+                groups.append(try await meta.shardGroup(database: database, policy: rpName, for: point.time))
+            } catch {
+                throw .server(error.description)
+            }
+        }
+        var byShard: [UInt64: [Point]] = [:]
         var dropped = 0
         for point in points {
-            let group: ShardGroupInfo
-            if let known = groups.first(where: { $0.start <= point.time && point.time < $0.end }) {
-                group = known
-            } else {
-                do throws(MetaError) {
-                    group = try await meta.shardGroup(database: database, policy: rpName, for: point.time)
-                } catch {
-                    throw .server(error.description)
-                }
-                groups.append(group)
-            }
-            if group.end < minTime {
+            guard let group = groups.first(where: { $0.start <= point.time && point.time < $0.end }) else {
                 dropped += 1
                 continue
             }
