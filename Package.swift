@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // MARK: C libraries from Debian
@@ -73,13 +74,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
+        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol"], swiftSettings: strict),
 
         // MARK: Services
         .target(
             name: "HTTPD",
             dependencies: [
                 "Gzip",
-                "LineProtocol", "TSDB",
+                "LineProtocol", "TSDB", "Meta", "Query", "InfluxQL",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -93,7 +96,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "TSM",
-                "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol",
+                "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,13 +1,14 @@
-import Prometheus
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
+import InfluxQL
+import Meta
+import Prometheus
+import Query
 
 extension Handler {
-    /// `GET|POST /query`. The query string comes from `q` in the URL or a form body.
-    ///
-    /// Statement execution arrives with the InfluxQL parser and query engine; until then a
-    /// present `q` is answered 501, while a missing one gets 1.x's exact 400.
+    /// `GET|POST /query`: parse `q` (with `params`), authorize it, run it, and answer the
+    /// buffered results in the client's format — 1.x's `serveQuery`.
     func serveQuery(_ call: RouteRequest) async -> Reply {
         statistics.queryRequests.increment()
         var form = call.params
@@ -21,6 +22,70 @@ extension Handler {
         guard !q.isEmpty else {
             return httpError("missing required parameter \"q\"", .badRequest, call)
         }
-        return httpError("query execution is not implemented yet", .notImplemented, call)
+        let epoch = form["epoch"].trimmingCharacters(in: .whitespaces)
+        let database = form["db"]
+
+        var params: [String: BoundValue] = [:]
+        let rawParams = form["params"]
+        if !rawParams.isEmpty {
+            do throws(BoundParameters.Failure) {
+                params = try BoundParameters.parse(rawParams)
+            } catch {
+                switch error {
+                case .syntax(let m): return httpError("error parsing query parameters: " + m, .badRequest, call)
+                case .number(let m): return httpError("error parsing json value: " + m, .badRequest, call)
+                }
+            }
+        }
+
+        let query: InfluxQL.Query
+        do throws(ParseError) {
+            query = try Parser.parseQuery(q, params: params)
+        } catch {
+            return httpError("error parsing query: " + error.description, .badRequest, call)
+        }
+
+        if config.authEnabled, let users {
+            if let refusal = await QueryAuthorizer.authorize(user: call.user, query: query, database: database, users: users) {
+                return httpError("error authorizing query: " + refusal, .forbidden, call)
+            }
+        }
+        guard let queryExecutor else {
+            return httpError("query execution is not available", .notImplemented, call)
+        }
+
+        var options = ExecutionOptions(database: database, retentionPolicy: form["rp"], readOnly: call.request.method == .get)
+        if config.authEnabled, let user = call.user, !user.admin { options.user = user }
+        if form["async"] == "true" {
+            Task { _ = await queryExecutor.execute(query, options: options) }
+            return Reply(status: .noContent)
+        }
+        let raw = await queryExecutor.execute(query, options: options)
+        let response = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit)
+        return Reply(status: .ok, body: response.encoded(call.format, epoch: epoch))
+    }
+}
+
+/// 1.x's `QueryAuthorizer.AuthorizeQuery` with auth enabled: the refusal text, or nil.
+enum QueryAuthorizer {
+    static func authorize(user: UserInfo?, query: InfluxQL.Query, database: String, users: MetaClient) async -> String? {
+        if await users.userCount() == 0 {
+            if case .createUser(_, _, true)? = query.statements.first { return nil }
+            return "create admin user first or disable authentication"
+        }
+        guard let user else { return "no user provided" }
+        if user.admin { return nil }
+        for statement in query.statements {
+            for p in statement.requiredPrivileges {
+                if p.admin {
+                    return "\(user.name) not authorized to execute statement '\(statement)', requires admin privilege"
+                }
+                let db = p.database.isEmpty ? database : p.database
+                if !user.authorizeDatabase(Int32(p.privilege.rawValue), db) {
+                    return "\(user.name) not authorized to execute statement '\(statement)', requires \(p.privilege.name) on \(db)"
+                }
+            }
+        }
+        return nil
     }
 }

@@ -3,9 +3,22 @@ import Prometheus
 import HTTPTypes
 import Hummingbird
 import LineProtocol
+import Meta
 import TSDB
 
 extension Handler {
+    /// 1.x's write authorization when `auth-enabled`: a user with WRITE (or ALL) on the database.
+    func writeRefusal(database: String, _ call: RouteRequest) -> Reply? {
+        guard config.authEnabled, users != nil else { return nil }
+        guard let user = call.user else {
+            return httpError("user is required to write to database \(GoQuote.quote(database))", .forbidden, call)
+        }
+        guard user.authorizeDatabase(2, database) else {
+            return httpError("\(GoQuote.quote(user.name)) user is not authorized to write to database \(GoQuote.quote(database))", .forbidden, call)
+        }
+        return nil
+    }
+
     /// `POST /write`: line protocol into a database, with 1.x's checks in 1.x's order —
     /// database, body size, gzip, parse, consistency, write — and its status codes.
     func serveWrite(_ call: RouteRequest) async -> Reply {
@@ -15,6 +28,7 @@ extension Handler {
         guard await catalog.databaseExists(database) else {
             return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
         }
+        if let refusal = writeRefusal(database: database, call) { return refusal }
 
         let gzipped = call.request.headers[.contentEncoding] == "gzip"
         let limit = config.maxBodySize

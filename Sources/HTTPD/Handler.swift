@@ -3,6 +3,8 @@ import Prometheus
 import HTTPTypes
 import Hummingbird
 import Logging
+import Meta
+import Query
 
 /// Serves InfluxDB 1.x's HTTP API.
 ///
@@ -15,6 +17,10 @@ public struct Handler: Sendable {
     public let version: String
     let catalog: any DatabaseCatalog
     let pointsWriter: any PointsWriting
+    /// Users for authentication (nil: no user store, so nothing is authenticated).
+    let users: MetaClient?
+    /// Runs `/query` statements (nil: `/query` answers 501).
+    let queryExecutor: QueryExecutor?
     /// The current time in Unix nanoseconds (for points without a timestamp and request IDs).
     let now: @Sendable () -> Int64
     let statistics: Statistics
@@ -26,6 +32,8 @@ public struct Handler: Sendable {
         version: String,
         catalog: any DatabaseCatalog,
         pointsWriter: any PointsWriting,
+        users: MetaClient? = nil,
+        queryExecutor: QueryExecutor? = nil,
         logger: Logger = Logger(label: "httpd"),
         now: @escaping @Sendable () -> Int64 = { Clock.unixNanoseconds() }
     ) {
@@ -33,6 +41,8 @@ public struct Handler: Sendable {
         self.version = version
         self.catalog = catalog
         self.pointsWriter = pointsWriter
+        self.users = users
+        self.queryExecutor = queryExecutor
         self.logger = logger
         self.now = now
         self.statistics = Statistics()
@@ -92,9 +102,20 @@ public struct Handler: Sendable {
             return Reply(status: .ok, headers: headers)
         }
         let params = QueryString(request.uri.query ?? "")
-        let call = RouteRequest(request, params: params, format: ResponseFormat(accept: request.headers[.accept], pretty: params["pretty"] == "true"))
-        headers[.contentType] = call.format.contentType
-        var reply = await route.serve(self, call)
+        let format = ResponseFormat(accept: request.headers[.accept], pretty: params["pretty"] == "true")
+        headers[.contentType] = format.contentType
+        var reply: Reply
+        var user: UserInfo?
+        if route.requiresAuthentication {
+            switch await authenticate(request, params: params, format: format) {
+            case .success(let u): user = u
+            case .failure(let refusal):
+                for name in Set(refusal.headers.map(\.name)) { headers[fields: name] = refusal.headers[fields: name] }
+                return Reply(status: refusal.status, headers: headers, body: refusal.body)
+            }
+        }
+        let call = RouteRequest(request, params: params, format: format, user: user)
+        reply = await route.serve(self, call)
         // A route's own header replaces the filters' one of the same name (Go's Header.Set).
         for name in Set(reply.headers.map(\.name)) { headers[fields: name] = reply.headers[fields: name] }
         reply.headers = headers
@@ -125,11 +146,14 @@ struct RouteRequest: Sendable {
     let request: Request
     let params: QueryString
     let format: ResponseFormat
+    /// The authenticated user (nil when authentication is off or not yet bootstrapped).
+    let user: UserInfo?
 
-    init(_ request: Request, params: QueryString, format: ResponseFormat) {
+    init(_ request: Request, params: QueryString, format: ResponseFormat, user: UserInfo? = nil) {
         self.request = request
         self.params = params
         self.format = format
+        self.user = user
     }
 }
 

@@ -1,4 +1,5 @@
 import HTTPTypes
+import Query
 import Foundation
 import Hummingbird
 
@@ -77,5 +78,57 @@ enum MessagePack {
             withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { out += $0 }
         }
         out += bytes
+    }
+}
+
+extension MessagePack {
+    static func appendArrayHeader(_ n: Int, to out: inout [UInt8]) {
+        if n < 16 {
+            out.append(0x90 | UInt8(n))
+        } else if n < 65536 {
+            out += [0xDC, UInt8(n >> 8), UInt8(n & 0xFF)]
+        } else {
+            out.append(0xDD)
+            withUnsafeBytes(of: UInt32(n).bigEndian) { out += $0 }
+        }
+    }
+
+    /// msgp's `WriteInt64`: the smallest signed form.
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        switch v {
+        case 0...127: out.append(UInt8(v))
+        case -32 ..< 0: out.append(UInt8(bitPattern: Int8(v)))
+        case -128...127: out += [0xD0, UInt8(bitPattern: Int8(v))]
+        case -32768...32767: out.append(0xD1); withUnsafeBytes(of: Int16(v).bigEndian) { out += $0 }
+        case -2_147_483_648...2_147_483_647: out.append(0xD2); withUnsafeBytes(of: Int32(v).bigEndian) { out += $0 }
+        default: out.append(0xD3); withUnsafeBytes(of: v.bigEndian) { out += $0 }
+        }
+    }
+
+    static func appendValue(_ v: Value, epoch: String, to out: inout [UInt8]) {
+        switch v {
+        case .null: out.append(0xC0)
+        case .float(let f): out.append(0xCB); withUnsafeBytes(of: f.bitPattern.bigEndian) { out += $0 }
+        case .integer(let i): appendInt(i, to: &out)
+        case .unsigned(let u):
+            if u <= 127 { out.append(UInt8(u)) } else { out.append(0xCF); withUnsafeBytes(of: u.bigEndian) { out += $0 } }
+        case .string(let s): appendString(s, to: &out)
+        case .boolean(let b): out.append(b ? 0xC3 : 0xC2)
+        case .time(let t):
+            if let divisor = QueryResponse.epochDivisor(epoch) {
+                appendInt(t / divisor, to: &out)
+            } else {
+                // msgp's time extension (type 5): seconds and nanoseconds, big-endian.
+                var secs = t / 1_000_000_000
+                var nanos = t % 1_000_000_000
+                if nanos < 0 { nanos += 1_000_000_000; secs -= 1 }
+                out += [0xC7, 12, 5]
+                withUnsafeBytes(of: secs.bigEndian) { out += $0 }
+                withUnsafeBytes(of: Int32(nanos).bigEndian) { out += $0 }
+            }
+        case .strings(let list):
+            appendArrayHeader(list.count, to: &out)
+            for s in list { appendString(s, to: &out) }
+        }
     }
 }

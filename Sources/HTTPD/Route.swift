@@ -8,6 +8,9 @@ struct Route: Sendable {
     let path: String
     let serve: @Sendable (Handler, RouteRequest) async -> Reply
 
+    /// 1.x wraps the handlers that take a user (query, write, Prometheus) in `authenticate`.
+    var requiresAuthentication: Bool { ["query", "write", "prometheus-write", "prometheus-read"].contains(name) }
+
     /// Every route 1.x registers, in its order. OPTIONS routes exist so the method is allowed;
     /// the CORS filter answers them.
     static let all: [Route] = [

@@ -14,6 +14,7 @@ final class Statistics: Sendable {
     let pointsWrittenFail: Counter
     let clientErrors: Counter
     let serverErrors: Counter
+    let authenticationFailures: Counter
 
     init() {
         let registry = PrometheusCollectorRegistry()
@@ -32,5 +33,6 @@ final class Statistics: Sendable {
         pointsWrittenFail = counter("points_written_fail", "Points in failed write requests.")
         clientErrors = counter("client_errors", "Responses with a 4xx status.")
         serverErrors = counter("server_errors", "Responses with a 5xx status.")
+        authenticationFailures = counter("authentication_failures", "Requests whose credentials were missing or wrong.")
     }
 }

@@ -71,6 +71,9 @@ public enum Duration {
     }
 
     /// The largest whole unit: `2w`, `3d`, `90m`, `1500ms`, `0s`.
+    /// Go's `time.Duration.String()` (`168h0m0s`), as SHOW RETENTION POLICIES prints durations.
+    public static func goString(_ d: Int64) -> String { GoDuration.string(d) }
+
     public static func format(_ d: Int64) -> String {
         if d == 0 { return "0s" }
         for (size, suffix) in [(week, "w"), (day, "d"), (hour, "h"), (minute, "m"), (second, "s"), (millisecond, "ms"), (microsecond, "u")]

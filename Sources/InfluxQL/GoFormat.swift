@@ -88,3 +88,23 @@ enum GoDuration {
         return String(whole) + "." + String(repeating: "0", count: width - digits.count) + digits
     }
 }
+
+/// Number text exactly as Go's `encoding/json` writes a float64.
+public enum GoJSONNumber {
+    /// `%f`-style shortest digits for 1e-6 ≤ |v| < 1e21, else shortest `%e` with the exponent's
+    /// leading zero dropped (`1e-7`, `1.5e+21`). NaN and infinities are not JSON; callers check.
+    public static func float(_ v: Double) -> String {
+        if v == 0 { return v.sign == .minus ? "-0" : "0" }
+        let (digits, dp) = GoFloat.shortest(abs(v))
+        let sign = v < 0 ? "-" : ""
+        if abs(v) < 1e-6 || abs(v) >= 1e21 {
+            var mantissa = String(digits.first!)
+            if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+            let exp = dp - 1
+            return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + String(abs(exp))
+        }
+        if dp <= 0 { return sign + "0." + String(repeating: "0", count: -dp) + digits }
+        if dp >= digits.count { return sign + digits + String(repeating: "0", count: dp - digits.count) }
+        return sign + digits.prefix(dp) + "." + digits.dropFirst(dp)
+    }
+}

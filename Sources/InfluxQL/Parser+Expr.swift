@@ -78,6 +78,8 @@ extension Parser {
             try Regex1x.validate(t.lit, at: t.pos)
             return .regex(t.lit)
         case .boundParam:
+            // A parameter bound to a value that could not be converted carries its error.
+            if !t.lit.hasPrefix("$") { throw .plain(t.lit) }
             let key = String(t.lit.dropFirst())
             if key.isEmpty { throw .plain("empty bound parameter") }
             throw .plain("missing parameter: \(key)")

@@ -5,6 +5,7 @@ import HTTPD
 import Hummingbird
 import Logging
 import Meta
+import Query
 import ServiceLifecycle
 import TSDB
 import LineProtocol
@@ -40,6 +41,8 @@ public struct Server: Sendable {
             version: Version.header,
             catalog: meta,
             pointsWriter: pointsWriter,
+            users: meta,
+            queryExecutor: QueryExecutor(meta: meta, store: store),
             logger: Logger(label: "httpd")
         )
     }

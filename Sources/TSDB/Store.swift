@@ -44,6 +44,32 @@ public final class Store: Sendable {
         return found.count
     }
 
+    /// Closes and deletes shards (`DROP SHARD`, dropped policies and databases): their data
+    /// and WAL directories go; a shard that was never opened is removed from disk all the same.
+    public func deleteShard(_ id: UInt64) {
+        shards.withLock { all in all[id] = nil }
+        let fm = FileManager.default
+        for root in [dataDir, walDir] {
+            for db in (try? fm.contentsOfDirectory(atPath: root)) ?? [] {
+                for rp in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)")) ?? [] {
+                    try? fm.removeItem(atPath: "\(root)/\(db)/\(rp)/\(id)")
+                }
+            }
+        }
+    }
+
+    /// `DROP DATABASE`: every shard of the database and its directories.
+    public func deleteDatabase(_ name: String) {
+        shards.withLock { all in all = all.filter { $0.value.database != name } }
+        for root in [dataDir, walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(name)") }
+    }
+
+    /// `DROP RETENTION POLICY`: the policy's shards and directories.
+    public func deleteRetentionPolicy(database: String, name: String) {
+        shards.withLock { all in all = all.filter { !($0.value.database == database && $0.value.retentionPolicy == name) } }
+        for root in [dataDir, walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(database)/\(name)") }
+    }
+
     /// Shards currently open.
     public var openShards: [Shard] { shards.withLock { Array($0.values) } }
 }

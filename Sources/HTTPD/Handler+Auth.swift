@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Prometheus
+import Meta
+
+/// How a request identified its user (1.x `parseCredentials`).
+enum Credentials: Equatable {
+    case password(user: String, password: String)
+    case bearer(String)
+
+    /// `u`/`p` parameters first, then `Authorization`: `Bearer <jwt>`, 1.8's `Token user:pass`,
+    /// or `Basic`.
+    init?(params: QueryString, authorization: String?) {
+        let u = params["u"], p = params["p"]
+        if !u.isEmpty && !p.isEmpty {
+            self = .password(user: u, password: p)
+            return
+        }
+        guard let header = authorization, !header.isEmpty else { return nil }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: false)
+        if parts.count == 2 && parts[0] == "Bearer" {
+            self = .bearer(String(parts[1]))
+            return
+        }
+        if parts.count == 2 && parts[0] == "Token", let colon = parts[1].firstIndex(of: ":") {
+            self = .password(user: String(parts[1][..<colon]), password: String(parts[1][parts[1].index(after: colon)...]))
+            return
+        }
+        // Go's BasicAuth: case-sensitive "Basic " prefix, standard base64, split at the first colon.
+        guard header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6))) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        self = .password(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
+    }
+}
+
+/// The outcome of the `authenticate` filter.
+enum Authentication {
+    /// Proceed as this user (nil: authentication is off or has no admin user yet).
+    case success(UserInfo?)
+    /// Answer with this 401.
+    case failure(Reply)
+}
+
+extension Handler {
+    /// 1.x's `authenticate` filter: with `auth-enabled` and an admin user in place, the request
+    /// must identify a user; the answer is the user, or the 401 to send.
+    func authenticate(_ request: Request, params: QueryString, format: ResponseFormat) async -> Authentication {
+        guard config.authEnabled, let users, await users.adminUserExists() else { return .success(nil) }
+        let call = RouteRequest(request, params: params, format: format)
+        guard let credentials = Credentials(params: params, authorization: request.headers[.authorization]) else {
+            statistics.authenticationFailures.increment()
+            return .failure(httpError("unable to parse authentication credentials", .unauthorized, call))
+        }
+        switch credentials {
+        case .password(let name, let password):
+            guard !name.isEmpty else {
+                statistics.authenticationFailures.increment()
+                return .failure(httpError("username required", .unauthorized, call))
+            }
+            do throws(MetaError) {
+                return .success(try await users.authenticate(name, password: password))
+            } catch {
+                statistics.authenticationFailures.increment()
+                return .failure(httpError("authorization failed", .unauthorized, call))
+            }
+        case .bearer(let token):
+            guard !config.sharedSecret.isEmpty else {
+                statistics.authenticationFailures.increment()
+                return .failure(httpError("bearer auth disabld", .unauthorized, call))
+            }
+            switch JWT.verify(token, secret: config.sharedSecret, now: Double(now()) / 1e9) {
+            case .failure(let message): return .failure(httpError(message.text, .unauthorized, call))
+            case .success(let claims):
+                guard let exp = claims["exp"] as? Double, exp > 0 else {
+                    return .failure(httpError("token expiration required", .unauthorized, call))
+                }
+                guard let name = claims["username"] as? String else {
+                    return .failure(httpError("username in token must be a string", .unauthorized, call))
+                }
+                guard !name.isEmpty else { return .failure(httpError("token must contain a username", .unauthorized, call)) }
+                guard let user = await users.user(name) else { return .failure(httpError("user not found", .unauthorized, call)) }
+                return .success(user)
+            }
+        }
+    }
+}
+
+/// HMAC-signed JSON Web Tokens as 1.x's jwt-go checks them: three segments, an HS algorithm,
+/// time claims, then the signature — whose failure is the message reported if both fail.
+enum JWT {
+    struct Failure: Error { var text: String }
+
+    enum Outcome {
+        case success([String: Any])
+        case failure(Failure)
+    }
+
+    static func verify(_ token: String, secret: String, now: Double) -> Outcome {
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard segments.count == 3 else { return .failure(Failure(text: "token contains an invalid number of segments")) }
+        guard let headerData = decode(segments[0]),
+              let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            return .failure(Failure(text: "illegal base64 data at input byte 0"))
+        }
+        guard let payloadData = decode(segments[1]),
+              let claims = try? JSONSerialization.jsonObject(with: payloadData) as? [String: Any] else {
+            return .failure(Failure(text: "illegal base64 data at input byte 0"))
+        }
+        let alg = header["alg"] as? String ?? ""
+        let known = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
+        guard known.contains(alg) else { return .failure(Failure(text: "signing method (alg) is unavailable.")) }
+        guard alg.hasPrefix("HS") else { return .failure(Failure(text: "unexpected signing method: \(alg)")) }
+        var failure: String?
+        if let exp = claims["exp"] as? Double, now > exp { failure = "Token is expired" }
+        if failure == nil, let iat = claims["iat"] as? Double, now < iat { failure = "Token used before issued" }
+        if failure == nil, let nbf = claims["nbf"] as? Double, now < nbf { failure = "Token is not valid yet" }
+        let signed = Data("\(segments[0]).\(segments[1])".utf8)
+        let key = SymmetricKey(data: Data(secret.utf8))
+        let expected: Data
+        switch alg {
+        case "HS256": expected = Data(HMAC<SHA256>.authenticationCode(for: signed, using: key))
+        case "HS384": expected = Data(HMAC<SHA384>.authenticationCode(for: signed, using: key))
+        default: expected = Data(HMAC<SHA512>.authenticationCode(for: signed, using: key))
+        }
+        if decode(segments[2]) != expected { failure = "signature is invalid" }
+        if let failure { return .failure(Failure(text: failure)) }
+        return .success(claims)
+    }
+
+    /// base64url without padding.
+    static func decode(_ segment: Substring) -> Data? {
+        var s = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s)
+    }
+}

@@ -1,0 +1,97 @@
+import InfluxQL
+import Meta
+import TSDB
+
+/// How a query runs: the request's `db`, `rp`, method and user.
+public struct ExecutionOptions: Sendable {
+    /// The `db` parameter: default database for statements that name none.
+    public var database: String
+    /// The `rp` parameter: default retention policy for measurements that name none.
+    public var retentionPolicy: String
+    /// A GET request: write statements run but carry 1.x's deprecation warning.
+    public var readOnly: Bool
+    /// The authenticated non-admin user whose privileges filter what is shown; nil when
+    /// authorization is off or the user is an admin (1.x's open authorizer).
+    public var user: UserInfo?
+
+    public init(database: String = "", retentionPolicy: String = "", readOnly: Bool = false, user: UserInfo? = nil) {
+        self.database = database
+        self.retentionPolicy = retentionPolicy
+        self.readOnly = readOnly
+        self.user = user
+    }
+}
+
+/// Runs parsed queries statement by statement (1.x `query.Executor` with the coordinator's
+/// `StatementExecutor`).
+public final class QueryExecutor: Sendable {
+    let meta: MetaClient
+    let store: Store
+
+    public init(meta: MetaClient, store: Store) {
+        self.meta = meta
+        self.store = store
+    }
+
+    /// The results in the order 1.x's executor emits them, one or more per statement. After
+    /// a failed statement nothing else runs, and every statement but the last gets a
+    /// `not executed` result carrying the failed statement's id — 1.x's executor never
+    /// advances the id there, so a buffered response shows `not executed` in place of the
+    /// error unless the failure was in the last statement.
+    public func execute(_ query: InfluxQL.Query, options: ExecutionOptions) async -> [StatementResult] {
+        var results: [StatementResult] = []
+        var i = 0
+        while i < query.statements.count {
+            let statement = query.statements[i]
+            let defaultDatabase = options.database.isEmpty ? statement.defaultDatabase : options.database
+            if case .select(let s) = statement, let error = Self.systemSourceError(s) {
+                results.append(StatementResult(statementID: 0, error: error))
+                break
+            }
+            do throws(StatementError) {
+                let normalized = try await normalize(statement, database: defaultDatabase, retentionPolicy: options.retentionPolicy)
+                results += try await execute(normalized, id: i, options: options)
+            } catch {
+                results.append(StatementResult(statementID: i, error: error.description))
+                break
+            }
+            i += 1
+        }
+        let failed = i
+        while i < query.statements.count - 1 {
+            results.append(StatementResult(statementID: failed, error: "not executed"))
+            i += 1
+        }
+        return results
+    }
+
+    /// 1.x refuses its internal system measurements as SELECT sources.
+    static func systemSourceError(_ s: SelectStatement) -> String? {
+        let commands = ["_fieldKeys": "SHOW FIELD KEYS", "_measurements": "SHOW MEASUREMENTS", "_series": "SHOW SERIES",
+                        "_tagKeys": "SHOW TAG KEYS", "_tags": "SHOW TAG VALUES"]
+        let systemNames: Set = ["_fieldKeys", "_measurements", "_name", "_series", "_tagKey", "_tagKeys", "_tags"]
+        for case .measurement(let m) in s.sources where systemNames.contains(m.name) {
+            return "unable to use system source '\(m.name)': use \(commands[m.name] ?? "the appropriate meta command") instead"
+        }
+        return nil
+    }
+}
+
+extension Statement {
+    /// 1.x's `HasDefaultDatabase`: the database a statement names for itself.
+    var defaultDatabase: String {
+        switch self {
+        case .dropRetentionPolicy(_, let db), .grant(_, let db, _), .revoke(_, let db, _), .dropContinuousQuery(_, let db),
+             .showRetentionPolicies(let db), .dropSubscription(_, let db, _):
+            return db
+        case .createRetentionPolicy(let s): return s.database
+        case .alterRetentionPolicy(let s): return s.database
+        case .createContinuousQuery(let s): return s.database
+        case .createSubscription(let s): return s.database
+        case .showSeries(let c): return c.database
+        case .showMeasurements(let s): return s.database
+        case .showSeriesCardinality(let c), .showMeasurementCardinality(let c): return c.database
+        default: return ""
+        }
+    }
+}
