@@ -28,8 +28,8 @@ enum Credentials: Equatable {
             self = .password(user: String(parts[1][..<colon]), password: String(parts[1][parts[1].index(after: colon)...]))
             return
         }
-        // Go's BasicAuth: case-sensitive "Basic " prefix, standard base64, split at the first colon.
-        guard header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6))) else { return nil }
+        // Go's BasicAuth: "Basic " in any case, standard base64, split at the first colon.
+        guard header.count > 6, header.prefix(6).lowercased() == "basic ", let data = Data(base64Encoded: String(header.dropFirst(6))) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         guard let colon = text.firstIndex(of: ":") else { return nil }
         self = .password(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
@@ -114,9 +114,9 @@ enum JWT {
         guard known.contains(alg) else { return .failure(Failure(text: "signing method (alg) is unavailable.")) }
         guard alg.hasPrefix("HS") else { return .failure(Failure(text: "unexpected signing method: \(alg)")) }
         var failure: String?
-        if let exp = claims["exp"] as? Double, now > exp { failure = "Token is expired" }
-        if failure == nil, let iat = claims["iat"] as? Double, now < iat { failure = "Token used before issued" }
-        if failure == nil, let nbf = claims["nbf"] as? Double, now < nbf { failure = "Token is not valid yet" }
+        if let exp = claims["exp"] as? Double, exp != 0, now > exp { failure = "Token is expired" }
+        if failure == nil, let iat = claims["iat"] as? Double, iat != 0, now < iat { failure = "Token used before issued" }
+        if failure == nil, let nbf = claims["nbf"] as? Double, nbf != 0, now < nbf { failure = "Token is not valid yet" }
         let signed = Data("\(segments[0]).\(segments[1])".utf8)
         let key = SymmetricKey(data: Data(secret.utf8))
         let expected: Data

@@ -62,7 +62,9 @@ extension Handler {
         }
         let raw = await queryExecutor.execute(query, options: options)
         let response = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit)
-        return Reply(status: .ok, body: response.encoded(call.format, epoch: epoch))
+        var reply = Reply(status: .ok, body: response.encoded(call.format, epoch: epoch))
+        reply.chunked = true
+        return reply
     }
 }
 

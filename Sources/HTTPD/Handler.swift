@@ -79,6 +79,13 @@ public struct Handler: Sendable {
             if !reply.body.isEmpty { reply.headers[.contentLength] = String(reply.body.count) }
             reply.body = []
         }
+        if reply.chunked && request.method != .head {
+            let bytes = reply.body
+            return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
+                if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
+                try await writer.finish(nil)
+            })
+        }
         return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 

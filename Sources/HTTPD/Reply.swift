@@ -6,6 +6,9 @@ struct Reply: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields = [:]
     var body: [UInt8] = []
+    /// Sent with `Transfer-Encoding: chunked`, as 1.x streams `/query` answers after flushing
+    /// the header.
+    var chunked = false
 
     init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
         self.status = status

@@ -1,11 +1,206 @@
+import Foundation
 import InfluxQL
 import Meta
+import TSDB
 
 extension QueryExecutor {
-    /// Statements over stored data: series, measurements, tags and fields.
+    /// Statements over stored series: SHOW MEASUREMENTS / SERIES / TAG KEYS / TAG VALUES /
+    /// FIELD KEYS, cardinality estimates, DROP MEASUREMENT / SERIES and DELETE.
     func rowsForData(_ statement: Statement, options: ExecutionOptions) async throws(StatementError) -> [Row] {
-        throw StatementError("not implemented yet: \(statement.kindName)")
+        switch statement {
+        case .showMeasurements(let s):
+            guard !s.database.isEmpty else { throw .databaseNameRequired }
+            // A database that does not exist has no measurements (no error in 1.x).
+            let condition = SeriesCondition(expr: s.condition)
+            var names = index(s.database).filter { m in
+                guard Self.measurement(m.measurement, matches: s.source) else { return false }
+                return condition.matches(m)
+            }.map(\.measurement)
+            names = Self.sortedUnique(names)
+            names = Self.page(names, offset: s.offset, limit: s.limit)
+            return names.isEmpty ? [] : [Row(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
+        case .showSeries(let c):
+            let database = try await requireDatabase(c.database.isEmpty ? options.database : c.database)
+            let condition = SeriesCondition(expr: c.condition)
+            let keys = Self.sortedUnique(index(database).filter { Self.matches($0, c.sources) && condition.matches($0) }.map { String(decoding: $0.key, as: UTF8.self) })
+            let page = Self.page(keys, offset: c.offset, limit: c.limit)
+            return page.isEmpty ? [] : [Row(columns: ["key"], values: page.map { [.string($0)] })]
+        case .showTagKeys(let c):
+            let database = try await requireDatabase(c.database)
+            let condition = SeriesCondition(expr: c.condition)
+            var byMeasurement: [String: Set<String>] = [:]
+            for s in index(database) where Self.matches(s, c.sources) && condition.matches(s) {
+                byMeasurement[s.measurement, default: []].formUnion(s.tags.map(\.key))
+            }
+            return Self.sortedKeys(byMeasurement).compactMap { m in
+                let keys = Self.page(Self.sortedUnique(Array(byMeasurement[m]!)), offset: c.offset, limit: c.limit)
+                return keys.isEmpty ? nil : Row(name: m, columns: ["tagKey"], values: keys.map { [.string($0)] })
+            }
+        case .showTagValues(let c, let op, let key):
+            let database = try await requireDatabase(c.database)
+            let condition = SeriesCondition(expr: c.condition)
+            var byMeasurement: [String: Set<[String]>] = [:]
+            for s in index(database) where Self.matches(s, c.sources) && condition.matches(s) {
+                for tag in s.tags where Self.tagKey(tag.key, op: op, key) {
+                    byMeasurement[s.measurement, default: []].insert([tag.key, tag.value])
+                }
+            }
+            return Self.sortedKeys(byMeasurement).compactMap { m in
+                let pairs = byMeasurement[m]!.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
+                let page = Self.page(pairs, offset: c.offset, limit: c.limit)
+                return page.isEmpty ? nil : Row(name: m, columns: ["key", "value"], values: page.map { [.string($0[0]), .string($0[1])] })
+            }
+        case .showFieldKeys(let c):
+            let database = try await requireDatabase(c.database.isEmpty ? options.database : c.database)
+            var byMeasurement: [String: [String: FieldType]] = [:]
+            for shard in shards(database) {
+                let set = shard.fieldSet
+                // Field keys come from the shard's field set, which outlives deleted series.
+                for m in set.measurements where Self.measurement(m, matchesAny: c.sources) {
+                    byMeasurement[m, default: [:]].merge(set.fields(of: m)) { old, _ in old }
+                }
+            }
+            return Self.sortedKeys(byMeasurement).compactMap { m in
+                let fields = byMeasurement[m]!.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+                let page = Self.page(fields, offset: c.offset, limit: c.limit)
+                return page.isEmpty ? nil : Row(name: m, columns: ["fieldKey", "fieldType"], values: page.map { [.string($0.key), .string($0.value.description)] })
+            }
+        case .showSeriesCardinality(let c) where c.isEstimate:
+            let database = try await requireDatabase(c.database)
+            let n = Set(index(database).map(\.key)).count
+            return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
+        case .showMeasurementCardinality(let c) where c.isEstimate:
+            let database = try await requireDatabase(c.database)
+            let n = Set(index(database).map(\.measurement)).count
+            return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
+        case .dropMeasurement(let name):
+            guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
+            for shard in shards(options.database) {
+                do throws(StoreError) { try shard.deleteMeasurement(name) } catch { throw StatementError(error.description) }
+            }
+            return []
+        case .dropSeries(let sources, let condition):
+            guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
+            let cond = SeriesCondition(expr: condition)
+            if cond.hasTime { throw StatementError("DROP SERIES doesn't support time in WHERE clause") }
+            try deleteSeries(options.database, sources, cond, min: .min, max: .max)
+            return []
+        case .deleteSeries(let sources, let condition):
+            guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
+            let cond = SeriesCondition(expr: condition)
+            let range = cond.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9))
+            try deleteSeries(options.database, sources, cond, min: range.min, max: range.max)
+            return []
+        case .select(let s):
+            return try await select(s)
+        case .killQuery(let id, _):
+            throw StatementError("no such query id: \(id)")
+        default:
+            throw StatementError("not implemented yet: \(statement.kindName)")
+        }
     }
+
+    /// SELECT: 1.x's compile checks, then the shard mapping. Reading stored points is the
+    /// query engine's work (not here yet): a query whose sources have no shard in its time
+    /// range has nothing to read and answers as 1.x does; one with shards says so plainly.
+    private func select(_ s: SelectStatement) async throws(StatementError) -> [Row] {
+        let compiled = try SelectCompiler.check(s)
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        var range = SeriesCondition(expr: s.condition).timeRange(now: now)
+        if compiled.interval != 0 && range.max == .max { range.max = now }
+        let data = await meta.snapshot()
+        var measurements: [InfluxQL.Measurement] = []
+        func collect(_ sources: [Source]) {
+            for source in sources {
+                switch source {
+                case .measurement(let m): measurements.append(m)
+                case .subquery(let inner): collect(inner.sources)
+                }
+            }
+        }
+        collect(s.sources)
+        for m in measurements {
+            // 1.x's shard mapping looks the policy up: a missing one is an error.
+            guard let db = data.databases.first(where: { $0.name == m.database }) else { throw .databaseNotFound(m.database) }
+            guard let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else {
+                throw StatementError("retention policy not found: \(m.retentionPolicy)")
+            }
+            let groups = rp.shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= range.max && $0.endTime > range.min }
+            let shardIDs = Set(groups.flatMap { $0.shards.map(\.id) })
+            let present = store.openShards.contains { shard in
+                shardIDs.contains(shard.id) && shard.index.measurements.contains { Self.measurement($0, matches: m) }
+            }
+            if present { throw StatementError("not implemented yet: SELECT over stored points (the query engine is issue 6)") }
+        }
+        if s.target != nil {
+            return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(0)]])]
+        }
+        return []
+    }
+
+    private func deleteSeries(_ database: String, _ sources: [Source]?, _ condition: SeriesCondition, min: Int64, max: Int64) throws(StatementError) {
+        for shard in shards(database) {
+            let keys = shard.index.allSeries.filter { Self.matches($0, sources) && condition.matches($0) }.map(\.key)
+            do throws(StoreError) { try shard.deleteSeries(keys, min: min, max: max) } catch { throw StatementError(error.description) }
+        }
+    }
+
+    private func requireDatabase(_ name: String) async throws(StatementError) -> String {
+        guard !name.isEmpty else { throw .databaseNameRequired }
+        guard await meta.database(name) != nil else { throw .databaseNotFound(name) }
+        return name
+    }
+
+    func shards(_ database: String) -> [Shard] { store.openShards.filter { $0.database == database } }
+
+    /// Every series of a database (all shards; duplicates possible).
+    func index(_ database: String) -> [ParsedSeriesKey] { shards(database).flatMap(\.index.allSeries) }
+
+    static func matches(_ s: ParsedSeriesKey, _ sources: [Source]?) -> Bool { measurement(s.measurement, matchesAny: sources) }
+
+    static func measurement(_ name: String, matchesAny sources: [Source]?) -> Bool {
+        guard let sources, !sources.isEmpty else { return true }
+        return sources.contains { source in
+            if case .measurement(let m) = source { return measurement(name, matches: m) }
+            return false
+        }
+    }
+
+    static func measurement(_ name: String, matches m: InfluxQL.Measurement?) -> Bool {
+        guard let m else { return true }
+        if let re = m.regex { return SeriesCondition.regexMatches(re, name) }
+        return m.name.isEmpty || m.name == name
+    }
+
+    /// `WITH KEY = / != / =~ / !~ / IN`.
+    static func tagKey(_ key: String, op: Token, _ operand: Expr) -> Bool {
+        switch (op, operand) {
+        case (.eq, .string(let k)), (.eq, .varRef(let k, _)): return key == k
+        case (.neq, .string(let k)), (.neq, .varRef(let k, _)): return key != k
+        case (.eqRegex, .regex(let re)): return SeriesCondition.regexMatches(re, key)
+        case (.neqRegex, .regex(let re)): return !SeriesCondition.regexMatches(re, key)
+        case (.in, .list(let keys)): return keys.contains(key)
+        default: return false
+        }
+    }
+
+    static func sortedUnique(_ names: [String]) -> [String] {
+        Array(Set(names)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    static func sortedKeys<V>(_ d: [String: V]) -> [String] { sortedUnique(Array(d.keys)) }
+
+    static func page<T>(_ items: [T], offset: Int, limit: Int) -> [T] {
+        var out = items
+        if offset > 0 { out = offset >= out.count ? [] : Array(out[offset...]) }
+        if limit > 0 && limit < out.count { out = Array(out.prefix(limit)) }
+        return out
+    }
+}
+
+extension CardinalityClauses {
+    /// The plain estimate form; any clause makes 1.x rewrite it into a counting SELECT.
+    var isEstimate: Bool { !exact && sources == nil && condition == nil && dimensions.isEmpty && limit == 0 && offset == 0 }
 }
 
 extension Statement {

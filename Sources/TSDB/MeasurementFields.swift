@@ -14,6 +14,9 @@ public struct MeasurementFieldSet: Sendable {
         fields[measurement]?[field]
     }
 
+    /// Measurements with at least one field.
+    public var measurements: [String] { Array(fields.keys) }
+
     /// All fields of a measurement.
     public func fields(of measurement: String) -> [String: FieldType] { fields[measurement] ?? [:] }
 

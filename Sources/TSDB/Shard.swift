@@ -12,9 +12,11 @@ public final class Shard: Sendable {
     public let retentionPolicy: String
     public let path: String
     public let engine: Engine
-    private let fields: Mutex<MeasurementFieldSet>
+    let fields: Mutex<MeasurementFieldSet>
+    /// The shard's series by measurement.
+    public let index = SeriesIndex()
     /// Serialises validation + engine write so field types and data agree.
-    private let writeLock = Mutex(())
+    let writeLock = Mutex(())
 
     /// Opens (or creates) the shard: field index, TSM files, WAL replay.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig()) throws(StoreError) {
@@ -35,6 +37,18 @@ public final class Shard: Sendable {
             }
         }
         fields = Mutex(set)
+        index.add(Set(engine.keys.map { Self.seriesKey(ofTSMKey: $0) }))
+    }
+
+    /// The series key part of a TSM key (`cpu,host=a#!~#value` → `cpu,host=a`).
+    static func seriesKey(ofTSMKey key: [UInt8]) -> [UInt8] {
+        let sep = TSMFormat.fieldSeparator
+        var i = key.count - sep.count
+        while i >= 0 {
+            if key[i] == sep[0] && Array(key[i..<(i + sep.count)]) == sep { return Array(key[..<i]) }
+            i -= 1
+        }
+        return key
     }
 
     /// Validates and stores points. Returns normally when every point was written; throws a
@@ -52,6 +66,7 @@ public final class Shard: Sendable {
                 do throws(EngineError) { try engine.write(Self.series(accepted)) } catch {
                     throw .server(error.description)
                 }
+                index.add(accepted.map { Array($0.seriesKey) })
             }
             if let problem { throw problem }
         }

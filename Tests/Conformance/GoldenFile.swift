@@ -53,8 +53,8 @@ struct GoldenFile: Decodable, Sendable {
 
 
     /// Every recorded file, sorted by name.
-    static func all() throws -> [GoldenFile] {
-        let dir = repositoryRoot.appendingPathComponent("Tests/Golden/http")
+    static func all(in subdirectory: String = "http") throws -> [GoldenFile] {
+        let dir = repositoryRoot.appendingPathComponent("Tests/Golden/" + subdirectory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         return try names.filter { $0.hasSuffix(".json") }.sorted().map { name in
             try JSONDecoder().decode(GoldenFile.self, from: Data(contentsOf: dir.appendingPathComponent(name)))

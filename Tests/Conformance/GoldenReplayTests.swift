@@ -26,6 +26,39 @@ import Testing
     @Test(arguments: files.map(\.group))
     func replay(group: String) async throws {
         let file = try #require(Self.files.first { $0.group == group })
+        try await Self.run(file, skipping: [:])
+    }
+
+    static let influxqlFiles: [GoldenFile] = (try? GoldenFile.all(in: "influxql")) ?? []
+
+    /// The InfluxQL goldens (Tests/Golden/influxql: 400+ statements of every form, valid and
+    /// not) replayed over `/query` too, except the answers no second server can reproduce
+    /// and the SELECTs that read stored points, which need the query engine (issue 6).
+    static let influxqlNotReplayed: [String: String] = [
+        "q227": "SHOW QUERIES: query ids and running times differ per server and run",
+        "q228": "SHOW STATS: Go runtime figures", "q229": "SHOW STATS FOR 'httpd': counters and bind port",
+        "q231": "SHOW DIAGNOSTICS: build, uptime, ports", "q232": "SHOW DIAGNOSTICS FOR 'build': Go build info",
+        "q235": "EXPLAIN ANALYZE: measured timings",
+        "q234": "EXPLAIN: the query planner (issue 6)", "q386": "EXPLAIN: the query planner (issue 6)",
+        "q186": "EXACT CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q192": "EXACT CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q196": "TAG KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q197": "TAG KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q207": "TAG VALUES CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q208": "TAG VALUES CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q212": "FIELD KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q213": "FIELD KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
+        "q346": "CARDINALITY with clauses: rewritten into a counting SELECT (issue 6)",
+        "q347": "CARDINALITY with clauses: rewritten into a counting SELECT (issue 6)",
+    ]
+
+    @Test(arguments: influxqlFiles.map(\.group))
+    func replayInfluxQL(group: String) async throws {
+        let file = try #require(Self.influxqlFiles.first { $0.group == group })
+        try await Self.run(file, skipping: Self.influxqlNotReplayed)
+    }
+
+    static func run(_ file: GoldenFile, skipping: [String: String]) async throws {
         var config = try Config(toml: file.configTOML)
         config.http.bindAddress = "127.0.0.1:0"
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-golden-\(UUID().uuidString)").path
@@ -41,7 +74,7 @@ import Testing
             let port = try #require(client.port)
             for golden in file.cases {
                 let response = try await Self.send(golden, port: port)
-                Self.compare(golden, response, group: group)
+                if skipping[golden.name] == nil { Self.compare(golden, response, group: file.group) }
             }
         }
     }

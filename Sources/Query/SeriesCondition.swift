@@ -1,0 +1,128 @@
+import Foundation
+import InfluxQL
+import TSDB
+
+/// A WHERE condition applied to series (measurement and tags) and its time bounds, as the
+/// metadata statements and deletes use it.
+struct SeriesCondition: Sendable {
+    let expr: Expr?
+
+    /// Whether a series satisfies the tag part of the condition (time and field terms pass).
+    func matches(_ s: ParsedSeriesKey) -> Bool { expr.map { Self.eval($0, s) } ?? true }
+
+    static func eval(_ e: Expr, _ s: ParsedSeriesKey) -> Bool {
+        switch e {
+        case .paren(let inner): return eval(inner, s)
+        case .binary(.and, let l, let r): return eval(l, s) && eval(r, s)
+        case .binary(.or, let l, let r): return eval(l, s) || eval(r, s)
+        case .binary(let op, .varRef(let name, _), let rhs): return compare(op, name, rhs, s)
+        case .binary(let op, let lhs, .varRef(let name, _)): return compare(op, name, lhs, s)
+        case .boolean(let b): return b
+        default: return true
+        }
+    }
+
+    static func compare(_ op: Token, _ name: String, _ literal: Expr, _ s: ParsedSeriesKey) -> Bool {
+        if name == "time" { return true }
+        let value = name == "_name" ? s.measurement : s.tag(name)
+        switch (op, literal) {
+        case (.eq, .string(let v)): return value == v
+        case (.neq, .string(let v)): return value != v
+        case (.eqRegex, .regex(let re)): return Self.regexMatches(re, value)
+        case (.neqRegex, .regex(let re)): return !Self.regexMatches(re, value)
+        default: return true
+        }
+    }
+
+    static func regexMatches(_ pattern: String, _ value: String) -> Bool {
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return false }
+        return re.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+    }
+
+    /// Whether the condition mentions `time`.
+    var hasTime: Bool { expr.map(Self.mentionsTime) ?? false }
+
+    static func mentionsTime(_ e: Expr) -> Bool {
+        switch e {
+        case .varRef(let name, _): return name == "time"
+        case .paren(let inner): return mentionsTime(inner)
+        case .binary(_, let l, let r): return mentionsTime(l) || mentionsTime(r)
+        default: return false
+        }
+    }
+
+    /// The inclusive time range of the condition's `time` comparisons (ANDed; `now()` is
+    /// `now`), 1.x's `TimeRange`: strict bounds move by one nanosecond.
+    func timeRange(now: Int64) -> (min: Int64, max: Int64) {
+        var lo = Int64.min, hi = Int64.max
+        func visit(_ e: Expr) {
+            switch e {
+            case .paren(let inner): visit(inner)
+            case .binary(.and, let l, let r): visit(l); visit(r)
+            case .binary(let op, .varRef("time", _), let rhs):
+                if let t = Self.timeValue(rhs, now: now) { apply(op, t) }
+            case .binary(let op, let lhs, .varRef("time", _)):
+                if let t = Self.timeValue(lhs, now: now) { apply(Self.flipped(op), t) }
+            default: break
+            }
+        }
+        func apply(_ op: Token, _ t: Int64) {
+            switch op {
+            case .gt: lo = max(lo, t &+ 1)
+            case .gte: lo = max(lo, t)
+            case .lt: hi = min(hi, t &- 1)
+            case .lte: hi = min(hi, t)
+            case .eq: lo = max(lo, t); hi = min(hi, t)
+            default: break
+            }
+        }
+        if let expr { visit(expr) }
+        return (lo, hi)
+    }
+
+    static func flipped(_ op: Token) -> Token {
+        switch op {
+        case .lt: .gt
+        case .lte: .gte
+        case .gt: .lt
+        case .gte: .lte
+        default: op
+        }
+    }
+
+    /// A time literal: RFC 3339 string, integer nanoseconds, `now()` and `±` durations.
+    static func timeValue(_ e: Expr, now: Int64) -> Int64? {
+        switch e {
+        case .paren(let inner): return timeValue(inner, now: now)
+        case .integer(let i): return i
+        case .number(let f): return Int64(exactly: f.rounded(.towardZero))
+        case .duration(let d): return d
+        case .call("now", let args) where args.isEmpty: return now
+        case .string(let s): return parseTime(s)
+        case .binary(.add, let l, let r):
+            guard let a = timeValue(l, now: now), let b = timeValue(r, now: now) else { return nil }
+            return a &+ b
+        case .binary(.sub, let l, let r):
+            guard let a = timeValue(l, now: now), let b = timeValue(r, now: now) else { return nil }
+            return a &- b
+        default: return nil
+        }
+    }
+
+    /// RFC 3339 with optional fraction, or a bare date (`2006-01-02`), as UTC nanoseconds.
+    static func parseTime(_ s: String) -> Int64? {
+        let text = s.count == 10 ? s + "T00:00:00Z" : s
+        var fraction: Int64 = 0
+        var base = text
+        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+            var digits = String(text[text.index(after: dot)..<end])
+            guard digits.count <= 9, digits.allSatisfy(\.isNumber) else { return nil }
+            digits += String(repeating: "0", count: 9 - digits.count)
+            fraction = Int64(digits) ?? 0
+            base = String(text[..<dot]) + String(text[end...])
+        }
+        let formatter = ISO8601DateFormatter()
+        guard let date = formatter.date(from: base) else { return nil }
+        return Int64(date.timeIntervalSince1970) * 1_000_000_000 + fraction
+    }
+}

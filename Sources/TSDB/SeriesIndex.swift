@@ -1,0 +1,115 @@
+import Synchronization
+import TSM
+
+/// A series key taken apart: unescaped measurement and tags, in key order.
+public struct ParsedSeriesKey: Sendable, Hashable {
+    /// The key as stored (`cpu,host=a`).
+    public var key: [UInt8]
+    public var measurement: String
+    public var tags: [(key: String, value: String)]
+
+    public static func == (a: Self, b: Self) -> Bool { a.key == b.key }
+    public func hash(into h: inout Hasher) { h.combine(key) }
+
+    /// The value of tag `name`, or "" (1.x treats a missing tag as the empty string).
+    public func tag(_ name: String) -> String { tags.first { $0.key == name }?.value ?? "" }
+
+    /// Splits at unescaped commas and the first unescaped `=` of each tag.
+    public init(_ key: [UInt8]) {
+        self.key = key
+        var parts: [[UInt8]] = [[]]
+        var i = 0
+        while i < key.count {
+            let b = key[i]
+            if b == UInt8(ascii: "\\"), i + 1 < key.count {
+                parts[parts.count - 1] += [b, key[i + 1]]
+                i += 2
+                continue
+            }
+            if b == UInt8(ascii: ",") { parts.append([]) } else { parts[parts.count - 1].append(b) }
+            i += 1
+        }
+        measurement = Self.unescape(parts[0])
+        tags = parts.dropFirst().map { part in
+            var eq = 0
+            while eq < part.count && !(part[eq] == UInt8(ascii: "=") && (eq == 0 || part[eq - 1] != UInt8(ascii: "\\"))) { eq += 1 }
+            let k = Array(part[..<eq])
+            let v = eq < part.count ? Array(part[(eq + 1)...]) : []
+            return (Self.unescape(k), Self.unescape(v))
+        }
+    }
+
+    static func unescape(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, [UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "=")].contains(bytes[i + 1]) {
+                out.append(bytes[i + 1])
+                i += 2
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The series a shard holds, by measurement (1.x's `inmem` index): rebuilt from the TSM keys
+/// when the shard opens, extended on every write, trimmed on deletes.
+public final class SeriesIndex: Sendable {
+    private let series = Mutex<[String: [[UInt8]: ParsedSeriesKey]]>([:])
+
+    public init() {}
+
+    /// Adds series keys (already-known ones are skipped cheaply).
+    public func add(_ keys: some Sequence<[UInt8]>) {
+        series.withLock { all in
+            for key in keys {
+                let measurement = ParsedSeriesKey.measurementName(key)
+                if all[measurement]?[key] != nil { continue }
+                all[measurement, default: [:]][key] = ParsedSeriesKey(key)
+            }
+        }
+    }
+
+    /// Measurement names, sorted by their bytes.
+    public var measurements: [String] {
+        series.withLock { Array($0.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// The series of a measurement.
+    public func series(of measurement: String) -> [ParsedSeriesKey] {
+        series.withLock { $0[measurement].map { Array($0.values) } ?? [] }
+    }
+
+    /// Every series.
+    public var allSeries: [ParsedSeriesKey] { series.withLock { $0.values.flatMap(\.values) } }
+
+    public var count: Int { series.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    public func remove(measurement: String) { series.withLock { $0[measurement] = nil } }
+
+    public func remove(_ keys: [[UInt8]]) {
+        series.withLock { all in
+            for key in keys {
+                let m = ParsedSeriesKey.measurementName(key)
+                all[m]?[key] = nil
+                if all[m]?.isEmpty == true { all[m] = nil }
+            }
+        }
+    }
+}
+
+extension ParsedSeriesKey {
+    /// The unescaped measurement of a series key, without parsing its tags.
+    static func measurementName(_ key: [UInt8]) -> String {
+        var end = 0
+        while end < key.count {
+            if key[end] == UInt8(ascii: "\\") { end += 2; continue }
+            if key[end] == UInt8(ascii: ",") { break }
+            end += 1
+        }
+        return unescape(Array(key[..<min(end, key.count)]))
+    }
+}
