@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
-                "HTTPD", "TSDB", "LineProtocol", "Gzip",
+                "HTTPD", "TSDB", "LineProtocol", "Gzip", "Meta", "Query", "InfluxQL",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

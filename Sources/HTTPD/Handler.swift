@@ -24,6 +24,7 @@ public struct Handler: Sendable {
     /// The current time in Unix nanoseconds (for points without a timestamp and request IDs).
     let now: @Sendable () -> Int64
     let statistics: Statistics
+    let writeThrottler: Throttler
     let logger: Logger
     private let requestIDs = TimeUUIDGenerator()
 
@@ -46,6 +47,8 @@ public struct Handler: Sendable {
         self.logger = logger
         self.now = now
         self.statistics = Statistics()
+        self.writeThrottler = Throttler(concurrent: config.maxConcurrentWriteLimit, enqueued: config.maxEnqueuedWriteLimit,
+                                        timeoutNanoseconds: config.enqueuedWriteTimeoutNanoseconds)
     }
 
     /// Answers one request.
@@ -111,6 +114,23 @@ public struct Handler: Sendable {
         let params = QueryString(request.uri.query ?? "")
         let format = ResponseFormat(accept: request.headers[.accept], pretty: params["pretty"] == "true")
         headers[.contentType] = format.contentType
+        if request.method == .post && (route.name == "write" || route.name == "prometheus-write") {
+            // 1.x's throttler wraps the write handlers outside authentication.
+            switch await writeThrottler.run({ await self.authenticatedServe(route, request, params: params, format: format, headers: headers) }) {
+            case .success(let reply): return reply
+            case .failure(let refused):
+                var reply = Reply.plainText(refused.refusal.text, status: .serviceUnavailable)
+                for name in Set(reply.headers.map(\.name)) { headers[fields: name] = reply.headers[fields: name] }
+                reply.headers = headers
+                return reply
+            }
+        }
+        return await authenticatedServe(route, request, params: params, format: format, headers: headers)
+    }
+
+    /// The `authenticate` filter (where the route needs it), then the route.
+    private func authenticatedServe(_ route: Route, _ request: Request, params: QueryString, format: ResponseFormat, headers: HTTPFields) async -> Reply {
+        var headers = headers
         var reply: Reply
         var user: UserInfo?
         if route.requiresAuthentication {

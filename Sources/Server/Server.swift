@@ -34,7 +34,8 @@ public struct Server: Sendable {
         self.config = config
         self.logger = logger
         self.meta = meta
-        self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig)
+        self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig,
+                           limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag))
         self.pointsWriter = PointsWriter(meta: meta, store: store)
         self.handler = Handler(
             config: config.http,

@@ -62,15 +62,25 @@ public final class SeriesIndex: Sendable {
 
     public init() {}
 
-    /// Adds series keys (already-known ones are skipped cheaply).
-    public func add(_ keys: some Sequence<[UInt8]>) {
+    /// Adds series keys (already-known ones are skipped cheaply); returns the new ones.
+    @discardableResult
+    public func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey] {
         series.withLock { all in
+            var added: [ParsedSeriesKey] = []
             for key in keys {
                 let measurement = ParsedSeriesKey.measurementName(key)
                 if all[measurement]?[key] != nil { continue }
-                all[measurement, default: [:]][key] = ParsedSeriesKey(key)
+                let parsed = ParsedSeriesKey(key)
+                all[measurement, default: [:]][key] = parsed
+                added.append(parsed)
             }
+            return added
         }
+    }
+
+    /// Whether the shard holds the series.
+    public func contains(_ key: [UInt8]) -> Bool {
+        series.withLock { $0[ParsedSeriesKey.measurementName(key)]?[key] != nil }
     }
 
     /// Measurement names, sorted by their bytes.
@@ -88,15 +98,26 @@ public final class SeriesIndex: Sendable {
 
     public var count: Int { series.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
-    public func remove(measurement: String) { series.withLock { $0[measurement] = nil } }
-
-    public func remove(_ keys: [[UInt8]]) {
+    /// Removes a measurement; returns the series it had.
+    @discardableResult
+    public func remove(measurement: String) -> [ParsedSeriesKey] {
         series.withLock { all in
+            defer { all[measurement] = nil }
+            return all[measurement].map { Array($0.values) } ?? []
+        }
+    }
+
+    /// Removes series; returns those that were present.
+    @discardableResult
+    public func remove(_ keys: [[UInt8]]) -> [ParsedSeriesKey] {
+        series.withLock { all in
+            var removed: [ParsedSeriesKey] = []
             for key in keys {
                 let m = ParsedSeriesKey.measurementName(key)
-                all[m]?[key] = nil
+                if let gone = all[m]?.removeValue(forKey: key) { removed.append(gone) }
                 if all[m]?.isEmpty == true { all[m] = nil }
             }
+            return removed
         }
     }
 }

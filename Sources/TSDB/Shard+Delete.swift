@@ -12,7 +12,7 @@ extension Shard {
                 do throws(FieldsIndexError) { try set.save(path + "/fields.idx") } catch { throw .engine(error.description) }
                 fields.withLock { $0 = set }
             }
-            index.remove(measurement: name)
+            databaseSeries.remove(index.remove(measurement: name))
         }
     }
 
@@ -23,7 +23,7 @@ extension Shard {
             if min == .min && max == .max {
                 // As 1.x: a measurement left without series loses its fields too.
                 let measurements = Set(seriesKeys.map(ParsedSeriesKey.measurementName))
-                index.remove(seriesKeys)
+                databaseSeries.remove(index.remove(seriesKeys))
                 var set = fields.withLock { $0 }
                 let emptied = measurements.filter { index.series(of: $0).isEmpty && set.fields[$0] != nil }
                 if !emptied.isEmpty {
@@ -39,7 +39,7 @@ extension Shard {
                     let series = Self.seriesKey(ofTSMKey: key)
                     if wanted.contains(series), !alive.contains(series), (try? engine.read(key: key)) != nil { alive.insert(series) }
                 }
-                index.remove(seriesKeys.filter { !alive.contains($0) })
+                databaseSeries.remove(index.remove(seriesKeys.filter { !alive.contains($0) }))
             }
         }
     }

@@ -15,12 +15,18 @@ public final class Shard: Sendable {
     let fields: Mutex<MeasurementFieldSet>
     /// The shard's series by measurement.
     public let index = SeriesIndex()
+    /// The series of the shard's whole database (shared by its shards), for the limits.
+    let databaseSeries: DatabaseSeries
+    let limits: SeriesLimits
     /// Serialises validation + engine write so field types and data agree.
     let writeLock = Mutex(())
 
     /// Opens (or creates) the shard: field index, TSM files, WAL replay.
-    public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig()) throws(StoreError) {
+    public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
+                databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits()) throws(StoreError) {
         self.id = id
+        self.databaseSeries = databaseSeries
+        self.limits = limits
         self.database = database
         self.retentionPolicy = retentionPolicy
         path = "\(dataDir)/\(database)/\(retentionPolicy)/\(id)"
@@ -37,7 +43,7 @@ public final class Shard: Sendable {
             }
         }
         fields = Mutex(set)
-        index.add(Set(engine.keys.map { Self.seriesKey(ofTSMKey: $0) }))
+        databaseSeries.add(index.add(Set(engine.keys.map { Self.seriesKey(ofTSMKey: $0) })))
     }
 
     /// The series key part of a TSM key (`cpu,host=a#!~#value` → `cpu,host=a`).
@@ -55,9 +61,18 @@ public final class Shard: Sendable {
     /// partial write (the others were stored) or a whole-write error.
     public func write(_ points: [Point]) throws(WriteError) {
         try writeLock.withLock { (_) throws(WriteError) in
+            let (admitted, limited) = admitSeries(points)
             let before = fields.withLock { $0 }
             var after = before
-            let (accepted, problem) = after.validate(points)
+            var (accepted, problem) = after.validate(admitted)
+            if let limited {
+                // 1.x: the series limit's reason wins; drops add up.
+                switch problem {
+                case .partial(_, let n)?: problem = .partial(reason: limited.reason, dropped: limited.dropped + n)
+                case nil: problem = .partial(reason: limited.reason, dropped: limited.dropped)
+                default: break
+                }
+            }
             if after.fields != before.fields {
                 do throws(FieldsIndexError) { try after.save(path + "/fields.idx") } catch { throw .server(error.description) }
                 fields.withLock { $0 = after }
@@ -66,7 +81,7 @@ public final class Shard: Sendable {
                 do throws(EngineError) { try engine.write(Self.series(accepted)) } catch {
                     throw .server(error.description)
                 }
-                index.add(accepted.map { Array($0.seriesKey) })
+                databaseSeries.add(index.add(accepted.map { Array($0.seriesKey) }))
             }
             if let problem { throw problem }
         }

@@ -1,0 +1,66 @@
+import Synchronization
+
+/// The series of a whole database (1.x's in-memory index is per database): how many shards
+/// hold each series, and the values of each tag — what `max-series-per-database` and
+/// `max-values-per-tag` count.
+public final class DatabaseSeries: Sendable {
+    struct State {
+        var series: [[UInt8]: Int] = [:]
+        /// measurement → tag key → value → series holding it.
+        var tagValues: [String: [String: [String: Int]]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Number of distinct series in the database.
+    public var count: Int { state.withLock { $0.series.count } }
+
+    func contains(_ key: [UInt8]) -> Bool { state.withLock { $0.series[key] != nil } }
+
+    func hasTagValue(_ measurement: String, _ key: String, _ value: String) -> Bool {
+        state.withLock { $0.tagValues[measurement]?[key]?[value] != nil }
+    }
+
+    func tagValueCount(_ measurement: String, _ key: String) -> Int {
+        state.withLock { $0.tagValues[measurement]?[key]?.count ?? 0 }
+    }
+
+    /// A shard gained these series.
+    func add(_ keys: [ParsedSeriesKey]) {
+        state.withLock { s in
+            for key in keys {
+                s.series[key.key, default: 0] += 1
+                guard s.series[key.key] == 1 else { continue }
+                for tag in key.tags { s.tagValues[key.measurement, default: [:]][tag.key, default: [:]][tag.value, default: 0] += 1 }
+            }
+        }
+    }
+
+    /// A shard lost these series.
+    func remove(_ keys: [ParsedSeriesKey]) {
+        state.withLock { s in
+            for key in keys {
+                guard let n = s.series[key.key] else { continue }
+                if n > 1 { s.series[key.key] = n - 1; continue }
+                s.series[key.key] = nil
+                for tag in key.tags {
+                    let left = (s.tagValues[key.measurement]?[tag.key]?[tag.value] ?? 1) - 1
+                    s.tagValues[key.measurement]?[tag.key]?[tag.value] = left > 0 ? left : nil
+                }
+            }
+        }
+    }
+}
+
+/// 1.x's `[data]` series limits; 0 disables a limit.
+public struct SeriesLimits: Sendable, Hashable {
+    public var maxSeriesPerDatabase: Int
+    public var maxValuesPerTag: Int
+
+    public init(maxSeriesPerDatabase: Int = 1_000_000, maxValuesPerTag: Int = 100_000) {
+        self.maxSeriesPerDatabase = maxSeriesPerDatabase
+        self.maxValuesPerTag = maxValuesPerTag
+    }
+}
