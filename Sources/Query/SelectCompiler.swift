@@ -372,8 +372,17 @@ struct SelectCompiler {
         case .paren(let inner):
             let r = reduce(inner)
             return r.isLiteral ? r : .paren(r)
+        case .call(let name, let args):
+            return .call(name: name, args: args.map(reduce))
         case .binary(let op, let l, let r):
             let (a, b) = (reduce(l), reduce(r))
+            if case .integer(let x) = a, case .integer(let y) = b, [.add, .sub, .mul].contains(op) {
+                switch op {
+                case .add: return .integer(x &+ y)
+                case .sub: return .integer(x &- y)
+                default: return .integer(x &* y)
+                }
+            }
             if let x = a.numericValue, let y = b.numericValue, [.add, .sub, .mul, .div].contains(op) {
                 switch op {
                 case .add: return .number(x + y)

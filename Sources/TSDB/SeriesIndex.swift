@@ -55,9 +55,24 @@ public struct ParsedSeriesKey: Sendable, Hashable {
     }
 }
 
+/// A shard's series index: what the metadata statements, deletes and the series limits read.
+/// 1.x has two (`inmem`, `tsi1`); Sundial has the in-memory one, a persisted TSI comes later.
+public protocol SeriesIndexing: Sendable {
+    @discardableResult func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey]
+    func contains(_ key: [UInt8]) -> Bool
+    /// Measurement names, sorted by their bytes.
+    var measurements: [String] { get }
+    func series(of measurement: String) -> [ParsedSeriesKey]
+    var allSeries: [ParsedSeriesKey] { get }
+    var count: Int { get }
+    @discardableResult func remove(measurement: String) -> [ParsedSeriesKey]
+    @discardableResult func remove(_ keys: [[UInt8]]) -> [ParsedSeriesKey]
+}
+
 /// The series a shard holds, by measurement (1.x's `inmem` index): rebuilt from the TSM keys
-/// when the shard opens, extended on every write, trimmed on deletes.
-public final class SeriesIndex: Sendable {
+/// when the shard opens, extended on every write, trimmed on deletes. Tag keys and values come
+/// from the parsed keys; field keys from the shard's `fields.idx`.
+public final class SeriesIndex: SeriesIndexing {
     private let series = Mutex<[String: [[UInt8]: ParsedSeriesKey]]>([:])
 
     public init() {}

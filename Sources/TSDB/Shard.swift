@@ -14,7 +14,7 @@ public final class Shard: Sendable {
     public let engine: Engine
     let fields: Mutex<MeasurementFieldSet>
     /// The shard's series by measurement.
-    public let index = SeriesIndex()
+    public let index: any SeriesIndexing = SeriesIndex()
     /// The series of the shard's whole database (shared by its shards), for the limits.
     let databaseSeries: DatabaseSeries
     let limits: SeriesLimits
