@@ -61,8 +61,18 @@ extension Handler {
             return Reply(status: .noContent)
         }
         let raw = await queryExecutor.execute(query, options: options)
-        let response = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit)
-        var reply = Reply(status: .ok, body: response.encoded(call.format, epoch: epoch))
+        var body: [UInt8]
+        if form["chunked"] == "true" {
+            // Each result is its own document, as 1.x writes them while the query runs.
+            if case .csv = call.format {
+                body = QueryResponse(results: raw).encoded(call.format, epoch: epoch)
+            } else {
+                body = raw.flatMap { QueryResponse(results: [$0]).encoded(call.format, epoch: epoch) }
+            }
+        } else {
+            body = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit).encoded(call.format, epoch: epoch)
+        }
+        var reply = Reply(status: .ok, body: body)
         reply.chunked = true
         return reply
     }

@@ -182,6 +182,12 @@ def admin_cases():
     add(post("multi-empty-statements", "SHOW USERS;;; SHOW DATABASES;"))
     add(post("multi-parse-error", "SHOW DATABASES; SHOW NONSENSE"))
     add(post("max-row-limit-off", "SHOW USERS"))
+    add(post("chunked-multi", "SHOW DATABASES; SHOW USERS; SHOW RETENTION POLICIES ON db2", params={"chunked": "true"}))
+    add(post("chunked-error-middle", "SHOW DATABASES; DROP USER nobody; SHOW USERS; SHOW USERS", params={"chunked": "true"}))
+    add(post("chunked-size", "SHOW DATABASES; SHOW USERS", params={"chunked": "true", "chunk_size": "1"}))
+    add(post("chunked-csv", "SHOW DATABASES; SHOW USERS", params={"chunked": "true"}, headers=[["Accept", "application/csv"]]))
+    add(post("chunked-pretty", "SHOW USERS", params={"chunked": "true", "pretty": "true"}))
+    add(post("chunked-false", "SHOW USERS", params={"chunked": "false"}))
     # Bound parameters (the parser's side of issue 4).
     add(post("params-string", "SHOW RETENTION POLICIES ON $db", params={"params": json.dumps({"db": "db1"})}))
     add(post("params-bad-json", "SHOW DATABASES", params={"params": "{not json"}))
