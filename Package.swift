@@ -65,7 +65,7 @@ let package = Package(
         // MARK: Database
         .target(
             name: "Meta",
-            dependencies: ["CCrypt", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["CCrypt", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(

@@ -15,6 +15,9 @@ public actor MetaClient {
     private let path: String?
     /// `[meta] retention-autocreate`: new databases get `autogen`.
     private let retentionAutocreate: Bool
+    /// 1.x's authentication cache: after a bcrypt check succeeds, a salted SHA-256 of the
+    /// password, so later requests skip bcrypt (cleared when the user's hash changes).
+    var authCache: [String: (hash: String, salt: [UInt8], digest: [UInt8])] = [:]
 
     /// An in-memory client (tests, tools).
     public init() {

@@ -1,3 +1,4 @@
+import Crypto
 /// 1.x's user rules on the persisted metadata (`services/meta/data.go`).
 extension Meta_Data {
     func userIndex(_ name: String) -> Int? { users.firstIndex { $0.name == name } }
@@ -93,8 +94,17 @@ extension MetaClient {
     /// Checks a password: `user not found` or `authentication failed` as 1.x answers.
     public func authenticate(_ name: String, password: String) throws(MetaError) -> UserInfo {
         guard let u = user(named: name) else { throw .userNotFound }
+        if let cached = authCache[name], cached.hash == u.hash, cached.digest == Self.digest(cached.salt, password) {
+            return UserInfo(u)
+        }
         guard Bcrypt.verify(password, hash: u.hash) else { throw .authenticationFailed }
+        let salt = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+        authCache[name] = (u.hash, salt, Self.digest(salt, password))
         return UserInfo(u)
+    }
+
+    static func digest(_ salt: [UInt8], _ password: String) -> [UInt8] {
+        Array(SHA256.hash(data: salt + Array(password.utf8)))
     }
 
     /// Whether any admin user exists (1.x requires one before anything else when auth is on).

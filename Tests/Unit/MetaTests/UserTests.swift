@@ -59,3 +59,18 @@ struct UserTests {
         #expect(await meta.allUsers()[1].privileges.isEmpty)  // dropping a database drops grants on it
     }
 }
+
+@Suite struct AuthCacheTests {
+    @Test func cachedPasswordsFollowPasswordChanges() async throws {
+        let meta = MetaClient()
+        try await meta.createUser("u", password: "one", admin: false)
+        #expect(try await meta.authenticate("u", password: "one").name == "u")
+        #expect(try await meta.authenticate("u", password: "one").name == "u")  // from the cache
+        await #expect(throws: MetaError.authenticationFailed) { try await meta.authenticate("u", password: "two") }
+        try await meta.setPassword(user: "u", password: "two")
+        await #expect(throws: MetaError.authenticationFailed) { try await meta.authenticate("u", password: "one") }
+        #expect(try await meta.authenticate("u", password: "two").name == "u")
+        try await meta.dropUser("u")
+        await #expect(throws: MetaError.userNotFound) { try await meta.authenticate("u", password: "two") }
+    }
+}
