@@ -64,10 +64,12 @@ extension Handler {
         var body: [UInt8]
         if form["chunked"] == "true" {
             // Each result is its own document, as 1.x writes them while the query runs.
+            let size = Int(form["chunk_size"]).flatMap { $0 > 0 ? $0 : nil } ?? 10_000
+            let pieces = raw.flatMap { QueryResponse.chunks($0, size: size) }
             if case .csv = call.format {
-                body = QueryResponse(results: raw).encoded(call.format, epoch: epoch)
+                body = QueryResponse(results: pieces).encoded(call.format, epoch: epoch)
             } else {
-                body = raw.flatMap { QueryResponse(results: [$0]).encoded(call.format, epoch: epoch) }
+                body = pieces.flatMap { QueryResponse(results: [$0]).encoded(call.format, epoch: epoch) }
             }
         } else {
             body = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit).encoded(call.format, epoch: epoch)

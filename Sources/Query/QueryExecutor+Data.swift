@@ -119,6 +119,8 @@ extension QueryExecutor {
             }
         }
         collect(s.sources)
+        var targets: [String: [Shard]] = [:]
+        var anyData = false
         for m in measurements {
             // 1.x's shard mapping looks the policy up: a missing one is an error.
             guard let db = data.databases.first(where: { $0.name == m.database }) else { throw .databaseNotFound(m.database) }
@@ -127,10 +129,19 @@ extension QueryExecutor {
             }
             let groups = rp.shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= range.max && $0.endTime > range.min }
             let shardIDs = Set(groups.flatMap { $0.shards.map(\.id) })
-            let present = store.openShards.contains { shard in
-                shardIDs.contains(shard.id) && shard.index.measurements.contains { Self.measurement($0, matches: m) }
+            for shard in store.openShards where shardIDs.contains(shard.id) {
+                for name in shard.index.measurements where Self.measurement(name, matches: m) {
+                    anyData = true
+                    if !targets[name, default: []].contains(where: { $0 === shard }) { targets[name, default: []].append(shard) }
+                }
             }
-            if present { throw StatementError("not implemented yet: SELECT over stored points (the query engine is issue 6)") }
+        }
+        if anyData {
+            guard RawSelect.handles(s) else {
+                throw StatementError("not implemented yet: SELECT with functions or expressions over stored points (the query engine is issue 6)")
+            }
+            let raw = RawSelect(statement: s, targets: targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }, range: range)
+            return raw.run()
         }
         if s.target != nil {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(0)]])]

@@ -58,6 +58,15 @@ import Testing
         try await Self.run(file, skipping: Self.influxqlNotReplayed)
     }
 
+    static let selectFiles: [GoldenFile] = (try? GoldenFile.all(in: "select")) ?? []
+
+    /// SELECT goldens (Tests/Golden/select): the query engine's answers over fixed data.
+    @Test(arguments: selectFiles.map(\.group))
+    func replaySelect(group: String) async throws {
+        let file = try #require(Self.selectFiles.first { $0.group == group })
+        try await Self.run(file, skipping: [:])
+    }
+
     static func run(_ file: GoldenFile, skipping: [String: String]) async throws {
         var config = try Config(toml: file.configTOML)
         config.http.bindAddress = "127.0.0.1:0"

@@ -1,0 +1,328 @@
+import Foundation
+import InfluxQL
+import Meta
+import TSDB
+import TSM
+
+/// A SELECT without functions over stored points (1.x's raw queries): fields and tags by
+/// name, wildcards and regexes expanded over every source, WHERE on time, tags and fields,
+/// GROUP BY tags, ORDER BY time, LIMIT/OFFSET per series and SLIMIT/SOFFSET over series.
+///
+/// Points are read per series and field through the engine's range reads; rows merge by time,
+/// ties in series key order (reversed for DESC, as 1.x's iterators order them).
+struct RawSelect {
+    enum Source: Hashable {
+        case field(String, DataType)
+        case tag(String)
+        case none
+    }
+
+    struct Column {
+        var name: String
+        var source: Source
+    }
+
+    /// One measurement's shards in the query's time range.
+    struct Target {
+        var name: String
+        var shards: [Shard]
+    }
+
+    let statement: SelectStatement
+    let targets: [Target]
+    let range: (min: Int64, max: Int64)
+
+    /// Whether the statement is one this reads: only field/tag references, wildcards and regexes.
+    static func handles(_ s: SelectStatement) -> Bool {
+        guard s.location == nil, s.target == nil else { return false }
+        guard s.sources.allSatisfy({ if case .measurement = $0 { return true }; return false }) else { return false }
+        guard s.dimensions.allSatisfy({ switch $0 { case .varRef, .wildcard, .regex: true; default: false } }) else { return false }
+        return s.fields.allSatisfy { field in
+            switch field.expr {
+            case .varRef, .wildcard, .regex: true
+            default: false
+            }
+        }
+    }
+
+    func run() -> [Row] {
+        // Every field and tag key over all sources (wildcards expand over the union).
+        var fieldTypes: [String: FieldType] = [:]
+        var tagKeys = Set<String>()
+        for target in targets {
+            for shard in target.shards {
+                for (k, v) in shard.fieldSet.fields(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
+                for s in shard.index.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
+            }
+        }
+        let dimensions = groupTags(tagKeys)
+        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: Set(dimensions))
+        guard !columns.isEmpty else { return [] }
+        let conditionFields = Set(Self.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
+        let ascending = statement.sortFields.first?.ascending ?? true
+        let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
+            .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
+
+        var out: [Row] = []
+        for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
+            // Series of this measurement matching the tag part of the condition, once each.
+            var seriesShards: [[UInt8]: (ParsedSeriesKey, [Shard])] = [:]
+            for shard in target.shards {
+                for s in shard.index.series(of: target.name) where SeriesCondition(expr: statement.condition).matches(s) {
+                    seriesShards[s.key, default: (s, [])].1.append(shard)
+                }
+            }
+            var groups: [[String]: [(ParsedSeriesKey, [Shard])]] = [:]
+            for entry in seriesShards.values {
+                groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry)
+            }
+            for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
+                var rows: [(time: Int64, order: Int, values: [Value])] = []
+                for (order, (series, shards)) in members.enumerated() {
+                    rows += self.rows(series, shards, columns: columns, conditionFields: conditionFields, order: order)
+                }
+                rows.sort { ($0.time, $0.order) < ($1.time, $1.order) }
+                if !ascending { rows.reverse() }
+                var values = rows.map { [Value.time($0.time)] + $0.values }
+                if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
+                if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
+                guard !values.isEmpty else { continue }
+                var tags: [String: String] = [:]
+                for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
+                out.append(Row(name: target.name, tags: tags, columns: [timeName] + columns.map(\.name), values: values))
+            }
+        }
+        if !ascending { out.reverse() }
+        if statement.sOffset > 0 { out = Array(out.dropFirst(statement.sOffset)) }
+        if statement.sLimit > 0 { out = Array(out.prefix(statement.sLimit)) }
+        return out
+    }
+
+    /// The rows of one series: a row per timestamp with a value in any read field, kept when
+    /// the condition holds and some selected field is not null.
+    func rows(_ series: ParsedSeriesKey, _ shards: [Shard], columns: [Column], conditionFields: Set<String>, order: Int) -> [(time: Int64, order: Int, values: [Value])] {
+        var wanted = conditionFields
+        for c in columns { if case .field(let f, _) = c.source { wanted.insert(f) } }
+        var byTime: [Int64: [String: Value]] = [:]
+        for field in wanted {
+            let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
+            for shard in shards {
+                guard let stored = try? shard.engine.read(key: key, min: range.min, max: range.max) else { continue }
+                for (t, v) in Self.values(stored) { byTime[t, default: [:]][field] = v }
+            }
+        }
+        var out: [(time: Int64, order: Int, values: [Value])] = []
+        for (t, fields) in byTime {
+            if let condition = statement.condition, !Self.holds(condition, fields: fields, series: series) { continue }
+            var anyField = false
+            let values = columns.map { c -> Value in
+                switch c.source {
+                case .field(let f, let cast):
+                    let v = Self.cast(fields[f] ?? .null, to: cast)
+                    if v != .null { anyField = true }
+                    return v
+                case .tag(let k):
+                    let v = series.tag(k)
+                    return v.isEmpty ? .null : .string(v)
+                case .none:
+                    return .null
+                }
+            }
+            if anyField { out.append((t, order, values)) }
+        }
+        return out
+    }
+
+    /// GROUP BY tag keys: named tags, `*` (every tag key) and regexes, sorted.
+    func groupTags(_ tagKeys: Set<String>) -> [String] {
+        var keys = Set<String>()
+        for d in statement.dimensions {
+            switch d {
+            case .varRef(let name, _): keys.insert(name)
+            case .wildcard: keys.formUnion(tagKeys)
+            case .regex(let re): keys.formUnion(tagKeys.filter { SeriesCondition.regexMatches(re, $0) })
+            default: break
+            }
+        }
+        return keys.sorted { Self.bytesLess($0, $1) }
+    }
+
+    /// 1.x's `RewriteFields` and column naming: wildcards and regexes become the sorted field
+    /// and tag keys (GROUP BY tags excluded); duplicate names get `_1`, `_2`, ….
+    func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, excluding: Set<String>) -> [Column] {
+        var columns: [Column] = []
+        let tags = tagKeys.subtracting(excluding)
+        func expanded(fields: Bool, tags includeTags: Bool, matching re: String?) -> [Column] {
+            var list: [Column] = []
+            if fields { list += fieldTypes.keys.map { Column(name: $0, source: .field($0, .unknown)) } }
+            if includeTags { list += tags.map { Column(name: $0, source: .tag($0)) } }
+            if let re { list = list.filter { SeriesCondition.regexMatches(re, $0.name) } }
+            return list.sorted { Self.bytesLess($0.name, $1.name) }
+        }
+        for field in statement.fields {
+            switch field.expr {
+            case .varRef("time", _):
+                continue
+            case .varRef(let name, let type):
+                let source: Source
+                if type == .tag {
+                    source = .tag(name)
+                } else if fieldTypes[name] != nil && type != .tag {
+                    source = .field(name, type)
+                } else if tagKeys.contains(name) && type != .anyField {
+                    source = .tag(name)
+                } else {
+                    source = .none
+                }
+                columns.append(Column(name: field.alias.isEmpty ? name : field.alias, source: source))
+            case .wildcard(let token):
+                columns += expanded(fields: token != .tag, tags: token != .field, matching: nil)
+            case .regex(let re):
+                columns += expanded(fields: true, tags: true, matching: re)
+            default:
+                continue
+            }
+        }
+        var seen: [String: Int] = [:]
+        for i in columns.indices {
+            let base = columns[i].name
+            if let n = seen[base] {
+                var k = n
+                var candidate = "\(base)_\(k)"
+                while seen[candidate] != nil { k += 1; candidate = "\(base)_\(k)" }
+                seen[base] = k + 1
+                seen[candidate] = 1
+                columns[i].name = candidate
+            } else {
+                seen[base] = 1
+            }
+        }
+        return columns
+    }
+
+    // MARK: Values and conditions
+
+    static func values(_ stored: WALValues) -> [(Int64, Value)] {
+        switch stored {
+        case .float(let t, let v): zip(t, v.map(Value.float)).map { ($0, $1) }
+        case .integer(let t, let v): zip(t, v.map(Value.integer)).map { ($0, $1) }
+        case .unsigned(let t, let v): zip(t, v.map(Value.unsigned)).map { ($0, $1) }
+        case .boolean(let t, let v): zip(t, v.map(Value.boolean)).map { ($0, $1) }
+        case .string(let t, let v): zip(t, v.map { Value.string(String(decoding: $0, as: UTF8.self)) }).map { ($0, $1) }
+        }
+    }
+
+    /// `::float`, `::integer`, … as 1.x converts (numbers between each other, others null).
+    static func cast(_ v: Value, to type: DataType) -> Value {
+        switch (type, v) {
+        case (.unknown, _), (.anyField, _): return v
+        case (.float, .float), (.integer, .integer), (.unsigned, .unsigned), (.string, .string), (.boolean, .boolean): return v
+        case (.float, .integer(let i)): return .float(Double(i))
+        case (.float, .unsigned(let u)): return .float(Double(u))
+        case (.integer, .float(let f)): return f.isFinite ? .integer(Int64(f)) : .null
+        case (.integer, .unsigned(let u)): return .integer(Int64(truncatingIfNeeded: u))
+        case (.unsigned, .float(let f)): return f >= 0 && f.isFinite ? .unsigned(UInt64(f)) : .null
+        case (.unsigned, .integer(let i)): return .unsigned(UInt64(truncatingIfNeeded: i))
+        default: return .null
+        }
+    }
+
+    /// Field names a condition reads (other than `time` and tags, which are decided later).
+    static func fieldRefs(_ e: Expr?) -> [String] {
+        guard let e else { return [] }
+        switch e {
+        case .varRef(let name, _): return name == "time" ? [] : [name]
+        case .paren(let inner): return fieldRefs(inner)
+        case .binary(_, let l, let r): return fieldRefs(l) + fieldRefs(r)
+        case .call(_, let args): return args.flatMap { fieldRefs($0) }
+        default: return []
+        }
+    }
+
+    /// The condition on one row: tags from the series, fields from the row; `time` terms were
+    /// applied as the read range.
+    static func holds(_ e: Expr, fields: [String: Value], series: ParsedSeriesKey) -> Bool {
+        switch e {
+        case .paren(let inner): return holds(inner, fields: fields, series: series)
+        case .binary(.and, let l, let r): return holds(l, fields: fields, series: series) && holds(r, fields: fields, series: series)
+        case .binary(.or, let l, let r): return holds(l, fields: fields, series: series) || holds(r, fields: fields, series: series)
+        case .binary(let op, let l, let r):
+            if case .varRef("time", _) = l { return true }
+            if case .varRef("time", _) = r { return true }
+            let a = operand(l, fields: fields, series: series), b = operand(r, fields: fields, series: series)
+            return compare(op, a, b)
+        case .boolean(let v): return v
+        default: return true
+        }
+    }
+
+    static func operand(_ e: Expr, fields: [String: Value], series: ParsedSeriesKey) -> Value {
+        switch e {
+        case .varRef(let name, _):
+            if let v = fields[name] { return v }
+            let tag = name == "_name" ? series.measurement : series.tag(name)
+            return .string(tag)
+        case .paren(let inner): return operand(inner, fields: fields, series: series)
+        case .string(let s): return .string(s)
+        case .number(let f): return .float(f)
+        case .integer(let i): return .integer(i)
+        case .unsigned(let u): return .unsigned(u)
+        case .boolean(let b): return .boolean(b)
+        case .regex(let re): return .strings([re])
+        default: return .null
+        }
+    }
+
+    static func compare(_ op: Token, _ a: Value, _ b: Value) -> Bool {
+        if case .strings(let re) = b, case .string(let s) = a {
+            switch op {
+            case .eqRegex: return SeriesCondition.regexMatches(re[0], s)
+            case .neqRegex: return !SeriesCondition.regexMatches(re[0], s)
+            default: return false
+            }
+        }
+        if let x = number(a), let y = number(b) {
+            switch op {
+            case .eq: return x == y
+            case .neq: return x != y
+            case .lt: return x < y
+            case .lte: return x <= y
+            case .gt: return x > y
+            case .gte: return x >= y
+            default: return false
+            }
+        }
+        switch (a, b) {
+        case (.string(let x), .string(let y)):
+            switch op {
+            case .eq: return x == y
+            case .neq: return x != y
+            case .lt: return x < y
+            case .lte: return x <= y
+            case .gt: return x > y
+            case .gte: return x >= y
+            default: return false
+            }
+        case (.boolean(let x), .boolean(let y)):
+            switch op {
+            case .eq: return x == y
+            case .neq: return x != y
+            default: return false
+            }
+        default:
+            return false
+        }
+    }
+
+    static func number(_ v: Value) -> Double? {
+        switch v {
+        case .float(let f): f
+        case .integer(let i): Double(i)
+        case .unsigned(let u): Double(u)
+        default: nil
+        }
+    }
+
+    static func bytesLess(_ a: String, _ b: String) -> Bool { Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) }
+}
