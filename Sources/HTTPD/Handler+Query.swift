@@ -55,6 +55,9 @@ extension Handler {
         }
 
         var options = ExecutionOptions(database: database, retentionPolicy: form["rp"], readOnly: call.request.method == .get)
+        if form["chunked"] == "true" {
+            options.chunkSize = Int(form["chunk_size"]).flatMap { $0 > 0 ? $0 : nil } ?? 10_000
+        }
         if config.authEnabled, let user = call.user, !user.admin { options.user = user }
         if form["async"] == "true" {
             Task { _ = await queryExecutor.execute(query, options: options) }
@@ -64,12 +67,10 @@ extension Handler {
         var body: [UInt8]
         if form["chunked"] == "true" {
             // Each result is its own document, as 1.x writes them while the query runs.
-            let size = Int(form["chunk_size"]).flatMap { $0 > 0 ? $0 : nil } ?? 10_000
-            let pieces = raw.flatMap { QueryResponse.chunks($0, size: size) }
             if case .csv = call.format {
-                body = QueryResponse(results: pieces).encoded(call.format, epoch: epoch)
+                body = QueryResponse(results: raw).encoded(call.format, epoch: epoch)
             } else {
-                body = pieces.flatMap { QueryResponse(results: [$0]).encoded(call.format, epoch: epoch) }
+                body = raw.flatMap { QueryResponse(results: [$0]).encoded(call.format, epoch: epoch) }
             }
         } else {
             body = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit).encoded(call.format, epoch: epoch)

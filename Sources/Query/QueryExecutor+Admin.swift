@@ -9,7 +9,9 @@ extension QueryExecutor {
         var messages: [Message] = []
         if options.readOnly && statement.isWrite { messages.append(.readOnlyWarning(statement.description)) }
         let series = try await rows(for: statement, options: options)
-        return [StatementResult(statementID: id, series: series, messages: messages)]
+        let result = StatementResult(statementID: id, series: series, messages: messages)
+        if case .select = statement, let size = options.chunkSize { return StatementResult.chunks(result, size: size) }
+        return [result]
     }
 
     /// The rows of a statement; statements that only change state return none.

@@ -13,6 +13,8 @@ public struct ExecutionOptions: Sendable {
     /// The authenticated non-admin user whose privileges filter what is shown; nil when
     /// authorization is off or the user is an admin (1.x's open authorizer).
     public var user: UserInfo?
+    /// `chunked=true`: SELECT results are emitted in pieces of this many rows (1.x's emitter).
+    public var chunkSize: Int?
 
     public init(database: String = "", retentionPolicy: String = "", readOnly: Bool = false, user: UserInfo? = nil) {
         self.database = database

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Testing
 
@@ -171,19 +172,27 @@ struct EngineGroupCommitTests {
     @Test func concurrentWritesShareFsyncs() async throws {
         let dirs = EngineTests.directories()
         var config = EngineConfig()
-        config.walFsyncDelay = 20_000_000
+        // Long enough that the writers below overlap even on a busy 2-core machine.
+        config.walFsyncDelay = 100_000_000
         let engine = Engine(path: dirs.0, walPath: dirs.1, config: config)
         _ = try engine.open()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    for n in 0..<10 {
-                        try engine.write([(Array("w\(writer)#!~#v".utf8), .integer([Int64(n)], [Int64(n)]))])
-                    }
+        // Eight OS threads (the cooperative pool may have only two), released together.
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        let failures = Mutex(0)
+        for writer in 0..<8 {
+            done.enter()
+            Thread.detachNewThread {
+                start.wait()
+                for n in 0..<10 {
+                    do { try engine.write([(Array("w\(writer)#!~#v".utf8), .integer([Int64(n)], [Int64(n)]))]) } catch { failures.withLock { $0 += 1 } }
                 }
+                done.leave()
             }
-            try await group.waitForAll()
         }
+        for _ in 0..<8 { start.signal() }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in done.notify(queue: .global()) { c.resume() } }
+        #expect(failures.withLock { $0 } == 0)
         let stats = engine.walStatistics
         #expect(stats.durableEntries == 80)
         #expect(stats.fsyncs < 80)
