@@ -137,11 +137,16 @@ extension QueryExecutor {
             }
         }
         if anyData {
-            guard RawSelect.handles(s) else {
-                throw StatementError("not implemented yet: SELECT with functions or expressions over stored points (the query engine is issue 6)")
+            let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }
+            if RawSelect.handles(s) { return RawSelect(statement: s, targets: list, range: range).run() }
+            if AggregateSelect.handles(s) {
+                var offset: Int64 = 0
+                for case .call("time", let args) in s.dimensions where args.count == 2 {
+                    if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
+                }
+                return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset).run()
             }
-            let raw = RawSelect(statement: s, targets: targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }, range: range)
-            return raw.run()
+            throw StatementError("not implemented yet: this SELECT over stored points (the query engine is issue 6)")
         }
         if s.target != nil {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(0)]])]

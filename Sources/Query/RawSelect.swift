@@ -101,7 +101,8 @@ struct RawSelect {
 
     /// The rows of one series: a row per timestamp with a value in any read field, kept when
     /// the condition holds and some selected field is not null.
-    func rows(_ series: ParsedSeriesKey, _ shards: [Shard], columns: [Column], conditionFields: Set<String>, order: Int) -> [(time: Int64, order: Int, values: [Value])] {
+    func rows(_ series: ParsedSeriesKey, _ shards: [Shard], columns: [Column], conditionFields: Set<String>, order: Int,
+              keep: (([Value]) -> Bool)? = nil) -> [(time: Int64, order: Int, values: [Value])] {
         var wanted = conditionFields
         for c in columns { if case .field(let f, _) = c.source { wanted.insert(f) } }
         var byTime: [Int64: [String: Value]] = [:]
@@ -129,7 +130,7 @@ struct RawSelect {
                     return .null
                 }
             }
-            if anyField { out.append((t, order, values)) }
+            if keep.map({ $0(values) }) ?? anyField { out.append((t, order, values)) }
         }
         return out
     }

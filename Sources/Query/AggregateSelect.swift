@@ -1,0 +1,390 @@
+import Foundation
+import InfluxQL
+import TSDB
+import TSM
+
+/// A SELECT of aggregates and selectors (count, sum, mean, median, mode, spread, stddev,
+/// min, max, first, last, percentile, distinct, count(distinct)), optionally with GROUP BY
+/// time and fill, and auxiliary fields/tags beside a single selector — 1.x's reducers, their
+/// tie-breaking, output times and fill rules.
+struct AggregateSelect {
+    struct Call {
+        var function: String
+        var field: String
+        var argument: Double
+        var column: String
+    }
+
+    enum Column {
+        case call(Call)
+        case aux(RawSelect.Column)
+    }
+
+    let statement: SelectStatement
+    let targets: [RawSelect.Target]
+    let range: (min: Int64, max: Int64)
+    let interval: Int64
+    let offset: Int64
+
+    static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct"]
+    static let selectors: Set<String> = ["min", "max", "first", "last", "percentile"]
+
+    /// Whether every field is one of the supported calls (over a field, `*` or a regex) or a
+    /// plain reference, and dimensions are tags and at most `time(d[, offset])`.
+    static func handles(_ s: SelectStatement) -> Bool {
+        guard s.location == nil, s.target == nil else { return false }
+        guard s.sources.allSatisfy({ if case .measurement = $0 { return true }; return false }) else { return false }
+        for d in s.dimensions {
+            switch d {
+            case .varRef, .wildcard, .regex: continue
+            case .call("time", let args) where args.allSatisfy({ if case .duration = $0 { return true }; return false }): continue
+            default: return false
+            }
+        }
+        return s.fields.allSatisfy { f in
+            switch f.expr {
+            case .varRef: return true
+            case .distinct: return true
+            case .call(let name, let args):
+                guard functions.contains(name) || name == "count" else { return false }
+                if name == "count", case .call("distinct", let inner)? = args.first { return inner.count == 1 && inner[0].isVarRef }
+                if name == "count", case .distinct? = args.first { return true }
+                guard let first = args.first else { return false }
+                switch first {
+                case .varRef, .wildcard, .regex: return true
+                default: return false
+                }
+            default: return false
+            }
+        }
+    }
+
+    func run() throws(StatementError) -> [Row] {
+        var fieldTypes: [String: FieldType] = [:]
+        var tagKeys = Set<String>()
+        for target in targets {
+            for shard in target.shards {
+                for (k, v) in shard.fieldSet.fields(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
+                for s in shard.index.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
+            }
+        }
+        let raw = RawSelect(statement: statement, targets: targets, range: range)
+        let dimensions = raw.groupTags(tagKeys)
+        var columns = try expand(fieldTypes: fieldTypes, tagKeys: tagKeys, dimensions: Set(dimensions))
+        Self.uniqueNames(&columns)
+        let calls = columns.compactMap { if case .call(let c) = $0 { return c }; return nil }
+        guard !calls.isEmpty else { return [] }
+        for c in calls where ["mean", "sum", "median", "stddev", "spread"].contains(c.function) {
+            if let t = fieldTypes[c.field], t == .string || t == .boolean {
+                throw StatementError("unsupported \(c.function) iterator type: *query.\(t == .string ? "string" : "boolean")InterruptIterator")
+            }
+        }
+        // Read every field the calls, aux columns and condition need, as raw rows.
+        let auxColumns = columns.compactMap { if case .aux(let a) = $0 { return a }; return nil }
+        var readColumns = calls.map { RawSelect.Column(name: $0.field, source: .field($0.field, .unknown)) }
+        readColumns += auxColumns
+        let ascending = statement.sortFields.first?.ascending ?? true
+        let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
+            .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
+        let singleSelector = calls.count == 1 && Self.selectors.contains(calls[0].function)
+        let conditionFields = Set(RawSelect.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
+
+        var out: [Row] = []
+        for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
+            var seriesShards: [[UInt8]: (ParsedSeriesKey, [Shard])] = [:]
+            for shard in target.shards {
+                for s in shard.index.series(of: target.name) where SeriesCondition(expr: statement.condition).matches(s) {
+                    seriesShards[s.key, default: (s, [])].1.append(shard)
+                }
+            }
+            var groups: [[String]: [(ParsedSeriesKey, [Shard])]] = [:]
+            for entry in seriesShards.values { groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
+            for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
+                // Points: (time, values by read column).
+                var points: [(time: Int64, values: [Value])] = []
+                for (order, (series, shards)) in members.enumerated() {
+                    let callCount = calls.count
+                    for row in raw.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
+                                        keep: { $0.prefix(callCount).contains { $0 != .null } }) {
+                        points.append((row.time, row.values))
+                    }
+                }
+                points.sort { $0.time < $1.time }
+                guard !points.isEmpty else { continue }
+                var values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector)
+                if !ascending { values.reverse() }
+                if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
+                if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
+                guard !values.isEmpty else { continue }
+                var tags: [String: String] = [:]
+                for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
+                let names = columns.map { c -> String in
+                    switch c {
+                    case .call(let call): call.column
+                    case .aux(let a): a.name
+                    }
+                }
+                // Columns come out in statement order: calls and aux values interleaved.
+                let ordered = values.map { row -> [Value] in
+                    var callIndex = 1, auxIndex = 1 + calls.count
+                    return [row[0]] + columns.map { c in
+                        switch c {
+                        case .call: defer { callIndex += 1 }; return row[callIndex]
+                        case .aux: defer { auxIndex += 1 }; return row[auxIndex]
+                        }
+                    }
+                }
+                out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
+            }
+        }
+        if !ascending { out.reverse() }
+        if statement.sOffset > 0 { out = Array(out.dropFirst(statement.sOffset)) }
+        if statement.sLimit > 0 { out = Array(out.prefix(statement.sLimit)) }
+        return out
+    }
+
+    /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
+    func buckets(points: [(time: Int64, values: [Value])], calls: [Call], auxCount: Int, singleSelector: Bool) -> [[Value]] {
+        var windows: [(start: Int64, end: Int64)] = []
+        if interval > 0 {
+            let lo = range.min == .min ? points.first!.time : range.min
+            var start = Self.truncate(lo, interval, offset)
+            let hi = range.max
+            while start <= hi {
+                windows.append((start, start &+ interval &- 1))
+                let (next, overflow) = start.addingReportingOverflow(interval)
+                if overflow { break }
+                start = next
+            }
+        } else {
+            windows = [(range.min, range.max)]
+        }
+        var rows: [[Value]] = []
+        var previous: [Value]?
+        var index = 0
+        var filled: [(row: [Value], empty: Bool)] = []
+        for w in windows {
+            let from = index
+            while index < points.count && points[index].time <= w.end { index += 1 }
+            let slice = points[from..<index].filter { $0.time >= w.start }
+            let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
+            if calls.count == 1 && calls[0].function == "distinct" {
+                let distinct = Self.sortedDistinct(slice.map { $0.values[0] }.filter { $0 != .null })
+                for v in distinct { rows.append([.time(outTime), v] + Array(repeating: .null, count: auxCount)) }
+                continue
+            }
+            var row: [Value] = [.time(outTime)]
+            var selected: (time: Int64, values: [Value])?
+            var empty = true
+            for (i, call) in calls.enumerated() {
+                let vals = slice.compactMap { p -> (Int64, Value, [Value])? in p.values[i] == .null ? nil : (p.time, p.values[i], p.values) }
+                if !vals.isEmpty { empty = false }
+                let (value, at) = Self.reduce(call, vals.map { ($0.0, $0.1) })
+                row.append(value)
+                if singleSelector, let at { selected = vals.first { $0.0 == at.time && $0.1 == at.value }.map { ($0.0, $0.2) } }
+            }
+            if singleSelector, let selected {
+                if interval == 0 { row[0] = .time(selected.time) }
+                row += selected.values.suffix(auxCount)
+            } else {
+                row += Array(repeating: .null, count: auxCount)
+            }
+            filled.append((row, empty))
+        }
+        if calls.count == 1 && calls[0].function == "distinct" { return rows }
+        // Fill empty windows (never the only window of an un-grouped query: no points, no row).
+        var result: [[Value]] = []
+        for (i, entry) in filled.enumerated() {
+            var row = entry.row
+            if entry.empty {
+                if interval == 0 { continue }
+                switch statement.fill {
+                case .none: continue
+                case .null:
+                    for (j, call) in calls.enumerated() where call.function == "count" { row[1 + j] = .integer(0) }
+                case .number(let f):
+                    for j in calls.indices { row[1 + j] = fieldValue(f, like: calls[j]) }
+                case .integer(let n):
+                    for j in calls.indices { row[1 + j] = .integer(n) }
+                case .previous:
+                    if let prev = previous { for j in calls.indices { row[1 + j] = prev[1 + j] } }
+                case .linear:
+                    for j in calls.indices {
+                        guard let prev = previous, let before = RawSelect.number(prev[1 + j]) else { continue }
+                        guard let next = filled[(i + 1)...].first(where: { !$0.empty }), let after = RawSelect.number(next.row[1 + j]),
+                              case .time(let t0) = prev[0], case .time(let t1) = next.row[0], case .time(let t) = row[0] else { continue }
+                        let v = before + (after - before) * Double(t - t0) / Double(t1 - t0)
+                        if case .integer = prev[1 + j] { row[1 + j] = .integer(Int64(v)) } else { row[1 + j] = .float(v) }
+                    }
+                }
+            }
+            if !entry.empty { previous = row }
+            result.append(row)
+        }
+        return result
+    }
+
+    func fieldValue(_ f: Double, like call: Call) -> Value {
+        call.function == "count" ? .integer(Int64(f)) : .float(f)
+    }
+
+    /// Go's `time.Truncate` from the Unix epoch with an offset, as 1.x's window starts.
+    static func truncate(_ t: Int64, _ d: Int64, _ offset: Int64) -> Int64 {
+        var start = t - ((t - offset) % d + d) % d
+        if start > t { start -= d }
+        return start
+    }
+
+    // MARK: Reducers (1.x's tie-breaking)
+
+    static func reduce(_ call: Call, _ points: [(Int64, Value)]) -> (Value, (time: Int64, value: Value)?) {
+        guard !points.isEmpty else { return (call.function == "count" ? .null : .null, nil) }
+        switch call.function {
+        case "count": return (.integer(Int64(points.count)), nil)
+        case "countDistinct": return (.integer(Int64(Set(points.map(\.1)).count)), nil)
+        case "sum":
+            if points.allSatisfy({ if case .integer = $0.1 { return true }; return false }) {
+                return (.integer(points.reduce(0) { $0 &+ (Int64(exactly: RawSelect.number($1.1) ?? 0) ?? 0) }), nil)
+            }
+            return (.float(points.reduce(0.0) { $0 + (RawSelect.number($1.1) ?? 0) }), nil)
+        case "mean":
+            return (.float(points.reduce(0.0) { $0 + (RawSelect.number($1.1) ?? 0) } / Double(points.count)), nil)
+        case "spread":
+            let nums = points.compactMap { RawSelect.number($0.1) }
+            let spread = (nums.max() ?? 0) - (nums.min() ?? 0)
+            if case .integer = points[0].1 { return (.integer(Int64(spread)), nil) }
+            return (.float(spread), nil)
+        case "stddev":
+            let nums = points.compactMap { RawSelect.number($0.1) }
+            guard nums.count > 1 else { return (.null, nil) }
+            let mean = nums.reduce(0, +) / Double(nums.count)
+            let variance = nums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(nums.count - 1)
+            return (.float(variance.squareRoot()), nil)
+        case "median":
+            let nums = points.compactMap { RawSelect.number($0.1) }.sorted()
+            let n = nums.count
+            let median = n % 2 == 1 ? nums[n / 2] : (nums[n / 2 - 1] + nums[n / 2]) / 2
+            return (.float(median), nil)
+        case "mode":
+            var counts: [Value: Int] = [:]
+            for p in points { counts[p.1, default: 0] += 1 }
+            let best = counts.max { a, b in a.value != b.value ? a.value < b.value : !valueLess(a.key, b.key) }!
+            return (best.key, nil)
+        case "percentile":
+            let sorted = points.sorted { valueLess($0.1, $1.1) || (!valueLess($1.1, $0.1) && $0.0 < $1.0) }
+            let i = Int(Double(sorted.count) * call.argument / 100 + 0.5) - 1
+            guard i >= 0 && i < sorted.count else { return (.null, nil) }
+            return (sorted[i].1, (sorted[i].0, sorted[i].1))
+        case "min", "max", "first", "last":
+            var best = points[0]
+            for p in points.dropFirst() {
+                let better: Bool
+                switch call.function {
+                case "min": better = valueLess(p.1, best.1) || (p.1 == best.1 && p.0 < best.0)
+                case "max": better = valueLess(best.1, p.1) || (p.1 == best.1 && p.0 < best.0)
+                case "first": better = p.0 < best.0 || (p.0 == best.0 && valueLess(best.1, p.1))
+                default: better = p.0 > best.0 || (p.0 == best.0 && valueLess(best.1, p.1))
+                }
+                if better { best = p }
+            }
+            return (best.1, (best.0, best.1))
+        default:
+            return (.null, nil)
+        }
+    }
+
+    static func valueLess(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.string(let x), .string(let y)): return x < y
+        case (.boolean(let x), .boolean(let y)): return !x && y
+        default:
+            guard let x = RawSelect.number(a), let y = RawSelect.number(b) else { return false }
+            return x < y
+        }
+    }
+
+    static func sortedDistinct(_ values: [Value]) -> [Value] {
+        var seen = Set<Value>()
+        return values.filter { seen.insert($0).inserted }.sorted(by: valueLess)
+    }
+
+    // MARK: Columns
+
+    func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, dimensions: Set<String>) throws(StatementError) -> [Column] {
+        var out: [Column] = []
+        for field in statement.fields {
+            switch field.expr {
+            case .varRef("time", _): continue
+            case .varRef(let name, let type):
+                let source: RawSelect.Source = fieldTypes[name] != nil && type != .tag ? .field(name, type)
+                    : (tagKeys.contains(name) ? .tag(name) : .none)
+                out.append(.aux(RawSelect.Column(name: field.alias.isEmpty ? name : field.alias, source: source)))
+            case .distinct(let name):
+                out.append(.call(Call(function: "distinct", field: name, argument: 0, column: field.alias.isEmpty ? "distinct" : field.alias)))
+            case .call(let name, let args):
+                if name == "count", case .call("distinct", let inner)? = args.first, case .varRef(let f, _)? = inner.first {
+                    out.append(.call(Call(function: "countDistinct", field: f, argument: 0, column: field.alias.isEmpty ? "count" : field.alias)))
+                    continue
+                }
+                if name == "count", case .distinct(let f)? = args.first {
+                    out.append(.call(Call(function: "countDistinct", field: f, argument: 0, column: field.alias.isEmpty ? "count" : field.alias)))
+                    continue
+                }
+                let argument = args.count > 1 ? (args[1].numericValue ?? 0) : 0
+                switch args[0] {
+                case .varRef(let f, _):
+                    out.append(.call(Call(function: name, field: f, argument: argument, column: field.alias.isEmpty ? name : field.alias)))
+                case .wildcard, .regex:
+                    var names = fieldTypes.keys.filter { f in
+                        let t = fieldTypes[f]!
+                        switch name {
+                        case "mean", "sum", "median", "stddev", "spread", "percentile": return t != .string && t != .boolean
+                        case "min", "max": return t != .string
+                        default: return true
+                        }
+                    }
+                    if case .regex(let re) = args[0] { names = names.filter { SeriesCondition.regexMatches(re, $0) } }
+                    for f in names.sorted(by: RawSelect.bytesLess) {
+                        let prefix = field.alias.isEmpty ? name : field.alias
+                        out.append(.call(Call(function: name, field: f, argument: argument, column: "\(prefix)_\(f)")))
+                    }
+                default:
+                    throw StatementError("not implemented yet: \(field.expr)")
+                }
+            default:
+                throw StatementError("not implemented yet: \(field.expr)")
+            }
+        }
+        return out
+    }
+
+    static func uniqueNames(_ columns: inout [Column]) {
+        var seen: [String: Int] = [:]
+        for i in columns.indices {
+            var name: String
+            switch columns[i] {
+            case .call(let c): name = c.column
+            case .aux(let a): name = a.name
+            }
+            if let n = seen[name] {
+                var k = n
+                var candidate = "\(name)_\(k)"
+                while seen[candidate] != nil { k += 1; candidate = "\(name)_\(k)" }
+                seen[name] = k + 1
+                seen[candidate] = 1
+                name = candidate
+            } else {
+                seen[name] = 1
+            }
+            switch columns[i] {
+            case .call(var c): c.column = name; columns[i] = .call(c)
+            case .aux(var a): a.name = name; columns[i] = .aux(a)
+            }
+        }
+    }
+}
+
+extension Expr {
+    var isVarRef: Bool { if case .varRef = self { return true }; return false }
+}
