@@ -18,6 +18,19 @@ struct AggregateSelect {
     enum Column {
         case call(Call)
         case aux(RawSelect.Column)
+        /// Arithmetic over aggregates (`mean(v) * 2`, `max(v) - min(v)`), named as 1.x names it.
+        case math(Expr, String)
+        /// A transformation over an aggregate per interval (`derivative(mean(v))`).
+        case transform(String, Call, Int64, String)
+
+        var name: String {
+            switch self {
+            case .call(let c): c.column
+            case .aux(let a): a.name
+            case .math(_, let n): n
+            case .transform(_, _, _, let n): n
+            }
+        }
     }
 
     let statement: SelectStatement
@@ -45,6 +58,12 @@ struct AggregateSelect {
             switch f.expr {
             case .varRef: return true
             case .distinct: return true
+            case .call(let name, let args) where Transform.names.contains(name):
+                guard case .call(let inner, let innerArgs)? = args.first, functions.contains(inner), inner != "distinct",
+                      case .varRef? = innerArgs.first else { return false }
+                return true
+            case .binary, .paren:
+                return isAggregateMath(f.expr)
             case .call(let name, let args):
                 guard functions.contains(name) || name == "count" else { return false }
                 if name == "count", case .call("distinct", let inner)? = args.first { return inner.count == 1 && inner[0].isVarRef }
@@ -56,6 +75,46 @@ struct AggregateSelect {
                 }
             default: return false
             }
+        }
+    }
+
+    /// Arithmetic whose variables are all aggregate calls over a field.
+    static func isAggregateMath(_ e: Expr) -> Bool {
+        switch e {
+        case .number, .integer: return true
+        case .paren(let inner): return isAggregateMath(inner)
+        case .binary(let op, let l, let r): return [.add, .sub, .mul, .div].contains(op) && isAggregateMath(l) && isAggregateMath(r)
+        case .call(let name, let args):
+            guard functions.contains(name), name != "distinct", case .varRef? = args.first else { return false }
+            return true
+        default: return false
+        }
+    }
+
+    /// The aggregate calls inside an arithmetic expression, in order.
+    static func calls(in e: Expr) -> [Call] {
+        switch e {
+        case .paren(let inner): return calls(in: inner)
+        case .binary(_, let l, let r): return calls(in: l) + calls(in: r)
+        case .call(let name, let args):
+            guard case .varRef(let f, _)? = args.first else { return [] }
+            return [Call(function: name, field: f, argument: args.count > 1 ? (args[1].numericValue ?? 0) : 0, column: name)]
+        default: return []
+        }
+    }
+
+    /// Evaluates arithmetic over aggregates, taking call values in order.
+    static func evaluate(_ e: Expr, _ values: inout ArraySlice<Value>) -> Value {
+        switch e {
+        case .paren(let inner): return evaluate(inner, &values)
+        case .binary(let op, let l, let r):
+            let a = evaluate(l, &values)
+            let b = evaluate(r, &values)
+            return FieldMath.binary(op, a, b)
+        case .call: return values.popFirst() ?? .null
+        case .integer(let i): return .integer(i)
+        case .number(let f): return .float(f)
+        default: return .null
         }
     }
 
@@ -72,7 +131,18 @@ struct AggregateSelect {
         let dimensions = raw.groupTags(tagKeys)
         var columns = try expand(fieldTypes: fieldTypes, tagKeys: tagKeys, dimensions: Set(dimensions))
         Self.uniqueNames(&columns)
-        let calls = columns.compactMap { if case .call(let c) = $0 { return c }; return nil }
+        let calls = columns.flatMap { c -> [Call] in
+            switch c {
+            case .call(let call): [call]
+            case .math(let e, _): Self.calls(in: e)
+            case .transform(_, let call, _, _): [call]
+            case .aux: []
+            }
+        }
+        let transforms = columns.contains { if case .transform = $0 { return true }; return false }
+        if transforms && !columns.allSatisfy({ if case .transform = $0 { return true }; return false }) {
+            throw StatementError("not implemented yet: transformations beside other fields over stored points (the query engine is issue 6)")
+        }
         guard !calls.isEmpty else { return [] }
         for c in calls where ["mean", "sum", "median", "stddev", "spread"].contains(c.function) {
             if let t = fieldTypes[c.field], t == .string || t == .boolean {
@@ -112,26 +182,31 @@ struct AggregateSelect {
                 }
                 points.sort { $0.time < $1.time }
                 guard !points.isEmpty else { continue }
-                var values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector)
+                let extra = transforms ? columns.map { c -> Int64 in
+                    if case .transform(let name, _, let argument, _) = c, name == "moving_average" { return max(argument, 1) }
+                    return 1
+                }.max() ?? 1 : 0
+                var values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
+                if transforms { values = transformed(values, columns: columns, ascending: ascending) }
                 if !ascending { values.reverse() }
                 if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                 if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
                 guard !values.isEmpty else { continue }
                 var tags: [String: String] = [:]
                 for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
-                let names = columns.map { c -> String in
-                    switch c {
-                    case .call(let call): call.column
-                    case .aux(let a): a.name
-                    }
-                }
-                // Columns come out in statement order: calls and aux values interleaved.
-                let ordered = values.map { row -> [Value] in
+                let names = columns.map(\.name)
+                // Columns come out in statement order: calls, arithmetic and aux values interleaved.
+                let ordered = transforms ? values : values.map { row -> [Value] in
                     var callIndex = 1, auxIndex = 1 + calls.count
                     return [row[0]] + columns.map { c in
                         switch c {
-                        case .call: defer { callIndex += 1 }; return row[callIndex]
+                        case .call, .transform: defer { callIndex += 1 }; return row[callIndex]
                         case .aux: defer { auxIndex += 1 }; return row[auxIndex]
+                        case .math(let e, _):
+                            let n = Self.calls(in: e).count
+                            var slice = row[callIndex..<(callIndex + n)]
+                            callIndex += n
+                            return Self.evaluate(e, &slice)
                         }
                     }
                 }
@@ -145,10 +220,10 @@ struct AggregateSelect {
     }
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
-    func buckets(points: [(time: Int64, values: [Value])], calls: [Call], auxCount: Int, singleSelector: Bool) -> [[Value]] {
+    func buckets(points: [(time: Int64, values: [Value])], calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) -> [[Value]] {
         var windows: [(start: Int64, end: Int64)] = []
         if interval > 0 {
-            let lo = range.min == .min ? points.first!.time : range.min
+            let lo = (range.min == .min ? points.first!.time : range.min) &- extraIntervals &* interval
             var start = Self.truncate(lo, interval, offset)
             let hi = range.max
             while start <= hi {
@@ -223,6 +298,39 @@ struct AggregateSelect {
             result.append(row)
         }
         return result
+    }
+
+    /// Transformations over the interval values of their aggregate (rows `[time, values…]`):
+    /// null intervals are skipped, the unit of derivative defaults to the interval, and
+    /// outputs before the query's start (from the extra intervals read) are dropped.
+    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) -> [[Value]] {
+        var outputs: [[(time: Int64, value: Value)]] = []
+        for (i, c) in columns.enumerated() {
+            guard case .transform(let name, _, var argument, _) = c else { continue }
+            let points = rows.compactMap { row -> (time: Int64, value: Value)? in
+                guard case .time(let t) = row[0], row[1 + i] != .null else { return nil }
+                return (t, row[1 + i])
+            }
+            if name.hasSuffix("derivative"), argument == 1_000_000_000, !statement.fields.contains(where: { f in
+                if case .call(_, let args) = f.expr { return args.count > 1 }
+                return false
+            }) {
+                argument = interval
+            }
+            let start = range.min == .min ? Int64.min : range.min
+            outputs.append(Transform.apply(name, points, argument: argument, ascending: ascending).filter { ascending ? $0.time >= start : true })
+        }
+        var times = Set<Int64>()
+        var slots: [Int64: [Value]] = [:]
+        for (i, list) in outputs.enumerated() {
+            for p in list {
+                times.insert(p.time)
+                slots[p.time, default: Array(repeating: .null, count: columns.count)][i] = p.value
+            }
+        }
+        var sorted = times.sorted()
+        if !ascending { sorted.reverse() }
+        return sorted.map { [Value.time($0)] + slots[$0]! }
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
@@ -322,6 +430,14 @@ struct AggregateSelect {
                 out.append(.aux(RawSelect.Column(name: field.alias.isEmpty ? name : field.alias, source: source)))
             case .distinct(let name):
                 out.append(.call(Call(function: "distinct", field: name, argument: 0, column: field.alias.isEmpty ? "distinct" : field.alias)))
+            case .call(let name, let args) where Transform.names.contains(name):
+                guard case .call(let inner, let innerArgs)? = args.first, case .varRef(let f, _)? = innerArgs.first else {
+                    throw StatementError("not implemented yet: \(field.expr)")
+                }
+                let call = Call(function: inner, field: f, argument: innerArgs.count > 1 ? (innerArgs[1].numericValue ?? 0) : 0, column: inner)
+                out.append(.transform(name, call, Transform.argument(name, args), field.alias.isEmpty ? name : field.alias))
+            case .binary, .paren:
+                out.append(.math(field.expr, field.alias.isEmpty ? FieldMath.name(field.expr) : field.alias))
             case .call(let name, let args):
                 if name == "count", case .call("distinct", let inner)? = args.first, case .varRef(let f, _)? = inner.first {
                     out.append(.call(Call(function: "countDistinct", field: f, argument: 0, column: field.alias.isEmpty ? "count" : field.alias)))
@@ -362,11 +478,7 @@ struct AggregateSelect {
     static func uniqueNames(_ columns: inout [Column]) {
         var seen: [String: Int] = [:]
         for i in columns.indices {
-            var name: String
-            switch columns[i] {
-            case .call(let c): name = c.column
-            case .aux(let a): name = a.name
-            }
+            var name = columns[i].name
             if let n = seen[name] {
                 var k = n
                 var candidate = "\(name)_\(k)"
@@ -380,6 +492,8 @@ struct AggregateSelect {
             switch columns[i] {
             case .call(var c): c.column = name; columns[i] = .call(c)
             case .aux(var a): a.name = name; columns[i] = .aux(a)
+            case .math(let e, _): columns[i] = .math(e, name)
+            case .transform(let f, let c, let a, _): columns[i] = .transform(f, c, a, name)
             }
         }
     }

@@ -138,7 +138,7 @@ extension QueryExecutor {
         }
         if anyData {
             let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }
-            if RawSelect.handles(s) { return RawSelect(statement: s, targets: list, range: range).run() }
+            if RawSelect.handles(s) { return try RawSelect(statement: s, targets: list, range: range).run() }
             if AggregateSelect.handles(s) {
                 var offset: Int64 = 0
                 for case .call("time", let args) in s.dimensions where args.count == 2 {

@@ -15,6 +15,10 @@ struct RawSelect {
         case field(String, DataType)
         case tag(String)
         case none
+        /// Arithmetic and math functions over fields and tags.
+        case expr(Expr)
+        /// A transformation of one field's points (name, field, argument).
+        case transform(String, String, Int64)
     }
 
     struct Column {
@@ -39,13 +43,29 @@ struct RawSelect {
         guard s.dimensions.allSatisfy({ switch $0 { case .varRef, .wildcard, .regex: true; default: false } }) else { return false }
         return s.fields.allSatisfy { field in
             switch field.expr {
-            case .varRef, .wildcard, .regex: true
-            default: false
+            case .varRef, .wildcard, .regex: return true
+            case .call(let name, let args) where Transform.names.contains(name):
+                switch args.first {
+                case .varRef?, .wildcard?, .regex?: return true
+                default: return false
+                }
+            default: return isMath(field.expr)
             }
         }
     }
 
-    func run() -> [Row] {
+    /// Arithmetic and math functions over references and literals only.
+    static func isMath(_ e: Expr) -> Bool {
+        switch e {
+        case .varRef, .string, .number, .integer, .unsigned, .boolean: return true
+        case .paren(let inner): return isMath(inner)
+        case .binary(let op, let l, let r): return ![.and, .or, .eq, .neq, .lt, .lte, .gt, .gte, .eqRegex, .neqRegex].contains(op) && isMath(l) && isMath(r)
+        case .call(let name, let args): return SelectCompiler.mathFunctions.contains(name) && args.allSatisfy(isMath)
+        default: return false
+        }
+    }
+
+    func run() throws(StatementError) -> [Row] {
         // Every field and tag key over all sources (wildcards expand over the union).
         var fieldTypes: [String: FieldType] = [:]
         var tagKeys = Set<String>()
@@ -58,6 +78,11 @@ struct RawSelect {
         let dimensions = groupTags(tagKeys)
         let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: Set(dimensions))
         guard !columns.isEmpty else { return [] }
+        for c in columns {
+            if case .expr(let e) = c.source {
+                try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
+            }
+        }
         let conditionFields = Set(Self.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
         let ascending = statement.sortFields.first?.ascending ?? true
         let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
@@ -84,7 +109,9 @@ struct RawSelect {
                 }
                 rows.sort { ($0.time, $0.order) < ($1.time, $1.order) }
                 if !ascending { rows.reverse() }
-                var values = rows.map { [Value.time($0.time)] + $0.values }
+                var values = columns.contains(where: { if case .transform = $0.source { return true }; return false })
+                    ? Self.transformed(rows, columns: columns, ascending: ascending)
+                    : rows.map { [Value.time($0.time)] + $0.values }
                 if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                 if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
                 guard !values.isEmpty else { continue }
@@ -104,7 +131,13 @@ struct RawSelect {
     func rows(_ series: ParsedSeriesKey, _ shards: [Shard], columns: [Column], conditionFields: Set<String>, order: Int,
               keep: (([Value]) -> Bool)? = nil) -> [(time: Int64, order: Int, values: [Value])] {
         var wanted = conditionFields
-        for c in columns { if case .field(let f, _) = c.source { wanted.insert(f) } }
+        for c in columns {
+            switch c.source {
+            case .field(let f, _), .transform(_, let f, _): wanted.insert(f)
+            case .expr(let e): wanted.formUnion(Self.fieldRefs(e))
+            default: break
+            }
+        }
         var byTime: [Int64: [String: Value]] = [:]
         for field in wanted {
             let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
@@ -128,6 +161,14 @@ struct RawSelect {
                     return v.isEmpty ? .null : .string(v)
                 case .none:
                     return .null
+                case .expr(let e):
+                    // 1.x keeps the row when any field the expression reads has a value.
+                    if Self.fieldRefs(e).contains(where: { fields[$0] != nil }) { anyField = true }
+                    return Self.evaluate(e, fields: fields, series: series)
+                case .transform(_, let f, _):
+                    let v = fields[f] ?? .null
+                    if v != .null { anyField = true }
+                    return v
                 }
             }
             if keep.map({ $0(values) }) ?? anyField { out.append((t, order, values)) }
@@ -181,8 +222,24 @@ struct RawSelect {
                 columns += expanded(fields: token != .tag, tags: token != .field, matching: nil)
             case .regex(let re):
                 columns += expanded(fields: true, tags: true, matching: re)
+            case .call(let name, let args) where Transform.names.contains(name):
+                let argument = Transform.argument(name, args)
+                switch args[0] {
+                case .varRef(let f, _):
+                    columns.append(Column(name: field.alias.isEmpty ? name : field.alias, source: .transform(name, f, argument)))
+                case .wildcard, .regex:
+                    var names = fieldTypes.filter { $0.value != .string && $0.value != .boolean }.map(\.key)
+                    if case .regex(let re) = args[0] { names = names.filter { SeriesCondition.regexMatches(re, $0) } }
+                    for f in names.sorted(by: Self.bytesLess) {
+                        columns.append(Column(name: "\(field.alias.isEmpty ? name : field.alias)_\(f)", source: .transform(name, f, argument)))
+                    }
+                default:
+                    continue
+                }
             default:
-                continue
+                let name: String
+                if case .call(let fn, _) = field.expr { name = fn } else { name = FieldMath.name(field.expr) }
+                columns.append(Column(name: field.alias.isEmpty ? name : field.alias, source: .expr(field.expr)))
             }
         }
         var seen: [String: Int] = [:]
@@ -203,6 +260,63 @@ struct RawSelect {
     }
 
     // MARK: Values and conditions
+
+    static func dataType(_ t: FieldType) -> DataType {
+        switch t {
+        case .float: .float
+        case .integer: .integer
+        case .unsigned: .unsigned
+        case .string: .string
+        case .boolean: .boolean
+        }
+    }
+
+    /// Arithmetic on a row: fields from the row, tags from the series.
+    static func evaluate(_ e: Expr, fields: [String: Value], series: ParsedSeriesKey) -> Value {
+        switch e {
+        case .varRef(let name, let type):
+            if let v = fields[name] { return cast(v, to: type) }
+            let tag = series.tag(name)
+            return tag.isEmpty ? .null : .string(tag)
+        case .paren(let inner): return evaluate(inner, fields: fields, series: series)
+        case .binary(let op, let l, let r):
+            return FieldMath.binary(op, evaluate(l, fields: fields, series: series), evaluate(r, fields: fields, series: series))
+        case .call(let name, let args):
+            return FieldMath.call(name, args.map { evaluate($0, fields: fields, series: series) })
+        default:
+            return literal(e) ?? .null
+        }
+    }
+
+    /// Transformation columns of one output series: each column's non-null points, in output
+    /// order, through its transformation; outputs at the same time share a row (the k-th
+    /// output of each column at a time goes to the k-th row of that time).
+    static func transformed(_ rows: [(time: Int64, order: Int, values: [Value])], columns: [Column], ascending: Bool) -> [[Value]] {
+        var outputs: [[(time: Int64, value: Value)]] = []
+        for (i, c) in columns.enumerated() {
+            guard case .transform(let name, _, let argument) = c.source else {
+                outputs.append([])
+                continue
+            }
+            let points = rows.compactMap { $0.values[i] == .null ? nil : (time: $0.time, value: $0.values[i]) }
+            outputs.append(Transform.apply(name, points, argument: argument, ascending: ascending))
+        }
+        var times: [Int64] = []
+        var slots: [Int64: [[Value]]] = [:]
+        for (i, list) in outputs.enumerated() {
+            var seen: [Int64: Int] = [:]
+            for p in list {
+                let k = seen[p.time, default: 0]
+                seen[p.time] = k + 1
+                if slots[p.time] == nil { times.append(p.time); slots[p.time] = [] }
+                while slots[p.time]!.count <= k { slots[p.time]!.append(Array(repeating: .null, count: columns.count)) }
+                slots[p.time]![k][i] = p.value
+            }
+        }
+        times = Array(Set(times)).sorted()
+        if !ascending { times.reverse() }
+        return times.flatMap { t in slots[t]!.map { [Value.time(t)] + $0 } }
+    }
 
     static func values(_ stored: WALValues) -> [(Int64, Value)] {
         switch stored {
@@ -265,13 +379,20 @@ struct RawSelect {
             let tag = name == "_name" ? series.measurement : series.tag(name)
             return .string(tag)
         case .paren(let inner): return operand(inner, fields: fields, series: series)
-        case .string(let s): return .string(s)
-        case .number(let f): return .float(f)
-        case .integer(let i): return .integer(i)
-        case .unsigned(let u): return .unsigned(u)
-        case .boolean(let b): return .boolean(b)
         case .regex(let re): return .strings([re])
-        default: return .null
+        default: return literal(e) ?? .null
+        }
+    }
+
+    /// A literal's value.
+    static func literal(_ e: Expr) -> Value? {
+        switch e {
+        case .string(let s): .string(s)
+        case .number(let f): .float(f)
+        case .integer(let i): .integer(i)
+        case .unsigned(let u): .unsigned(u)
+        case .boolean(let b): .boolean(b)
+        default: nil
         }
     }
 

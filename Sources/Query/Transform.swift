@@ -1,0 +1,85 @@
+import InfluxQL
+
+/// 1.x's transformations over a stream of points already in output order: derivative,
+/// difference (and their non-negative forms), cumulative_sum, moving_average and elapsed.
+enum Transform {
+    static let names: Set<String> = ["derivative", "non_negative_derivative", "difference", "non_negative_difference",
+                                     "cumulative_sum", "moving_average", "elapsed"]
+
+    /// `argument`: the unit (ns) of derivative/elapsed, the window of moving_average.
+    static func apply(_ name: String, _ points: [(time: Int64, value: Value)], argument: Int64, ascending: Bool) -> [(time: Int64, value: Value)] {
+        var out: [(time: Int64, value: Value)] = []
+        switch name {
+        case "derivative", "non_negative_derivative", "difference", "non_negative_difference":
+            var prev: (time: Int64, value: Value)?
+            var curr: (time: Int64, value: Value)?
+            for p in points {
+                // Points of a joined series at the current time are discarded after the first.
+                if let c = curr, c.time == p.time { continue }
+                prev = curr
+                curr = p
+                guard let a = prev, let b = curr, let x = RawSelect.number(a.value), let y = RawSelect.number(b.value) else { continue }
+                if name.hasSuffix("derivative") {
+                    let diff = y - x
+                    var elapsed = b.time - a.time
+                    if !ascending { elapsed = -elapsed }
+                    if name == "non_negative_derivative" && diff < 0 { continue }
+                    out.append((b.time, .float(diff / (Double(elapsed) / Double(argument)))))
+                } else {
+                    if case .integer(let i) = a.value, case .integer(let j) = b.value {
+                        if name == "non_negative_difference" && j &- i < 0 { continue }
+                        out.append((b.time, .integer(j &- i)))
+                    } else {
+                        if name == "non_negative_difference" && y - x < 0 { continue }
+                        out.append((b.time, .float(y - x)))
+                    }
+                }
+            }
+        case "cumulative_sum":
+            var intSum: Int64 = 0
+            var floatSum = 0.0
+            for p in points {
+                if case .integer(let i) = p.value {
+                    intSum &+= i
+                    out.append((p.time, .integer(intSum)))
+                } else if let x = RawSelect.number(p.value) {
+                    floatSum += x
+                    out.append((p.time, .float(floatSum)))
+                }
+            }
+        case "moving_average":
+            let n = Int(argument)
+            var window: [Double] = []
+            for p in points {
+                guard let x = RawSelect.number(p.value) else { continue }
+                window.append(x)
+                if window.count > n { window.removeFirst() }
+                if window.count == n { out.append((p.time, .float(window.reduce(0, +) / Double(n)))) }
+            }
+        case "elapsed":
+            var prev: Int64?
+            for p in points {
+                if let t = prev { out.append((p.time, .integer((p.time - t) / argument))) }
+                prev = p.time
+            }
+        default:
+            break
+        }
+        return out
+    }
+
+    /// The default argument of each transformation.
+    static func argument(_ name: String, _ args: [Expr]) -> Int64 {
+        if args.count > 1 {
+            switch args[1] {
+            case .duration(let d): return d
+            case .integer(let i): return i
+            default: break
+            }
+        }
+        switch name {
+        case "derivative", "non_negative_derivative": return 1_000_000_000
+        default: return 1
+        }
+    }
+}
