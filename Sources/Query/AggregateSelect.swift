@@ -13,6 +13,8 @@ struct AggregateSelect {
         var field: String
         var argument: Double
         var column: String
+        /// top/bottom's tag arguments: one point per distinct combination.
+        var tags: [String] = []
     }
 
     enum Column {
@@ -39,7 +41,10 @@ struct AggregateSelect {
     let interval: Int64
     let offset: Int64
 
-    static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct"]
+    static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct",
+                                         "top", "bottom", "sample", "integral"]
+    /// Selectors that return several points per interval.
+    static let multiRow: Set<String> = ["top", "bottom", "sample"]
     static let selectors: Set<String> = ["min", "max", "first", "last", "percentile"]
 
     /// Whether every field is one of the supported calls (over a field, `*` or a regex) or a
@@ -188,6 +193,8 @@ struct AggregateSelect {
                 }.max() ?? 1 : 0
                 var values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
                 if transforms { values = transformed(values, columns: columns, ascending: ascending) }
+                // top and bottom keep time order whatever ORDER BY says (as 1.x).
+                if !ascending && calls.count == 1 && (calls[0].function == "top" || calls[0].function == "bottom") { values.reverse() }
                 if !ascending { values.reverse() }
                 if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                 if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
@@ -235,6 +242,12 @@ struct AggregateSelect {
         } else {
             windows = [(range.min, range.max)]
         }
+        var integrals: [Int: [Int64: Value]] = [:]
+        for (i, call) in calls.enumerated() where call.function == "integral" {
+            let unit = call.argument > 0 ? Int64(call.argument) : 1_000_000_000
+            integrals[i] = Self.integral(points.compactMap { p in p.values[i] == .null ? nil : (p.time, RawSelect.number(p.values[i]) ?? 0) },
+                                         unit: unit, interval: interval, window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
+        }
         var rows: [[Value]] = []
         var previous: [Value]?
         var index = 0
@@ -249,12 +262,23 @@ struct AggregateSelect {
                 for v in distinct { rows.append([.time(outTime), v] + Array(repeating: .null, count: auxCount)) }
                 continue
             }
+            if calls.count == 1 && Self.multiRow.contains(calls[0].function) {
+                let candidates = slice.filter { $0.values[0] != .null }
+                for p in Self.select(calls[0], candidates, tagCount: calls[0].tags.count) {
+                    rows.append([.time(p.time), p.values[0]] + p.values.suffix(auxCount))
+                }
+                continue
+            }
             var row: [Value] = [.time(outTime)]
             var selected: (time: Int64, values: [Value])?
             var empty = true
             for (i, call) in calls.enumerated() {
                 let vals = slice.compactMap { p -> (Int64, Value, [Value])? in p.values[i] == .null ? nil : (p.time, p.values[i], p.values) }
                 if !vals.isEmpty { empty = false }
+                if call.function == "integral" {
+                    row.append(vals.isEmpty ? .null : integrals[i]?[interval > 0 ? w.start : 0] ?? .null)
+                    continue
+                }
                 let (value, at) = Self.reduce(call, vals.map { ($0.0, $0.1) })
                 row.append(value)
                 if singleSelector, let at { selected = vals.first { $0.0 == at.time && $0.1 == at.value }.map { ($0.0, $0.2) } }
@@ -267,13 +291,14 @@ struct AggregateSelect {
             }
             filled.append((row, empty))
         }
-        if calls.count == 1 && calls[0].function == "distinct" { return rows }
+        if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
         // Fill empty windows (never the only window of an un-grouped query: no points, no row).
         var result: [[Value]] = []
         for (i, entry) in filled.enumerated() {
             var row = entry.row
             if entry.empty {
-                if interval == 0 { continue }
+                // integral has no fill stage in 1.x: empty intervals are simply absent.
+                if interval == 0 || calls.allSatisfy({ $0.function == "integral" }) { continue }
                 switch statement.fill {
                 case .none: continue
                 case .null:
@@ -402,6 +427,72 @@ struct AggregateSelect {
         }
     }
 
+    /// top/bottom/sample: the chosen points, in time order (ties: rank order).
+    static func select(_ call: Call, _ points: [(time: Int64, values: [Value])], tagCount: Int) -> [(time: Int64, values: [Value])] {
+        let n = Int(call.argument)
+        if call.function == "sample" {
+            guard points.count > n else { return points }
+            var chosen = Array(points.indices.shuffled().prefix(n)).sorted()
+            chosen.sort()
+            return chosen.map { points[$0] }
+        }
+        let top = call.function == "top"
+        func better(_ a: (time: Int64, values: [Value]), _ b: (time: Int64, values: [Value])) -> Bool {
+            if a.values[0] != b.values[0] { return top ? valueLess(b.values[0], a.values[0]) : valueLess(a.values[0], b.values[0]) }
+            return a.time < b.time
+        }
+        var candidates = points
+        if tagCount > 0 {
+            // One point per combination of the tag arguments (read as aux values after the value).
+            var best: [[Value]: (time: Int64, values: [Value])] = [:]
+            var order: [[Value]] = []
+            for p in points {
+                let key = Array(p.values[1...tagCount])
+                if let current = best[key] {
+                    if better(p, current) { best[key] = p }
+                } else {
+                    best[key] = p
+                    order.append(key)
+                }
+            }
+            candidates = order.map { best[$0]! }
+        }
+        let chosen = candidates.enumerated().sorted { better($0.element, $1.element) || (!better($1.element, $0.element) && $0.offset < $1.offset) }
+            .prefix(n).map(\.element)
+        return chosen.sorted { $0.time != $1.time ? $0.time < $1.time : better($0, $1) }
+    }
+
+    /// 1.x's integral: trapezoids between points (a later point at the same time replaces the
+    /// earlier one); crossing into the next window closes the current one at the boundary with
+    /// a linearly interpolated value. Keyed by window start; divided by `unit`.
+    static func integral(_ points: [(Int64, Double)], unit: Int64, interval: Int64, window: (Int64) -> Int64) -> [Int64: Value] {
+        var out: [Int64: Value] = [:]
+        guard let first = points.first else { return out }
+        var prev = first
+        var current = window(first.0)
+        var sum = 0.0
+        for p in points.dropFirst() {
+            if p.0 == prev.0 {
+                prev = p
+                continue
+            }
+            let w = window(p.0)
+            if w != current {
+                let boundary = current &+ interval
+                let value = prev.1 + (p.1 - prev.1) * Double(boundary - prev.0) / Double(p.0 - prev.0)
+                sum += (prev.1 + value) / 2 * Double(boundary - prev.0)
+                out[current] = .float(sum / Double(unit))
+                sum = 0
+                prev = (boundary, value)
+                current = w
+            }
+            sum += (prev.1 + p.1) / 2 * Double(p.0 - prev.0)
+            prev = p
+        }
+        out[current] = .float(sum / Double(unit))
+        return out
+    }
+
     static func valueLess(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case (.string(let x), .string(let y)): return x < y
@@ -447,15 +538,24 @@ struct AggregateSelect {
                     out.append(.call(Call(function: "countDistinct", field: f, argument: 0, column: field.alias.isEmpty ? "count" : field.alias)))
                     continue
                 }
-                let argument = args.count > 1 ? (args[1].numericValue ?? 0) : 0
+                var argument = args.count > 1 ? (args[1].numericValue ?? 0) : 0
+                if name == "integral", args.count > 1, case .duration(let d) = args[1] { argument = Double(d) }
                 switch args[0] {
+                case .varRef(let f, _) where name == "top" || name == "bottom":
+                    let tags = args.dropFirst().dropLast().compactMap { if case .varRef(let t, _) = $0 { return t }; return nil }
+                    argument = args.last?.numericValue ?? 0
+                    out.append(.call(Call(function: name, field: f, argument: argument, column: field.alias.isEmpty ? name : field.alias, tags: tags)))
+                    for t in tags {
+                        let source: RawSelect.Source = tagKeys.contains(t) ? .tag(t) : (fieldTypes[t] != nil ? .field(t, .unknown) : .none)
+                        out.append(.aux(RawSelect.Column(name: t, source: source)))
+                    }
                 case .varRef(let f, _):
                     out.append(.call(Call(function: name, field: f, argument: argument, column: field.alias.isEmpty ? name : field.alias)))
                 case .wildcard, .regex:
                     var names = fieldTypes.keys.filter { f in
                         let t = fieldTypes[f]!
                         switch name {
-                        case "mean", "sum", "median", "stddev", "spread", "percentile": return t != .string && t != .boolean
+                        case "mean", "sum", "median", "stddev", "spread", "percentile", "integral": return t != .string && t != .boolean
                         case "min", "max": return t != .string
                         default: return true
                         }

@@ -69,7 +69,10 @@ import Testing
 
     /// Go's math library (amd64 assembly for exp, its own log) differs from glibc's in the last
     /// bit for some inputs; the values agree to 15 significant digits.
-    static let selectNotCompared: [String: String] = ["m15": "exp/ln/log10 last-ulp differences between Go's math and glibc"]
+    static let selectNotCompared: [String: String] = [
+        "m15": "exp/ln/log10 last-ulp differences between Go's math and glibc",
+        "t18": "integral with GROUP BY tags: 1.x emits the tag groups in reverse order (an iterator quirk); Sundial keeps 1.x's usual sorted order",
+    ]
 
     static func run(_ file: GoldenFile, skipping: [String: String]) async throws {
         var config = try Config(toml: file.configTOML)
