@@ -40,6 +40,8 @@ struct AggregateSelect {
     let range: (min: Int64, max: Int64)
     let interval: Int64
     let offset: Int64
+    /// Why the query must stop (killed, timed out), checked between output series.
+    var interrupted: @Sendable () -> String? = { nil }
 
     static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct",
                                          "top", "bottom", "sample", "integral"]
@@ -132,7 +134,7 @@ struct AggregateSelect {
                 for s in shard.index.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
             }
         }
-        let raw = RawSelect(statement: statement, targets: targets, range: range)
+        let raw = RawSelect(statement: statement, targets: targets, range: range, interrupted: interrupted)
         let dimensions = raw.groupTags(tagKeys)
         var columns = try expand(fieldTypes: fieldTypes, tagKeys: tagKeys, dimensions: Set(dimensions))
         Self.uniqueNames(&columns)
@@ -175,6 +177,7 @@ struct AggregateSelect {
             var groups: [[String]: [(ParsedSeriesKey, [Shard])]] = [:]
             for entry in seriesShards.values { groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
             for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                if let why = interrupted() { throw StatementError(why) }
                 let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
                 // Points: (time, values by read column).
                 var points: [(time: Int64, values: [Value])] = []

@@ -210,7 +210,7 @@ extension Statement {
         switch self {
         case .alterRetentionPolicy, .createContinuousQuery, .createDatabase, .createRetentionPolicy, .createSubscription,
              .createUser, .dropContinuousQuery, .dropDatabase, .dropMeasurement, .dropSeries, .dropRetentionPolicy,
-             .dropShard, .dropSubscription, .dropUser, .grant, .grantAdmin, .revoke, .revokeAdmin, .setPassword:
+             .dropShard, .dropSubscription, .dropUser, .grant, .grantAdmin, .revoke, .revokeAdmin, .setPassword, .killQuery:
             return true
         default:
             return false

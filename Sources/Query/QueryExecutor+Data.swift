@@ -92,9 +92,12 @@ extension QueryExecutor {
             try deleteSeries(options.database, sources, cond, min: range.min, max: range.max)
             return []
         case .select(let s):
-            return try await select(s)
+            return try await select(s, queryID: options.queryID)
         case .killQuery(let id, _):
-            throw StatementError("no such query id: \(id)")
+            try registry.kill(id)
+            return []
+        case .showQueries:
+            return [registry.rows()]
         default:
             throw StatementError("not implemented yet: \(statement.kindName)")
         }
@@ -103,7 +106,7 @@ extension QueryExecutor {
     /// SELECT: 1.x's compile checks, then the shard mapping. Reading stored points is the
     /// query engine's work (not here yet): a query whose sources have no shard in its time
     /// range has nothing to read and answers as 1.x does; one with shards says so plainly.
-    private func select(_ s: SelectStatement) async throws(StatementError) -> [Row] {
+    private func select(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         var range = SeriesCondition(expr: s.condition).timeRange(now: now)
@@ -138,13 +141,15 @@ extension QueryExecutor {
         }
         if anyData {
             let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }
-            if RawSelect.handles(s) { return try RawSelect(statement: s, targets: list, range: range).run() }
+            let registry = self.registry
+            let interrupted: @Sendable () -> String? = { registry.interruption(queryID) }
+            if RawSelect.handles(s) { return try RawSelect(statement: s, targets: list, range: range, interrupted: interrupted).run() }
             if AggregateSelect.handles(s) {
                 var offset: Int64 = 0
                 for case .call("time", let args) in s.dimensions where args.count == 2 {
                     if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
                 }
-                return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset).run()
+                return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset, interrupted: interrupted).run()
             }
             throw StatementError("not implemented yet: this SELECT over stored points (the query engine is issue 6)")
         }

@@ -15,6 +15,8 @@ public struct ExecutionOptions: Sendable {
     public var user: UserInfo?
     /// `chunked=true`: SELECT results are emitted in pieces of this many rows (1.x's emitter).
     public var chunkSize: Int?
+    /// The running query's id in the registry (set by the executor).
+    public var queryID: UInt64 = 0
 
     public init(database: String = "", retentionPolicy: String = "", readOnly: Bool = false, user: UserInfo? = nil) {
         self.database = database
@@ -29,10 +31,12 @@ public struct ExecutionOptions: Sendable {
 public final class QueryExecutor: Sendable {
     let meta: MetaClient
     let store: Store
+    public let registry: QueryRegistry
 
-    public init(meta: MetaClient, store: Store) {
+    public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry()) {
         self.meta = meta
         self.store = store
+        self.registry = registry
     }
 
     /// The results in the order 1.x's executor emits them, one or more per statement. After
@@ -41,9 +45,18 @@ public final class QueryExecutor: Sendable {
     /// advances the id there, so a buffered response shows `not executed` in place of the
     /// error unless the failure was in the last statement.
     public func execute(_ query: InfluxQL.Query, options: ExecutionOptions) async -> [StatementResult] {
+        let (qid, refusal) = registry.attach(query.description, database: options.database)
+        guard let qid else { return [StatementResult(statementID: 0, error: refusal)] }
+        defer { registry.detach(qid) }
+        var options = options
+        options.queryID = qid
         var results: [StatementResult] = []
         var i = 0
         while i < query.statements.count {
+            if let why = registry.interruption(qid) {
+                results.append(StatementResult(statementID: i, error: why))
+                break
+            }
             let statement = query.statements[i]
             let defaultDatabase = options.database.isEmpty ? statement.defaultDatabase : options.database
             if case .select(let s) = statement, let error = Self.systemSourceError(s) {

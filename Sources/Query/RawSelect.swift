@@ -35,6 +35,8 @@ struct RawSelect {
     let statement: SelectStatement
     let targets: [Target]
     let range: (min: Int64, max: Int64)
+    /// Why the query must stop (killed, timed out), checked between output series.
+    var interrupted: @Sendable () -> String? = { nil }
 
     /// Whether the statement is one this reads: only field/tag references, wildcards and regexes.
     static func handles(_ s: SelectStatement) -> Bool {
@@ -102,6 +104,7 @@ struct RawSelect {
                 groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry)
             }
             for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                if let why = interrupted() { throw StatementError(why) }
                 let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
                 var rows: [(time: Int64, order: Int, values: [Value])] = []
                 for (order, (series, shards)) in members.enumerated() {

@@ -43,7 +43,8 @@ public struct Server: Sendable {
             catalog: meta,
             pointsWriter: pointsWriter,
             users: meta,
-            queryExecutor: QueryExecutor(meta: meta, store: store),
+            queryExecutor: QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
+                maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds)),
             logger: Logger(label: "httpd")
         )
     }
