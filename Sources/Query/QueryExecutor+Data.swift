@@ -1,5 +1,6 @@
 import Foundation
 import InfluxQL
+import Coordinator
 import Meta
 import TSDB
 
@@ -138,6 +139,21 @@ extension QueryExecutor {
                     if !targets[name, default: []].contains(where: { $0 === shard }) { targets[name, default: []].append(shard) }
                 }
             }
+        }
+        if anyData, let target = s.target {
+            var inner = s
+            inner.target = nil
+            let rows = try await select(inner, queryID: queryID)
+            let points = SelectInto.points(from: rows, target: target)
+            guard let pointsWriter else { throw StatementError("not implemented yet: SELECT INTO without a points writer") }
+            if !points.isEmpty {
+                do throws(WriteError) {
+                    try await pointsWriter.writePoints(database: target.database, retentionPolicy: target.retentionPolicy, points: points)
+                } catch {
+                    throw StatementError(error.description)
+                }
+            }
+            return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(Int64(points.count))]])]
         }
         if anyData {
             let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }

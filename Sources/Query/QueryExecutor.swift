@@ -1,3 +1,4 @@
+import Coordinator
 import InfluxQL
 import Meta
 import TSDB
@@ -32,11 +33,14 @@ public final class QueryExecutor: Sendable {
     let meta: MetaClient
     let store: Store
     public let registry: QueryRegistry
+    /// Where `SELECT … INTO` writes (nil: INTO over stored points is refused).
+    let pointsWriter: PointsWriter?
 
-    public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry()) {
+    public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry(), pointsWriter: PointsWriter? = nil) {
         self.meta = meta
         self.store = store
         self.registry = registry
+        self.pointsWriter = pointsWriter
     }
 
     /// The results in the order 1.x's executor emits them, one or more per statement. After

@@ -44,7 +44,8 @@ public struct Server: Sendable {
             pointsWriter: pointsWriter,
             users: meta,
             queryExecutor: QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
-                maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds)),
+                maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
+                pointsWriter: pointsWriter),
             logger: Logger(label: "httpd")
         )
     }
