@@ -53,7 +53,6 @@ struct AggregateSelect {
     /// plain reference, and dimensions are tags and at most `time(d[, offset])`.
     static func handles(_ s: SelectStatement) -> Bool {
         guard s.location == nil, s.target == nil else { return false }
-        guard s.sources.allSatisfy({ if case .measurement = $0 { return true }; return false }) else { return false }
         for d in s.dimensions {
             switch d {
             case .varRef, .wildcard, .regex: continue
@@ -130,8 +129,8 @@ struct AggregateSelect {
         var tagKeys = Set<String>()
         for target in targets {
             for shard in target.shards {
-                for (k, v) in shard.fieldSet.fields(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
-                for s in shard.index.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
+                for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
+                for s in shard.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
             }
         }
         let raw = RawSelect(statement: statement, targets: targets, range: range, interrupted: interrupted)
@@ -168,13 +167,13 @@ struct AggregateSelect {
 
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
-            var seriesShards: [[UInt8]: (ParsedSeriesKey, [Shard])] = [:]
+            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
-                for s in shard.index.series(of: target.name) where SeriesCondition(expr: statement.condition).matches(s) {
+                for s in shard.series(of: target.name) where SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)).matches(s) {
                     seriesShards[s.key, default: (s, [])].1.append(shard)
                 }
             }
-            var groups: [[String]: [(ParsedSeriesKey, [Shard])]] = [:]
+            var groups: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
             for entry in seriesShards.values { groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
             for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 if let why = interrupted() { throw StatementError(why) }

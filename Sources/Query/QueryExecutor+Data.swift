@@ -104,9 +104,8 @@ extension QueryExecutor {
         }
     }
 
-    /// SELECT: 1.x's compile checks, then the shard mapping. Reading stored points is the
-    /// query engine's work (not here yet): a query whose sources have no shard in its time
-    /// range has nothing to read and answers as 1.x does; one with shards says so plainly.
+    /// SELECT: 1.x's compile checks, the shard mapping, subqueries, then the raw or the
+    /// aggregate reader (and INTO); forms not implemented yet say so plainly.
     private func select(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
@@ -114,16 +113,8 @@ extension QueryExecutor {
         if compiled.interval != 0 && range.max == .max { range.max = now }
         let data = await meta.snapshot()
         var measurements: [InfluxQL.Measurement] = []
-        func collect(_ sources: [Source]) {
-            for source in sources {
-                switch source {
-                case .measurement(let m): measurements.append(m)
-                case .subquery(let inner): collect(inner.sources)
-                }
-            }
-        }
-        collect(s.sources)
-        var targets: [String: [Shard]] = [:]
+        for case .measurement(let m) in s.sources { measurements.append(m) }
+        var targets: [String: [any SeriesSource]] = [:]
         var anyData = false
         for m in measurements {
             // 1.x's shard mapping looks the policy up: a missing one is an error.
@@ -136,8 +127,28 @@ extension QueryExecutor {
             for shard in store.openShards where shardIDs.contains(shard.id) {
                 for name in shard.index.measurements where Self.measurement(name, matches: m) {
                     anyData = true
-                    if !targets[name, default: []].contains(where: { $0 === shard }) { targets[name, default: []].append(shard) }
+                    if !targets[name, default: []].contains(where: { ($0 as? ShardSource)?.shard === shard }) {
+                        targets[name, default: []].append(ShardSource(shard: shard))
+                    }
                 }
+            }
+        }
+        // Subqueries run first (inheriting the outer time range when they have none); the
+        // outer query reads their rows.
+        for case .subquery(var inner) in s.sources {
+            if inner.condition == nil || !SeriesCondition(expr: inner.condition).hasTime, range.min != .min || range.max != .max {
+                var bounds: [Expr] = []
+                if range.min != .min { bounds.append(.binary(op: .gte, lhs: .varRef(name: "time", type: .unknown), rhs: .integer(range.min))) }
+                if range.max != .max { bounds.append(.binary(op: .lte, lhs: .varRef(name: "time", type: .unknown), rhs: .integer(range.max))) }
+                var condition = inner.condition.map { Expr.paren($0) }
+                for b in bounds { condition = condition.map { .binary(op: .and, lhs: $0, rhs: b) } ?? b }
+                inner.condition = condition
+            }
+            let rows = try await select(inner, queryID: queryID)
+            let source = SubquerySource(rows: rows)
+            for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
+                targets[row.name, default: []].append(source)
+                anyData = true
             }
         }
         if anyData, let target = s.target {

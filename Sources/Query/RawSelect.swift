@@ -29,7 +29,7 @@ struct RawSelect {
     /// One measurement's shards in the query's time range.
     struct Target {
         var name: String
-        var shards: [Shard]
+        var shards: [any SeriesSource]
     }
 
     let statement: SelectStatement
@@ -41,7 +41,6 @@ struct RawSelect {
     /// Whether the statement is one this reads: only field/tag references, wildcards and regexes.
     static func handles(_ s: SelectStatement) -> Bool {
         guard s.location == nil, s.target == nil else { return false }
-        guard s.sources.allSatisfy({ if case .measurement = $0 { return true }; return false }) else { return false }
         guard s.dimensions.allSatisfy({ switch $0 { case .varRef, .wildcard, .regex: true; default: false } }) else { return false }
         return s.fields.allSatisfy { field in
             switch field.expr {
@@ -73,8 +72,8 @@ struct RawSelect {
         var tagKeys = Set<String>()
         for target in targets {
             for shard in target.shards {
-                for (k, v) in shard.fieldSet.fields(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
-                for s in shard.index.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
+                for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
+                for s in shard.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
             }
         }
         let dimensions = groupTags(tagKeys)
@@ -93,13 +92,13 @@ struct RawSelect {
         var out: [Row] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
             // Series of this measurement matching the tag part of the condition, once each.
-            var seriesShards: [[UInt8]: (ParsedSeriesKey, [Shard])] = [:]
+            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
-                for s in shard.index.series(of: target.name) where SeriesCondition(expr: statement.condition).matches(s) {
+                for s in shard.series(of: target.name) where SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)).matches(s) {
                     seriesShards[s.key, default: (s, [])].1.append(shard)
                 }
             }
-            var groups: [[String]: [(ParsedSeriesKey, [Shard])]] = [:]
+            var groups: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
             for entry in seriesShards.values {
                 groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry)
             }
@@ -131,7 +130,7 @@ struct RawSelect {
 
     /// The rows of one series: a row per timestamp with a value in any read field, kept when
     /// the condition holds and some selected field is not null.
-    func rows(_ series: ParsedSeriesKey, _ shards: [Shard], columns: [Column], conditionFields: Set<String>, order: Int,
+    func rows(_ series: ParsedSeriesKey, _ shards: [any SeriesSource], columns: [Column], conditionFields: Set<String>, order: Int,
               keep: (([Value]) -> Bool)? = nil) -> [(time: Int64, order: Int, values: [Value])] {
         var wanted = conditionFields
         for c in columns {
@@ -141,16 +140,8 @@ struct RawSelect {
             default: break
             }
         }
-        var byTime: [Int64: [String: Value]] = [:]
-        for field in wanted {
-            let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
-            for shard in shards {
-                guard let stored = try? shard.engine.read(key: key, min: range.min, max: range.max) else { continue }
-                for (t, v) in Self.values(stored) { byTime[t, default: [:]][field] = v }
-            }
-        }
         var out: [(time: Int64, order: Int, values: [Value])] = []
-        for (t, fields) in byTime {
+        for (t, fields) in shards.flatMap({ $0.rows(series, fields: wanted, min: range.min, max: range.max) }) {
             if let condition = statement.condition, !Self.holds(condition, fields: fields, series: series) { continue }
             var anyField = false
             let values = columns.map { c -> Value in

@@ -6,17 +6,26 @@ import TSDB
 /// metadata statements and deletes use it.
 struct SeriesCondition: Sendable {
     let expr: Expr?
+    /// Field names: terms on them are decided per row, so they pass here.
+    var fields: Set<String> = []
+
+    init(expr: Expr?, fields: Set<String> = []) {
+        self.expr = expr
+        self.fields = fields
+    }
 
     /// Whether a series satisfies the tag part of the condition (time and field terms pass).
-    func matches(_ s: ParsedSeriesKey) -> Bool { expr.map { Self.eval($0, s) } ?? true }
+    func matches(_ s: ParsedSeriesKey) -> Bool { expr.map { eval($0, s) } ?? true }
 
-    static func eval(_ e: Expr, _ s: ParsedSeriesKey) -> Bool {
+    func eval(_ e: Expr, _ s: ParsedSeriesKey) -> Bool {
         switch e {
         case .paren(let inner): return eval(inner, s)
         case .binary(.and, let l, let r): return eval(l, s) && eval(r, s)
         case .binary(.or, let l, let r): return eval(l, s) || eval(r, s)
-        case .binary(let op, .varRef(let name, _), let rhs): return compare(op, name, rhs, s)
-        case .binary(let op, let lhs, .varRef(let name, _)): return compare(op, name, lhs, s)
+        case .binary(let op, .varRef(let name, let type), let rhs):
+            return (fields.contains(name) && type != .tag) || Self.compare(op, name, rhs, s)
+        case .binary(let op, let lhs, .varRef(let name, let type)):
+            return (fields.contains(name) && type != .tag) || Self.compare(op, name, lhs, s)
         case .boolean(let b): return b
         default: return true
         }

@@ -1,0 +1,90 @@
+import TSDB
+import TSM
+
+/// Where a SELECT reads series and points: a shard, or the rows of a subquery.
+protocol SeriesSource: Sendable {
+    func fieldTypes(of measurement: String) -> [String: FieldType]
+    func series(of measurement: String) -> [ParsedSeriesKey]
+    /// The field's points of one series in `[min, max]`, ascending.
+    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)]
+    /// The series' rows in `[min, max]`: the values of `fields` at each time (a subquery may
+    /// have several rows at one time).
+    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])]
+}
+
+extension SeriesSource {
+    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])] {
+        var byTime: [Int64: [String: Value]] = [:]
+        for field in fields {
+            for (t, v) in points(series, field: field, min: min, max: max) { byTime[t, default: [:]][field] = v }
+        }
+        return byTime.map { ($0.key, $0.value) }
+    }
+}
+
+struct ShardSource: SeriesSource {
+    let shard: Shard
+
+    func fieldTypes(of measurement: String) -> [String: FieldType] { shard.fieldSet.fields(of: measurement) }
+    func series(of measurement: String) -> [ParsedSeriesKey] { shard.index.series(of: measurement) }
+    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
+        let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
+        guard let stored = try? shard.engine.read(key: key, min: min, max: max) else { return [] }
+        return RawSelect.values(stored)
+    }
+}
+
+/// A subquery's result as a source (1.x runs the outer query over the inner one's rows):
+/// each row series is a series, each non-time column a field.
+struct SubquerySource: SeriesSource {
+    private var keys: [String: [ParsedSeriesKey]] = [:]
+    private var types: [String: [String: FieldType]] = [:]
+    private var data: [[UInt8]: [(Int64, [String: Value])]] = [:]
+
+    init(rows: [Row]) {
+        for row in rows {
+            var key = Array(row.name.utf8)
+            var escaped: [UInt8] = []
+            SelectInto.escape(row.name, [",", " "], into: &escaped)
+            key = escaped
+            for (k, v) in row.tags.sorted(by: { $0.key < $1.key }) where !v.isEmpty {
+                key.append(UInt8(ascii: ","))
+                SelectInto.escape(k, [",", "=", " "], into: &key)
+                key.append(UInt8(ascii: "="))
+                SelectInto.escape(v, [",", "=", " "], into: &key)
+            }
+            if data[key] == nil { keys[row.name, default: []].append(ParsedSeriesKey(key)) }
+            for values in row.values {
+                guard case .time(let t) = values.first else { continue }
+                var fields: [String: Value] = [:]
+                for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null {
+                    fields[column] = value
+                    if types[row.name]?[column] == nil, let type = Self.type(value) { types[row.name, default: [:]][column] = type }
+                }
+                data[key, default: []].append((t, fields))
+            }
+        }
+    }
+
+    static func type(_ v: Value) -> FieldType? {
+        switch v {
+        case .float: .float
+        case .integer: .integer
+        case .unsigned: .unsigned
+        case .string: .string
+        case .boolean: .boolean
+        default: nil
+        }
+    }
+
+    func fieldTypes(of measurement: String) -> [String: FieldType] { types[measurement] ?? [:] }
+    func series(of measurement: String) -> [ParsedSeriesKey] { keys[measurement] ?? [] }
+    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
+        (data[series.key] ?? []).compactMap { row in row.0 >= min && row.0 <= max ? row.1[field].map { (row.0, $0) } : nil }
+    }
+
+    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])] {
+        (data[series.key] ?? []).filter { $0.0 >= min && $0.0 <= max && fields.contains(where: $0.1.keys.contains) }
+            .map { ($0.0, $0.1.filter { fields.contains($0.key) }) }
+    }
+}
