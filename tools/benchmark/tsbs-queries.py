@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""TSBS devops queries, side by side: the real influxd 1.6.7 and sundiald on the same data.
+
+    swift build -c release --product sundiald --product size-bench
+    python3 tools/benchmark/tsbs-queries.py [--hours 24] [--runs 15]
+
+Data: 100 hosts x 10 integer fields every 10 s (size-bench's seeded generator; `--hours 24`
+is TSBS's "100 hosts x 1 day"). Both servers get the same line protocol over /write, then
+each query runs `--runs` times per server (after one warm-up); the report gives p50 latency
+per query, the ratio sundiald / influxd, and whether both answered byte-identical bodies.
+"""
+import argparse, http.client, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+START = "2016-01-01T00:00:00Z"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ping(port):
+    for _ in range(200):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/ping")
+            if c.getresponse().status == 204:
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"server on {port} did not start")
+
+
+def config(tmp, http_port, rpc_port):
+    path = f"{tmp}/influxdb.conf"
+    with open(path, "w") as f:
+        f.write(f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc_port}"\n[meta]\n  dir = "{tmp}/meta"\n'
+                f'[data]\n  dir = "{tmp}/data"\n  wal-dir = "{tmp}/wal"\n  query-log-enabled = false\n'
+                f'[monitor]\n  store-enabled = false\n[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = false\n'
+                f'[logging]\n  level = "error"\n  suppress-logo = true\n')
+    return path
+
+
+def post(port, path, body, form=False):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if form else {}
+    c.request("POST", path, body=body, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    return r.status, data
+
+
+def query(port, q):
+    return post(port, "/query?db=benchmark", urllib.parse.urlencode({"q": q}), form=True)
+
+
+def queries():
+    h = lambda n: f"'2016-01-01T{n:02d}:00:00Z'"
+    hosts8 = " or ".join(f"hostname = 'host_{i}'" for i in (1, 7, 13, 21, 34, 55, 61, 89))
+    all10 = ", ".join(f"max({f})" for f in ["usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait",
+                                              "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"])
+    return [
+        ("single-groupby-1-1-1", f"SELECT max(usage_user) FROM cpu WHERE hostname = 'host_9' AND time >= {h(5)} AND time < {h(6)} GROUP BY time(1m)"),
+        ("single-groupby-5-1-12", f"SELECT max(usage_user), max(usage_system), max(usage_idle), max(usage_nice), max(usage_iowait) FROM cpu "
+                                  f"WHERE hostname = 'host_9' AND time >= {h(3)} AND time < {h(15)} GROUP BY time(1m)"),
+        ("cpu-max-all-8", f"SELECT {all10} FROM cpu WHERE ({hosts8}) AND time >= {h(4)} AND time < {h(12)} GROUP BY time(1h)"),
+        ("double-groupby-1", f"SELECT mean(usage_user) FROM cpu WHERE time >= {h(6)} AND time < {h(18)} GROUP BY time(1h), hostname"),
+        ("groupby-orderby-limit", f"SELECT max(usage_user) FROM cpu WHERE time < {h(20)} AND time >= {h(0)} GROUP BY time(1m) ORDER BY time DESC LIMIT 5"),
+        ("high-cpu-1", f"SELECT * FROM cpu WHERE usage_user > 90 AND hostname = 'host_9' AND time >= {h(2)} AND time < {h(14)}"),
+        ("lastpoint", "SELECT last(*) FROM cpu GROUP BY hostname"),
+        ("count-all", "SELECT count(*) FROM cpu"),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hours", type=int, default=24)
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--influxd", default="influxd")
+    ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
+    args = ap.parse_args()
+    lp = f"/tmp/tsbs-{args.hours}h.lp"
+    if not os.path.exists(lp):
+        subprocess.run([os.path.join(ROOT, ".build/release/size-bench"), str(args.hours), lp], check=True, stdout=subprocess.DEVNULL)
+    lines = open(lp, "rb").read().split(b"\n")
+    servers = {}
+    procs = []
+    try:
+        for name, binary in (("influxd", args.influxd), ("sundiald", args.sundiald)):
+            tmp = tempfile.mkdtemp(prefix=f"tsbs-{name}-")
+            port = free_port()
+            conf = config(tmp, port, free_port())
+            procs.append((subprocess.Popen([binary, "run", "-config", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), tmp))
+            wait_ping(port)
+            query(port, "CREATE DATABASE benchmark")
+            began = time.time()
+            for i in range(0, len(lines), 5000):
+                chunk = b"\n".join(lines[i:i + 5000])
+                if chunk.strip():
+                    status, body = post(port, "/write?db=benchmark", chunk)
+                    assert status == 204, body
+            servers[name] = port
+            print(f"{name}: loaded {len(lines) - 1} lines in {time.time() - began:.1f} s", flush=True)
+        print(f"\n{'query':24} {'influxd p50 ms':>15} {'sundiald p50 ms':>16} {'ratio':>7}  same answer")
+        for name, q in queries():
+            p50 = {}
+            bodies = {}
+            for server, port in servers.items():
+                status, bodies[server] = query(port, q)
+                times = []
+                for _ in range(args.runs):
+                    t0 = time.perf_counter()
+                    query(port, q)
+                    times.append((time.perf_counter() - t0) * 1000)
+                p50[server] = statistics.median(times)
+            same = bodies["influxd"] == bodies["sundiald"]
+            print(f"{name:24} {p50['influxd']:15.2f} {p50['sundiald']:16.2f} {p50['sundiald'] / p50['influxd']:7.2f}  {'yes' if same else 'NO'}", flush=True)
+            if not same:
+                print("   influxd :", bodies["influxd"][:200])
+                print("   sundiald:", bodies["sundiald"][:200])
+    finally:
+        for proc, tmp in procs:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
