@@ -198,6 +198,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "QueryTests",
+            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "LineProtocol", "InfluxQL"],
+            path: "Tests/Unit/QueryTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HTTPDTests",
             dependencies: [
                 "HTTPD", "TSDB", "LineProtocol", "Gzip", "Meta", "Query", "InfluxQL",

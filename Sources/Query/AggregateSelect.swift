@@ -42,6 +42,8 @@ struct AggregateSelect {
     let offset: Int64
     /// Why the query must stop (killed, timed out), checked between output series.
     var interrupted: @Sendable () -> String? = { nil }
+    /// Whether calls the typed path handles go that way (``TypedAggregate``).
+    var typedPath = true
 
     static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct",
                                          "top", "bottom", "sample", "integral"]
@@ -167,6 +169,8 @@ struct AggregateSelect {
 
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
+            let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
+                                                          conditionFields: conditionFields, target: target)
             var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
                 for s in shard.series(of: target.name) where SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)).matches(s) {
@@ -178,14 +182,19 @@ struct AggregateSelect {
             for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 if let why = interrupted() { throw StatementError(why) }
                 let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
-                // Points: (time, values by read column).
-                var points: [(time: Int64, values: [Value])] = []
-                for (order, (series, shards)) in members.enumerated() {
-                    let callCount = calls.count
-                    for row in raw.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
-                                        keep: { $0.prefix(callCount).contains { $0 != .null } }) {
-                        points.append((row.time, row.values))
-                    }
+                var values: [[Value]]
+                if let typed {
+                    guard let rows = typed.rows(members) else { continue }
+                    values = rows
+                } else {
+                    // Points: (time, values by read column).
+                    var points: [(time: Int64, values: [Value])] = []
+                    for (order, (series, shards)) in members.enumerated() {
+                        let callCount = calls.count
+                        for row in raw.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
+                                            keep: { $0.prefix(callCount).contains { $0 != .null } }) {
+                            points.append((row.time, row.values))
+                        }
                 }
                 points.sort { $0.time < $1.time }
                 guard !points.isEmpty else { continue }
@@ -193,8 +202,9 @@ struct AggregateSelect {
                     if case .transform(let name, _, let argument, _) = c, name == "moving_average" { return max(argument, 1) }
                     return 1
                 }.max() ?? 1 : 0
-                var values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
+                values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
                 if transforms { values = transformed(values, columns: columns, ascending: ascending) }
+                }
                 // top and bottom keep time order whatever ORDER BY says (as 1.x).
                 if !ascending && calls.count == 1 && (calls[0].function == "top" || calls[0].function == "bottom") { values.reverse() }
                 if !ascending { values.reverse() }
@@ -230,20 +240,7 @@ struct AggregateSelect {
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
     func buckets(points: [(time: Int64, values: [Value])], calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) -> [[Value]] {
-        var windows: [(start: Int64, end: Int64)] = []
-        if interval > 0 {
-            let lo = (range.min == .min ? points.first!.time : range.min) &- extraIntervals &* interval
-            var start = Self.truncate(lo, interval, offset)
-            let hi = range.max
-            while start <= hi {
-                windows.append((start, start &+ interval &- 1))
-                let (next, overflow) = start.addingReportingOverflow(interval)
-                if overflow { break }
-                start = next
-            }
-        } else {
-            windows = [(range.min, range.max)]
-        }
+        let windows = windows(firstTime: points.first!.time, extraIntervals: extraIntervals)
         var integrals: [Int: [Int64: Value]] = [:]
         for (i, call) in calls.enumerated() where call.function == "integral" {
             let unit = call.argument > 0 ? Int64(call.argument) : 1_000_000_000
@@ -251,7 +248,6 @@ struct AggregateSelect {
                                          unit: unit, interval: interval, window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }
         var rows: [[Value]] = []
-        var previous: [Value]?
         var index = 0
         var filled: [(row: [Value], empty: Bool)] = []
         for w in windows {
@@ -294,7 +290,30 @@ struct AggregateSelect {
             filled.append((row, empty))
         }
         if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
-        // Fill empty windows (never the only window of an un-grouped query: no points, no row).
+        return fill(filled, calls: calls)
+    }
+
+    /// The windows of GROUP BY time from the query's start (or the group's first point when
+    /// the query has none), or the whole range when there is no interval.
+    func windows(firstTime: Int64, extraIntervals: Int64 = 0) -> [(start: Int64, end: Int64)] {
+        guard interval > 0 else { return [(range.min, range.max)] }
+        var windows: [(start: Int64, end: Int64)] = []
+        let lo = (range.min == .min ? firstTime : range.min) &- extraIntervals &* interval
+        var start = Self.truncate(lo, interval, offset)
+        let hi = range.max
+        while start <= hi {
+            windows.append((start, start &+ interval &- 1))
+            let (next, overflow) = start.addingReportingOverflow(interval)
+            if overflow { break }
+            start = next
+        }
+        return windows
+    }
+
+    /// Rows of the windows in order, empty ones filled as the statement's fill says (never
+    /// the only window of an un-grouped query: no points, no row).
+    func fill(_ filled: [(row: [Value], empty: Bool)], calls: [Call]) -> [[Value]] {
+        var previous: [Value]?
         var result: [[Value]] = []
         for (i, entry) in filled.enumerated() {
             var row = entry.row

@@ -115,6 +115,7 @@ extension QueryExecutor {
         var measurements: [InfluxQL.Measurement] = []
         for case .measurement(let m) in s.sources { measurements.append(m) }
         var targets: [String: [any SeriesSource]] = [:]
+        var regexNames = Set<String>()
         var anyData = false
         for m in measurements {
             // 1.x's shard mapping looks the policy up: a missing one is an error.
@@ -127,6 +128,7 @@ extension QueryExecutor {
             for shard in store.openShards where shardIDs.contains(shard.id) {
                 for name in shard.index.measurements where Self.measurement(name, matches: m) {
                     anyData = true
+                    if m.regex != nil { regexNames.insert(name) }
                     if !targets[name, default: []].contains(where: { ($0 as? ShardSource)?.shard === shard }) {
                         targets[name, default: []].append(ShardSource(shard: shard))
                     }
@@ -167,7 +169,7 @@ extension QueryExecutor {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(Int64(points.count))]])]
         }
         if anyData {
-            let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value) }
+            let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value, viaRegex: regexNames.contains($0.key)) }
             let registry = self.registry
             let interrupted: @Sendable () -> String? = { registry.interruption(queryID) }
             if RawSelect.handles(s) { return try RawSelect(statement: s, targets: list, range: range, interrupted: interrupted).run() }
@@ -176,7 +178,8 @@ extension QueryExecutor {
                 for case .call("time", let args) in s.dimensions where args.count == 2 {
                     if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
                 }
-                return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset, interrupted: interrupted).run()
+                return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
+                                           interrupted: interrupted, typedPath: typedAggregates).run()
             }
             throw StatementError("not implemented yet: this SELECT over stored points (the query engine is issue 6)")
         }

@@ -35,12 +35,17 @@ public final class QueryExecutor: Sendable {
     public let registry: QueryRegistry
     /// Where `SELECT … INTO` writes (nil: INTO over stored points is refused).
     let pointsWriter: PointsWriter?
+    /// Whether simple aggregates take the typed per-series path (off only to cross-check it
+    /// against the general path in tests).
+    let typedAggregates: Bool
 
-    public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry(), pointsWriter: PointsWriter? = nil) {
+    public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry(), pointsWriter: PointsWriter? = nil,
+                typedAggregates: Bool = true) {
         self.meta = meta
         self.store = store
         self.registry = registry
         self.pointsWriter = pointsWriter
+        self.typedAggregates = typedAggregates
     }
 
     /// The results in the order 1.x's executor emits them, one or more per statement. After

@@ -30,6 +30,8 @@ struct RawSelect {
     struct Target {
         var name: String
         var shards: [any SeriesSource]
+        /// Matched through a regex source (1.x merges such measurements once more).
+        var viaRegex = false
     }
 
     let statement: SelectStatement

@@ -81,6 +81,11 @@ def main():
     ap.add_argument("--influxd", default="influxd")
     ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
     args = ap.parse_args()
+    if shutil.which(args.influxd) is None:
+        # The reference comes from Debian, installed as the golden recorder does.
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "influxdb"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     lp = f"/tmp/tsbs-{args.hours}h.lp"
     if not os.path.exists(lp):
         subprocess.run([os.path.join(ROOT, ".build/release/size-bench"), str(args.hours), lp], check=True, stdout=subprocess.DEVNULL)

@@ -1,0 +1,226 @@
+import TSDB
+import TSM
+
+/// The typed path for count, sum, mean, min, max, first and last over stored fields with
+/// WHERE on time and tags only (what TSBS-style dashboards ask). Each series' values are
+/// reduced per window straight from the decoded `[Int64]`/`[Double]` arrays — no `Value`
+/// per point, no rows — and the per-series results are merged as 1.x's iterator layers merge
+/// them (one call iterator per series and shard, one over the shard group, one per source),
+/// so even floating-point means come out as the same bytes.
+struct TypedAggregate {
+    enum Kind { case count, sum, mean, min, max, first, last }
+
+    struct Plan {
+        var kind: Kind
+        var field: [UInt8]
+        /// The field is integer (else float); count takes any type.
+        var integer: Bool
+    }
+
+    /// One call's state for one window: 1.x's reducer fields.
+    struct Partial {
+        var count: Int64 = 0
+        var sumF: Double = 0
+        var sumI: Int64 = 0
+        var time: Int64 = 0
+        var f: Double = 0
+        var i: Int64 = 0
+    }
+
+    let plans: [Plan]
+    let calls: [AggregateSelect.Call]
+    let select: AggregateSelect
+    /// The source was a regex: 1.x merges its measurements once more (another mean layer).
+    let viaRegex: Bool
+
+    /// The plan for these calls, or nil when some call, field type or condition needs the
+    /// general path.
+    init?(select: AggregateSelect, calls: [AggregateSelect.Call], fieldTypes: [String: FieldType], columns: [AggregateSelect.Column],
+          conditionFields: Set<String>, target: RawSelect.Target) {
+        guard !calls.isEmpty, conditionFields.isEmpty else { return nil }
+        for c in columns {
+            switch c {
+            case .call, .math: continue
+            case .aux, .transform: return nil
+            }
+        }
+        var plans: [Plan] = []
+        for call in calls {
+            guard call.tags.isEmpty, let type = fieldTypes[call.field] else { return nil }
+            let kind: Kind
+            switch call.function {
+            case "count": kind = .count
+            case "sum": kind = .sum
+            case "mean": kind = .mean
+            case "min": kind = .min
+            case "max": kind = .max
+            case "first": kind = .first
+            case "last": kind = .last
+            default: return nil
+            }
+            guard type == .float || type == .integer || kind == .count else { return nil }
+            // A field whose type differs between shards goes the general way (1.x casts there).
+            for source in target.shards {
+                guard let shard = source as? ShardSource else { return nil }
+                if let t = shard.fieldTypes(of: target.name)[call.field], t != type { return nil }
+            }
+            plans.append(Plan(kind: kind, field: Array(call.field.utf8), integer: type == .integer))
+        }
+        self.plans = plans
+        self.calls = calls
+        self.select = select
+        viaRegex = target.viaRegex
+    }
+
+    /// Rows `[time, call values…]` per window for one group of series (each with the shards
+    /// holding it), filled; nil when the group has no point at all.
+    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])]) -> [[Value]]? {
+        var windows: [Int64: [Partial]] = [:]
+        var firstTime = Int64.max
+        let range = select.range
+        for (series, sources) in members {
+            for source in sources {
+                guard let shard = (source as? ShardSource)?.shard else { continue }
+                for (c, plan) in plans.enumerated() {
+                    let key = series.key + TSMFormat.fieldSeparator + plan.field
+                    guard let stored = try? shard.engine.read(key: key, min: range.min, max: range.max) else { continue }
+                    firstTime = min(firstTime, stored.timestamps.first ?? .max)
+                    switch stored {
+                    case .float(let ts, let vs): scan(ts, vs, plan, c, &windows)
+                    case .integer(let ts, let vs): scan(ts, vs, plan, c, &windows)
+                    default: scan(stored.timestamps, [Int64](), plan, c, &windows)
+                    }
+                }
+            }
+        }
+        guard !windows.isEmpty else { return nil }
+        let callCount = plans.count
+        var filled: [(row: [Value], empty: Bool)] = []
+        let singleSelector = plans.count == 1 && [.min, .max, .first, .last].contains(plans[0].kind)
+        for w in select.windows(firstTime: firstTime) {
+            guard let partials = windows[w.start] else {
+                filled.append(([.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
+                               + Array(repeating: .null, count: callCount), true))
+                continue
+            }
+            var row: [Value] = [.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
+            for (plan, p) in zip(plans, partials) { row.append(value(plan, p)) }
+            if singleSelector && select.interval == 0 && partials[0].count > 0 { row[0] = .time(partials[0].time) }
+            filled.append((row, false))
+        }
+        return select.fill(filled, calls: calls)
+    }
+
+    /// Reduces one series' values (time-ascending, unique times) window by window, merging
+    /// each window's result into the group's as 1.x's shard-group call iterator does.
+    private func scan<N: TypedNumber>(_ ts: [Int64], _ vs: [N], _ plan: Plan, _ c: Int, _ windows: inout [Int64: [Partial]]) {
+        let interval = select.interval
+        let n = ts.count
+        var i = 0
+        while i < n {
+            let start = interval > 0 ? AggregateSelect.truncate(ts[i], interval, select.offset) : select.range.min
+            let end = interval > 0 ? start &+ (interval &- 1) : Int64.max
+            var j = i
+            while j < n && ts[j] <= end { j += 1 }
+            var p = Partial()
+            p.count = Int64(j - i)
+            switch plan.kind {
+            case .count: break
+            case .sum, .mean:
+                if plan.integer {
+                    var s: Int64 = 0
+                    for k in i..<j { s &+= vs[k].int }
+                    p.sumI = s
+                } else {
+                    var s = 0.0
+                    for k in i..<j { s += vs[k].double }
+                    p.sumF = s
+                }
+            case .min:
+                var best = i
+                for k in i..<j where vs[k] < vs[best] { best = k }
+                p.time = ts[best]
+                vs[best].store(&p)
+            case .max:
+                var best = i
+                for k in i..<j where vs[best] < vs[k] { best = k }
+                p.time = ts[best]
+                vs[best].store(&p)
+            case .first:
+                p.time = ts[i]
+                vs[i].store(&p)
+            case .last:
+                p.time = ts[j - 1]
+                vs[j - 1].store(&p)
+            }
+            windows[start, default: Array(repeating: Partial(), count: plans.count)][c].merge(p, plan)
+            i = j
+        }
+    }
+
+    /// A window's value for one call: 1.x's emit, then the per-source merge layers (which
+    /// only change a mean: `m·n/n`).
+    private func value(_ plan: Plan, _ p: Partial) -> Value {
+        guard p.count > 0 else { return .null }
+        switch plan.kind {
+        case .count: return .integer(p.count)
+        case .sum: return plan.integer ? .integer(p.sumI) : .float(p.sumF)
+        case .mean:
+            var m = p.sumF / Double(p.count)
+            for _ in 0..<(viaRegex ? 2 : 1) where p.count >= 2 { m = m * Double(p.count) / Double(p.count) }
+            return .float(m)
+        case .min, .max, .first, .last: return plan.integer ? .integer(p.i) : .float(p.f)
+        }
+    }
+}
+
+extension TypedAggregate.Partial {
+    /// Adds a series' result for the window to the group's (1.x's reducers over the points
+    /// the per-series call iterators emit; a series' mean arrives with its count).
+    mutating func merge(_ s: Self, _ plan: TypedAggregate.Plan) {
+        defer { count += s.count }
+        switch plan.kind {
+        case .count: return
+        case .sum:
+            sumI &+= s.sumI
+            sumF += s.sumF
+        case .mean:
+            let m = plan.integer ? Double(s.sumI) / Double(s.count) : s.sumF / Double(s.count)
+            sumF += s.count >= 2 ? m * Double(s.count) : m
+        case .min, .max, .first, .last:
+            guard count > 0 else {
+                time = s.time; f = s.f; i = s.i
+                return
+            }
+            let less = plan.integer ? s.i < i : s.f < f
+            let greater = plan.integer ? s.i > i : s.f > f
+            let better: Bool
+            switch plan.kind {
+            case .min: better = less || (!greater && s.time < time)
+            case .max: better = greater || (!less && s.time < time)
+            case .first: better = s.time < time || (s.time == time && greater)
+            default: better = s.time > time || (s.time == time && greater)
+            }
+            if better { time = s.time; f = s.f; i = s.i }
+        }
+    }
+}
+
+/// The stored numeric types the typed path reduces.
+protocol TypedNumber: Comparable {
+    var double: Double { get }
+    var int: Int64 { get }
+    func store(_ p: inout TypedAggregate.Partial)
+}
+
+extension Double: TypedNumber {
+    var double: Double { self }
+    var int: Int64 { Int64(exactly: rounded(.towardZero)) ?? 0 }
+    func store(_ p: inout TypedAggregate.Partial) { p.f = self }
+}
+
+extension Int64: TypedNumber {
+    var double: Double { Double(self) }
+    var int: Int64 { self }
+    func store(_ p: inout TypedAggregate.Partial) { p.i = self }
+}
