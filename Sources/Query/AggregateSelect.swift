@@ -167,13 +167,14 @@ struct AggregateSelect {
         let singleSelector = calls.count == 1 && Self.selectors.contains(calls[0].function)
         let conditionFields = Set(RawSelect.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
 
+        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
             var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
-                for s in shard.series(of: target.name) where SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)).matches(s) {
+                for s in shard.series(of: target.name) where seriesCondition.matches(s) {
                     seriesShards[s.key, default: (s, [])].1.append(shard)
                 }
             }

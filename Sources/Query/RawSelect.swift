@@ -91,12 +91,13 @@ struct RawSelect {
         let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
             .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
 
+        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var out: [Row] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
             // Series of this measurement matching the tag part of the condition, once each.
             var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
-                for s in shard.series(of: target.name) where SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)).matches(s) {
+                for s in shard.series(of: target.name) where seriesCondition.matches(s) {
                     seriesShards[s.key, default: (s, [])].1.append(shard)
                 }
             }
@@ -142,32 +143,43 @@ struct RawSelect {
             default: break
             }
         }
+        let list = Array(wanted)
+        let index = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1, $0) })
+        // Only the condition and expressions look fields up by name; the rest index columns.
+        var named = conditionFields
+        for c in columns { if case .expr(let e) = c.source { named.formUnion(Self.fieldRefs(e)) } }
+        let namedColumns = named.compactMap { f in index[f].map { (f, $0) } }
         var out: [(time: Int64, order: Int, values: [Value])] = []
-        for (t, fields) in shards.flatMap({ $0.rows(series, fields: wanted, min: range.min, max: range.max) }) {
-            if let condition = statement.condition, !Self.holds(condition, fields: fields, series: series) { continue }
-            var anyField = false
-            let values = columns.map { c -> Value in
-                switch c.source {
-                case .field(let f, let cast):
-                    let v = Self.cast(fields[f] ?? .null, to: cast)
-                    if v != .null { anyField = true }
-                    return v
-                case .tag(let k):
-                    let v = series.tag(k)
-                    return v.isEmpty ? .null : .string(v)
-                case .none:
-                    return .null
-                case .expr(let e):
-                    // 1.x keeps the row when any field the expression reads has a value.
-                    if Self.fieldRefs(e).contains(where: { fields[$0] != nil }) { anyField = true }
-                    return Self.evaluate(e, fields: fields, series: series)
-                case .transform(_, let f, _):
-                    let v = fields[f] ?? .null
-                    if v != .null { anyField = true }
-                    return v
+        for shard in shards {
+            let data = shard.columns(series, fields: list, min: range.min, max: range.max)
+            for r in data.times.indices {
+                var fields: [String: Value] = [:]
+                for (f, i) in namedColumns where data.values[i][r] != .null { fields[f] = data.values[i][r] }
+                if let condition = statement.condition, !Self.holds(condition, fields: fields, series: series) { continue }
+                var anyField = false
+                let values = columns.map { c -> Value in
+                    switch c.source {
+                    case .field(let f, let cast):
+                        let v = Self.cast(data.values[index[f]!][r], to: cast)
+                        if v != .null { anyField = true }
+                        return v
+                    case .tag(let k):
+                        let v = series.tag(k)
+                        return v.isEmpty ? .null : .string(v)
+                    case .none:
+                        return .null
+                    case .expr(let e):
+                        // 1.x keeps the row when any field the expression reads has a value.
+                        if Self.fieldRefs(e).contains(where: { fields[$0] != nil }) { anyField = true }
+                        return Self.evaluate(e, fields: fields, series: series)
+                    case .transform(_, let f, _):
+                        let v = data.values[index[f]!][r]
+                        if v != .null { anyField = true }
+                        return v
+                    }
                 }
+                if keep.map({ $0(values) }) ?? anyField { out.append((data.times[r], order, values)) }
             }
-            if keep.map({ $0(values) }) ?? anyField { out.append((t, order, values)) }
         }
         return out
     }

@@ -119,19 +119,5 @@ struct SeriesCondition: Sendable {
     }
 
     /// RFC 3339 with optional fraction, or a bare date (`2006-01-02`), as UTC nanoseconds.
-    static func parseTime(_ s: String) -> Int64? {
-        let text = s.count == 10 ? s + "T00:00:00Z" : s
-        var fraction: Int64 = 0
-        var base = text
-        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
-            var digits = String(text[text.index(after: dot)..<end])
-            guard digits.count <= 9, digits.allSatisfy(\.isNumber) else { return nil }
-            digits += String(repeating: "0", count: 9 - digits.count)
-            fraction = Int64(digits) ?? 0
-            base = String(text[..<dot]) + String(text[end...])
-        }
-        let formatter = ISO8601DateFormatter()
-        guard let date = formatter.date(from: base) else { return nil }
-        return Int64(date.timeIntervalSince1970) * 1_000_000_000 + fraction
-    }
+    static func parseTime(_ s: String) -> Int64? { TimeLiteral.parse(s) }
 }
