@@ -132,7 +132,7 @@ struct AggregateSelect {
         for target in targets {
             for shard in target.shards {
                 for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
-                for s in shard.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
+                tagKeys.formUnion(shard.tagKeys(of: target.name))
             }
         }
         let raw = RawSelect(statement: statement, targets: targets, range: range, interrupted: interrupted)
@@ -174,7 +174,7 @@ struct AggregateSelect {
                                                           conditionFields: conditionFields, target: target)
             var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
-                for s in shard.series(of: target.name) where seriesCondition.matches(s) {
+                for s in shard.series(of: target.name, matching: seriesCondition) {
                     seriesShards[s.key, default: (s, [])].1.append(shard)
                 }
             }

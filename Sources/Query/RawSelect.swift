@@ -75,7 +75,7 @@ struct RawSelect {
         for target in targets {
             for shard in target.shards {
                 for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
-                for s in shard.series(of: target.name) { tagKeys.formUnion(s.tags.map(\.key)) }
+                tagKeys.formUnion(shard.tagKeys(of: target.name))
             }
         }
         let dimensions = groupTags(tagKeys)
@@ -97,7 +97,7 @@ struct RawSelect {
             // Series of this measurement matching the tag part of the condition, once each.
             var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
             for shard in target.shards {
-                for s in shard.series(of: target.name) where seriesCondition.matches(s) {
+                for s in shard.series(of: target.name, matching: seriesCondition) {
                     seriesShards[s.key, default: (s, [])].1.append(shard)
                 }
             }

@@ -31,6 +31,32 @@ struct SeriesCondition: Sendable {
         }
     }
 
+    /// The series keys outside which the condition cannot hold, from `tag = 'value'` terms
+    /// (postings looked up by `lookup`) combined through AND and OR; nil when some part of the
+    /// condition may hold for any series.
+    func candidates(_ lookup: (String, String) -> Set<[UInt8]>) -> Set<[UInt8]>? {
+        func visit(_ e: Expr) -> Set<[UInt8]>? {
+            switch e {
+            case .paren(let inner): return visit(inner)
+            case .binary(.and, let l, let r):
+                switch (visit(l), visit(r)) {
+                case (nil, let b): return b
+                case (let a, nil): return a
+                case (let a?, let b?): return a.intersection(b)
+                }
+            case .binary(.or, let l, let r):
+                guard let a = visit(l), let b = visit(r) else { return nil }
+                return a.union(b)
+            case .binary(.eq, .varRef(let name, let type), .string(let v)), .binary(.eq, .string(let v), .varRef(let name, let type)):
+                // An empty value matches series without the tag, which have no postings.
+                guard !v.isEmpty, name != "time", name != "_name", !(fields.contains(name) && type != .tag) else { return nil }
+                return lookup(name, v)
+            default: return nil
+            }
+        }
+        return expr.flatMap(visit)
+    }
+
     static func compare(_ op: Token, _ name: String, _ literal: Expr, _ s: ParsedSeriesKey) -> Bool {
         if name == "time" { return true }
         let value = name == "_name" ? s.measurement : s.tag(name)

@@ -5,6 +5,9 @@ import TSM
 protocol SeriesSource: Sendable {
     func fieldTypes(of measurement: String) -> [String: FieldType]
     func series(of measurement: String) -> [ParsedSeriesKey]
+    /// The series satisfying the tag part of a condition.
+    func series(of measurement: String, matching condition: SeriesCondition) -> [ParsedSeriesKey]
+    func tagKeys(of measurement: String) -> Set<String>
     /// The field's points of one series in `[min, max]`, ascending.
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)]
     /// The series' rows in `[min, max]`: the values of `fields` at each time (a subquery may
@@ -15,6 +18,16 @@ protocol SeriesSource: Sendable {
 }
 
 extension SeriesSource {
+    func series(of measurement: String, matching condition: SeriesCondition) -> [ParsedSeriesKey] {
+        series(of: measurement).filter(condition.matches)
+    }
+
+    func tagKeys(of measurement: String) -> Set<String> {
+        var keys = Set<String>()
+        for s in series(of: measurement) { keys.formUnion(s.tags.map(\.key)) }
+        return keys
+    }
+
     func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])] {
         var byTime: [Int64: [String: Value]] = [:]
         for field in fields {
@@ -29,6 +42,16 @@ struct ShardSource: SeriesSource {
 
     func fieldTypes(of measurement: String) -> [String: FieldType] { shard.fieldSet.fields(of: measurement) }
     func series(of measurement: String) -> [ParsedSeriesKey] { shard.index.series(of: measurement) }
+    func tagKeys(of measurement: String) -> Set<String> { shard.index.tagKeys(of: measurement) }
+
+    /// Only the series the index's postings allow, then the full condition.
+    func series(of measurement: String, matching condition: SeriesCondition) -> [ParsedSeriesKey] {
+        let index = shard.index
+        guard let keys = condition.candidates({ index.seriesKeys(of: measurement, tag: $0, value: $1) }) else {
+            return index.series(of: measurement).filter(condition.matches)
+        }
+        return index.series(of: measurement, keys: keys).filter(condition.matches)
+    }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
         let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
         guard let stored = try? shard.engine.read(key: key, min: min, max: max) else { return [] }

@@ -63,6 +63,12 @@ public protocol SeriesIndexing: Sendable {
     /// Measurement names, sorted by their bytes.
     var measurements: [String] { get }
     func series(of measurement: String) -> [ParsedSeriesKey]
+    /// The measurement's series among `keys`.
+    func series(of measurement: String, keys: Set<[UInt8]>) -> [ParsedSeriesKey]
+    /// The keys of the measurement's series whose tag `key` is `value` (the postings list).
+    func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<[UInt8]>
+    /// The tag keys the measurement's series have.
+    func tagKeys(of measurement: String) -> Set<String>
     var allSeries: [ParsedSeriesKey] { get }
     var count: Int { get }
     @discardableResult func remove(measurement: String) -> [ParsedSeriesKey]
@@ -70,23 +76,44 @@ public protocol SeriesIndexing: Sendable {
 }
 
 /// The series a shard holds, by measurement (1.x's `inmem` index): rebuilt from the TSM keys
-/// when the shard opens, extended on every write, trimmed on deletes. Tag keys and values come
-/// from the parsed keys; field keys from the shard's `fields.idx`.
+/// when the shard opens, extended on every write, trimmed on deletes. Per measurement it keeps
+/// postings (tag key → value → series) so that `WHERE host = 'a'` reads only that series.
+/// Field keys come from the shard's `fields.idx`.
 public final class SeriesIndex: SeriesIndexing {
-    private let series = Mutex<[String: [[UInt8]: ParsedSeriesKey]]>([:])
+    struct Measurement {
+        var series: [[UInt8]: ParsedSeriesKey] = [:]
+        var postings: [String: [String: Set<[UInt8]>]] = [:]
+
+        mutating func insert(_ s: ParsedSeriesKey) {
+            series[s.key] = s
+            for (k, v) in s.tags { postings[k, default: [:]][v, default: []].insert(s.key) }
+        }
+
+        mutating func remove(_ key: [UInt8]) -> ParsedSeriesKey? {
+            guard let s = series.removeValue(forKey: key) else { return nil }
+            for (k, v) in s.tags {
+                postings[k]?[v]?.remove(key)
+                if postings[k]?[v]?.isEmpty == true { postings[k]?[v] = nil }
+                if postings[k]?.isEmpty == true { postings[k] = nil }
+            }
+            return s
+        }
+    }
+
+    private let state = Mutex<[String: Measurement]>([:])
 
     public init() {}
 
     /// Adds series keys (already-known ones are skipped cheaply); returns the new ones.
     @discardableResult
     public func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey] {
-        series.withLock { all in
+        state.withLock { all in
             var added: [ParsedSeriesKey] = []
             for key in keys {
                 let measurement = ParsedSeriesKey.measurementName(key)
-                if all[measurement]?[key] != nil { continue }
+                if all[measurement]?.series[key] != nil { continue }
                 let parsed = ParsedSeriesKey(key)
-                all[measurement, default: [:]][key] = parsed
+                all[measurement, default: Measurement()].insert(parsed)
                 added.append(parsed)
             }
             return added
@@ -95,42 +122,57 @@ public final class SeriesIndex: SeriesIndexing {
 
     /// Whether the shard holds the series.
     public func contains(_ key: [UInt8]) -> Bool {
-        series.withLock { $0[ParsedSeriesKey.measurementName(key)]?[key] != nil }
+        state.withLock { $0[ParsedSeriesKey.measurementName(key)]?.series[key] != nil }
     }
 
     /// Measurement names, sorted by their bytes.
     public var measurements: [String] {
-        series.withLock { Array($0.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        state.withLock { Array($0.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     /// The series of a measurement.
     public func series(of measurement: String) -> [ParsedSeriesKey] {
-        series.withLock { $0[measurement].map { Array($0.values) } ?? [] }
+        state.withLock { $0[measurement].map { Array($0.series.values) } ?? [] }
+    }
+
+    public func series(of measurement: String, keys: Set<[UInt8]>) -> [ParsedSeriesKey] {
+        state.withLock { all in
+            guard let m = all[measurement] else { return [] }
+            return keys.compactMap { m.series[$0] }
+        }
+    }
+
+    public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<[UInt8]> {
+        state.withLock { $0[measurement]?.postings[key]?[value] ?? [] }
+    }
+
+    public func tagKeys(of measurement: String) -> Set<String> {
+        state.withLock { $0[measurement].map { Set($0.postings.keys) } ?? [] }
     }
 
     /// Every series.
-    public var allSeries: [ParsedSeriesKey] { series.withLock { $0.values.flatMap(\.values) } }
+    public var allSeries: [ParsedSeriesKey] { state.withLock { $0.values.flatMap(\.series.values) } }
 
-    public var count: Int { series.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+    public var count: Int { state.withLock { $0.values.reduce(0) { $0 + $1.series.count } } }
 
     /// Removes a measurement; returns the series it had.
     @discardableResult
     public func remove(measurement: String) -> [ParsedSeriesKey] {
-        series.withLock { all in
+        state.withLock { all in
             defer { all[measurement] = nil }
-            return all[measurement].map { Array($0.values) } ?? []
+            return all[measurement].map { Array($0.series.values) } ?? []
         }
     }
 
     /// Removes series; returns those that were present.
     @discardableResult
     public func remove(_ keys: [[UInt8]]) -> [ParsedSeriesKey] {
-        series.withLock { all in
+        state.withLock { all in
             var removed: [ParsedSeriesKey] = []
             for key in keys {
                 let m = ParsedSeriesKey.measurementName(key)
-                if let gone = all[m]?.removeValue(forKey: key) { removed.append(gone) }
-                if all[m]?.isEmpty == true { all[m] = nil }
+                if let gone = all[m]?.remove(key) { removed.append(gone) }
+                if all[m]?.series.isEmpty == true { all[m] = nil }
             }
             return removed
         }

@@ -27,6 +27,21 @@ import Testing
         #expect(index.measurements.isEmpty && index.count == 0)
     }
 
+    @Test func postingsFollowAddsAndRemoves() {
+        let index = SeriesIndex()
+        index.add(["cpu,host=a,region=east", "cpu,host=b,region=east", "cpu,host=a,region=west", "mem,host=a"].map { Array($0.utf8) })
+        let keys = { (tag: String, value: String) in Set(index.seriesKeys(of: "cpu", tag: tag, value: value).map { String(decoding: $0, as: UTF8.self) }) }
+        #expect(keys("host", "a") == ["cpu,host=a,region=east", "cpu,host=a,region=west"])
+        #expect(keys("region", "east") == ["cpu,host=a,region=east", "cpu,host=b,region=east"])
+        #expect(keys("host", "c").isEmpty)
+        #expect(index.tagKeys(of: "cpu") == ["host", "region"])
+        #expect(index.series(of: "cpu", keys: [Array("cpu,host=b,region=east".utf8), Array("mem,host=a".utf8)]).map(\.measurement) == ["cpu"])
+        index.remove([Array("cpu,host=a,region=west".utf8)])
+        #expect(keys("host", "a") == ["cpu,host=a,region=east"])
+        index.remove([Array("cpu,host=a,region=east".utf8), Array("cpu,host=b,region=east".utf8)])
+        #expect(index.tagKeys(of: "cpu").isEmpty && keys("region", "east").isEmpty)
+    }
+
     @Test func databaseSeriesCountsAcrossShards() {
         let db = DatabaseSeries()
         let a = ParsedSeriesKey(Array("cpu,host=a".utf8)), b = ParsedSeriesKey(Array("cpu,host=b".utf8))
