@@ -164,17 +164,20 @@ struct QueryResponse: Sendable {
 
     static func appendJSON(_ v: Value, epoch: String, to out: inout [UInt8]) {
         switch v {
-        case .null: out += Array("null".utf8)
-        case .float(let f): out += Array(GoJSONNumber.float(f).utf8)
-        case .integer(let i): out += Array(String(i).utf8)
-        case .unsigned(let u): out += Array(String(u).utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .float(let f): out.append(contentsOf: GoJSONNumber.float(f).utf8)
+        case .integer(let i): out.append(contentsOf: String(i).utf8)
+        case .unsigned(let u): out.append(contentsOf: String(u).utf8)
         case .string(let s): GoJSON.appendString(s, to: &out)
-        case .boolean(let b): out += Array((b ? "true" : "false").utf8)
+        case .boolean(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .time(let t):
             if let divisor = epochDivisor(epoch) {
-                out += Array(String(t / divisor).utf8)
+                out.append(contentsOf: String(t / divisor).utf8)
             } else {
-                GoJSON.appendString(RFC3339.nano(t), to: &out)
+                // RFC 3339 text never needs JSON escaping.
+                out.append(UInt8(ascii: "\""))
+                RFC3339.append(t, to: &out)
+                out.append(UInt8(ascii: "\""))
             }
         case .strings(let list):
             out.append(UInt8(ascii: "["))

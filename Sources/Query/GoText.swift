@@ -4,14 +4,57 @@ import Foundation
 public enum RFC3339 {
     /// Whole seconds, `2006-01-02T15:04:05Z` (fractions dropped, as RFC3339 without "Nano").
     static func seconds(_ unixNanos: Int64) -> String {
+        var out: [UInt8] = []
+        append(unixNanos, nano: false, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the time's RFC 3339 text (Go's `RFC3339Nano` when `nano`: the fraction
+    /// without trailing zeros) as bytes — the JSON writer's per-row path, no String made.
+    public static func append(_ unixNanos: Int64, nano: Bool = true, to out: inout [UInt8]) {
         var secs = unixNanos / 1_000_000_000
         if unixNanos < 0 && unixNanos % 1_000_000_000 != 0 { secs -= 1 }
         var days = secs / 86_400
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        let year = y < 0 ? "-" + pad(-y, 4) : pad(y, 4)
-        return "\(year)-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))Z"
+        if y < 0 { out.append(UInt8(ascii: "-")) }
+        digits(abs(y), 4, &out)
+        out.append(UInt8(ascii: "-"))
+        digits(m, 2, &out)
+        out.append(UInt8(ascii: "-"))
+        digits(d, 2, &out)
+        out.append(UInt8(ascii: "T"))
+        digits(rem / 3600, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        digits(rem / 60 % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        digits(rem % 60, 2, &out)
+        var frac = unixNanos % 1_000_000_000
+        if frac < 0 { frac += 1_000_000_000 }
+        if nano && frac != 0 {
+            var width = 9
+            while frac % 10 == 0 { frac /= 10; width -= 1 }
+            out.append(UInt8(ascii: "."))
+            digits(frac, width, &out)
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// `v` in decimal, zero-padded to at least `width` digits.
+    private static func digits(_ v: Int64, _ width: Int, _ out: inout [UInt8]) {
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for Int64's 19 digits
+        withUnsafeMutableBytes(of: &buffer) { b in
+            var n = UInt64(v)
+            var i = b.count
+            repeat {
+                i -= 1
+                b[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            } while n > 0
+            while b.count - i < width { i -= 1; b[i] = UInt8(ascii: "0") }
+            out.append(contentsOf: b[i...])
+        }
     }
 
     /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
@@ -25,11 +68,6 @@ public enum RFC3339 {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }
 
@@ -54,13 +92,8 @@ enum GoUnicode {
 extension RFC3339 {
     /// Go's `time.RFC3339Nano` for UTC (how JSON shows times): fraction without trailing zeros.
     public static func nano(_ unixNanos: Int64) -> String {
-        var frac = unixNanos % 1_000_000_000
-        if frac < 0 { frac += 1_000_000_000 }
-        let base = seconds(unixNanos)
-        guard frac != 0 else { return base }
-        var digits = String(frac)
-        digits = String(repeating: "0", count: 9 - digits.count) + digits
-        while digits.hasSuffix("0") { digits.removeLast() }
-        return String(base.dropLast()) + "." + digits + "Z"
+        var out: [UInt8] = []
+        append(unixNanos, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

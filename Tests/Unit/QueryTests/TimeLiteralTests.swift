@@ -28,4 +28,18 @@ import Testing
     func refuses(text: String) {
         #expect(TimeLiteral.parse(text) == nil)
     }
+
+    /// What the JSON writer prints reads back as the same instant, over the whole Int64 range.
+    @Test func formatsAndParsesBack() {
+        var rng = TypedAggregateTests.Seeded(state: 7)
+        let samples = [Int64.min, Int64.max, 0, -1, 1, 1_451_624_400_500_000_000] + (0..<20_000).map { _ in Int64.random(in: .min ... .max, using: &rng) }
+        for t in samples {
+            let text = RFC3339.nano(t)
+            #expect(TimeLiteral.parse(text) == t, "\(t) → \(text)")
+            #expect(!text.contains(".") || !text.hasSuffix("0Z"))
+        }
+        #expect(RFC3339.nano(1_451_624_400_500_000_000) == "2016-01-01T05:00:00.5Z")
+        #expect(RFC3339.nano(-1) == "1969-12-31T23:59:59.999999999Z")
+        #expect(RFC3339.seconds(-1) == "1969-12-31T23:59:59Z")
+    }
 }
