@@ -149,33 +149,46 @@ struct RawSelect {
         var named = conditionFields
         for c in columns { if case .expr(let e) = c.source { named.formUnion(Self.fieldRefs(e)) } }
         let namedColumns = named.compactMap { f in index[f].map { (f, $0) } }
+        let condition = statement.condition.map { RowCondition($0, columns: index, series: series) }
+        let hasExpr = columns.contains { if case .expr = $0.source { return true }; return false }
+        // Each output column resolved once: a column index, or the series' constant.
+        enum Slot { case column(Int, DataType), constant(Value), expr(Expr), transform(Int) }
+        let slots: [Slot] = columns.map { c in
+            switch c.source {
+            case .field(let f, let cast): return .column(index[f]!, cast)
+            case .tag(let k):
+                let v = series.tag(k)
+                return .constant(v.isEmpty ? .null : .string(v))
+            case .none: return .constant(.null)
+            case .expr(let e): return .expr(e)
+            case .transform(_, let f, _): return .transform(index[f]!)
+            }
+        }
         var out: [(time: Int64, order: Int, values: [Value])] = []
         for shard in shards {
             let data = shard.columns(series, fields: list, min: range.min, max: range.max)
             for r in data.times.indices {
+                if let condition, !condition.holds(data, r) { continue }
                 var fields: [String: Value] = [:]
-                for (f, i) in namedColumns where data.values[i][r] != .null { fields[f] = data.values[i][r] }
-                if let condition = statement.condition, !Self.holds(condition, fields: fields, series: series) { continue }
+                if hasExpr { for (f, i) in namedColumns where data.values[i][r] != .null { fields[f] = data.values[i][r] } }
                 var anyField = false
-                let values = columns.map { c -> Value in
-                    switch c.source {
-                    case .field(let f, let cast):
-                        let v = Self.cast(data.values[index[f]!][r], to: cast)
+                var values: [Value] = []
+                values.reserveCapacity(slots.count)
+                for slot in slots {
+                    switch slot {
+                    case .column(let i, let cast):
+                        let v = Self.cast(data.values[i][r], to: cast)
                         if v != .null { anyField = true }
-                        return v
-                    case .tag(let k):
-                        let v = series.tag(k)
-                        return v.isEmpty ? .null : .string(v)
-                    case .none:
-                        return .null
+                        values.append(v)
+                    case .constant(let v): values.append(v)
                     case .expr(let e):
                         // 1.x keeps the row when any field the expression reads has a value.
                         if Self.fieldRefs(e).contains(where: { fields[$0] != nil }) { anyField = true }
-                        return Self.evaluate(e, fields: fields, series: series)
-                    case .transform(_, let f, _):
-                        let v = data.values[index[f]!][r]
+                        values.append(Self.evaluate(e, fields: fields, series: series))
+                    case .transform(let i):
+                        let v = data.values[i][r]
                         if v != .null { anyField = true }
-                        return v
+                        values.append(v)
                     }
                 }
                 if keep.map({ $0(values) }) ?? anyField { out.append((data.times[r], order, values)) }

@@ -1,0 +1,62 @@
+import InfluxQL
+import TSDB
+
+/// A WHERE clause resolved for one series over aligned columns (``SeriesColumns``): field
+/// references become column indexes, tag references the series' values — what
+/// `RawSelect.holds` decides through a dictionary per row, without one.
+indirect enum RowCondition {
+    case all(RowCondition, RowCondition)
+    case any(RowCondition, RowCondition)
+    case compare(Token, Operand, Operand)
+    case constant(Bool)
+
+    enum Operand {
+        /// A field column; where it has no value the name reads as a tag (as `holds` does).
+        case column(Int, Value)
+        case value(Value)
+    }
+
+    /// `columns` maps the field names the columns hold to their index.
+    init(_ e: Expr, columns: [String: Int], series: ParsedSeriesKey) {
+        switch e {
+        case .paren(let inner): self.init(inner, columns: columns, series: series)
+        case .binary(.and, let l, let r): self = .all(RowCondition(l, columns: columns, series: series), RowCondition(r, columns: columns, series: series))
+        case .binary(.or, let l, let r): self = .any(RowCondition(l, columns: columns, series: series), RowCondition(r, columns: columns, series: series))
+        case .binary(let op, let l, let r):
+            if case .varRef("time", _) = l { self = .constant(true); return }
+            if case .varRef("time", _) = r { self = .constant(true); return }
+            self = .compare(op, Self.operand(l, columns, series), Self.operand(r, columns, series))
+        case .boolean(let v): self = .constant(v)
+        default: self = .constant(true)
+        }
+    }
+
+    static func operand(_ e: Expr, _ columns: [String: Int], _ series: ParsedSeriesKey) -> Operand {
+        switch e {
+        case .varRef(let name, _):
+            let tag = Value.string(name == "_name" ? series.measurement : series.tag(name))
+            if let i = columns[name] { return .column(i, tag) }
+            return .value(tag)
+        case .paren(let inner): return operand(inner, columns, series)
+        default: return .value(RawSelect.operand(e, fields: [:], series: series))
+        }
+    }
+
+    func holds(_ data: SeriesColumns, _ r: Int) -> Bool {
+        switch self {
+        case .all(let a, let b): return a.holds(data, r) && b.holds(data, r)
+        case .any(let a, let b): return a.holds(data, r) || b.holds(data, r)
+        case .constant(let v): return v
+        case .compare(let op, let a, let b): return RawSelect.compare(op, Self.value(a, data, r), Self.value(b, data, r))
+        }
+    }
+
+    static func value(_ o: Operand, _ data: SeriesColumns, _ r: Int) -> Value {
+        switch o {
+        case .value(let v): return v
+        case .column(let i, let fallback):
+            let v = data.values[i][r]
+            return v == .null ? fallback : v
+        }
+    }
+}
