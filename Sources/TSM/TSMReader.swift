@@ -115,6 +115,10 @@ public final class TSMReader: @unchecked Sendable {
         guard type == V.blockType else { throw .block(.blockTypeMismatch(expected: V.blockType, found: type)) }
         var ts: [Int64] = []
         var vs: [V] = []
+        // 1.x writes up to 1000 points per block: one allocation instead of regrowing per block.
+        let blocks = entries.reduce(0) { $0 + ($1.overlaps(min: min, max: max) ? 1 : 0) }
+        ts.reserveCapacity(blocks * TSMFormat.maxPointsPerBlock)
+        vs.reserveCapacity(blocks * TSMFormat.maxPointsPerBlock)
         var overlapping = false
         var lastMax = Int64.min
         for (n, entry) in entries.enumerated() where entry.overlaps(min: min, max: max) {

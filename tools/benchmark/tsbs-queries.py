@@ -74,6 +74,26 @@ def queries():
     ]
 
 
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def settle(pids, limit=180):
+    """Waits until neither server uses CPU (snapshots, compactions after the load are done),
+    so that one's background work does not slow the other's queries."""
+    began = time.time()
+    last = [cpu_ticks(p) for p in pids]
+    while time.time() - began < limit:
+        time.sleep(2)
+        now = [cpu_ticks(p) for p in pids]
+        if all(n - l <= 2 for n, l in zip(now, last)):
+            break
+        last = now
+    print(f"servers idle after {time.time() - began:.0f} s", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hours", type=int, default=24)
@@ -108,6 +128,7 @@ def main():
                     assert status == 204, body
             servers[name] = port
             print(f"{name}: loaded {len(lines) - 1} lines in {time.time() - began:.1f} s", flush=True)
+        settle([proc.pid for proc, _ in procs])
         print(f"\n{'query':24} {'influxd p50 ms':>15} {'sundiald p50 ms':>16} {'ratio':>7}  same answer")
         for name, q in queries():
             p50 = {}
