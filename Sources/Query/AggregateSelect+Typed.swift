@@ -80,10 +80,9 @@ struct TypedAggregate {
         let range = select.range
         for (series, sources) in members {
             for source in sources {
-                guard let shard = (source as? ShardSource)?.shard else { continue }
+                guard let shard = source as? ShardSource else { continue }
                 for (c, plan) in plans.enumerated() {
-                    let key = series.key + TSMFormat.fieldSeparator + plan.field
-                    guard let stored = try? shard.engine.read(key: key, min: range.min, max: range.max) else { continue }
+                    guard let stored = shard.read(series, field: plan.field, min: range.min, max: range.max) else { continue }
                     firstTime = min(firstTime, stored.timestamps.first ?? .max)
                     switch stored {
                     case .float(let ts, let vs): scan(ts, vs, plan, c, &windows)

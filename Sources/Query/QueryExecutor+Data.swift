@@ -111,6 +111,12 @@ extension QueryExecutor {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         var range = SeriesCondition(expr: s.condition).timeRange(now: now)
         if compiled.interval != 0 && range.max == .max { range.max = now }
+        var offset: Int64 = 0
+        for case .call("time", let args) in s.dimensions where args.count == 2 {
+            if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
+        }
+        try limits.checkBuckets(interval: compiled.interval, offset: offset, range: range)
+        let counter = PointCounter()
         let data = await meta.snapshot()
         var measurements: [InfluxQL.Measurement] = []
         for case .measurement(let m) in s.sources { measurements.append(m) }
@@ -130,7 +136,7 @@ extension QueryExecutor {
                     anyData = true
                     if m.regex != nil { regexNames.insert(name) }
                     if !targets[name, default: []].contains(where: { ($0 as? ShardSource)?.shard === shard }) {
-                        targets[name, default: []].append(ShardSource(shard: shard))
+                        targets[name, default: []].append(ShardSource(shard: shard, counter: counter))
                     }
                 }
             }
@@ -171,13 +177,19 @@ extension QueryExecutor {
         if anyData {
             let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value, viaRegex: regexNames.contains($0.key)) }
             let registry = self.registry
-            let interrupted: @Sendable () -> String? = { registry.interruption(queryID) }
+            if limits.maxSeries > 0 {
+                for target in list {
+                    for source in target.shards {
+                        guard let shard = source as? ShardSource else { continue }
+                        let condition = SeriesCondition(expr: s.condition, fields: Set(shard.fieldTypes(of: target.name).keys))
+                        try limits.checkSeries(shard.series(of: target.name, matching: condition).count)
+                    }
+                }
+            }
+            let maxPoints = limits.maxPoints
+            let interrupted: @Sendable () -> String? = { registry.interruption(queryID) ?? counter.exceeded(maxPoints) }
             if RawSelect.handles(s) { return try RawSelect(statement: s, targets: list, range: range, interrupted: interrupted).run() }
             if AggregateSelect.handles(s) {
-                var offset: Int64 = 0
-                for case .call("time", let args) in s.dimensions where args.count == 2 {
-                    if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
-                }
                 return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
                                            interrupted: interrupted, typedPath: typedAggregates).run()
             }

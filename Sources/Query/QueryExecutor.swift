@@ -38,9 +38,11 @@ public final class QueryExecutor: Sendable {
     /// Whether simple aggregates take the typed per-series path (off only to cross-check it
     /// against the general path in tests).
     let typedAggregates: Bool
+    let limits: SelectLimits
 
     public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry(), pointsWriter: PointsWriter? = nil,
-                typedAggregates: Bool = true) {
+                limits: SelectLimits = SelectLimits(), typedAggregates: Bool = true) {
+        self.limits = limits
         self.meta = meta
         self.store = store
         self.registry = registry

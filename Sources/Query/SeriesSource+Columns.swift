@@ -21,21 +21,20 @@ extension SeriesSource {
 
 extension ShardSource {
     func columns(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64) -> SeriesColumns {
-        var read: [(times: [Int64], values: [Value])?] = []
+        var found: [(times: [Int64], values: [Value])?] = []
         for field in fields {
-            let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
-            guard let stored = try? shard.engine.read(key: key, min: min, max: max) else {
-                read.append(nil)
+            guard let stored = read(series, field: Array(field.utf8), min: min, max: max) else {
+                found.append(nil)
                 continue
             }
-            read.append((stored.timestamps, Self.values(stored)))
+            found.append((stored.timestamps, Self.values(stored)))
         }
-        let present = read.compactMap { $0 }
+        let present = found.compactMap { $0 }
         guard let first = present.first else { return SeriesColumns(times: [], values: fields.map { _ in [] }) }
         // Fields written together share their timestamps: the common case needs no merge.
         if present.allSatisfy({ $0.times == first.times }) {
             let n = first.times.count
-            return SeriesColumns(times: first.times, values: read.map { $0?.values ?? Array(repeating: .null, count: n) })
+            return SeriesColumns(times: first.times, values: found.map { $0?.values ?? Array(repeating: .null, count: n) })
         }
         var times: [Int64] = []
         for p in present { times += p.times }
@@ -43,7 +42,7 @@ extension ShardSource {
         var unique: [Int64] = []
         unique.reserveCapacity(times.count)
         for t in times where unique.last != t { unique.append(t) }
-        let values = read.map { column -> [Value] in
+        let values = found.map { column -> [Value] in
             var out = Array(repeating: Value.null, count: unique.count)
             guard let column else { return out }
             var j = 0

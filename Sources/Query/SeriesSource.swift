@@ -39,6 +39,16 @@ extension SeriesSource {
 
 struct ShardSource: SeriesSource {
     let shard: Shard
+    /// The query's count of points read (`max-select-point`).
+    var counter = PointCounter()
+
+    /// The stored points of a series' field in `[min, max]`, counted.
+    func read(_ series: ParsedSeriesKey, field: [UInt8], min: Int64, max: Int64) -> WALValues? {
+        let key = series.key + TSMFormat.fieldSeparator + field
+        guard let stored = try? shard.engine.read(key: key, min: min, max: max) else { return nil }
+        counter.add(stored.count)
+        return stored
+    }
 
     func fieldTypes(of measurement: String) -> [String: FieldType] { shard.fieldSet.fields(of: measurement) }
     func series(of measurement: String) -> [ParsedSeriesKey] { shard.index.series(of: measurement) }
@@ -53,8 +63,7 @@ struct ShardSource: SeriesSource {
         return index.series(of: measurement, keys: keys).filter(condition.matches)
     }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
-        let key = series.key + TSMFormat.fieldSeparator + Array(field.utf8)
-        guard let stored = try? shard.engine.read(key: key, min: min, max: max) else { return [] }
+        guard let stored = read(series, field: Array(field.utf8), min: min, max: max) else { return [] }
         return RawSelect.values(stored)
     }
 }

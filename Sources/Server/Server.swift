@@ -45,7 +45,9 @@ public struct Server: Sendable {
             users: meta,
             queryExecutor: QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
                 maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
-                pointsWriter: pointsWriter),
+                pointsWriter: pointsWriter,
+                limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
+                                     maxBuckets: config.coordinator.maxSelectBuckets)),
             logger: Logger(label: "httpd")
         )
     }
