@@ -67,13 +67,24 @@ extension QueryExecutor {
                 return page.isEmpty ? nil : Row(name: m, columns: ["fieldKey", "fieldType"], values: page.map { [.string($0.key), .string($0.value.description)] })
             }
         case .showSeriesCardinality(let c) where c.isEstimate:
-            let database = try await requireDatabase(c.database)
-            let n = Set(index(database).map(\.key)).count
+            // An unknown database estimates 0 (1.x's sketches of no shards).
+            guard !c.database.isEmpty else { throw .databaseNameRequired }
+            let n = Set(index(c.database).map(\.key)).count
             return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
         case .showMeasurementCardinality(let c) where c.isEstimate:
-            let database = try await requireDatabase(c.database)
-            let n = Set(index(database).map(\.measurement)).count
+            guard !c.database.isEmpty else { throw .databaseNameRequired }
+            let n = Set(index(c.database).map(\.measurement)).count
             return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
+        case .showSeriesCardinality(let c):
+            return try await cardinalityRows(.series, c, database: c.database.isEmpty ? options.database : c.database)
+        case .showMeasurementCardinality(let c):
+            return try await cardinalityRows(.measurement, c, database: c.database.isEmpty ? options.database : c.database)
+        case .showTagKeyCardinality(let c):
+            return try await cardinalityRows(.tagKey, c, database: c.database.isEmpty ? options.database : c.database)
+        case .showTagValuesCardinality(let c, let op, let key):
+            return try await cardinalityRows(.tagValues(op, key), c, database: c.database.isEmpty ? options.database : c.database)
+        case .showFieldKeyCardinality(let c):
+            return try await cardinalityRows(.fieldKey, c, database: c.database.isEmpty ? options.database : c.database)
         case .dropMeasurement(let name):
             guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             for shard in shards(options.database) {
@@ -208,7 +219,7 @@ extension QueryExecutor {
         }
     }
 
-    private func requireDatabase(_ name: String) async throws(StatementError) -> String {
+    func requireDatabase(_ name: String) async throws(StatementError) -> String {
         guard !name.isEmpty else { throw .databaseNameRequired }
         guard await meta.database(name) != nil else { throw .databaseNotFound(name) }
         return name

@@ -40,16 +40,6 @@ import Testing
         "q231": "SHOW DIAGNOSTICS: build, uptime, ports", "q232": "SHOW DIAGNOSTICS FOR 'build': Go build info",
         "q235": "EXPLAIN ANALYZE: measured timings",
         "q234": "EXPLAIN: the query planner (issue 6)", "q386": "EXPLAIN: the query planner (issue 6)",
-        "q186": "EXACT CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q192": "EXACT CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q196": "TAG KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q197": "TAG KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q207": "TAG VALUES CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q208": "TAG VALUES CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q212": "FIELD KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q213": "FIELD KEY CARDINALITY: rewritten into a counting SELECT (issue 6)",
-        "q346": "CARDINALITY with clauses: rewritten into a counting SELECT (issue 6)",
-        "q347": "CARDINALITY with clauses: rewritten into a counting SELECT (issue 6)",
     ]
 
     @Test(arguments: influxqlFiles.map(\.group))

@@ -1,0 +1,81 @@
+import InfluxQL
+import TSDB
+
+extension QueryExecutor {
+    /// What a counting CARDINALITY statement counts.
+    enum CardinalityKind {
+        case series, measurement, tagKey, fieldKey
+        case tagValues(Token, Expr)
+
+        /// 1.x's rewrite refuses a time condition (except for tag values, which it maps to the
+        /// SELECT's time range); the message names the statement as 1.x's rewriter does.
+        var timeError: String? {
+            switch self {
+            case .series: "SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause"
+            case .measurement: "SHOW MEASUREMENT EXACT CARDINALITY doesn't support time in WHERE clause"
+            case .tagKey: "SHOW TAG KEY EXACT CARDINALITY doesn't support time in WHERE clause"
+            case .fieldKey: "SHOW FIELD KEY CARDINALITY doesn't support time in WHERE clause"
+            case .tagValues: nil
+            }
+        }
+    }
+
+    /// `SHOW … EXACT CARDINALITY` and every CARDINALITY form with a clause: 1.x rewrites them
+    /// into `SELECT count(…) AS count` over the system fields `_seriesKey` (counted per shard,
+    /// so a series in two shards counts twice), `count(distinct(_name | _tagKey | _tagValue |
+    /// _fieldKey))`, grouped by measurement (the measurement form strips the name) and the
+    /// GROUP BY tags, time omitted. Each group with anything to count is one series of one row.
+    func cardinalityRows(_ kind: CardinalityKind, _ c: CardinalityClauses, database: String) async throws(StatementError) -> [Row] {
+        if let message = kind.timeError, SeriesCondition(expr: c.condition).hasTime { throw StatementError(message) }
+        let db = try await requireDatabase(database)
+        let condition = SeriesCondition(expr: c.condition)
+        struct Group: Hashable {
+            var measurement: String
+            var tags: [String]
+        }
+        var counts: [Group: Int] = [:]
+        var sets: [Group: Set<String>] = [:]
+        var dimensionKeys: [String: [String]] = [:]
+        for shard in shards(db) {
+            for s in shard.index.allSeries where Self.matches(s, c.sources) && condition.matches(s) {
+                let keys = dimensionKeys[s.measurement] ?? Self.groupKeys(c.dimensions, shard.index.tagKeys(of: s.measurement))
+                dimensionKeys[s.measurement] = keys
+                let group = Group(measurement: { if case .measurement = kind { return "" }; return s.measurement }(), tags: keys.map { s.tag($0) })
+                switch kind {
+                case .series: counts[group, default: 0] += 1
+                case .measurement: sets[group, default: []].insert(s.measurement)
+                case .tagKey: sets[group, default: []].formUnion(s.tags.map { $0.key })
+                case .tagValues(let op, let key):
+                    for tag in s.tags where Self.tagKey(tag.key, op: op, key) { sets[group, default: []].insert(tag.value) }
+                case .fieldKey: sets[group, default: []].formUnion(shard.fieldSet.fields(of: s.measurement).keys)
+                }
+            }
+        }
+        for (group, set) in sets where !set.isEmpty { counts[group] = set.count }
+        // LIMIT and OFFSET count rows within each series, and each series has one.
+        guard c.offset == 0 else { return [] }
+        let groups = counts.keys.filter { counts[$0]! > 0 }.sorted {
+            $0.measurement != $1.measurement ? RawSelect.bytesLess($0.measurement, $1.measurement) : $0.tags.lexicographicallyPrecedes($1.tags, by: RawSelect.bytesLess)
+        }
+        return groups.map { g in
+            let keys = g.measurement.isEmpty ? Self.groupKeys(c.dimensions, []) : dimensionKeys[g.measurement] ?? []
+            var tags: [String: String] = [:]
+            for (k, v) in zip(keys, g.tags) { tags[k] = v }
+            return Row(name: g.measurement, tags: tags, columns: ["count"], values: [[.integer(Int64(counts[g]!))]])
+        }
+    }
+
+    /// GROUP BY tag names, `*` (the measurement's tag keys) and regexes, sorted.
+    static func groupKeys(_ dimensions: [Expr], _ tagKeys: Set<String>) -> [String] {
+        var keys = Set<String>()
+        for d in dimensions {
+            switch d {
+            case .varRef(let name, _): keys.insert(name)
+            case .wildcard: keys.formUnion(tagKeys)
+            case .regex(let re): keys.formUnion(tagKeys.filter { SeriesCondition.regexMatches(re, $0) })
+            default: break
+            }
+        }
+        return keys.sorted(by: RawSelect.bytesLess)
+    }
+}
