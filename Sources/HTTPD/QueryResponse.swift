@@ -148,7 +148,7 @@ struct QueryResponse: Sendable {
                 parts.append(UInt8(ascii: "["))
                 for (j, v) in values.enumerated() {
                     if j > 0 { parts.append(UInt8(ascii: ",")) }
-                    appendJSON(v, epoch: epoch, to: &parts)
+                    appendJSON(v, epoch: epoch, zone: row.zone, to: &parts)
                 }
                 parts.append(UInt8(ascii: "]"))
             }
@@ -162,7 +162,7 @@ struct QueryResponse: Sendable {
         out += parts
     }
 
-    static func appendJSON(_ v: Value, epoch: String, to out: inout [UInt8]) {
+    static func appendJSON(_ v: Value, epoch: String, zone: Zone? = nil, to out: inout [UInt8]) {
         switch v {
         case .null: out.append(contentsOf: "null".utf8)
         case .float(let f): out.append(contentsOf: GoJSONNumber.float(f).utf8)
@@ -176,7 +176,7 @@ struct QueryResponse: Sendable {
             } else {
                 // RFC 3339 text never needs JSON escaping.
                 out.append(UInt8(ascii: "\""))
-                RFC3339.append(t, to: &out)
+                if let zone { RFC3339.append(t, zone: zone, to: &out) } else { RFC3339.append(t, to: &out) }
                 out.append(UInt8(ascii: "\""))
             }
         case .strings(let list):

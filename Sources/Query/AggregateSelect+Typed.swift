@@ -96,7 +96,10 @@ struct TypedAggregate {
         let callCount = plans.count
         var filled: [(row: [Value], empty: Bool)] = []
         let singleSelector = plans.count == 1 && [.min, .max, .first, .last].contains(plans[0].kind)
-        for w in select.windows(firstTime: firstTime) {
+        // Under tz() the reduced windows are merged into 1.x's fill walk afterwards.
+        let walk = select.zone == nil || select.interval == 0 ? select.windows(firstTime: firstTime)
+            : windows.keys.sorted().map { ($0, $0) }
+        for w in walk {
             guard let partials = windows[w.start] else {
                 filled.append(([.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
                                + Array(repeating: .null, count: callCount), true))
@@ -107,7 +110,7 @@ struct TypedAggregate {
             if singleSelector && select.interval == 0 && partials[0].count > 0 { row[0] = .time(partials[0].time) }
             filled.append((row, false))
         }
-        return select.fill(filled, calls: calls)
+        return select.fill(select.zoned(filled), calls: calls)
     }
 
     /// Reduces one series' values (time-ascending, unique times) window by window, merging
@@ -117,8 +120,16 @@ struct TypedAggregate {
         let n = ts.count
         var i = 0
         while i < n {
-            let start = interval > 0 ? AggregateSelect.truncate(ts[i], interval, select.offset) : select.range.min
-            let end = interval > 0 ? start &+ (interval &- 1) : Int64.max
+            let start: Int64, end: Int64
+            if interval == 0 {
+                (start, end) = (select.range.min, .max)
+            } else if select.zone == nil {
+                start = AggregateSelect.truncate(ts[i], interval, select.offset)
+                end = start &+ (interval &- 1)
+            } else {
+                let w = select.window(ts[i])
+                (start, end) = (w.start, w.end &- 1)
+            }
             var j = i
             while j < n && ts[j] <= end { j += 1 }
             var p = Partial()

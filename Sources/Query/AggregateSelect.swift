@@ -44,6 +44,8 @@ struct AggregateSelect {
     var interrupted: @Sendable () -> String? = { nil }
     /// Whether calls the typed path handles go that way (``TypedAggregate``).
     var typedPath = true
+    /// `tz()`: windows follow the zone's wall clock (``window(_:)``).
+    var zone: Zone?
 
     static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct",
                                          "top", "bottom", "sample", "integral"]
@@ -54,7 +56,7 @@ struct AggregateSelect {
     /// Whether every field is one of the supported calls (over a field, `*` or a regex) or a
     /// plain reference, and dimensions are tags and at most `time(d[, offset])`.
     static func handles(_ s: SelectStatement) -> Bool {
-        guard s.location == nil, s.target == nil else { return false }
+        guard s.target == nil else { return false }
         for d in s.dimensions {
             switch d {
             case .varRef, .wildcard, .regex: continue
@@ -241,7 +243,8 @@ struct AggregateSelect {
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
     func buckets(points: [(time: Int64, values: [Value])], calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) -> [[Value]] {
-        let windows = windows(firstTime: points.first!.time, extraIntervals: extraIntervals)
+        let windows = zone == nil || interval == 0 ? windows(firstTime: points.first!.time, extraIntervals: extraIntervals)
+            : Self.distinct(points.map { window($0.time) }).map { ($0.start, $0.end &- 1) }
         var integrals: [Int: [Int64: Value]] = [:]
         for (i, call) in calls.enumerated() where call.function == "integral" {
             let unit = call.argument > 0 ? Int64(call.argument) : 1_000_000_000
@@ -291,7 +294,7 @@ struct AggregateSelect {
             filled.append((row, empty))
         }
         if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
-        return fill(filled, calls: calls)
+        return fill(zoned(filled), calls: calls)
     }
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when

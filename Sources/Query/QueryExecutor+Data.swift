@@ -120,7 +120,12 @@ extension QueryExecutor {
     private func select(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
-        var range = SeriesCondition(expr: s.condition).timeRange(now: now)
+        var zone: Zone?
+        if let name = s.location {
+            guard let z = Zone(name) else { throw StatementError("unable to find time zone \(name)") }
+            zone = z
+        }
+        var range = SeriesCondition(expr: s.condition).timeRange(now: now, zone: zone)
         if compiled.interval != 0 && range.max == .max { range.max = now }
         var offset: Int64 = 0
         for case .call("time", let args) in s.dimensions where args.count == 2 {
@@ -199,10 +204,12 @@ extension QueryExecutor {
             }
             let maxPoints = limits.maxPoints
             let interrupted: @Sendable () -> String? = { registry.interruption(queryID) ?? counter.exceeded(maxPoints) }
-            if RawSelect.handles(s) { return try RawSelect(statement: s, targets: list, range: range, interrupted: interrupted).run() }
+            if RawSelect.handles(s) { return Self.zoned(try RawSelect(statement: s, targets: list, range: range, interrupted: interrupted).run(), zone) }
             if AggregateSelect.handles(s) {
-                return try AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
-                                           interrupted: interrupted, typedPath: typedAggregates).run()
+                var aggregate = AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
+                                                interrupted: interrupted, typedPath: typedAggregates)
+                aggregate.zone = zone
+                return Self.zoned(try aggregate.run(), zone)
             }
             throw StatementError("not implemented yet: this SELECT over stored points (the query engine is issue 6)")
         }
@@ -210,6 +217,16 @@ extension QueryExecutor {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(0)]])]
         }
         return []
+    }
+
+    /// Rows to be shown in the `tz()` zone.
+    static func zoned(_ rows: [Row], _ zone: Zone?) -> [Row] {
+        guard let zone else { return rows }
+        return rows.map { row in
+            var row = row
+            row.zone = zone
+            return row
+        }
     }
 
     private func deleteSeries(_ database: String, _ sources: [Source]?, _ condition: SeriesCondition, min: Int64, max: Int64) throws(StatementError) {

@@ -42,7 +42,7 @@ struct RawSelect {
 
     /// Whether the statement is one this reads: only field/tag references, wildcards and regexes.
     static func handles(_ s: SelectStatement) -> Bool {
-        guard s.location == nil, s.target == nil else { return false }
+        guard s.target == nil else { return false }
         guard s.dimensions.allSatisfy({ switch $0 { case .varRef, .wildcard, .regex: true; default: false } }) else { return false }
         return s.fields.allSatisfy { field in
             switch field.expr {

@@ -19,6 +19,8 @@ public struct Row: Sendable, Hashable {
     public var columns: [String]
     public var values: [[Value]]
     public var partial: Bool
+    /// `tz()`: times are shown in this location (RFC 3339 with its offset).
+    public var zone: Zone?
 
     public init(name: String = "", tags: [String: String] = [:], columns: [String], values: [[Value]] = [], partial: Bool = false) {
         self.name = name

@@ -89,16 +89,16 @@ struct SeriesCondition: Sendable {
 
     /// The inclusive time range of the condition's `time` comparisons (ANDed; `now()` is
     /// `now`), 1.x's `TimeRange`: strict bounds move by one nanosecond.
-    func timeRange(now: Int64) -> (min: Int64, max: Int64) {
+    func timeRange(now: Int64, zone: Zone? = nil) -> (min: Int64, max: Int64) {
         var lo = Int64.min, hi = Int64.max
         func visit(_ e: Expr) {
             switch e {
             case .paren(let inner): visit(inner)
             case .binary(.and, let l, let r): visit(l); visit(r)
             case .binary(let op, .varRef("time", _), let rhs):
-                if let t = Self.timeValue(rhs, now: now) { apply(op, t) }
+                if let t = Self.timeValue(rhs, now: now, zone: zone) { apply(op, t) }
             case .binary(let op, let lhs, .varRef("time", _)):
-                if let t = Self.timeValue(lhs, now: now) { apply(Self.flipped(op), t) }
+                if let t = Self.timeValue(lhs, now: now, zone: zone) { apply(Self.flipped(op), t) }
             default: break
             }
         }
@@ -126,20 +126,24 @@ struct SeriesCondition: Sendable {
         }
     }
 
-    /// A time literal: RFC 3339 string, integer nanoseconds, `now()` and `±` durations.
-    static func timeValue(_ e: Expr, now: Int64) -> Int64? {
+    /// A time literal: RFC 3339 string, integer nanoseconds, `now()` and `±` durations; a
+    /// zone-less string reads as wall-clock time in the `tz()` zone.
+    static func timeValue(_ e: Expr, now: Int64, zone: Zone? = nil) -> Int64? {
         switch e {
-        case .paren(let inner): return timeValue(inner, now: now)
+        case .paren(let inner): return timeValue(inner, now: now, zone: zone)
         case .integer(let i): return i
         case .number(let f): return Int64(exactly: f.rounded(.towardZero))
         case .duration(let d): return d
         case .call("now", let args) where args.isEmpty: return now
-        case .string(let s): return parseTime(s)
+        case .string(let s):
+            guard let t = parseTime(s) else { return nil }
+            guard let zone, TimeLiteral.isZoneless(s) else { return t }
+            return zone.instant(local: t)
         case .binary(.add, let l, let r):
-            guard let a = timeValue(l, now: now), let b = timeValue(r, now: now) else { return nil }
+            guard let a = timeValue(l, now: now, zone: zone), let b = timeValue(r, now: now, zone: zone) else { return nil }
             return a &+ b
         case .binary(.sub, let l, let r):
-            guard let a = timeValue(l, now: now), let b = timeValue(r, now: now) else { return nil }
+            guard let a = timeValue(l, now: now, zone: zone), let b = timeValue(r, now: now, zone: zone) else { return nil }
             return a &- b
         default: return nil
         }

@@ -3,6 +3,12 @@
 /// nanoseconds `2006-01-02T15:04:05[.fraction](Z|±hh:mm)`. Byte-level: a WHERE on time is
 /// parsed once per query, but Foundation's formatters cost more than the query itself.
 enum TimeLiteral {
+    /// A date or `2006-01-02 15:04:05` form: read in the query's `tz()` zone, not UTC.
+    static func isZoneless(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        return b.count == 10 || (b.count > 10 && b[10] == UInt8(ascii: " "))
+    }
+
     static func parse(_ s: String) -> Int64? {
         var text = s
         return text.withUTF8 { parse(bytes: $0) }

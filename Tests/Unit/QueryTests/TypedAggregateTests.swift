@@ -71,6 +71,8 @@ import TSDB
         "SELECT mean(f), count(i) FROM /c.*|disk/",
         "SELECT first(i) FROM cpu, disk WHERE host =~ /h[01]/ GROUP BY time(4h)",
         "SELECT max(f) FROM cpu WHERE time >= '2016-01-04T00:00:00Z'",
+        "SELECT mean(f), count(i), last(i) FROM cpu WHERE \(window) GROUP BY time(1h), host tz('Asia/Kolkata')",
+        "SELECT sum(f) FROM cpu WHERE time >= '2016-01-03 15:00:00' AND time < '2016-01-03 20:00:00' GROUP BY time(20m) fill(linear) tz('America/Chicago')",
     ])
     func typedEqualsGeneral(query: String) async throws {
         let (typed, general) = try await Self.executors()
