@@ -169,6 +169,17 @@ struct AggregateSelect {
         let singleSelector = calls.count == 1 && Self.selectors.contains(calls[0].function)
         let conditionFields = Set(RawSelect.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
 
+        let extra = transforms ? columns.map { c -> Int64 in
+            if case .transform(let name, _, let argument, _) = c, name == "moving_average" { return max(argument, 1) }
+            // 1.x reads period−1 extra intervals for the technical-analysis family.
+            if case .transform(let name, _, let argument, _) = c, TechnicalAnalysis.names.contains(name) {
+                return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0)
+            }
+            return 1
+        }.max() ?? 1 : 0
+        // The extra intervals a transformation needs are read too (1.x moves the start back).
+        var reader = raw
+        if extra > 0 && interval > 0 && range.min != .min { reader = RawSelect(statement: statement, targets: targets, range: (range.min &- extra &* interval, range.max), interrupted: interrupted) }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
@@ -194,17 +205,14 @@ struct AggregateSelect {
                     var points: [(time: Int64, values: [Value])] = []
                     for (order, (series, shards)) in members.enumerated() {
                         let callCount = calls.count
-                        for row in raw.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
+                        for row in reader.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
                                             keep: { $0.prefix(callCount).contains { $0 != .null } }) {
                             points.append((row.time, row.values))
                         }
                 }
                 points.sort { $0.time < $1.time }
                 guard !points.isEmpty else { continue }
-                let extra = transforms ? columns.map { c -> Int64 in
-                    if case .transform(let name, _, let argument, _) = c, name == "moving_average" { return max(argument, 1) }
-                    return 1
-                }.max() ?? 1 : 0
+
                 values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
                 if transforms { values = transformed(values, columns: columns, ascending: ascending) }
                 }
@@ -361,13 +369,14 @@ struct AggregateSelect {
                 guard case .time(let t) = row[0], row[1 + i] != .null else { return nil }
                 return (t, row[1 + i])
             }
-            if name.hasSuffix("derivative"), argument == 1_000_000_000, !statement.fields.contains(where: { f in
+            if name.hasSuffix("derivative"), !TechnicalAnalysis.names.contains(name), argument == 1_000_000_000, !statement.fields.contains(where: { f in
                 if case .call(_, let args) = f.expr { return args.count > 1 }
                 return false
             }) {
                 argument = interval
             }
-            let start = range.min == .min ? Int64.min : range.min
+            // Outputs from the extra intervals are dropped; the window holding the start stays.
+            let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
             outputs.append(Transform.apply(name, points, argument: argument, ascending: ascending).filter { ascending ? $0.time >= start : true })
         }
         var times = Set<Int64>()

@@ -3,11 +3,12 @@ import InfluxQL
 /// 1.x's transformations over a stream of points already in output order: derivative,
 /// difference (and their non-negative forms), cumulative_sum, moving_average and elapsed.
 enum Transform {
-    static let names: Set<String> = ["derivative", "non_negative_derivative", "difference", "non_negative_difference",
-                                     "cumulative_sum", "moving_average", "elapsed"]
+    static let names: Set<String> = Set(["derivative", "non_negative_derivative", "difference", "non_negative_difference",
+                                         "cumulative_sum", "moving_average", "elapsed"]).union(TechnicalAnalysis.names)
 
     /// `argument`: the unit (ns) of derivative/elapsed, the window of moving_average.
     static func apply(_ name: String, _ points: [(time: Int64, value: Value)], argument: Int64, ascending: Bool) -> [(time: Int64, value: Value)] {
+        if TechnicalAnalysis.names.contains(name) { return TechnicalAnalysis.apply(name, points, .init(packed: argument)) }
         var out: [(time: Int64, value: Value)] = []
         switch name {
         case "derivative", "non_negative_derivative", "difference", "non_negative_difference":
@@ -70,6 +71,7 @@ enum Transform {
 
     /// The default argument of each transformation.
     static func argument(_ name: String, _ args: [Expr]) -> Int64 {
+        if TechnicalAnalysis.names.contains(name) { return TechnicalAnalysis.parameters(name, args) }
         if args.count > 1 {
             switch args[1] {
             case .duration(let d): return d
