@@ -171,7 +171,9 @@ struct AggregateSelect {
 
         let extra = transforms ? columns.map { c -> Int64 in
             if case .transform(let name, _, let argument, _) = c, name == "moving_average" { return max(argument, 1) }
-            // 1.x reads period−1 extra intervals for the technical-analysis family.
+            // holt_winters reads only the range; the technical-analysis family period−1 extra intervals.
+    if case .transform(let name, _, _, _) = c, name.hasPrefix("holt_winters") { return 0 }
+    // 1.x reads period−1 extra intervals for the technical-analysis family.
             if case .transform(let name, _, let argument, _) = c, TechnicalAnalysis.names.contains(name) {
                 return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0)
             }
@@ -377,6 +379,13 @@ struct AggregateSelect {
             }
             // Outputs from the extra intervals are dropped; the window holding the start stays.
             let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
+            if name.hasPrefix("holt_winters") {
+                let forecast = HoltWinters.forecast(points.compactMap { p in RawSelect.number(p.value).map { (p.time, $0) } },
+                                                    h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
+                                                    interval: interval)
+                outputs.append(forecast.map { ($0.time, .float($0.value)) })
+                continue
+            }
             outputs.append(Transform.apply(name, points, argument: argument, ascending: ascending).filter { ascending ? $0.time >= start : true })
         }
         var times = Set<Int64>()

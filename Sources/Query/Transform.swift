@@ -4,7 +4,8 @@ import InfluxQL
 /// difference (and their non-negative forms), cumulative_sum, moving_average and elapsed.
 enum Transform {
     static let names: Set<String> = Set(["derivative", "non_negative_derivative", "difference", "non_negative_difference",
-                                         "cumulative_sum", "moving_average", "elapsed"]).union(TechnicalAnalysis.names)
+                                         "cumulative_sum", "moving_average", "elapsed", "holt_winters", "holt_winters_with_fit"])
+        .union(TechnicalAnalysis.names)
 
     /// `argument`: the unit (ns) of derivative/elapsed, the window of moving_average.
     static func apply(_ name: String, _ points: [(time: Int64, value: Value)], argument: Int64, ascending: Bool) -> [(time: Int64, value: Value)] {
@@ -72,6 +73,11 @@ enum Transform {
     /// The default argument of each transformation.
     static func argument(_ name: String, _ args: [Expr]) -> Int64 {
         if TechnicalAnalysis.names.contains(name) { return TechnicalAnalysis.parameters(name, args) }
+        if name.hasPrefix("holt_winters") {
+            // h in the low half, m in the high half.
+            guard args.count == 3, case .integer(let h) = args[1], case .integer(let m) = args[2] else { return 0 }
+            return (h & 0xFFFF_FFFF) | (m & 0xFFFF_FFFF) << 32
+        }
         if args.count > 1 {
             switch args[1] {
             case .duration(let d): return d

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import Query
+
+/// Go's `math.Pow` by repeated squaring: exact where the product is, x·x for squares, and
+/// within a few ulps of libm elsewhere (rounding per squaring) (the holt_winters goldens pin the exact bits).
+@Suite struct GoMathTests {
+    @Test func squaresAreProducts() {
+        var rng = TypedAggregateTests.Seeded(state: 3)
+        for _ in 0..<10_000 {
+            let x = Double.random(in: -1e6...1e6, using: &rng)
+            #expect(GoMath.pow(x, 2) == x * x)
+        }
+    }
+
+    @Test(arguments: [(0.5, 3.0, 0.125), (2, 10, 1024), (1, 1e9, 1), (0, 3, 0), (3, 0, 1), (-2, 3, -8), (2, -2, 0.25), (4, 0.5, 2)])
+    func exactCases(x: Double, y: Double, expected: Double) {
+        #expect(GoMath.pow(x, y) == expected)
+    }
+
+    @Test func integerPowersStayClose() {
+        for t in 1...200 {
+            let phi = 0.3 + Double(t % 7) / 10
+            let go = GoMath.pow(phi, Double(t)), libm = Foundation.pow(phi, Double(t))
+            #expect(abs(go - libm) <= 1e-14 * libm)
+        }
+    }
+}
