@@ -251,9 +251,9 @@ enum GoMath {
             }
             a1 = Foundation.exp(yf * Foundation.log(x))
         }
-        let fr = frexp(x)
-        var x1 = fr.0
-        var xe = fr.1
+        // Go's Frexp: a signed mantissa in [0.5, 1) (Foundation's on Linux drops the sign).
+        var x1 = Double(sign: x.sign, exponent: -1, significand: x.significand)
+        var xe = Int(x.exponent) + 1
         var i = Int64(yi)
         while i != 0 {
             if xe < -(1 << 12) || (1 << 12) < xe {
