@@ -154,6 +154,9 @@ struct AggregateSelect {
             throw StatementError("not implemented yet: transformations beside other fields over stored points (the query engine is issue 6)")
         }
         guard !calls.isEmpty else { return [] }
+        for c in calls where ["min", "max"].contains(c.function) && fieldTypes[c.field] == .string {
+            throw StatementError("unsupported \(c.function) iterator type: *query.stringInterruptIterator")
+        }
         for c in calls where ["mean", "sum", "median", "stddev", "spread"].contains(c.function) {
             if let t = fieldTypes[c.field], t == .string || t == .boolean {
                 throw StatementError("unsupported \(c.function) iterator type: *query.\(t == .string ? "string" : "boolean")InterruptIterator")
@@ -270,7 +273,7 @@ struct AggregateSelect {
             let slice = points[from..<index].filter { $0.time >= w.start }
             let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
             if calls.count == 1 && calls[0].function == "distinct" {
-                let distinct = Self.sortedDistinct(slice.map { $0.values[0] }.filter { $0 != .null })
+                let distinct = Self.sortedDistinct(slice.map { ($0.time, $0.values[0]) }.filter { $0.1 != .null })
                 for v in distinct { rows.append([.time(outTime), v] + Array(repeating: .null, count: auxCount)) }
                 continue
             }
@@ -546,9 +549,11 @@ struct AggregateSelect {
         }
     }
 
-    static func sortedDistinct(_ values: [Value]) -> [Value] {
-        var seen = Set<Value>()
-        return values.filter { seen.insert($0).inserted }.sorted(by: valueLess)
+    /// 1.x's distinct: each value once, at its first time, ordered by that time, then value.
+    static func sortedDistinct(_ points: [(Int64, Value)]) -> [Value] {
+        var first: [Value: Int64] = [:]
+        for (t, v) in points where first[v].map({ t < $0 }) ?? true { first[v] = t }
+        return first.sorted { a, b in a.value != b.value ? a.value < b.value : valueLess(a.key, b.key) }.map(\.key)
     }
 
     // MARK: Columns
