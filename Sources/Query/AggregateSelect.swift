@@ -353,7 +353,7 @@ struct AggregateSelect {
                         guard let next = filled[(i + 1)...].first(where: { !$0.empty }), let after = RawSelect.number(next.row[1 + j]),
                               case .time(let t0) = prev[0], case .time(let t1) = next.row[0], case .time(let t) = row[0] else { continue }
                         let v = before + (after - before) * Double(t - t0) / Double(t1 - t0)
-                        if case .integer = prev[1 + j] { row[1 + j] = .integer(Int64(v)) } else { row[1 + j] = .float(v) }
+                        if case .integer = prev[1 + j] { row[1 + j] = .integer(GoConvert.int64(v)) } else { row[1 + j] = .float(v) }
                     }
                 }
             }
@@ -405,7 +405,7 @@ struct AggregateSelect {
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
-        call.function == "count" ? .integer(Int64(f)) : .float(f)
+        call.function == "count" ? .integer(GoConvert.int64(f)) : .float(f)
     }
 
     /// Go's `time.Truncate` from the Unix epoch with an offset, as 1.x's window starts.
@@ -424,16 +424,17 @@ struct AggregateSelect {
         case "countDistinct": return (.integer(Int64(Set(points.map(\.1)).count)), nil)
         case "sum":
             if points.allSatisfy({ if case .integer = $0.1 { return true }; return false }) {
-                return (.integer(points.reduce(0) { $0 &+ (Int64(exactly: RawSelect.number($1.1) ?? 0) ?? 0) }), nil)
+                return (.integer(points.reduce(0) { sum, p in if case .integer(let i) = p.1 { return sum &+ i }; return sum }), nil)
             }
             return (.float(points.reduce(0.0) { $0 + (RawSelect.number($1.1) ?? 0) }), nil)
         case "mean":
             return (.float(points.reduce(0.0) { $0 + (RawSelect.number($1.1) ?? 0) } / Double(points.count)), nil)
         case "spread":
+            // Integers subtract in int64 and wrap, as 1.x's integer reducer does.
+            let ints = points.compactMap { p -> Int64? in if case .integer(let i) = p.1 { return i }; return nil }
+            if ints.count == points.count { return (.integer((ints.max() ?? 0) &- (ints.min() ?? 0)), nil) }
             let nums = points.compactMap { RawSelect.number($0.1) }
-            let spread = (nums.max() ?? 0) - (nums.min() ?? 0)
-            if case .integer = points[0].1 { return (.integer(Int64(spread)), nil) }
-            return (.float(spread), nil)
+            return (.float((nums.max() ?? 0) - (nums.min() ?? 0)), nil)
         case "stddev":
             let nums = points.compactMap { RawSelect.number($0.1) }
             guard nums.count > 1 else { return (.null, nil) }

@@ -97,3 +97,18 @@ extension RFC3339 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// Go's float-to-integer conversions on amd64: truncation in range; out of range (and NaN)
+/// gives the "integer indefinite" value instead of trapping as Swift's initialisers do.
+enum GoConvert {
+    static func int64(_ f: Double) -> Int64 {
+        guard f.isFinite, f >= -9.223372036854775808e18, f < 9.223372036854775808e18 else { return .min }
+        return Int64(f)
+    }
+
+    static func uint64(_ f: Double) -> UInt64 {
+        guard f.isFinite, f > -1, f < 1.8446744073709551616e19 else { return 1 << 63 }
+        if f < 9.223372036854775808e18 { return UInt64(max(f, 0)) }
+        return UInt64(f)
+    }
+}

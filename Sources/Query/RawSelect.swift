@@ -356,9 +356,9 @@ struct RawSelect {
         case (.float, .float), (.integer, .integer), (.unsigned, .unsigned), (.string, .string), (.boolean, .boolean): return v
         case (.float, .integer(let i)): return .float(Double(i))
         case (.float, .unsigned(let u)): return .float(Double(u))
-        case (.integer, .float(let f)): return f.isFinite ? .integer(Int64(f)) : .null
+        case (.integer, .float(let f)): return f.isFinite ? .integer(GoConvert.int64(f)) : .null
         case (.integer, .unsigned(let u)): return .integer(Int64(truncatingIfNeeded: u))
-        case (.unsigned, .float(let f)): return f >= 0 && f.isFinite ? .unsigned(UInt64(f)) : .null
+        case (.unsigned, .float(let f)): return f >= 0 && f.isFinite ? .unsigned(GoConvert.uint64(f)) : .null
         case (.unsigned, .integer(let i)): return .unsigned(UInt64(truncatingIfNeeded: i))
         default: return .null
         }

@@ -22,7 +22,9 @@ enum Transform {
                 curr = p
                 guard let a = prev, let b = curr, let x = RawSelect.number(a.value), let y = RawSelect.number(b.value) else { continue }
                 if name.hasSuffix("derivative") {
-                    let diff = y - x
+                    // Integers subtract in int64 (wrapping) before becoming floats, as 1.x.
+                    var diff = y - x
+                    if case .integer(let i) = a.value, case .integer(let j) = b.value { diff = Double(j &- i) }
                     var elapsed = b.time - a.time
                     if !ascending { elapsed = -elapsed }
                     if name == "non_negative_derivative" && diff < 0 { continue }

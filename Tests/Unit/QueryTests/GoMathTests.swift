@@ -26,3 +26,11 @@ import Testing
         }
     }
 }
+
+/// Float-to-integer conversions never trap: out of range gives Go's indefinite value.
+@Suite struct GoConvertTests {
+    @Test(arguments: [(1.9, Int64(1)), (-1.9, -1), (1e300, .min), (-1e300, .min), (.nan, .min), (.infinity, .min), (9.223372036854775e18, 9_223_372_036_854_774_784)])
+    func int64(f: Double, expected: Int64) {
+        #expect(GoConvert.int64(f) == expected)
+    }
+}
