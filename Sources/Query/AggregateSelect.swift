@@ -150,8 +150,8 @@ struct AggregateSelect {
             }
         }
         let transforms = columns.contains { if case .transform = $0 { return true }; return false }
-        if transforms && !columns.allSatisfy({ if case .transform = $0 { return true }; return false }) {
-            throw StatementError("not implemented yet: transformations beside other fields over stored points (the query engine is issue 6)")
+        if transforms && columns.contains(where: { if case .aux = $0 { return true }; return false }) {
+            throw StatementError("not implemented yet: transformations beside plain fields or tags over stored points")
         }
         guard !calls.isEmpty else { return [] }
         for c in calls where ["min", "max"].contains(c.function) && fieldTypes[c.field] == .string {
@@ -173,13 +173,12 @@ struct AggregateSelect {
         let conditionFields = Set(RawSelect.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
 
         let extra = transforms ? columns.map { c -> Int64 in
-            if case .transform(let name, _, let argument, _) = c, name == "moving_average" { return max(argument, 1) }
-            // holt_winters reads only the range; the technical-analysis family period−1 extra intervals.
-    if case .transform(let name, _, _, _) = c, name.hasPrefix("holt_winters") { return 0 }
-    // 1.x reads period−1 extra intervals for the technical-analysis family.
-            if case .transform(let name, _, let argument, _) = c, TechnicalAnalysis.names.contains(name) {
-                return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0)
-            }
+            guard case .transform(let name, _, let argument, _) = c else { return 0 }
+            if name == "moving_average" { return max(argument, 1) }
+            // holt_winters and cumulative_sum read only the range; the technical-analysis
+            // family period−1 extra intervals; the others one.
+            if name.hasPrefix("holt_winters") || name == "cumulative_sum" { return 0 }
+            if TechnicalAnalysis.names.contains(name) { return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0) }
             return 1
         }.max() ?? 1 : 0
         // The extra intervals a transformation needs are read too (1.x moves the start back).
@@ -368,11 +367,36 @@ struct AggregateSelect {
     /// outputs before the query's start (from the extra intervals read) are dropped.
     func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) -> [[Value]] {
         var outputs: [[(time: Int64, value: Value)]] = []
-        for (i, c) in columns.enumerated() {
+        // Outputs from the extra intervals are dropped; the window holding the start stays.
+        let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
+        var callIndex = 1
+        for c in columns {
+            let i = callIndex
+            // Aggregates and arithmetic beside a transformation keep every window of the range
+            // (filled), joined with the transformation's outputs by time.
+            if case .call = c {
+                callIndex += 1
+                outputs.append(rows.compactMap { row in
+                    guard case .time(let t) = row[0], t >= start else { return nil }
+                    return (t, row[i])
+                })
+                continue
+            }
+            if case .math(let e, _) = c {
+                let n = Self.calls(in: e).count
+                callIndex += n
+                outputs.append(rows.compactMap { row in
+                    guard case .time(let t) = row[0], t >= start else { return nil }
+                    var slice = row[i..<(i + n)]
+                    return (t, Self.evaluate(e, &slice))
+                })
+                continue
+            }
             guard case .transform(let name, _, var argument, _) = c else { continue }
+            callIndex += 1
             let points = rows.compactMap { row -> (time: Int64, value: Value)? in
-                guard case .time(let t) = row[0], row[1 + i] != .null else { return nil }
-                return (t, row[1 + i])
+                guard case .time(let t) = row[0], row[i] != .null else { return nil }
+                return (t, row[i])
             }
             if name.hasSuffix("derivative"), !TechnicalAnalysis.names.contains(name), argument == 1_000_000_000, !statement.fields.contains(where: { f in
                 if case .call(_, let args) = f.expr { return args.count > 1 }
@@ -380,8 +404,6 @@ struct AggregateSelect {
             }) {
                 argument = interval
             }
-            // Outputs from the extra intervals are dropped; the window holding the start stays.
-            let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
             if name.hasPrefix("holt_winters") {
                 let forecast = HoltWinters.forecast(points.compactMap { p in RawSelect.number(p.value).map { (p.time, $0) } },
                                                     h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
@@ -389,7 +411,8 @@ struct AggregateSelect {
                 outputs.append(forecast.map { ($0.time, .float($0.value)) })
                 continue
             }
-            outputs.append(Transform.apply(name, points, argument: argument, ascending: ascending).filter { ascending ? $0.time >= start : true })
+            // ORDER BY time DESC runs the transformation over the intervals newest first.
+            outputs.append(Transform.apply(name, ascending ? points : points.reversed(), argument: argument, ascending: ascending).filter { $0.time >= start })
         }
         var times = Set<Int64>()
         var slots: [Int64: [Value]] = [:]
@@ -399,9 +422,8 @@ struct AggregateSelect {
                 slots[p.time, default: Array(repeating: .null, count: columns.count)][i] = p.value
             }
         }
-        var sorted = times.sorted()
-        if !ascending { sorted.reverse() }
-        return sorted.map { [Value.time($0)] + slots[$0]! }
+        // Ascending here: the caller reverses the rows for DESC.
+        return times.sorted().map { [Value.time($0)] + slots[$0]! }
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
