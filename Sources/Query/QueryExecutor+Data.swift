@@ -105,6 +105,8 @@ extension QueryExecutor {
             return []
         case .select(let s):
             return try await select(s, queryID: options.queryID)
+        case .explain(let s, analyze: false):
+            return try await explain(s)
         case .killQuery(let id, _):
             try registry.kill(id)
             return []

@@ -37,7 +37,7 @@ public final class Engine: Sendable {
     /// Directory of the WAL segments.
     public let walPath: String
     public let config: EngineConfig
-    private let state: Mutex<State>
+    let state: Mutex<State>
 
     struct State: ~Copyable {
         var wal: WAL

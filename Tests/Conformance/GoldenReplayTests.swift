@@ -39,7 +39,6 @@ import Testing
         "q228": "SHOW STATS: Go runtime figures", "q229": "SHOW STATS FOR 'httpd': counters and bind port",
         "q231": "SHOW DIAGNOSTICS: build, uptime, ports", "q232": "SHOW DIAGNOSTICS FOR 'build': Go build info",
         "q235": "EXPLAIN ANALYZE: measured timings",
-        "q234": "EXPLAIN: the query planner (issue 6)", "q386": "EXPLAIN: the query planner (issue 6)",
     ]
 
     @Test(arguments: influxqlFiles.map(\.group))
