@@ -5,9 +5,9 @@
 public struct Cache: Sendable {
     /// `cache-max-memory-size` in bytes; 0 = unlimited.
     public var maxSize: Int
-    private var store: [[UInt8]: WALValues] = [:]
+    private var store: [ByteKey: WALValues] = [:]
     private var storeBytes = 0
-    private var snapshotStore: [[UInt8]: WALValues]?
+    private var snapshotStore: [ByteKey: WALValues]?
     private var snapshotBytes = 0
 
     public init(maxSize: Int) {
@@ -32,20 +32,21 @@ public struct Cache: Sendable {
             throw .memoryLimitExceeded(size + added, maxSize)
         }
         var conflict = false
-        for (key, values) in series where values.count > 0 {
-            if let existing = store[key] {
-                guard let joined = existing.appending(values) else {
+        for (bytes, values) in series where values.count > 0 {
+            let key = ByteKey(bytes)
+            if let index = store.index(forKey: key) {
+                // Appended in place: copying the key's arrays on every write was quadratic.
+                guard store.values[index].append(values) else {
                     conflict = true
                     continue
                 }
-                store[key] = joined
             } else {
                 if let old = snapshotStore?[key], !old.sameType(as: values) {
                     conflict = true
                     continue
                 }
                 store[key] = values
-                storeBytes += key.count
+                storeBytes += bytes.count
             }
             storeBytes += values.byteSize
         }
@@ -54,7 +55,8 @@ public struct Cache: Sendable {
 
     /// The cached points of `key` — the snapshot's, then newer ones — sorted, one per
     /// timestamp (last write wins).
-    public func values(for key: [UInt8]) -> WALValues? {
+    public func values(for bytes: [UInt8]) -> WALValues? {
+        let key = ByteKey(bytes)
         switch (snapshotStore?[key], store[key]) {
         case (nil, nil): return nil
         case (let old?, nil): return old.deduplicated()
@@ -65,18 +67,19 @@ public struct Cache: Sendable {
 
     /// Every key in the cache (live or snapshot), in byte order.
     public var keys: [[UInt8]] {
-        Set(store.keys).union(snapshotStore?.keys ?? [:].keys).sorted { $0.lexicographicallyPrecedes($1) }
+        Set(store.keys).union(snapshotStore?.keys ?? [:].keys).map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// Removes the points of `keys` with `min <= time <= max` from the live store and the snapshot.
     public mutating func deleteRange(keys: [[UInt8]], min: Int64, max: Int64) {
-        for key in keys {
+        for bytes in keys {
+            let key = ByteKey(bytes)
             if let v = store[key] {
                 let kept = v.deduplicated().excluding(min: min, max: max)
                 storeBytes += kept.byteSize - v.byteSize
                 if kept.count == 0 {
                     store[key] = nil
-                    storeBytes -= key.count
+                    storeBytes -= bytes.count
                 } else {
                     store[key] = kept
                 }
@@ -98,7 +101,7 @@ public struct Cache: Sendable {
         snapshotBytes = storeBytes
         store = [:]
         storeBytes = 0
-        return taken.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0, taken[$0]!.deduplicated()) }
+        return taken.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }.map { ($0.key.bytes, $0.value.deduplicated()) }
     }
 
     /// Drops the snapshot once its TSM file is durable (`written == true`); otherwise merges it
@@ -112,7 +115,7 @@ public struct Cache: Sendable {
                     storeBytes += values.byteSize
                 } else {
                     store[key] = values
-                    storeBytes += values.byteSize + key.count
+                    storeBytes += values.byteSize + key.bytes.count
                 }
             }
         }

@@ -27,6 +27,44 @@ extension WALValues {
         }
     }
 
+    /// Appends `other` in place (amortised, no copy of the existing arrays); false when the
+    /// types differ.
+    public mutating func append(_ other: WALValues) -> Bool {
+        switch self {
+        case .float(var t, var v):
+            guard case .float(let t2, let v2) = other else { return false }
+            self = .float([], [])  // release self's references so t and v are unique
+            t += t2
+            v += v2
+            self = .float(t, v)
+        case .integer(var t, var v):
+            guard case .integer(let t2, let v2) = other else { return false }
+            self = .integer([], [])
+            t += t2
+            v += v2
+            self = .integer(t, v)
+        case .unsigned(var t, var v):
+            guard case .unsigned(let t2, let v2) = other else { return false }
+            self = .unsigned([], [])
+            t += t2
+            v += v2
+            self = .unsigned(t, v)
+        case .boolean(var t, var v):
+            guard case .boolean(let t2, let v2) = other else { return false }
+            self = .boolean([], [])
+            t += t2
+            v += v2
+            self = .boolean(t, v)
+        case .string(var t, var v):
+            guard case .string(let t2, let v2) = other else { return false }
+            self = .string([], [])
+            t += t2
+            v += v2
+            self = .string(t, v)
+        }
+        return true
+    }
+
     /// Sorted by time with one value per timestamp, the one appended last winning (1.x's
     /// `Values.Deduplicate`). Already-sorted input is returned unchanged without copying.
     public func deduplicated() -> WALValues {
