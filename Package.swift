@@ -199,7 +199,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QueryTests",
-            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "LineProtocol", "InfluxQL"],
+            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "InfluxQL"],
             path: "Tests/Unit/QueryTests",
             swiftSettings: strict
         ),

@@ -82,7 +82,7 @@ struct TypedAggregate {
             for source in sources {
                 guard let shard = source as? ShardSource else { continue }
                 for (c, plan) in plans.enumerated() {
-                    guard let stored = shard.read(series, field: plan.field, min: range.min, max: range.max) else { continue }
+                    guard let stored = read(shard, series, plan) else { continue }
                     firstTime = min(firstTime, stored.timestamps.first ?? .max)
                     switch stored {
                     case .float(let ts, let vs): scan(ts, vs, plan, c, &windows)
@@ -111,6 +111,22 @@ struct TypedAggregate {
             filled.append((row, false))
         }
         return select.fill(select.zoned(filled), calls: calls)
+    }
+
+    /// A series' field over the range. Without GROUP BY time, last() (first()) needs only the
+    /// newest (oldest) block: the read is narrowed to it, and widened again if deletes left
+    /// nothing there.
+    private func read(_ shard: ShardSource, _ series: ParsedSeriesKey, _ plan: Plan) -> WALValues? {
+        let range = select.range
+        if select.interval == 0, plan.kind == .last || plan.kind == .first {
+            let key = series.key + TSMFormat.fieldSeparator + plan.field
+            if let bound = shard.shard.engine.edgeBlockBound(key: key, min: range.min, max: range.max, newest: plan.kind == .last) {
+                let narrowed = plan.kind == .last ? shard.read(series, field: plan.field, min: bound, max: range.max)
+                    : shard.read(series, field: plan.field, min: range.min, max: bound)
+                if let narrowed, narrowed.count > 0 { return narrowed }
+            }
+        }
+        return shard.read(series, field: plan.field, min: range.min, max: range.max)
     }
 
     /// Reduces one series' values (time-ascending, unique times) window by window, merging

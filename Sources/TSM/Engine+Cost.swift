@@ -47,3 +47,24 @@ extension Engine {
         }
     }
 }
+
+extension Engine {
+    /// Where the newest (or, with `newest: false`, the oldest) stored block of `key` in
+    /// `[min, max]` begins (ends): a read narrowed to there still holds the last (first)
+    /// point, unless deletes emptied it — the caller then reads the whole range. nil when no
+    /// file holds the key in the range (only the cache may).
+    public func edgeBlockBound(key: [UInt8], min: Int64, max: Int64, newest: Bool) -> Int64? {
+        state.withLock { s in
+            var best: TSMIndexEntry?
+            for file in s.files where file.maxTime >= min && file.minTime <= max {
+                guard let (_, entries) = file.entries(for: key) else { continue }
+                for e in entries where e.maxTime >= min && e.minTime <= max {
+                    if let b = best, newest ? e.maxTime <= b.maxTime : e.minTime >= b.minTime { continue }
+                    best = e
+                }
+            }
+            guard let best else { return nil }
+            return newest ? Swift.max(best.minTime, min) : Swift.min(best.maxTime, max)
+        }
+    }
+}

@@ -6,6 +6,7 @@ import Meta
 import Query
 import Testing
 import TSDB
+import TSM
 
 /// The typed aggregate path against the general one: the same random points (two shard
 /// groups, overwrites, integer/float/string fields, several series per group), the same
@@ -46,8 +47,17 @@ import TSDB
         }
         lines += "disk,host=h0 i=7i,f=1.5 \(start)\n"
         let points = LineProtocolParser.parse(Array(lines.utf8), options: ParseOptions(defaultTime: start)).points
-        try await writer.writePoints(database: "db0", retentionPolicy: "", points: points)
-        return (QueryExecutor(meta: meta, store: store), QueryExecutor(meta: meta, store: store, typedAggregates: false))
+        // Most points go to TSM files, the rest stay in the cache, and a delete removes the
+        // newest points of one host: last() and first() narrow their reads to one block.
+        let cut = points.count * 3 / 4
+        try await writer.writePoints(database: "db0", retentionPolicy: "", points: Array(points[..<cut]))
+        for shard in store.openShards { try shard.engine.snapshot() }
+        try await writer.writePoints(database: "db0", retentionPolicy: "", points: Array(points[cut...]))
+        let typed = QueryExecutor(meta: meta, store: store)
+        let deleted = await typed.execute(try Parser.parseQuery("DELETE FROM cpu WHERE host = 'h1' AND time > '2016-01-04T01:00:00Z'"),
+                                          options: ExecutionOptions(database: "db0"))
+        #expect(deleted.allSatisfy { $0.error == nil })
+        return (typed, QueryExecutor(meta: meta, store: store, typedAggregates: false))
     }
 
     static let window = "time >= '2016-01-03T20:00:00Z' AND time < '2016-01-04T04:00:00Z'"
@@ -71,6 +81,9 @@ import TSDB
         "SELECT mean(f), count(i) FROM /c.*|disk/",
         "SELECT first(i) FROM cpu, disk WHERE host =~ /h[01]/ GROUP BY time(4h)",
         "SELECT max(f) FROM cpu WHERE time >= '2016-01-04T00:00:00Z'",
+        "SELECT last(f), last(i) FROM cpu WHERE host = 'h1'",
+        "SELECT first(*) FROM cpu GROUP BY host",
+        "SELECT last(i) FROM cpu WHERE time < '2016-01-04T00:30:00Z' GROUP BY *",
         "SELECT mean(f), count(i), last(i) FROM cpu WHERE \(window) GROUP BY time(1h), host tz('Asia/Kolkata')",
         "SELECT sum(f) FROM cpu WHERE time >= '2016-01-03 15:00:00' AND time < '2016-01-03 20:00:00' GROUP BY time(20m) fill(linear) tz('America/Chicago')",
     ])
