@@ -170,14 +170,14 @@ struct RawSelect {
             for r in data.times.indices {
                 if let condition, !condition.holds(data, r) { continue }
                 var fields: [String: Value] = [:]
-                if hasExpr { for (f, i) in namedColumns where data.values[i][r] != .null { fields[f] = data.values[i][r] } }
+                if hasExpr { for (f, i) in namedColumns where data.value(i, r) != .null { fields[f] = data.value(i, r) } }
                 var anyField = false
                 var values: [Value] = []
                 values.reserveCapacity(slots.count)
                 for slot in slots {
                     switch slot {
                     case .column(let i, let cast):
-                        let v = Self.cast(data.values[i][r], to: cast)
+                        let v = Self.cast(data.value(i, r), to: cast)
                         if v != .null { anyField = true }
                         values.append(v)
                     case .constant(let v): values.append(v)
@@ -186,7 +186,7 @@ struct RawSelect {
                         if Self.fieldRefs(e).contains(where: { fields[$0] != nil }) { anyField = true }
                         values.append(Self.evaluate(e, fields: fields, series: series))
                     case .transform(let i):
-                        let v = data.values[i][r]
+                        let v = data.value(i, r)
                         if v != .null { anyField = true }
                         values.append(v)
                     }

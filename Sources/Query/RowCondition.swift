@@ -55,7 +55,7 @@ indirect enum RowCondition {
         switch o {
         case .value(let v): return v
         case .column(let i, let fallback):
-            let v = data.values[i][r]
+            let v = data.value(i, r)
             return v == .null ? fallback : v
         }
     }

@@ -6,7 +6,33 @@ import TSM
 /// engine decodes, so a raw SELECT does not make a dictionary per point.
 struct SeriesColumns {
     var times: [Int64] = []
-    var values: [[Value]] = []
+    var values: [Column] = []
+
+    /// One field's values by row: the stored arrays themselves (made into a `Value` only for
+    /// the rows a query looks at), values already aligned, or nothing.
+    enum Column {
+        case stored(WALValues)
+        case aligned([Value])
+        case missing
+
+        subscript(_ r: Int) -> Value {
+            switch self {
+            case .missing: return .null
+            case .aligned(let v): return v[r]
+            case .stored(let s):
+                switch s {
+                case .float(_, let v): return .float(v[r])
+                case .integer(_, let v): return .integer(v[r])
+                case .unsigned(_, let v): return .unsigned(v[r])
+                case .boolean(_, let v): return .boolean(v[r])
+                case .string(_, let v): return .string(String(decoding: v[r], as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    /// The value of field column `i` at row `r` (`.null` where it has none).
+    func value(_ i: Int, _ r: Int) -> Value { values[i][r] }
 }
 
 extension SeriesSource {
@@ -14,43 +40,39 @@ extension SeriesSource {
     func columns(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64) -> SeriesColumns {
         let rows = rows(series, fields: Set(fields), min: min, max: max).sorted { $0.0 < $1.0 }
         var out = SeriesColumns(times: rows.map(\.0), values: [])
-        out.values = fields.map { f in rows.map { $0.1[f] ?? .null } }
+        out.values = fields.map { f in .aligned(rows.map { $0.1[f] ?? .null }) }
         return out
     }
 }
 
 extension ShardSource {
     func columns(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64) -> SeriesColumns {
-        var found: [(times: [Int64], values: [Value])?] = []
-        for field in fields {
-            guard let stored = read(series, field: Array(field.utf8), min: min, max: max) else {
-                found.append(nil)
-                continue
-            }
-            found.append((stored.timestamps, Self.values(stored)))
+        var stored: [WALValues?] = []
+        for field in fields { stored.append(read(series, field: Array(field.utf8), min: min, max: max)) }
+        let present = stored.compactMap { $0 }
+        guard let first = present.first else { return SeriesColumns(times: [], values: fields.map { _ in .missing }) }
+        // Fields written together share their timestamps: the common case needs no merge,
+        // and values are made only for the rows read.
+        let firstTimes = first.timestamps
+        if present.allSatisfy({ $0.timestamps == firstTimes }) {
+            return SeriesColumns(times: firstTimes, values: stored.map { $0.map { .stored($0) } ?? .missing })
         }
-        let present = found.compactMap { $0 }
-        guard let first = present.first else { return SeriesColumns(times: [], values: fields.map { _ in [] }) }
-        // Fields written together share their timestamps: the common case needs no merge.
-        if present.allSatisfy({ $0.times == first.times }) {
-            let n = first.times.count
-            return SeriesColumns(times: first.times, values: found.map { $0?.values ?? Array(repeating: .null, count: n) })
-        }
+        let found: [(times: [Int64], values: [Value])?] = stored.map { $0.map { ($0.timestamps, Self.values($0)) } }
         var times: [Int64] = []
-        for p in present { times += p.times }
+        for p in present { times += p.timestamps }
         times.sort()
         var unique: [Int64] = []
         unique.reserveCapacity(times.count)
         for t in times where unique.last != t { unique.append(t) }
-        let values = found.map { column -> [Value] in
+        let values = found.map { column -> SeriesColumns.Column in
             var out = Array(repeating: Value.null, count: unique.count)
-            guard let column else { return out }
+            guard let column else { return .missing }
             var j = 0
             for (t, v) in zip(column.times, column.values) {
                 while unique[j] < t { j += 1 }
                 out[j] = v
             }
-            return out
+            return .aligned(out)
         }
         return SeriesColumns(times: unique, values: values)
     }
