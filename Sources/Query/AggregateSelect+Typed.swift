@@ -82,13 +82,26 @@ struct TypedAggregate {
             for source in sources {
                 guard let shard = source as? ShardSource else { continue }
                 for (c, plan) in plans.enumerated() {
-                    guard let stored = read(shard, series, plan) else { continue }
-                    firstTime = min(firstTime, stored.timestamps.first ?? .max)
-                    switch stored {
-                    case .float(let ts, let vs): scan(ts, vs, plan, c, &windows)
-                    case .integer(let ts, let vs): scan(ts, vs, plan, c, &windows)
-                    default: scan(stored.timestamps, [Int64](), plan, c, &windows)
+                    // This series' window in progress: blocks continue it until the window changes.
+                    var pending: (start: Int64, partial: Partial)?
+                    func consume(_ chunk: WALValues) {
+                        firstTime = min(firstTime, chunk.timestamps.first ?? .max)
+                        switch chunk {
+                        case .float(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows)
+                        case .integer(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows)
+                        default: scan(chunk.timestamps, [Int64](), plan, c, &pending, &windows)
+                        }
                     }
+                    if select.interval == 0 && (plan.kind == .last || plan.kind == .first) {
+                        if let stored = read(shard, series, plan) { consume(stored) }
+                    } else {
+                        let key = series.key + TSMFormat.fieldSeparator + plan.field
+                        try? shard.shard.engine.scan(key: key, min: range.min, max: range.max) { chunk in
+                            shard.counter.add(chunk.count)
+                            consume(chunk)
+                        }
+                    }
+                    if let done = pending { windows[done.start, default: Array(repeating: Partial(), count: plans.count)][c].merge(done.partial, plan) }
                 }
             }
         }
@@ -131,7 +144,8 @@ struct TypedAggregate {
 
     /// Reduces one series' values (time-ascending, unique times) window by window, merging
     /// each window's result into the group's as 1.x's shard-group call iterator does.
-    private func scan<N: TypedNumber>(_ ts: [Int64], _ vs: [N], _ plan: Plan, _ c: Int, _ windows: inout [Int64: [Partial]]) {
+    private func scan<N: TypedNumber>(_ ts: [Int64], _ vs: [N], _ plan: Plan, _ c: Int, _ pending: inout (start: Int64, partial: Partial)?,
+                                      _ windows: inout [Int64: [Partial]]) {
         let interval = select.interval
         let n = ts.count
         var i = 0
@@ -153,12 +167,15 @@ struct TypedAggregate {
             switch plan.kind {
             case .count: break
             case .sum, .mean:
+                // A window continued from the previous block runs its sum on (floating-point
+                // addition is not associative: the same order gives the same bytes).
+                let continued = pending.map { $0.start == start } ?? false
                 if plan.integer {
-                    var s: Int64 = 0
+                    var s: Int64 = continued ? pending!.partial.sumI : 0
                     for k in i..<j { s &+= vs[k].int }
                     p.sumI = s
                 } else {
-                    var s = 0.0
+                    var s = continued ? pending!.partial.sumF : 0.0
                     for k in i..<j { s += vs[k].double }
                     p.sumF = s
                 }
@@ -179,7 +196,13 @@ struct TypedAggregate {
                 p.time = ts[j - 1]
                 vs[j - 1].store(&p)
             }
-            windows[start, default: Array(repeating: Partial(), count: plans.count)][c].merge(p, plan)
+            if var current = pending, current.start == start {
+                current.partial.extend(p, plan)
+                pending = current
+            } else {
+                if let done = pending { windows[done.start, default: Array(repeating: Partial(), count: plans.count)][c].merge(done.partial, plan) }
+                pending = (start, p)
+            }
             i = j
         }
     }
@@ -201,6 +224,26 @@ struct TypedAggregate {
 }
 
 extension TypedAggregate.Partial {
+    /// Continues this series' window with its next block's points (later in time); the
+    /// block's sums were run on from this window's, so the result is the same bytes as one
+    /// pass over the points.
+    mutating func extend(_ next: Self, _ plan: TypedAggregate.Plan) {
+        defer { count += next.count }
+        switch plan.kind {
+        case .count, .first: return
+        case .sum, .mean:
+            // The block's sums already include this window's earlier points.
+            sumI = next.sumI
+            sumF = next.sumF
+        case .min, .max:
+            let less = plan.integer ? next.i < i : next.f < f
+            let greater = plan.integer ? next.i > i : next.f > f
+            if plan.kind == .min ? less : greater { time = next.time; f = next.f; i = next.i }
+        case .last:
+            time = next.time; f = next.f; i = next.i
+        }
+    }
+
     /// Adds a series' result for the window to the group's (1.x's reducers over the points
     /// the per-series call iterators emit; a series' mean arrives with its count).
     mutating func merge(_ s: Self, _ plan: TypedAggregate.Plan) {
