@@ -33,7 +33,7 @@ import Testing
 
     /// The InfluxQL goldens (Tests/Golden/influxql: 400+ statements of every form, valid and
     /// not) replayed over `/query` too, except the answers no second server can reproduce
-    /// and the SELECTs that read stored points, which need the query engine (issue 6).
+    /// (runtime figures, query ids, timings).
     static let influxqlNotReplayed: [String: String] = [
         "q227": "SHOW QUERIES: query ids and running times differ per server and run",
         "q228": "SHOW STATS: Go runtime figures", "q229": "SHOW STATS FOR 'httpd': counters and bind port",
