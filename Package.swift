@@ -119,7 +119,7 @@ let package = Package(
         // MARK: Tools
         .executableTarget(
             name: "lp-bench",
-            dependencies: ["LineProtocol"],
+            dependencies: ["LineProtocol", "SundialTestSupport"],
             path: "tools/benchmark/lp-bench",
             swiftSettings: strict
         ),
@@ -133,7 +133,7 @@ let package = Package(
 
         .executableTarget(
             name: "influxql-bench",
-            dependencies: ["InfluxQL"],
+            dependencies: ["InfluxQL", "SundialTestSupport"],
             path: "tools/benchmark/influxql-bench",
             swiftSettings: strict
         ),
@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TSMTests",
-            dependencies: ["TSM", "Snappy", "Gzip"],
+            dependencies: ["TSM", "Snappy", "Gzip", "SundialTestSupport"],
             path: "Tests/Unit/TSMTests",
             swiftSettings: strict
         ),
@@ -199,7 +199,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QueryTests",
-            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "InfluxQL"],
+            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "InfluxQL", "SundialTestSupport"],
             path: "Tests/Unit/QueryTests",
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import SundialTestSupport
 import Testing
 
 @testable import InfluxQL
@@ -6,14 +7,9 @@ import Testing
 @Suite("InfluxQL round trip")
 struct RoundTripPropertyTests {
     struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var source: SeededRandom
+        init(state: UInt64) { source = SeededRandom(seed: state) }
+        mutating func next() -> UInt64 { source.next() }
         mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
         mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
     }

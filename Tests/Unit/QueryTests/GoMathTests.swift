@@ -1,4 +1,5 @@
 import Foundation
+import SundialTestSupport
 import Testing
 @testable import Query
 
@@ -6,7 +7,7 @@ import Testing
 /// within a few ulps of libm elsewhere (rounding per squaring) (the holt_winters goldens pin the exact bits).
 @Suite struct GoMathTests {
     @Test func squaresAreProducts() {
-        var rng = TypedAggregateTests.Seeded(state: 3)
+        var rng = SeededRandom(seed: 3)
         for _ in 0..<10_000 {
             let x = Double.random(in: -1e6...1e6, using: &rng)
             #expect(GoMath.pow(x, 2) == x * x)

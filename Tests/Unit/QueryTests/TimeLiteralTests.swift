@@ -1,3 +1,4 @@
+import SundialTestSupport
 import Testing
 @testable import Query
 
@@ -31,7 +32,7 @@ import Testing
 
     /// What the JSON writer prints reads back as the same instant, over the whole Int64 range.
     @Test func formatsAndParsesBack() {
-        var rng = TypedAggregateTests.Seeded(state: 7)
+        var rng = SeededRandom(seed: 7)
         let samples = [Int64.min, Int64.max, 0, -1, 1, 1_451_624_400_500_000_000] + (0..<20_000).map { _ in Int64.random(in: .min ... .max, using: &rng) }
         for t in samples {
             let text = RFC3339.nano(t)

@@ -4,6 +4,7 @@ import InfluxQL
 import LineProtocol
 import Meta
 import Query
+import SundialTestSupport
 import Testing
 import TSDB
 import TSM
@@ -13,18 +14,6 @@ import TSM
 /// queries, the same answers — exact, except for means, where the typed path follows 1.x's
 /// per-series layering and may differ from a single sum in the last bits.
 @Suite struct TypedAggregateTests {
-    /// SplitMix64: the data is the same on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Sunday 2016-01-03 20:00 UTC: the data crosses into Monday's shard group.
     static let start: Int64 = 1_451_851_200_000_000_000
 
@@ -34,7 +23,7 @@ import TSM
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-typed-\(UUID())").path
         let store = Store(dataDir: dir + "/data", walDir: dir + "/wal")
         let writer = PointsWriter(meta: meta, store: store, now: { start })
-        var rng = Seeded(state: 42)
+        var rng = SeededRandom(seed: 42)
         var lines = ""
         for _ in 0..<3000 {
             let host = Int.random(in: 0..<6, using: &rng), region = Int.random(in: 0..<2, using: &rng)
@@ -93,10 +82,7 @@ import TSM
         "SELECT sum(f) FROM cpu WHERE time >= '2016-01-03 15:00:00' AND time < '2016-01-03 20:00:00' GROUP BY time(20m) fill(linear) tz('America/Chicago')",
     ])
     func typedEqualsGeneral(query: String) async throws {
-        let (typed, general) = try await Self.executors()
-        let q = try Parser.parseQuery(query)
-        let a = await typed.execute(q, options: ExecutionOptions(database: "db0"))
-        let b = await general.execute(q, options: ExecutionOptions(database: "db0"))
+        let (a, b) = try await Self.bothPaths(query)
         #expect(a.count == b.count)
         for (x, y) in zip(a, b) {
             #expect(x.error == y.error)
@@ -120,12 +106,17 @@ import TSM
         "SELECT mean(x) FROM long WHERE time >= '2016-01-03T20:05:00Z' AND time < '2016-01-03T20:40:00Z' GROUP BY time(1m)",
     ])
     func blocksReduceExactly(query: String) async throws {
-        let (typed, general) = try await Self.executors()
-        let q = try Parser.parseQuery(query)
-        let a = await typed.execute(q, options: ExecutionOptions(database: "db0"))
-        let b = await general.execute(q, options: ExecutionOptions(database: "db0"))
+        let (a, b) = try await Self.bothPaths(query)
         #expect(a == b)
         #expect(a.first?.series.first?.values.isEmpty == false)
+    }
+
+    /// The query's results from the typed path and from the general path, over the same data.
+    static func bothPaths(_ query: String) async throws -> (typed: [StatementResult], general: [StatementResult]) {
+        let (typed, general) = try await executors()
+        let q = try Parser.parseQuery(query)
+        return (await typed.execute(q, options: ExecutionOptions(database: "db0")),
+                await general.execute(q, options: ExecutionOptions(database: "db0")))
     }
 
     /// Equal values, floats to 1e-12 relative.

@@ -1,3 +1,4 @@
+import SundialTestSupport
 import Testing
 
 @testable import TSM

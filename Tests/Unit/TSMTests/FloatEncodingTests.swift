@@ -1,4 +1,5 @@
 import Foundation
+import SundialTestSupport
 import Testing
 
 @testable import TSM

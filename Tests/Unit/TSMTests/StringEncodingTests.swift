@@ -1,4 +1,5 @@
 import Snappy
+import SundialTestSupport
 import Testing
 
 @testable import TSM
