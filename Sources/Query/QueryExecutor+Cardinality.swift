@@ -38,7 +38,7 @@ extension QueryExecutor {
         var dimensionKeys: [String: [String]] = [:]
         for shard in shards(db) {
             for s in shard.index.allSeries where Self.matches(s, c.sources) && condition.matches(s) {
-                let keys = dimensionKeys[s.measurement] ?? Self.groupKeys(c.dimensions, shard.index.tagKeys(of: s.measurement))
+                let keys = dimensionKeys[s.measurement] ?? RawSelect.groupTags(c.dimensions, shard.index.tagKeys(of: s.measurement))
                 dimensionKeys[s.measurement] = keys
                 let group = Group(measurement: { if case .measurement = kind { return "" }; return s.measurement }(), tags: keys.map { s.tag($0) })
                 switch kind {
@@ -58,24 +58,10 @@ extension QueryExecutor {
             $0.measurement != $1.measurement ? RawSelect.bytesLess($0.measurement, $1.measurement) : $0.tags.lexicographicallyPrecedes($1.tags, by: RawSelect.bytesLess)
         }
         return groups.map { g in
-            let keys = g.measurement.isEmpty ? Self.groupKeys(c.dimensions, []) : dimensionKeys[g.measurement] ?? []
+            let keys = g.measurement.isEmpty ? RawSelect.groupTags(c.dimensions, []) : dimensionKeys[g.measurement] ?? []
             var tags: [String: String] = [:]
             for (k, v) in zip(keys, g.tags) { tags[k] = v }
             return Row(name: g.measurement, tags: tags, columns: ["count"], values: [[.integer(Int64(counts[g]!))]])
         }
-    }
-
-    /// GROUP BY tag names, `*` (the measurement's tag keys) and regexes, sorted.
-    static func groupKeys(_ dimensions: [Expr], _ tagKeys: Set<String>) -> [String] {
-        var keys = Set<String>()
-        for d in dimensions {
-            switch d {
-            case .varRef(let name, _): keys.insert(name)
-            case .wildcard: keys.formUnion(tagKeys)
-            case .regex(let re): keys.formUnion(tagKeys.filter { SeriesCondition.regexMatches(re, $0) })
-            default: break
-            }
-        }
-        return keys.sorted(by: RawSelect.bytesLess)
     }
 }

@@ -121,14 +121,7 @@ extension QueryExecutor {
     /// aggregate reader (and INTO); forms not implemented yet say so plainly.
     private func select(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
-        let now = Int64(Date().timeIntervalSince1970 * 1e9)
-        var zone: Zone?
-        if let name = s.location {
-            guard let z = Zone(name) else { throw StatementError("unable to find time zone \(name)") }
-            zone = z
-        }
-        var range = SeriesCondition(expr: s.condition).timeRange(now: now, zone: zone)
-        if compiled.interval != 0 && range.max == .max { range.max = now }
+        let (range, zone) = try Self.timeRange(of: s, interval: compiled.interval)
         var offset: Int64 = 0
         for case .call("time", let args) in s.dimensions where args.count == 2 {
             if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
@@ -142,13 +135,7 @@ extension QueryExecutor {
         var regexNames = Set<String>()
         var anyData = false
         for m in measurements {
-            // 1.x's shard mapping looks the policy up: a missing one is an error.
-            guard let db = data.databases.first(where: { $0.name == m.database }) else { throw .databaseNotFound(m.database) }
-            guard let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else {
-                throw StatementError("retention policy not found: \(m.retentionPolicy)")
-            }
-            let groups = rp.shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= range.max && $0.endTime > range.min }
-            let shardIDs = Set(groups.flatMap { $0.shards.map(\.id) })
+            let shardIDs = try Self.mappedShardIDs(m, data, range: range)
             for shard in store.openShards where shardIDs.contains(shard.id) {
                 for name in shard.index.measurements where Self.measurement(name, matches: m) {
                     anyData = true
@@ -219,6 +206,31 @@ extension QueryExecutor {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(0)]])]
         }
         return []
+    }
+
+    /// A SELECT's time range from its WHERE clause (zone-less literals read in its `tz()`
+    /// zone), ending at now for GROUP BY time without an upper bound; and that zone.
+    static func timeRange(of s: SelectStatement, interval: Int64) throws(StatementError) -> (range: (min: Int64, max: Int64), zone: Zone?) {
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        var zone: Zone?
+        if let name = s.location {
+            guard let z = Zone(name) else { throw StatementError("unable to find time zone \(name)") }
+            zone = z
+        }
+        var range = SeriesCondition(expr: s.condition).timeRange(now: now, zone: zone)
+        if interval != 0 && range.max == .max { range.max = now }
+        return (range, zone)
+    }
+
+    /// 1.x's shard mapping of one source: the shards of its retention policy whose groups
+    /// overlap the range. A missing database or policy is an error, as 1.x looks both up.
+    static func mappedShardIDs(_ m: InfluxQL.Measurement, _ data: Meta_Data, range: (min: Int64, max: Int64)) throws(StatementError) -> Set<UInt64> {
+        guard let db = data.databases.first(where: { $0.name == m.database }) else { throw .databaseNotFound(m.database) }
+        guard let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else {
+            throw StatementError("retention policy not found: \(m.retentionPolicy)")
+        }
+        let groups = rp.shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= range.max && $0.endTime > range.min }
+        return Set(groups.flatMap { $0.shards.map(\.id) })
     }
 
     /// Rows to be shown in the `tz()` zone.

@@ -21,21 +21,13 @@ extension QueryExecutor {
     /// each field read (the call's argument, the auxiliary fields, WHERE's fields).
     func explain(_ s: SelectStatement) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
-        let now = Int64(Date().timeIntervalSince1970 * 1e9)
-        var zone: Zone?
-        if let name = s.location { zone = Zone(name) }
-        var range = SeriesCondition(expr: s.condition).timeRange(now: now, zone: zone)
-        if compiled.interval != 0 && range.max == .max { range.max = now }
+        let (range, _) = try Self.timeRange(of: s, interval: compiled.interval)
         let data = await meta.snapshot()
         var nodes: [PlanNode] = []
         var sources: [(measurement: InfluxQL.Measurement, names: [String], mapped: [Shard], all: [Shard])] = []
         for case .measurement(let m) in s.sources {
-            guard let db = data.databases.first(where: { $0.name == m.database }) else { throw .databaseNotFound(m.database) }
-            guard let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else {
-                throw StatementError("retention policy not found: \(m.retentionPolicy)")
-            }
-            let ids = Set(rp.shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= range.max && $0.endTime > range.min }.flatMap { $0.shards.map(\.id) })
-            let all = shards(db.name)
+            let ids = try Self.mappedShardIDs(m, data, range: range)
+            let all = shards(m.database)
             let names = Set(all.flatMap { $0.index.measurements }).filter { Self.measurement($0, matches: m) }.sorted(by: RawSelect.bytesLess)
             sources.append((m, names, all.filter { ids.contains($0.id) }, all))
         }

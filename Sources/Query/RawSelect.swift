@@ -198,9 +198,11 @@ struct RawSelect {
     }
 
     /// GROUP BY tag keys: named tags, `*` (every tag key) and regexes, sorted.
-    func groupTags(_ tagKeys: Set<String>) -> [String] {
+    func groupTags(_ tagKeys: Set<String>) -> [String] { Self.groupTags(statement.dimensions, tagKeys) }
+
+    static func groupTags(_ dimensions: [Expr], _ tagKeys: Set<String>) -> [String] {
         var keys = Set<String>()
-        for d in statement.dimensions {
+        for d in dimensions {
             switch d {
             case .varRef(let name, _): keys.insert(name)
             case .wildcard: keys.formUnion(tagKeys)
@@ -208,7 +210,7 @@ struct RawSelect {
             default: break
             }
         }
-        return keys.sorted { Self.bytesLess($0, $1) }
+        return keys.sorted { bytesLess($0, $1) }
     }
 
     /// 1.x's `RewriteFields` and column naming: wildcards and regexes become the sorted field
@@ -340,13 +342,7 @@ struct RawSelect {
     }
 
     static func values(_ stored: WALValues) -> [(Int64, Value)] {
-        switch stored {
-        case .float(let t, let v): zip(t, v.map(Value.float)).map { ($0, $1) }
-        case .integer(let t, let v): zip(t, v.map(Value.integer)).map { ($0, $1) }
-        case .unsigned(let t, let v): zip(t, v.map(Value.unsigned)).map { ($0, $1) }
-        case .boolean(let t, let v): zip(t, v.map(Value.boolean)).map { ($0, $1) }
-        case .string(let t, let v): zip(t, v.map { Value.string(String(decoding: $0, as: UTF8.self)) }).map { ($0, $1) }
-        }
+        Array(zip(stored.timestamps, stored.queryValues))
     }
 
     /// `::float`, `::integer`, … as 1.x converts (numbers between each other, others null).

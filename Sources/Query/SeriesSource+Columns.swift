@@ -19,14 +19,7 @@ struct SeriesColumns {
             switch self {
             case .missing: return .null
             case .aligned(let v): return v[r]
-            case .stored(let s):
-                switch s {
-                case .float(_, let v): return .float(v[r])
-                case .integer(_, let v): return .integer(v[r])
-                case .unsigned(_, let v): return .unsigned(v[r])
-                case .boolean(_, let v): return .boolean(v[r])
-                case .string(_, let v): return .string(String(decoding: v[r], as: UTF8.self))
-                }
+            case .stored(let s): return s.value(at: r)
             }
         }
     }
@@ -57,7 +50,7 @@ extension ShardSource {
         if present.allSatisfy({ $0.timestamps == firstTimes }) {
             return SeriesColumns(times: firstTimes, values: stored.map { $0.map { .stored($0) } ?? .missing })
         }
-        let found: [(times: [Int64], values: [Value])?] = stored.map { $0.map { ($0.timestamps, Self.values($0)) } }
+        let found: [(times: [Int64], values: [Value])?] = stored.map { $0.map { ($0.timestamps, $0.queryValues) } }
         var times: [Int64] = []
         for p in present { times += p.timestamps }
         times.sort()
@@ -76,14 +69,28 @@ extension ShardSource {
         }
         return SeriesColumns(times: unique, values: values)
     }
+}
 
-    static func values(_ stored: WALValues) -> [Value] {
-        switch stored {
+extension WALValues {
+    /// The stored point at `r` as a query value (strings decoded as UTF-8).
+    func value(at r: Int) -> Value {
+        switch self {
+        case .float(_, let v): .float(v[r])
+        case .integer(_, let v): .integer(v[r])
+        case .unsigned(_, let v): .unsigned(v[r])
+        case .boolean(_, let v): .boolean(v[r])
+        case .string(_, let v): .string(String(decoding: v[r], as: UTF8.self))
+        }
+    }
+
+    /// Every stored point as a query value, in order (one pass per type, not a switch per point).
+    var queryValues: [Value] {
+        switch self {
         case .float(_, let v): v.map(Value.float)
         case .integer(_, let v): v.map(Value.integer)
         case .unsigned(_, let v): v.map(Value.unsigned)
         case .boolean(_, let v): v.map(Value.boolean)
-        case .string(_, let v): v.map { Value.string(String(decoding: $0, as: UTF8.self)) }
+        case .string(_, let v): v.map { .string(String(decoding: $0, as: UTF8.self)) }
         }
     }
 }

@@ -17,14 +17,8 @@ extension WALValues {
 
     /// `self` followed by `other`, or nil if their types differ.
     public func appending(_ other: WALValues) -> WALValues? {
-        switch (self, other) {
-        case (.float(let t1, let v1), .float(let t2, let v2)): .float(t1 + t2, v1 + v2)
-        case (.integer(let t1, let v1), .integer(let t2, let v2)): .integer(t1 + t2, v1 + v2)
-        case (.unsigned(let t1, let v1), .unsigned(let t2, let v2)): .unsigned(t1 + t2, v1 + v2)
-        case (.boolean(let t1, let v1), .boolean(let t2, let v2)): .boolean(t1 + t2, v1 + v2)
-        case (.string(let t1, let v1), .string(let t2, let v2)): .string(t1 + t2, v1 + v2)
-        default: nil
-        }
+        var joined = self
+        return joined.append(other) ? joined : nil
     }
 
     /// Appends `other` in place (amortised, no copy of the existing arrays); false when the
