@@ -101,7 +101,7 @@ struct TypedAggregate {
                             consume(chunk)
                         }
                     }
-                    if let done = pending { windows[done.start, default: Array(repeating: Partial(), count: plans.count)][c].merge(done.partial, plan) }
+                    if let done = pending { finish(done, plan, c, &windows) }
                 }
             }
         }
@@ -124,6 +124,12 @@ struct TypedAggregate {
             filled.append((row, false))
         }
         return select.fill(select.zoned(filled), calls: calls)
+    }
+
+    /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator
+    /// receives each series' result.
+    private func finish(_ done: (start: Int64, partial: Partial), _ plan: Plan, _ c: Int, _ windows: inout [Int64: [Partial]]) {
+        windows[done.start, default: Array(repeating: Partial(), count: plans.count)][c].merge(done.partial, plan)
     }
 
     /// A series' field over the range. Without GROUP BY time, last() (first()) needs only the
@@ -200,7 +206,7 @@ struct TypedAggregate {
                 current.partial.extend(p, plan)
                 pending = current
             } else {
-                if let done = pending { windows[done.start, default: Array(repeating: Partial(), count: plans.count)][c].merge(done.partial, plan) }
+                if let done = pending { finish(done, plan, c, &windows) }
                 pending = (start, p)
             }
             i = j
