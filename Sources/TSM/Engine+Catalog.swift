@@ -5,12 +5,6 @@ import Darwin
 #endif
 
 extension Engine {
-    /// The points of `key` in `[min, max]`, ascending or descending (a query's `ORDER BY time`).
-    public func cursor(key: [UInt8], min: Int64 = .min, max: Int64 = .max, ascending: Bool = true) throws(EngineError) -> WALValues? {
-        guard let values = try read(key: key, min: min, max: max) else { return nil }
-        return ascending ? values : values.reversed()
-    }
-
     /// Measurement names (escaped, as in series keys) that have data, in byte order.
     public var measurements: [[UInt8]] {
         var seen = Set<[UInt8]>()

@@ -186,26 +186,15 @@ public final class Engine: Sendable {
     }
 
     /// The points of `key` in `[min, max]`, ascending: TSM files by generation, then the cache;
-    /// for equal timestamps the newest wins.
+    /// for equal timestamps the newest wins. The whole range at once (``cursor(key:min:max:ascending:)``
+    /// reads it a piece at a time).
     public func read(key: [UInt8], min: Int64 = .min, max: Int64 = .max) throws(EngineError) -> WALValues? {
-        try state.withLock { (s) throws(EngineError) -> WALValues? in
-            var merged: WALValues?
-            do throws(TSMFileError) {
-                for (n, file) in s.files.enumerated() {
-                    guard var part = try file.values(for: key, min: min, max: max) else { continue }
-                    for range in s.tombstones[n][key] ?? [] { part = part.excluding(min: range.min, max: range.max) }
-                    merged = merged.map { $0.appending(part) ?? part } ?? part
-                }
-            } catch {
-                throw .tsm(error)
-            }
-            if let cached = s.cache.values(for: key) {
-                let inRange = cached.excluding(min: .min, max: min == .min ? .min : min - 1).excluding(min: max == .max ? .max : max + 1, max: .max)
-                merged = merged.map { $0.appending(inRange) ?? inRange } ?? inRange
-            }
-            guard let result = merged?.deduplicated(), result.count > 0 else { return nil }
-            return result
+        var cursor = self.cursor(key: key, min: min, max: max)
+        guard var all = try cursor.next() else { return nil }
+        while let piece = try cursor.next() {
+            if !all.append(piece) { all = piece }
         }
+        return all
     }
 
     /// Deletes the points of `keys` with `min <= time <= max`: logged in the WAL (fsynced),

@@ -92,3 +92,29 @@ extension WALValues {
         }
     }
 }
+
+extension WALValues {
+    /// The points at positions `r`.
+    public func subrange(_ r: Range<Int>) -> WALValues {
+        if r.count == count { return self }
+        switch self {
+        case .float(let t, let v): return .float(Array(t[r]), Array(v[r]))
+        case .integer(let t, let v): return .integer(Array(t[r]), Array(v[r]))
+        case .unsigned(let t, let v): return .unsigned(Array(t[r]), Array(v[r]))
+        case .boolean(let t, let v): return .boolean(Array(t[r]), Array(v[r]))
+        case .string(let t, let v): return .string(Array(t[r]), Array(v[r]))
+        }
+    }
+
+    /// The points with `min <= time <= max` of time-sorted values.
+    public func clipped(min: Int64, max: Int64) -> WALValues {
+        let t = timestamps
+        guard let first = t.first, let last = t.last, first < min || last > max else { return self }
+        var lo = 0, hi = t.count
+        while lo < hi { let m = (lo + hi) / 2; if t[m] < min { lo = m + 1 } else { hi = m } }
+        let start = lo
+        hi = t.count
+        while lo < hi { let m = (lo + hi) / 2; if t[m] <= max { lo = m + 1 } else { hi = m } }
+        return subrange(start..<lo)
+    }
+}

@@ -49,8 +49,52 @@ struct EngineModelTests {
                     } else {
                         #expect(got == .integer(expected.map(\.key), expected.map(\.value)), "seed \(seed) step \(step)")
                     }
+                    // A sub-range read a piece at a time, both ways, is the same points.
+                    let lo = Int64.random(in: 0..<500, using: &rng), hi = lo + Int64.random(in: 0..<300, using: &rng)
+                    let inRange = expected.filter { $0.key >= lo && $0.key <= hi }
+                    for ascending in [true, false] {
+                        var cursor = engine.cursor(key: key, min: lo, max: hi, ascending: ascending)
+                        var times: [Int64] = [], values: [Int64] = []
+                        while let piece = try cursor.next() {
+                            guard case .integer(let t, let v) = piece, !t.isEmpty else { Issue.record("empty or mistyped piece"); break }
+                            times += t
+                            values += v
+                        }
+                        let want = ascending ? inRange : inRange.reversed()
+                        #expect(times == want.map(\.key) && values == want.map(\.value), "seed \(seed) step \(step) asc \(ascending)")
+                    }
                 }
             }
+        }
+    }
+
+    /// Without overlapping writes a cursor hands out block-sized pieces, from files and from
+    /// the cache alike, so a long series is never held whole.
+    @Test func cursorPiecesAreBlockSized() throws {
+        let dirs = EngineTests.directories()
+        let engine = EngineTests.engine(dirs)
+        _ = try engine.open()
+        let key = Array("m#!~#v".utf8)
+        for file in 0..<3 {
+            let ts = (0..<2_500).map { Int64(file * 2_500 + $0) }
+            try engine.write([(key, .float(ts, ts.map(Double.init)))])
+            try engine.snapshot()
+        }
+        let cached = (7_500..<12_000).map(Int64.init)
+        try engine.write([(key, .float(cached, cached.map(Double.init)))])
+        for ascending in [true, false] {
+            var cursor = engine.cursor(key: key, min: 100, max: 11_000, ascending: ascending)
+            var sizes: [Int] = [], next: Int64 = ascending ? 100 : 11_000
+            while let piece = try cursor.next() {
+                sizes.append(piece.count)
+                for t in piece.timestamps {
+                    #expect(t == next)
+                    next += ascending ? 1 : -1
+                }
+            }
+            #expect(next == (ascending ? 11_001 : 99))
+            #expect(sizes.allSatisfy { $0 <= 1_000 } && sizes.count >= 11)
+            #expect(cursor.isEmpty)
         }
     }
 }
