@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -54,30 +55,67 @@ extension Handler {
             return httpError("query execution is not available", .notImplemented, call)
         }
 
-        var options = ExecutionOptions(database: database, retentionPolicy: form["rp"], readOnly: call.request.method == .get)
+        var settings = ExecutionOptions(database: database, retentionPolicy: form["rp"], readOnly: call.request.method == .get)
         if form["chunked"] == "true" {
-            options.chunkSize = Int(form["chunk_size"]).flatMap { $0 > 0 ? $0 : nil } ?? 10_000
+            settings.chunkSize = Int(form["chunk_size"]).flatMap { $0 > 0 ? $0 : nil } ?? 10_000
         }
-        if config.authEnabled, let user = call.user, !user.admin { options.user = user }
+        if config.authEnabled, let user = call.user, !user.admin { settings.user = user }
+        let options = settings
         if form["async"] == "true" {
             Task { _ = await queryExecutor.execute(query, options: options) }
             return Reply(status: .noContent)
         }
-        let raw = await queryExecutor.execute(query, options: options)
+        let connection = ConnectionState.current
+        if form["chunked"] == "true", call.format != .csv {
+            // Each result is its own document, written as the query produces it.
+            let format = call.format
+            var reply = Reply(status: .ok)
+            reply.chunked = true
+            reply.stream = { write in
+                await Self.streamResults(query, options: options, executor: queryExecutor, connection: connection) { result in
+                    QueryResponse(results: [result]).encoded(format, epoch: epoch)
+                } write: { try await write($0) }
+            }
+            return reply
+        }
+        let run: @Sendable () async -> [StatementResult] = { await queryExecutor.execute(query, options: options) }
+        let raw: [StatementResult]
+        if let connection { raw = await connection.cancellingOnClose(run) } else { raw = await run() }
         var body: [UInt8]
         if form["chunked"] == "true" {
-            // Each result is its own document, as 1.x writes them while the query runs.
-            if case .csv = call.format {
-                body = QueryResponse(results: raw).encoded(call.format, epoch: epoch)
-            } else {
-                body = raw.flatMap { QueryResponse(results: [$0]).encoded(call.format, epoch: epoch) }
-            }
+            body = QueryResponse(results: raw).encoded(call.format, epoch: epoch)
         } else {
             body = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit).encoded(call.format, epoch: epoch)
         }
         var reply = Reply(status: .ok, body: body)
         reply.chunked = true
         return reply
+    }
+
+    /// Runs the query in a child task that hands each encoded result over a channel with
+    /// backpressure: the query waits while the client is slow to read, and stops (as KILL
+    /// QUERY does) once a write fails or the connection closes.
+    static func streamResults(_ query: InfluxQL.Query, options: ExecutionOptions, executor: QueryExecutor, connection: ConnectionState?,
+                              encode: @escaping @Sendable (StatementResult) -> [UInt8],
+                              write: ([UInt8]) async throws -> Void) async {
+        let documents = AsyncChannel<[UInt8]>()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let produce: @Sendable () async -> Void = {
+                    await executor.execute(query, options: options) { result in
+                        await documents.send(encode(result))
+                        return !Task.isCancelled
+                    }
+                }
+                if let connection { await connection.cancellingOnClose(produce) } else { await produce() }
+                documents.finish()
+            }
+            do {
+                for await document in documents { try await write(document) }
+            } catch {
+                group.cancelAll()
+            }
+        }
     }
 }
 

@@ -82,6 +82,12 @@ public struct Handler: Sendable {
             if !reply.body.isEmpty { reply.headers[.contentLength] = String(reply.body.count) }
             reply.body = []
         }
+        if let stream = reply.stream, request.method != .head {
+            return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
+                await stream { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                try await writer.finish(nil)
+            })
+        }
         if reply.chunked && request.method != .head {
             let bytes = reply.body
             return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in

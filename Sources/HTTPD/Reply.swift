@@ -9,6 +9,9 @@ struct Reply: Sendable {
     /// Sent with `Transfer-Encoding: chunked`, as 1.x streams `/query` answers after flushing
     /// the header.
     var chunked = false
+    /// Writes the body while the response is being sent (a chunked `/query` producing its
+    /// results); `write` throws once the client is gone.
+    var stream: (@Sendable (_ write: ([UInt8]) async throws -> Void) async -> Void)?
 
     init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
         self.status = status

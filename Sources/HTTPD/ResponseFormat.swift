@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 
 /// The body format a client asked for with `Accept` (1.6 matches the header value exactly).
-enum ResponseFormat: Sendable {
+enum ResponseFormat: Sendable, Equatable {
     case json(pretty: Bool)
     case csv
     case msgpack

@@ -209,7 +209,7 @@ struct AggregateSelect {
                     var points: [(time: Int64, values: [Value])] = []
                     for (order, (series, shards)) in members.enumerated() {
                         let callCount = calls.count
-                        for row in reader.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
+                        for row in try reader.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
                                             keep: { $0.prefix(callCount).contains { $0 != .null } }) {
                             points.append((row.time, row.values))
                         }

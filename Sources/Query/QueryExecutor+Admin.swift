@@ -4,14 +4,24 @@ import Meta
 import TSDB
 
 extension QueryExecutor {
-    /// Runs one normalized statement (1.x `StatementExecutor.ExecuteStatement`).
-    func execute(_ statement: Statement, id: Int, options: ExecutionOptions) async throws(StatementError) -> [StatementResult] {
+    /// Runs one normalized statement (1.x `StatementExecutor.ExecuteStatement`), handing its
+    /// results to `emit` — with `chunked=true`, a SELECT's chunks as it produces them.
+    func execute(_ statement: Statement, id: Int, options: ExecutionOptions, emit: @escaping Emit) async throws(StatementError) {
         var messages: [Message] = []
         if options.readOnly && statement.isWrite { messages.append(.readOnlyWarning(statement.description)) }
-        let series = try await rows(for: statement, options: options)
-        let result = StatementResult(statementID: id, series: series, messages: messages)
-        if case .select = statement, let size = options.chunkSize { return StatementResult.chunks(result, size: size) }
-        return [result]
+        guard case .select(let s) = statement, let size = options.chunkSize else {
+            let series = try await rows(for: statement, options: options)
+            _ = await emit(StatementResult(statementID: id, series: series, messages: messages))
+            return
+        }
+        let chunker = ResultChunker(statementID: id, size: size, messages: messages)
+        let sink: RawSelect.RowSink = { (piece, continues) throws(StatementError) in
+            for result in chunker.add(piece, continues: continues) where !(await emit(result)) {
+                throw StatementError("client closed the connection")
+            }
+        }
+        for row in try await select(s, queryID: options.queryID, stream: (size, sink)) { try await sink(row, false) }
+        for result in chunker.finish() { _ = await emit(result) }
     }
 
     /// The rows of a statement; statements that only change state return none.

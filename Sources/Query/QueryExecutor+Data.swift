@@ -119,7 +119,9 @@ extension QueryExecutor {
 
     /// SELECT: 1.x's compile checks, the shard mapping, subqueries, then the raw or the
     /// aggregate reader (and INTO); forms not implemented yet say so plainly.
-    private func select(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> [Row] {
+    /// With `stream`, a raw SELECT hands its series to the sink in pieces of at most that
+    /// many rows as it reads them and returns none; other forms return their rows.
+    func select(_ s: SelectStatement, queryID: UInt64, stream: (pieceSize: Int, sink: RawSelect.RowSink)? = nil) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
         let (range, zone) = try Self.timeRange(of: s, interval: compiled.interval)
         var offset: Int64 = 0
@@ -192,8 +194,20 @@ extension QueryExecutor {
                 }
             }
             let maxPoints = limits.maxPoints
-            let interrupted: @Sendable () -> String? = { registry.interruption(queryID) ?? counter.exceeded(maxPoints) }
-            if RawSelect.handles(s) { return Self.zoned(try RawSelect(statement: s, targets: list, range: range, interrupted: interrupted).run(), zone) }
+            // A cancelled task (the client went away) stops the query as KILL QUERY does.
+            let interrupted: @Sendable () -> String? = {
+                registry.interruption(queryID) ?? counter.exceeded(maxPoints) ?? (Task.isCancelled ? "query interrupted" : nil)
+            }
+            if RawSelect.handles(s) {
+                let raw = RawSelect(statement: s, targets: list, range: range, interrupted: interrupted)
+                guard let stream else { return Self.zoned(try await raw.run(), zone) }
+                try await raw.stream(pieceSize: stream.pieceSize) { (piece, continues) throws(StatementError) in
+                    var piece = piece
+                    piece.zone = zone
+                    try await stream.sink(piece, continues)
+                }
+                return []
+            }
             if AggregateSelect.handles(s) {
                 var aggregate = AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
                                                 interrupted: interrupted, typedPath: typedAggregates)

@@ -1,6 +1,7 @@
 import Coordinator
 import InfluxQL
 import Meta
+import Synchronization
 import TSDB
 
 /// How a query runs: the request's `db`, `rp`, method and user.
@@ -50,45 +51,62 @@ public final class QueryExecutor: Sendable {
         self.typedAggregates = typedAggregates
     }
 
-    /// The results in the order 1.x's executor emits them, one or more per statement. After
-    /// a failed statement nothing else runs, and every statement but the last gets a
+    /// Takes each result as it is ready; false when nobody wants more (the client is gone),
+    /// which stops the query.
+    public typealias Emit = @Sendable (StatementResult) async -> Bool
+
+    /// The results in the order 1.x's executor emits them, one or more per statement (see
+    /// ``execute(_:options:emit:)``).
+    public func execute(_ query: InfluxQL.Query, options: ExecutionOptions) async -> [StatementResult] {
+        let collected = Mutex<[StatementResult]>([])
+        await execute(query, options: options) { result in
+            collected.withLock { $0.append(result) }
+            return true
+        }
+        return collected.withLock { $0 }
+    }
+
+    /// Runs the statements in order, handing each result to `emit` as soon as it is ready.
+    /// After a failed statement nothing else runs, and every statement but the last gets a
     /// `not executed` result carrying the failed statement's id — 1.x's executor never
     /// advances the id there, so a buffered response shows `not executed` in place of the
-    /// error unless the failure was in the last statement.
-    public func execute(_ query: InfluxQL.Query, options: ExecutionOptions) async -> [StatementResult] {
+    /// error unless the failure was in the last statement. A cancelled task stops the query
+    /// as KILL QUERY does.
+    public func execute(_ query: InfluxQL.Query, options: ExecutionOptions, emit: @escaping Emit) async {
         let (qid, refusal) = registry.attach(query.description, database: options.database)
-        guard let qid else { return [StatementResult(statementID: 0, error: refusal)] }
+        guard let qid else {
+            _ = await emit(StatementResult(statementID: 0, error: refusal))
+            return
+        }
         defer { registry.detach(qid) }
         var options = options
         options.queryID = qid
-        var results: [StatementResult] = []
         var i = 0
         while i < query.statements.count {
             if let why = registry.interruption(qid) {
-                results.append(StatementResult(statementID: i, error: why))
+                _ = await emit(StatementResult(statementID: i, error: why))
                 break
             }
             let statement = query.statements[i]
             let defaultDatabase = options.database.isEmpty ? statement.defaultDatabase : options.database
             if case .select(let s) = statement, let error = Self.systemSourceError(s) {
-                results.append(StatementResult(statementID: 0, error: error))
+                _ = await emit(StatementResult(statementID: 0, error: error))
                 break
             }
             do throws(StatementError) {
                 let normalized = try await normalize(statement, database: defaultDatabase, retentionPolicy: options.retentionPolicy)
-                results += try await execute(normalized, id: i, options: options)
+                try await execute(normalized, id: i, options: options, emit: emit)
             } catch {
-                results.append(StatementResult(statementID: i, error: error.description))
+                _ = await emit(StatementResult(statementID: i, error: error.description))
                 break
             }
             i += 1
         }
         let failed = i
         while i < query.statements.count - 1 {
-            results.append(StatementResult(statementID: failed, error: "not executed"))
+            _ = await emit(StatementResult(statementID: failed, error: "not executed"))
             i += 1
         }
-        return results
     }
 
     /// 1.x refuses its internal system measurements as SELECT sources.

@@ -68,130 +68,25 @@ struct RawSelect {
         }
     }
 
-    func run() throws(StatementError) -> [Row] {
-        // Every field and tag key over all sources (wildcards expand over the union).
-        var fieldTypes: [String: FieldType] = [:]
-        var tagKeys = Set<String>()
-        for target in targets {
-            for shard in target.shards {
-                for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
-                tagKeys.formUnion(shard.tagKeys(of: target.name))
-            }
-        }
-        let dimensions = groupTags(tagKeys)
-        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: Set(dimensions))
-        guard !columns.isEmpty else { return [] }
-        for c in columns {
-            if case .expr(let e) = c.source {
-                try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
-            }
-        }
-        let conditionFields = Set(Self.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
-        let ascending = statement.sortFields.first?.ascending ?? true
-        let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
-            .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
-
-        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
+    /// Every output series whole.
+    func run() async throws(StatementError) -> [Row] {
         var out: [Row] = []
-        for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
-            // Series of this measurement matching the tag part of the condition, once each.
-            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
-            for shard in target.shards {
-                for s in shard.series(of: target.name, matching: seriesCondition) {
-                    seriesShards[s.key, default: (s, [])].1.append(shard)
-                }
-            }
-            var groups: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
-            for entry in seriesShards.values {
-                groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry)
-            }
-            for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                if let why = interrupted() { throw StatementError(why) }
-                let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
-                var rows: [(time: Int64, order: Int, values: [Value])] = []
-                for (order, (series, shards)) in members.enumerated() {
-                    rows += self.rows(series, shards, columns: columns, conditionFields: conditionFields, order: order)
-                }
-                rows.sort { ($0.time, $0.order) < ($1.time, $1.order) }
-                if !ascending { rows.reverse() }
-                var values = columns.contains(where: { if case .transform = $0.source { return true }; return false })
-                    ? Self.transformed(rows, columns: columns, ascending: ascending)
-                    : rows.map { [Value.time($0.time)] + $0.values }
-                if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
-                if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
-                guard !values.isEmpty else { continue }
-                var tags: [String: String] = [:]
-                for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
-                out.append(Row(name: target.name, tags: tags, columns: [timeName] + columns.map(\.name), values: values))
-            }
-        }
-        if !ascending { out.reverse() }
-        if statement.sOffset > 0 { out = Array(out.dropFirst(statement.sOffset)) }
-        if statement.sLimit > 0 { out = Array(out.prefix(statement.sLimit)) }
+        try await stream(pieceSize: .max) { row, _ throws(StatementError) in out.append(row) }
         return out
     }
 
     /// The rows of one series: a row per timestamp with a value in any read field, kept when
     /// the condition holds and some selected field is not null.
     func rows(_ series: ParsedSeriesKey, _ shards: [any SeriesSource], columns: [Column], conditionFields: Set<String>, order: Int,
-              keep: (([Value]) -> Bool)? = nil) -> [(time: Int64, order: Int, values: [Value])] {
-        var wanted = conditionFields
-        for c in columns {
-            switch c.source {
-            case .field(let f, _), .transform(_, let f, _): wanted.insert(f)
-            case .expr(let e): wanted.formUnion(Self.fieldRefs(e))
-            default: break
-            }
-        }
-        let list = Array(wanted)
-        let index = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1, $0) })
-        // Only the condition and expressions look fields up by name; the rest index columns.
-        var named = conditionFields
-        for c in columns { if case .expr(let e) = c.source { named.formUnion(Self.fieldRefs(e)) } }
-        let namedColumns = named.compactMap { f in index[f].map { (f, $0) } }
-        let condition = statement.condition.map { RowCondition($0, columns: index, series: series) }
-        let hasExpr = columns.contains { if case .expr = $0.source { return true }; return false }
-        // Each output column resolved once: a column index, or the series' constant.
-        enum Slot { case column(Int, DataType), constant(Value), expr(Expr), transform(Int) }
-        let slots: [Slot] = columns.map { c in
-            switch c.source {
-            case .field(let f, let cast): return .column(index[f]!, cast)
-            case .tag(let k):
-                let v = series.tag(k)
-                return .constant(v.isEmpty ? .null : .string(v))
-            case .none: return .constant(.null)
-            case .expr(let e): return .expr(e)
-            case .transform(_, let f, _): return .transform(index[f]!)
-            }
-        }
+              keep: (([Value]) -> Bool)? = nil) throws(StatementError) -> [(time: Int64, order: Int, values: [Value])] {
+        let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
         var out: [(time: Int64, order: Int, values: [Value])] = []
         for shard in shards {
-            let data = shard.columns(series, fields: list, min: range.min, max: range.max)
-            for r in data.times.indices {
-                if let condition, !condition.holds(data, r) { continue }
-                var fields: [String: Value] = [:]
-                if hasExpr { for (f, i) in namedColumns where data.value(i, r) != .null { fields[f] = data.value(i, r) } }
-                var anyField = false
-                var values: [Value] = []
-                values.reserveCapacity(slots.count)
-                for slot in slots {
-                    switch slot {
-                    case .column(let i, let cast):
-                        let v = Self.cast(data.value(i, r), to: cast)
-                        if v != .null { anyField = true }
-                        values.append(v)
-                    case .constant(let v): values.append(v)
-                    case .expr(let e):
-                        // 1.x keeps the row when any field the expression reads has a value.
-                        if Self.fieldRefs(e).contains(where: { fields[$0] != nil }) { anyField = true }
-                        values.append(Self.evaluate(e, fields: fields, series: series))
-                    case .transform(let i):
-                        let v = data.value(i, r)
-                        if v != .null { anyField = true }
-                        values.append(v)
-                    }
+            var cursor = shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: true)
+            while let data = try cursor.next() {
+                for r in data.times.indices {
+                    if let values = builder.values(data, r, keep: keep) { out.append((data.times[r], order, values)) }
                 }
-                if keep.map({ $0(values) }) ?? anyField { out.append((data.times[r], order, values)) }
             }
         }
         return out

@@ -67,37 +67,3 @@ public struct StatementError: Error, Sendable, Hashable, CustomStringConvertible
     static let databaseNameRequired = StatementError("database name required")
     static func databaseNotFound(_ name: String) -> StatementError { StatementError("database not found: \(name)") }
 }
-
-extension StatementResult {
-    /// A result cut into 1.x's chunks of at most `size` rows: a series continued in the next
-    /// chunk is marked partial, and so is every chunk but the last.
-    public static func chunks(_ result: StatementResult, size: Int) -> [StatementResult] {
-        let total = result.series.reduce(0) { $0 + $1.values.count }
-        guard size > 0, total > size else { return [result] }
-        var out: [StatementResult] = []
-        var current = StatementResult(statementID: result.statementID, messages: result.messages)
-        var rows = 0
-        for row in result.series {
-            var start = 0
-            while start < row.values.count {
-                let take = min(size - rows, row.values.count - start)
-                var piece = row
-                piece.values = Array(row.values[start..<(start + take)])
-                start += take
-                piece.partial = start < row.values.count || row.partial
-                current.series.append(piece)
-                rows += take
-                if rows == size {
-                    current.partial = true
-                    out.append(current)
-                    current = StatementResult(statementID: result.statementID)
-                    rows = 0
-                }
-            }
-        }
-        if !current.series.isEmpty { out.append(current) }
-        if let last = out.indices.last { out[last].partial = result.partial }
-        return out
-    }
-
-}

@@ -30,44 +30,22 @@ struct SeriesColumns {
 
 extension SeriesSource {
     /// From the row form (subqueries): one row per stored row, in time order.
-    func columns(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64) -> SeriesColumns {
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
         let rows = rows(series, fields: Set(fields), min: min, max: max).sorted { $0.0 < $1.0 }
         var out = SeriesColumns(times: rows.map(\.0), values: [])
         out.values = fields.map { f in .aligned(rows.map { $0.1[f] ?? .null }) }
-        return out
+        return ColumnCursor(columns: out, ascending: ascending)
     }
 }
 
 extension ShardSource {
-    func columns(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64) -> SeriesColumns {
-        var stored: [WALValues?] = []
-        for field in fields { stored.append(read(series, field: Array(field.utf8), min: min, max: max)) }
-        let present = stored.compactMap { $0 }
-        guard let first = present.first else { return SeriesColumns(times: [], values: fields.map { _ in .missing }) }
-        // Fields written together share their timestamps: the common case needs no merge,
-        // and values are made only for the rows read.
-        let firstTimes = first.timestamps
-        if present.allSatisfy({ $0.timestamps == firstTimes }) {
-            return SeriesColumns(times: firstTimes, values: stored.map { $0.map { .stored($0) } ?? .missing })
+    /// One engine cursor per field; points are counted as the cursor reads them.
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
+        let engine = shard.engine
+        let cursors = fields.map { field in
+            engine.cursor(key: series.key + TSMFormat.fieldSeparator + Array(field.utf8), min: min, max: max, ascending: ascending)
         }
-        let found: [(times: [Int64], values: [Value])?] = stored.map { $0.map { ($0.timestamps, $0.queryValues) } }
-        var times: [Int64] = []
-        for p in present { times += p.timestamps }
-        times.sort()
-        var unique: [Int64] = []
-        unique.reserveCapacity(times.count)
-        for t in times where unique.last != t { unique.append(t) }
-        let values = found.map { column -> SeriesColumns.Column in
-            var out = Array(repeating: Value.null, count: unique.count)
-            guard let column else { return .missing }
-            var j = 0
-            for (t, v) in zip(column.times, column.values) {
-                while unique[j] < t { j += 1 }
-                out[j] = v
-            }
-            return .aligned(out)
-        }
-        return SeriesColumns(times: unique, values: values)
+        return ColumnCursor(cursors: cursors.map { $0.isEmpty ? nil : $0 }, ascending: ascending, counter: counter)
     }
 }
 

@@ -13,8 +13,8 @@ protocol SeriesSource: Sendable {
     /// The series' rows in `[min, max]`: the values of `fields` at each time (a subquery may
     /// have several rows at one time).
     func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])]
-    /// The same rows as aligned columns, in time order (``SeriesColumns``).
-    func columns(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64) -> SeriesColumns
+    /// The same rows as aligned columns, a span at a time in the given time order (``ColumnCursor``).
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor
 }
 
 extension SeriesSource {

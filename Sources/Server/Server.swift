@@ -67,7 +67,10 @@ public struct Server: Sendable {
         let (host, port) = try Self.hostAndPort(bindAddress ?? config.http.bindAddress)
         let handler = self.handler
         return Application(
-            responder: CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) },
+            responder: CallbackResponder<SundialRequestContext> { request, context in
+                await ConnectionState.$current.withValue(context.connection) { await handler.respond(to: request) }
+            },
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatch()])),
             configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: onServerRunning,
             logger: logger

@@ -1,0 +1,182 @@
+import InfluxQL
+import TSDB
+
+extension RawSelect {
+    /// Takes a piece of an output series; `continues` when more rows of that series follow.
+    typealias RowSink = (_ piece: Row, _ continues: Bool) async throws(StatementError) -> Void
+
+    /// Produces the output series in order, each in pieces of at most `pieceSize` rows, as
+    /// they are read: a group's series are merged by time through cursors holding a span per
+    /// series, LIMIT stops the reading, and only transformations (which need a series' points
+    /// whole) gather a group first.
+    func stream(pieceSize: Int, _ sink: RowSink) async throws(StatementError) {
+        // Every field and tag key over all sources (wildcards expand over the union).
+        var fieldTypes: [String: FieldType] = [:]
+        var tagKeys = Set<String>()
+        for target in targets {
+            for shard in target.shards {
+                for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
+                tagKeys.formUnion(shard.tagKeys(of: target.name))
+            }
+        }
+        let dimensions = groupTags(tagKeys)
+        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: Set(dimensions))
+        guard !columns.isEmpty else { return }
+        for c in columns {
+            if case .expr(let e) = c.source {
+                try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
+            }
+        }
+        let conditionFields = Set(Self.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
+        let ascending = statement.sortFields.first?.ascending ?? true
+        let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
+            .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
+        let transforms = columns.contains { if case .transform = $0.source { return true }; return false }
+
+        // The output series in order: measurements by name, groups by tag values (all
+        // reversed for DESC).
+        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
+        var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
+        for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
+            // Series of this measurement matching the tag part of the condition, once each.
+            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
+            for shard in target.shards {
+                for s in shard.series(of: target.name, matching: seriesCondition) {
+                    seriesShards[s.key, default: (s, [])].1.append(shard)
+                }
+            }
+            var byKey: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
+            for entry in seriesShards.values { byKey[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
+            for key in byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                groups.append((target.name, key, byKey[key]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }))
+            }
+        }
+        if !ascending { groups.reverse() }
+
+        var nonEmptyGroups = 0
+        for group in groups {
+            if statement.sLimit > 0 && nonEmptyGroups >= statement.sOffset + statement.sLimit { break }
+            if let why = interrupted() { throw StatementError(why) }
+            var rows: GroupRows
+            if transforms {
+                var gathered: [(time: Int64, order: Int, values: [Value])] = []
+                for (order, (series, shards)) in group.members.enumerated() {
+                    gathered += try self.rows(series, shards, columns: columns, conditionFields: conditionFields, order: order)
+                }
+                gathered.sort { ($0.time, $0.order) < ($1.time, $1.order) }
+                if !ascending { gathered.reverse() }
+                rows = GroupRows(gathered: Self.transformed(gathered, columns: columns, ascending: ascending))
+            } else {
+                var streams: [GroupRows.Stream] = []
+                for (order, (series, shards)) in group.members.enumerated() {
+                    let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
+                    for shard in shards {
+                        let cursor = shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
+                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder))
+                    }
+                }
+                rows = GroupRows(streams: streams, ascending: ascending)
+            }
+            // OFFSET and LIMIT per series; SOFFSET skips series that have rows.
+            let skipped = nonEmptyGroups < statement.sOffset
+            var tags: [String: String] = [:]
+            for (k, v) in zip(dimensions, group.key) { tags[k] = v }
+            var piece = Row(name: group.name, tags: tags, columns: [timeName] + columns.map(\.name))
+            var offset = statement.offset
+            var produced = 0
+            while statement.limit <= 0 || produced < statement.limit, let values = try rows.next() {
+                if offset > 0 {
+                    offset -= 1
+                    continue
+                }
+                produced += 1
+                if skipped { break }
+                if piece.values.count == pieceSize {
+                    try await sink(piece, true)
+                    piece.values.removeAll(keepingCapacity: true)
+                }
+                piece.values.append(values)
+                if produced % 4096 == 0, let why = interrupted() { throw StatementError(why) }
+            }
+            if produced > 0 { nonEmptyGroups += 1 }
+            if !skipped && !piece.values.isEmpty { try await sink(piece, false) }
+        }
+    }
+}
+
+/// One output series' rows (time first), in output order: merged from per-series cursors a
+/// span at a time, or already gathered (transformations).
+struct GroupRows {
+    struct Stream {
+        var order: Int
+        var cursor: ColumnCursor
+        let builder: RowBuilder
+        /// Rows built from the cursor's current span, not yet handed out.
+        var rows: [(time: Int64, values: [Value])] = []
+        var position = 0
+        var done = false
+    }
+
+    private var streams: [Stream] = []
+    private let ascending: Bool
+    private var ready: [[Value]] = []
+    private var position = 0
+
+    init(streams: [Stream], ascending: Bool) {
+        self.streams = streams
+        self.ascending = ascending
+    }
+
+    init(gathered: [[Value]]) {
+        self.ascending = true
+        self.ready = gathered
+    }
+
+    /// The next row, or nil at the end.
+    mutating func next() throws(StatementError) -> [Value]? {
+        if position == ready.count {
+            try refill()
+            guard position < ready.count else { return nil }
+        }
+        defer { position += 1 }
+        return ready[position]
+    }
+
+    /// Every stream holds rows or is done; rows up to the earliest last time held (latest,
+    /// descending) are complete across streams and go out, ties in series order (reversed
+    /// for DESC, as 1.x's merge orders them).
+    private mutating func refill() throws(StatementError) {
+        ready.removeAll(keepingCapacity: true)
+        position = 0
+        var bound: Int64?
+        for i in streams.indices where !streams[i].done {
+            while streams[i].position == streams[i].rows.count {
+                guard let data = try streams[i].cursor.next() else {
+                    streams[i].done = true
+                    break
+                }
+                streams[i].rows.removeAll(keepingCapacity: true)
+                streams[i].position = 0
+                for r in data.times.indices {
+                    if let values = streams[i].builder.values(data, r) { streams[i].rows.append((data.times[r], values)) }
+                }
+            }
+            guard !streams[i].done, let last = streams[i].rows.last?.time else { continue }
+            bound = bound.map { ascending ? min($0, last) : max($0, last) } ?? last
+        }
+        guard let bound else { return }
+        var taken: [(time: Int64, order: Int, values: [Value])] = []
+        for i in streams.indices where !streams[i].done {
+            while streams[i].position < streams[i].rows.count {
+                let row = streams[i].rows[streams[i].position]
+                guard ascending ? row.time <= bound : row.time >= bound else { break }
+                taken.append((row.time, streams[i].order, row.values))
+                streams[i].position += 1
+            }
+        }
+        if streams.count > 1 {
+            taken.sort { ascending ? ($0.time, $0.order) < ($1.time, $1.order) : ($0.time, $0.order) > ($1.time, $1.order) }
+        }
+        ready = taken.map { [Value.time($0.time)] + $0.values }
+    }
+}
