@@ -148,4 +148,16 @@ import TSM
         #expect(results.dropFirst().first?.error == "client closed the connection")
         #expect(results.last?.error == "not executed")
     }
+
+    /// A cancelled task (what the HTTP handler does when the connection goes away) stops the
+    /// query as KILL QUERY does.
+    @Test func cancelledTaskInterruptsTheQuery() async throws {
+        let (executor, _, _) = try await Self.store()
+        let query = try Parser.parseQuery("SELECT * FROM m")
+        let results = await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await executor.execute(query, options: ExecutionOptions(database: "db0"))
+        }.value
+        #expect(results == [StatementResult(statementID: 0, error: "query interrupted")])
+    }
 }
