@@ -68,6 +68,11 @@ public indirect enum Source: Sendable, Hashable {
 public struct Field: Sendable, Hashable {
     public var expr: Expr
     public var alias: String
+
+    public init(expr: Expr, alias: String) {
+        self.expr = expr
+        self.alias = alias
+    }
 }
 
 /// `ORDER BY` entry.

@@ -107,6 +107,8 @@ extension QueryExecutor {
             return try await select(s, queryID: options.queryID)
         case .explain(let s, analyze: false):
             return try await explain(s)
+        case .explain(let s, analyze: true):
+            return try await explainAnalyze(s, queryID: options.queryID)
         case .killQuery(let id, _):
             try registry.kill(id)
             return []

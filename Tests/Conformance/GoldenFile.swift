@@ -36,6 +36,10 @@ struct GoldenFile: Decodable, Sendable {
         var omitContentLength: Bool?
         /// Headers compared after lossy UTF-8 decoding (Spec/golden-cases.md, Replay).
         var utf8Headers: [String]?
+        /// Wait this long before sending (the server acts on its own meanwhile, e.g. snapshots).
+        var pauseMs: Int?
+        /// Compare bodies with the values of `…_time: ` (measured durations) blanked.
+        var maskDurations: Bool?
         var response: Response
 
         /// The request body as sent, before optional gzip.

@@ -38,8 +38,10 @@ import Testing
         "q227": "SHOW QUERIES: query ids and running times differ per server and run",
         "q228": "SHOW STATS: Go runtime figures", "q229": "SHOW STATS FOR 'httpd': counters and bind port",
         "q231": "SHOW DIAGNOSTICS: build, uptime, ports", "q232": "SHOW DIAGNOSTICS FOR 'build': Go build info",
-        "q235": "EXPLAIN ANALYZE: measured timings",
     ]
+
+    /// Replayed with measured durations blanked (as `maskDurations` cases are).
+    static let influxqlMasked: Set<String> = ["q235"]
 
     @Test(arguments: influxqlFiles.map(\.group))
     func replayInfluxQL(group: String) async throws {
@@ -60,6 +62,8 @@ import Testing
     /// bit for some inputs; the values agree to 15 significant digits.
     static let selectNotCompared: [String: String] = [
         "m15": "exp/ln/log10 last-ulp differences between Go's math and glibc",
+        "a14": "EXPLAIN ANALYZE count(*): 1.x orders the expanded calls' scanners by Go map iteration (random); Sundial by field name",
+        "b14": "EXPLAIN ANALYZE count(*): 1.x orders the expanded calls' scanners by Go map iteration (random); Sundial by field name",
         "t18": "integral with GROUP BY tags: 1.x emits the tag groups in reverse order (an iterator quirk); Sundial keeps 1.x's usual sorted order",
     ]
 
@@ -78,10 +82,35 @@ import Testing
         try await app.test(.live) { client in
             let port = try #require(client.port)
             for golden in file.cases {
-                let response = try await Self.send(golden, port: port)
+                if let pause = golden.pauseMs { try await Task.sleep(for: .milliseconds(pause)) }
+                var response = try await Self.send(golden, port: port)
+                var golden = golden
+                if golden.maskDurations == true || Self.influxqlMasked.contains(golden.name) && file.group.hasPrefix("influxql") {
+                    response.body = Self.maskDurations(response.body)
+                    golden.response.body = String(decoding: Self.maskDurations(golden.response.bodyBytes), as: UTF8.self)
+                    golden.response.bodyBase64 = nil
+                }
                 if skipping[golden.name] == nil { Self.compare(golden, response, group: file.group) }
             }
         }
+    }
+
+    /// The body with every value after `_time: ` (up to the closing quote) replaced by `*`.
+    static func maskDurations(_ body: [UInt8]) -> [UInt8] {
+        let marker = Array("_time: ".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < body.count {
+            if body[i...].starts(with: marker) {
+                out += marker + [UInt8(ascii: "*")]
+                i += marker.count
+                while i < body.count && body[i] != UInt8(ascii: "\"") { i += 1 }
+                continue
+            }
+            out.append(body[i])
+            i += 1
+        }
+        return out
     }
 
     static func send(_ golden: GoldenFile.Case, port: Int) async throws -> RawHTTPClient.Response {

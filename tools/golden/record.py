@@ -121,6 +121,9 @@ def record(influxd, case_path):
             r = c.getresponse(); r.read()
         out_cases = []
         for case in spec["cases"]:
+            # `pauseMs`: let the server act on its own first (e.g. snapshot its cache).
+            if case.get("pauseMs"):
+                time.sleep(case["pauseMs"] / 1000)
             recorded = dict(case)
             recorded["response"] = send(http_port, case)
             version = version or dict((k.lower(), v) for k, v in recorded["response"]["headers"]).get("x-influxdb-version")
