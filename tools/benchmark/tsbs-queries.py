@@ -8,6 +8,9 @@ Data: 100 hosts x 10 integer fields every 10 s (size-bench's seeded generator; `
 is TSBS's "100 hosts x 1 day"). Both servers get the same line protocol over /write, then
 each query runs `--runs` times per server (after one warm-up); the report gives p50 latency
 per query, the ratio sundiald / influxd, and whether both answered byte-identical bodies.
+
+Queries go over one kept-alive connection per server, as TSBS's query runner sends them
+(its HTTP client reuses connections); `--new-connection` opens one per query instead.
 """
 import argparse, http.client, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.parse
 
@@ -56,6 +59,27 @@ def query(port, q):
     return post(port, "/query?db=benchmark", urllib.parse.urlencode({"q": q}), form=True)
 
 
+class KeptAlive:
+    """One HTTP/1.1 connection reused for every query (reopened only if the server closed it)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+    def query(self, q):
+        body = urllib.parse.urlencode({"q": q})
+        for attempt in (0, 1):
+            try:
+                self.conn.request("POST", "/query?db=benchmark", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+                r = self.conn.getresponse()
+                return r.status, r.read()
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+                if attempt:
+                    raise
+
+
 def queries():
     h = lambda n: f"'2016-01-01T{n:02d}:00:00Z'"
     hosts8 = " or ".join(f"hostname = 'host_{i}'" for i in (1, 7, 13, 21, 34, 55, 61, 89))
@@ -100,6 +124,7 @@ def main():
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--influxd", default="influxd")
     ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
+    ap.add_argument("--new-connection", action="store_true", help="a new TCP connection per query")
     args = ap.parse_args()
     if shutil.which(args.influxd) is None:
         # The reference comes from Debian, installed as the golden recorder does.
@@ -134,11 +159,12 @@ def main():
             p50 = {}
             bodies = {}
             for server, port in servers.items():
-                status, bodies[server] = query(port, q)
+                send = (lambda q, port=port: query(port, q)) if args.new_connection else KeptAlive(port).query
+                status, bodies[server] = send(q)
                 times = []
                 for _ in range(args.runs):
                     t0 = time.perf_counter()
-                    query(port, q)
+                    send(q)
                     times.append((time.perf_counter() - t0) * 1000)
                 p50[server] = statistics.median(times)
             same = bodies["influxd"] == bodies["sundiald"]
