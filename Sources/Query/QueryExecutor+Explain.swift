@@ -47,7 +47,6 @@ extension QueryExecutor {
             return tagKeys.contains(name) ? "\(name)::tag" : name
         }
         let fastCalls: Set<String> = ["count", "min", "max", "sum", "first", "last", "mean"]
-        let numericOnly: Set<String> = ["mean", "sum", "median", "stddev", "spread", "integral", "percentile"]
         // The calls, innermost aggregate of a transformation, wildcards expanded.
         var calls: [(function: String, field: String)] = []
         var plain: [String] = []
@@ -61,7 +60,7 @@ extension QueryExecutor {
                 case .varRef(let f, _): calls.append((name, f))
                 case .call("distinct", let inner): if case .varRef(let f, _)? = inner.first { calls.append(("distinct", f)) }
                 case .wildcard, .regex:
-                    var fields = fieldTypes.filter { !numericOnly.contains(name) || $0.value == .float || $0.value == .integer }.map(\.key)
+                    var fields = fieldTypes.filter { !AnalyzedPlan.numericOnly.contains(name) || $0.value == .float || $0.value == .integer }.map(\.key)
                     if case .regex(let re) = arg { fields = fields.filter { SeriesCondition.regexMatches(re, $0) } }
                     for f in fields.sorted(by: RawSelect.bytesLess) { calls.append((name, f)) }
                 default: break

@@ -151,6 +151,9 @@ struct AnalyzedPlan {
         var edge = false
     }
 
+    /// Calls whose wildcard expands to numeric fields only.
+    static let numericOnly: Set<String> = ["mean", "sum", "median", "stddev", "spread", "integral", "percentile"]
+
     let fieldTypes: [String: FieldType]
     let tagKeys: Set<String>
     var rewritten: SelectStatement
@@ -162,7 +165,6 @@ struct AnalyzedPlan {
         self.fieldTypes = fieldTypes
         self.tagKeys = tagKeys
         let dimensions = Set(s.dimensions.compactMap { if case .varRef(let n, _) = $0 { return n }; return nil })
-        let numericOnly: Set<String> = ["mean", "sum", "median", "stddev", "spread", "integral", "percentile"]
         var fields: [Field] = []
         for f in s.fields {
             switch f.expr {
@@ -175,7 +177,7 @@ struct AnalyzedPlan {
                 let names = (Array(fieldTypes.keys) + Array(tagKeys.subtracting(dimensions))).filter { SeriesCondition.regexMatches(re, $0) }
                 for n in names.sorted(by: RawSelect.bytesLess) { fields.append(Field(expr: .varRef(name: n, type: .unknown), alias: "")) }
             case .call(let name, let args) where args.first.map({ if case .wildcard = $0 { return true }; if case .regex = $0 { return true }; return false }) ?? false:
-                var names = fieldTypes.filter { !numericOnly.contains(name) || $0.value == .float || $0.value == .integer }.map(\.key)
+                var names = fieldTypes.filter { !Self.numericOnly.contains(name) || $0.value == .float || $0.value == .integer }.map(\.key)
                 if case .regex(let re)? = args.first { names = names.filter { SeriesCondition.regexMatches(re, $0) } }
                 for n in names.sorted(by: RawSelect.bytesLess) {
                     fields.append(Field(expr: .call(name: name, args: [.varRef(name: n, type: .unknown)] + args.dropFirst()), alias: "\(name)_\(n)"))

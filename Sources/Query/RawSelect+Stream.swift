@@ -104,22 +104,34 @@ extension RawSelect {
     }
 }
 
-/// One output series' rows (time first), in output order: merged from per-series cursors a
-/// span at a time, or already gathered (transformations).
+/// One output series' rows (time first), in output order: a k-way merge of per-series column
+/// cursors (a heap on each stream's next time, ties in series order, reversed for DESC as 1.x's
+/// merge orders them), building a row only when it is taken; or rows already gathered
+/// (transformations).
 struct GroupRows {
     struct Stream {
         var order: Int
         var cursor: ColumnCursor
         let builder: RowBuilder
-        /// Rows built from the cursor's current span, not yet handed out.
-        var rows: [(time: Int64, values: [Value])] = []
+        /// The cursor's current span and the next row in it.
+        var data = SeriesColumns()
         var position = 0
-        var done = false
+        /// The time of that row.
+        var head: Int64 = 0
+
+        init(order: Int, cursor: ColumnCursor, builder: RowBuilder) {
+            self.order = order
+            self.cursor = cursor
+            self.builder = builder
+        }
     }
 
     private var streams: [Stream] = []
     private let ascending: Bool
-    private var ready: [[Value]] = []
+    /// Stream indexes with rows left, a binary heap on (head, order).
+    private var heap: [Int] = []
+    private var started = false
+    private var gathered: [[Value]] = []
     private var position = 0
 
     init(streams: [Stream], ascending: Bool) {
@@ -129,54 +141,80 @@ struct GroupRows {
 
     init(gathered: [[Value]]) {
         self.ascending = true
-        self.ready = gathered
+        self.gathered = gathered
+        self.started = true
     }
 
     /// The next row, or nil at the end.
     mutating func next() throws(StatementError) -> [Value]? {
-        if position == ready.count {
-            try refill()
-            guard position < ready.count else { return nil }
+        if !started {
+            started = true
+            for i in streams.indices where try load(i) { push(i) }
         }
-        defer { position += 1 }
-        return ready[position]
+        if streams.isEmpty {
+            guard position < gathered.count else { return nil }
+            defer { position += 1 }
+            return gathered[position]
+        }
+        while let top = heap.first {
+            let r = streams[top].position
+            let time = streams[top].head
+            let row = streams[top].builder.values(streams[top].data, r, time: time)
+            streams[top].position = r + 1
+            if r + 1 < streams[top].data.times.count {
+                streams[top].head = streams[top].data.times[r + 1]
+                siftDown(0)
+            } else if try load(top) {
+                siftDown(0)
+            } else {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+                if !heap.isEmpty { siftDown(0) }
+            }
+            if let row { return row }
+        }
+        return nil
     }
 
-    /// Every stream holds rows or is done; rows up to the earliest last time held (latest,
-    /// descending) are complete across streams and go out, ties in series order (reversed
-    /// for DESC, as 1.x's merge orders them).
-    private mutating func refill() throws(StatementError) {
-        ready.removeAll(keepingCapacity: true)
-        position = 0
-        var bound: Int64?
-        for i in streams.indices where !streams[i].done {
-            while streams[i].position == streams[i].rows.count {
-                guard let data = try streams[i].cursor.next() else {
-                    streams[i].done = true
-                    break
-                }
-                streams[i].rows.removeAll(keepingCapacity: true)
-                streams[i].position = 0
-                for r in data.times.indices {
-                    if let values = streams[i].builder.values(data, r) { streams[i].rows.append((data.times[r], values)) }
-                }
-            }
-            guard !streams[i].done, let last = streams[i].rows.last?.time else { continue }
-            bound = bound.map { ascending ? min($0, last) : max($0, last) } ?? last
+    /// Moves stream `i` to its cursor's next non-empty span; false at its end.
+    private mutating func load(_ i: Int) throws(StatementError) -> Bool {
+        while let data = try streams[i].cursor.next() {
+            guard let first = data.times.first else { continue }
+            streams[i].data = data
+            streams[i].position = 0
+            streams[i].head = first
+            return true
         }
-        guard let bound else { return }
-        var taken: [(time: Int64, order: Int, values: [Value])] = []
-        for i in streams.indices where !streams[i].done {
-            while streams[i].position < streams[i].rows.count {
-                let row = streams[i].rows[streams[i].position]
-                guard ascending ? row.time <= bound : row.time >= bound else { break }
-                taken.append((row.time, streams[i].order, row.values))
-                streams[i].position += 1
-            }
+        streams[i].data = SeriesColumns()
+        return false
+    }
+
+    private func before(_ a: Int, _ b: Int) -> Bool {
+        let x = (streams[a].head, streams[a].order, a), y = (streams[b].head, streams[b].order, b)
+        return ascending ? x < y : x > y
+    }
+
+    private mutating func push(_ i: Int) {
+        heap.append(i)
+        var c = heap.count - 1
+        while c > 0 {
+            let p = (c - 1) / 2
+            guard before(heap[c], heap[p]) else { break }
+            heap.swapAt(c, p)
+            c = p
         }
-        if streams.count > 1 {
-            taken.sort { ascending ? ($0.time, $0.order) < ($1.time, $1.order) : ($0.time, $0.order) > ($1.time, $1.order) }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var p = start
+        while true {
+            let l = 2 * p + 1, r = l + 1
+            var m = p
+            if l < heap.count && before(heap[l], heap[m]) { m = l }
+            if r < heap.count && before(heap[r], heap[m]) { m = r }
+            if m == p { return }
+            heap.swapAt(p, m)
+            p = m
         }
-        ready = taken.map { [Value.time($0.time)] + $0.values }
     }
 }

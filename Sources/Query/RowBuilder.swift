@@ -49,15 +49,17 @@ struct RowBuilder {
         }
     }
 
-    /// The output values of row `r` (time excluded), or nil when the row is not kept: the
-    /// condition fails, or no selected field has a value (`keep` decides instead when given).
-    func values(_ data: SeriesColumns, _ r: Int, keep: (([Value]) -> Bool)? = nil) -> [Value]? {
+    /// The output values of row `r` (led by `time` when given), or nil when the row is not
+    /// kept: the condition fails, or no selected field has a value (`keep` decides instead
+    /// when given).
+    func values(_ data: SeriesColumns, _ r: Int, time: Int64? = nil, keep: (([Value]) -> Bool)? = nil) -> [Value]? {
         if let condition, !condition.holds(data, r) { return nil }
         var fields: [String: Value] = [:]
         if hasExpr { for (f, i) in namedColumns where data.value(i, r) != .null { fields[f] = data.value(i, r) } }
         var anyField = false
         var values: [Value] = []
-        values.reserveCapacity(slots.count)
+        values.reserveCapacity(slots.count + 1)
+        if let time { values.append(.time(time)) }
         for slot in slots {
             switch slot {
             case .column(let i, let cast):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Raw SELECT over a whole day of TSBS data: time and the server's peak memory while answering.
 
-    swift build -c release --product sundiald --product size-bench
+    swift build -c release --product sundiald && swift build -c release --product size-bench
     python3 tools/benchmark/raw-stream.py [--hours 24] [--server NAME=BINARY ...]
 
 Each server (default: the real influxd and .build/release/sundiald; give several sundiald
@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--server", action="append", default=[], help="NAME=BINARY (repeatable)")
     args = ap.parse_args()
     servers = [s.split("=", 1) for s in args.server] or [["influxd", "influxd"], ["sundiald", os.path.join(ROOT, ".build/release/sundiald")]]
+    for _, binary in servers:
+        tsbs.check_fresh(os.path.abspath(binary))
     lp = f"/tmp/tsbs-{args.hours}h.lp"
     if not os.path.exists(lp):
         subprocess.run([os.path.join(ROOT, ".build/release/size-bench"), str(args.hours), lp], check=True, stdout=subprocess.DEVNULL)

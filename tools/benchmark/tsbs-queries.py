@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """TSBS devops queries, side by side: the real influxd 1.6.7 and sundiald on the same data.
 
-    swift build -c release --product sundiald --product size-bench
+    swift build -c release --product sundiald && swift build -c release --product size-bench
     python3 tools/benchmark/tsbs-queries.py [--hours 24] [--runs 15]
 
 Data: 100 hosts x 10 integer fields every 10 s (size-bench's seeded generator; `--hours 24`
@@ -16,6 +16,16 @@ import argparse, http.client, os, shutil, signal, socket, statistics, subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 START = "2016-01-01T00:00:00Z"
+
+
+def check_fresh(binary):
+    """Refuses a sundiald built before the newest source file (a stale release build
+    would measure old code)."""
+    if not binary.startswith(os.path.join(ROOT, ".build")):
+        return
+    newest = max(os.path.getmtime(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(ROOT, "Sources")) for f in fs)
+    if not os.path.exists(binary) or os.path.getmtime(binary) < newest:
+        sys.exit(f"{binary} is older than the sources: swift build -c release --product sundiald")
 
 
 def free_port():
@@ -126,6 +136,7 @@ def main():
     ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
     ap.add_argument("--new-connection", action="store_true", help="a new TCP connection per query")
     args = ap.parse_args()
+    check_fresh(os.path.abspath(args.sundiald))
     if shutil.which(args.influxd) is None:
         # The reference comes from Debian, installed as the golden recorder does.
         sudo = [] if os.geteuid() == 0 else ["sudo"]
