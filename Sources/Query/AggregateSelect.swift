@@ -205,19 +205,20 @@ struct AggregateSelect {
                     guard let rows = typed.rows(members) else { continue }
                     values = rows
                 } else {
-                    // Points: (time, values by read column).
-                    var points: [(time: Int64, values: [Value])] = []
+                    // The group's points merged by time as the cursors read them, handed to
+                    // the windows one window at a time.
+                    let callCount = calls.count
+                    var streams: [GroupRows.Stream] = []
                     for (order, (series, shards)) in members.enumerated() {
-                        let callCount = calls.count
-                        for row in try reader.rows(series, shards, columns: readColumns, conditionFields: conditionFields, order: order,
-                                            keep: { $0.prefix(callCount).contains { $0 != .null } }) {
-                            points.append((row.time, row.values))
+                        let builder = RowBuilder(series: series, columns: readColumns, condition: statement.condition, conditionFields: conditionFields)
+                        for shard in shards {
+                            let cursor = shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max, ascending: true)
+                            streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
+                                                            keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } }))
                         }
-                }
-                points.sort { $0.time < $1.time }
-                guard !points.isEmpty else { continue }
-
-                values = buckets(points: points, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
+                    }
+                    guard var feed = try PointFeed(GroupRows(streams: streams, ascending: true)) else { continue }
+                    values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
                 if transforms { values = transformed(values, columns: columns, ascending: ascending) }
                 }
                 // top and bottom keep time order whatever ORDER BY says (as 1.x).
@@ -254,8 +255,11 @@ struct AggregateSelect {
     }
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
-    func buckets(points: [(time: Int64, values: [Value])], calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) -> [[Value]] {
-        let windows = zone == nil || interval == 0 ? windows(firstTime: points.first!.time, extraIntervals: extraIntervals)
+    /// Points come from `feed` a window at a time; integral and tz() windows take them all first.
+    func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) throws(StatementError) -> [[Value]] {
+        let zonedWindows = zone != nil && interval > 0
+        let points = zonedWindows || calls.contains(where: { $0.function == "integral" }) ? try feed.drain() : []
+        let windows = !zonedWindows ? windows(firstTime: feed.firstTime, extraIntervals: extraIntervals)
             : Self.distinct(points.map { window($0.time) }).map { ($0.start, $0.end &- 1) }
         var integrals: [Int: [Int64: Value]] = [:]
         for (i, call) in calls.enumerated() where call.function == "integral" {
@@ -264,12 +268,10 @@ struct AggregateSelect {
                                          unit: unit, interval: interval, window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }
         var rows: [[Value]] = []
-        var index = 0
         var filled: [(row: [Value], empty: Bool)] = []
-        for w in windows {
-            let from = index
-            while index < points.count && points[index].time <= w.end { index += 1 }
-            let slice = points[from..<index].filter { $0.time >= w.start }
+        for (n, w) in windows.enumerated() {
+            if n & 255 == 255, let why = interrupted() { throw StatementError(why) }
+            let slice = try feed.window(start: w.start, end: w.end)
             let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
             if calls.count == 1 && calls[0].function == "distinct" {
                 let distinct = Self.sortedDistinct(slice.map { ($0.time, $0.values[0]) }.filter { $0.1 != .null })

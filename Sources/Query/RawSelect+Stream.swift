@@ -113,16 +113,20 @@ struct GroupRows {
         var order: Int
         var cursor: ColumnCursor
         let builder: RowBuilder
+        /// Decides which rows are kept (given the row, time first) instead of "some selected
+        /// field has a value".
+        let keep: (([Value]) -> Bool)?
         /// The cursor's current span and the next row in it.
         var data = SeriesColumns()
         var position = 0
         /// The time of that row.
         var head: Int64 = 0
 
-        init(order: Int, cursor: ColumnCursor, builder: RowBuilder) {
+        init(order: Int, cursor: ColumnCursor, builder: RowBuilder, keep: (([Value]) -> Bool)? = nil) {
             self.order = order
             self.cursor = cursor
             self.builder = builder
+            self.keep = keep
         }
     }
 
@@ -159,7 +163,7 @@ struct GroupRows {
         while let top = heap.first {
             let r = streams[top].position
             let time = streams[top].head
-            let row = streams[top].builder.values(streams[top].data, r, time: time)
+            let row = streams[top].builder.values(streams[top].data, r, time: time, keep: streams[top].keep)
             streams[top].position = r + 1
             if r + 1 < streams[top].data.times.count {
                 streams[top].head = streams[top].data.times[r + 1]
@@ -216,5 +220,62 @@ struct GroupRows {
             heap.swapAt(p, m)
             p = m
         }
+    }
+}
+
+/// A group's points (time, values by read column) in time order, taken a window at a time:
+/// memory holds one window's points and a span per series, not the group.
+struct PointFeed {
+    private var rows: GroupRows
+    private var pending: (time: Int64, values: [Value])?
+    private var drained: [(time: Int64, values: [Value])]?
+    private var position = 0
+    /// The first point's time.
+    let firstTime: Int64
+
+    /// nil when the group has no point.
+    init?(_ rows: GroupRows) throws(StatementError) {
+        var rows = rows
+        guard let first = try rows.next(), case .time(let t) = first.first else { return nil }
+        self.rows = rows
+        self.pending = (t, Array(first.dropFirst()))
+        self.firstTime = t
+    }
+
+    private mutating func next() throws(StatementError) -> (time: Int64, values: [Value])? {
+        if let drained {
+            guard position < drained.count else { return nil }
+            defer { position += 1 }
+            return drained[position]
+        }
+        if let p = pending {
+            pending = nil
+            return p
+        }
+        guard let row = try rows.next(), case .time(let t) = row.first else { return nil }
+        return (t, Array(row.dropFirst()))
+    }
+
+    /// The points up to `end` not yet taken, without those before `start`.
+    mutating func window(start: Int64, end: Int64) throws(StatementError) -> [(time: Int64, values: [Value])] {
+        var out: [(time: Int64, values: [Value])] = []
+        while let p = try next() {
+            guard p.time <= end else {
+                if drained != nil { position -= 1 } else { pending = p }
+                break
+            }
+            if p.time >= start { out.append(p) }
+        }
+        return out
+    }
+
+    /// Every point not yet taken (integral and tz() windows need them all); windows read from
+    /// them afterwards.
+    mutating func drain() throws(StatementError) -> [(time: Int64, values: [Value])] {
+        var all: [(time: Int64, values: [Value])] = []
+        while let p = try next() { all.append(p) }
+        drained = all
+        position = 0
+        return all
     }
 }
