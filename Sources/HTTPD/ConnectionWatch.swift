@@ -5,49 +5,20 @@ import Synchronization
 
 /// Whether a request's client is still there: set when the connection's input ends (the
 /// client closed or shut down its side; Hummingbird keeps half-closed connections open) or
-/// the connection closes. A running query is cancelled then, as 1.x's handler stops a query
-/// when the client's `CloseNotify` fires.
+/// the connection closes. A running query then stops as if killed, as 1.x's handler stops a
+/// query when the client's `CloseNotify` fires.
 public final class ConnectionState: Sendable {
-    private struct State {
-        var closed = false
-        var next = 0
-        var callbacks: [Int: @Sendable () -> Void] = [:]
-    }
-
-    private let state = Mutex(State())
+    private let closed = Atomic<Bool>(false)
 
     /// The connection of the request being answered (set around the handler by the server).
     @TaskLocal public static var current: ConnectionState?
 
     public init() {}
 
-    public var isClosed: Bool { state.withLock { $0.closed } }
+    /// Whether the client is gone (read by a running query's interruption checks).
+    public var isClosed: Bool { closed.load(ordering: .relaxed) }
 
-    /// Marks the connection gone and runs the waiting callbacks once.
-    func close() {
-        let callbacks = state.withLock { s -> [@Sendable () -> Void] in
-            guard !s.closed else { return [] }
-            s.closed = true
-            defer { s.callbacks = [:] }
-            return Array(s.callbacks.values)
-        }
-        for callback in callbacks { callback() }
-    }
-
-    /// Runs `body` in a task that is cancelled if the connection goes away first.
-    func cancellingOnClose<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
-        let task = Task { await body() }
-        let token = state.withLock { s -> Int? in
-            guard !s.closed else { return nil }
-            s.next += 1
-            s.callbacks[s.next] = { task.cancel() }
-            return s.next
-        }
-        if token == nil { task.cancel() }
-        let value = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
-        if let token { _ = state.withLock { $0.callbacks.removeValue(forKey: token) } }
-        return value
-    }
+    func close() { closed.store(true, ordering: .relaxed) }
 }
 
 /// The pipeline handler that feeds a connection's ``ConnectionState``; it finds the state

@@ -60,27 +60,26 @@ extension Handler {
             settings.chunkSize = Int(form["chunk_size"]).flatMap { $0 > 0 ? $0 : nil } ?? 10_000
         }
         if config.authEnabled, let user = call.user, !user.admin { settings.user = user }
+        let connection = ConnectionState.current
+        if let connection { settings.clientGone = { connection.isClosed } }
         let options = settings
         if form["async"] == "true" {
             Task { _ = await queryExecutor.execute(query, options: options) }
             return Reply(status: .noContent)
         }
-        let connection = ConnectionState.current
         if form["chunked"] == "true", call.format != .csv {
             // Each result is its own document, written as the query produces it.
             let format = call.format
             var reply = Reply(status: .ok)
             reply.chunked = true
             reply.stream = { write in
-                await Self.streamResults(query, options: options, executor: queryExecutor, connection: connection) { result in
+                await Self.streamResults(query, options: options, executor: queryExecutor) { result in
                     QueryResponse(results: [result]).encoded(format, epoch: epoch)
                 } write: { try await write($0) }
             }
             return reply
         }
-        let run: @Sendable () async -> [StatementResult] = { await queryExecutor.execute(query, options: options) }
-        let raw: [StatementResult]
-        if let connection { raw = await connection.cancellingOnClose(run) } else { raw = await run() }
+        let raw = await queryExecutor.execute(query, options: options)
         var body: [UInt8]
         if form["chunked"] == "true" {
             body = QueryResponse(results: raw).encoded(call.format, epoch: epoch)
@@ -95,19 +94,16 @@ extension Handler {
     /// Runs the query in a child task that hands each encoded result over a channel with
     /// backpressure: the query waits while the client is slow to read, and stops (as KILL
     /// QUERY does) once a write fails or the connection closes.
-    static func streamResults(_ query: InfluxQL.Query, options: ExecutionOptions, executor: QueryExecutor, connection: ConnectionState?,
+    static func streamResults(_ query: InfluxQL.Query, options: ExecutionOptions, executor: QueryExecutor,
                               encode: @escaping @Sendable (StatementResult) -> [UInt8],
                               write: ([UInt8]) async throws -> Void) async {
         let documents = AsyncChannel<[UInt8]>()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                let produce: @Sendable () async -> Void = {
-                    await executor.execute(query, options: options) { result in
-                        await documents.send(encode(result))
-                        return !Task.isCancelled
-                    }
+                await executor.execute(query, options: options) { result in
+                    await documents.send(encode(result))
+                    return !Task.isCancelled
                 }
-                if let connection { await connection.cancellingOnClose(produce) } else { await produce() }
                 documents.finish()
             }
             do {

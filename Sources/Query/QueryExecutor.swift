@@ -19,6 +19,8 @@ public struct ExecutionOptions: Sendable {
     public var chunkSize: Int?
     /// The running query's id in the registry (set by the executor).
     public var queryID: UInt64 = 0
+    /// Whether the client has gone away: checked wherever KILL QUERY is, it stops the query.
+    public var clientGone: (@Sendable () -> Bool)?
 
     public init(database: String = "", retentionPolicy: String = "", readOnly: Bool = false, user: UserInfo? = nil) {
         self.database = database
@@ -73,7 +75,7 @@ public final class QueryExecutor: Sendable {
     /// error unless the failure was in the last statement. A cancelled task stops the query
     /// as KILL QUERY does.
     public func execute(_ query: InfluxQL.Query, options: ExecutionOptions, emit: @escaping Emit) async {
-        let (qid, refusal) = registry.attach(query.description, database: options.database)
+        let (qid, refusal) = registry.attach(query.description, database: options.database, abandoned: options.clientGone)
         guard let qid else {
             _ = await emit(StatementResult(statementID: 0, error: refusal))
             return

@@ -10,6 +10,8 @@ public final class QueryRegistry: Sendable {
         var database: String
         var start: UInt64
         var killed = false
+        /// Whether the client that asked has gone away (its query then stops as if killed).
+        var abandoned: (@Sendable () -> Bool)?
     }
 
     public let maxConcurrentQueries: Int
@@ -25,14 +27,14 @@ public final class QueryRegistry: Sendable {
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// Registers a query; nil and 1.x's text when the concurrency limit is reached.
-    func attach(_ query: String, database: String) -> (id: UInt64?, error: String?) {
+    func attach(_ query: String, database: String, abandoned: (@Sendable () -> Bool)? = nil) -> (id: UInt64?, error: String?) {
         state.withLock { s in
             if maxConcurrentQueries > 0 && s.tasks.count >= maxConcurrentQueries {
                 return (nil, "max-concurrent-queries limit exceeded(\(s.tasks.count), \(maxConcurrentQueries))")
             }
             let id = s.next
             s.next += 1
-            s.tasks[id] = Task(query: query, database: database, start: Self.now())
+            s.tasks[id] = Task(query: query, database: database, start: Self.now(), abandoned: abandoned)
             return (id, nil)
         }
     }
@@ -49,7 +51,7 @@ public final class QueryRegistry: Sendable {
     func interruption(_ id: UInt64) -> String? {
         state.withLock { s in
             guard let task = s.tasks[id] else { return nil }
-            if task.killed { return "query interrupted" }
+            if task.killed || task.abandoned?() == true { return "query interrupted" }
             if queryTimeout > 0 && Self.now() - task.start > UInt64(queryTimeout) { return "query-timeout limit exceeded" }
             return nil
         }

@@ -160,4 +160,16 @@ import TSM
         }.value
         #expect(results == [StatementResult(statementID: 0, error: "query interrupted")])
     }
+
+    /// A client marked gone (the HTTP layer's connection watch) stops its query the same way.
+    @Test func goneClientInterruptsABufferedQuery() async throws {
+        let (executor, _, _) = try await Self.store()
+        var options = ExecutionOptions(database: "db0")
+        options.clientGone = { true }
+        let results = await executor.execute(try Parser.parseQuery("SELECT * FROM m"), options: options)
+        #expect(results == [StatementResult(statementID: 0, error: "query interrupted")])
+        options.clientGone = { false }
+        let answered = await executor.execute(try Parser.parseQuery("SELECT * FROM m LIMIT 1"), options: options)
+        #expect(answered.first?.series.first?.values.count == 1)
+    }
 }
