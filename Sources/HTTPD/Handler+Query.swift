@@ -19,11 +19,11 @@ extension Handler {
             // Go's Request.Form puts body values before URL values.
             form = QueryString(String(buffer: body)).merged(with: form)
         }
-        let q = form["q"].trimmingCharacters(in: .whitespacesAndNewlines)
+        let q = Self.trimmed(form["q"], .whitespacesAndNewlines)
         guard !q.isEmpty else {
             return httpError("missing required parameter \"q\"", .badRequest, call)
         }
-        let epoch = form["epoch"].trimmingCharacters(in: .whitespaces)
+        let epoch = Self.trimmed(form["epoch"], .whitespaces)
         let database = form["db"]
 
         var params: [String: BoundValue] = [:]
@@ -89,6 +89,14 @@ extension Handler {
         var reply = Reply(status: .ok, body: body)
         reply.chunked = true
         return reply
+    }
+
+    /// `text` without surrounding `set` characters; text that neither starts nor ends with one
+    /// (nearly every query) is returned without going through Foundation.
+    static func trimmed(_ text: String, _ set: CharacterSet) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
+        if !set.contains(first) && !set.contains(last) { return text }
+        return text.trimmingCharacters(in: set)
     }
 
     /// Runs the query in a child task that hands each encoded result over a channel with

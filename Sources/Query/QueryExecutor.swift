@@ -75,7 +75,7 @@ public final class QueryExecutor: Sendable {
     /// error unless the failure was in the last statement. A cancelled task stops the query
     /// as KILL QUERY does.
     public func execute(_ query: InfluxQL.Query, options: ExecutionOptions, emit: @escaping Emit) async {
-        let (qid, refusal) = registry.attach(query.description, database: options.database, abandoned: options.clientGone)
+        let (qid, refusal) = registry.attach({ query.description }, database: options.database, abandoned: options.clientGone)
         guard let qid else {
             _ = await emit(StatementResult(statementID: 0, error: refusal))
             return

@@ -6,7 +6,8 @@ import Synchronization
 /// `max-concurrent-queries` and `query-timeout`.
 public final class QueryRegistry: Sendable {
     struct Task {
-        var query: String
+        /// The query's text, made only when SHOW QUERIES asks (most queries never are shown).
+        var query: @Sendable () -> String
         var database: String
         var start: UInt64
         var killed = false
@@ -27,7 +28,7 @@ public final class QueryRegistry: Sendable {
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// Registers a query; nil and 1.x's text when the concurrency limit is reached.
-    func attach(_ query: String, database: String, abandoned: (@Sendable () -> Bool)? = nil) -> (id: UInt64?, error: String?) {
+    func attach(_ query: @escaping @Sendable () -> String, database: String, abandoned: (@Sendable () -> Bool)? = nil) -> (id: UInt64?, error: String?) {
         state.withLock { s in
             if maxConcurrentQueries > 0 && s.tasks.count >= maxConcurrentQueries {
                 return (nil, "max-concurrent-queries limit exceeded(\(s.tasks.count), \(maxConcurrentQueries))")
@@ -40,7 +41,7 @@ public final class QueryRegistry: Sendable {
     }
 
     /// Registers a query from outside the executor (tests, tools); returns its id.
-    public func attachForTesting(_ query: String, database: String) -> UInt64 { attach(query, database: database).id ?? 0 }
+    public func attachForTesting(_ query: String, database: String) -> UInt64 { attach({ query }, database: database).id ?? 0 }
 
     /// `interruption` for tests.
     public func interruptionForTesting(_ id: UInt64) -> String? { interruption(id) }
@@ -72,7 +73,7 @@ public final class QueryRegistry: Sendable {
         return Row(columns: ["qid", "query", "database", "duration", "status"], values: tasks.map { id, task in
             var d = Int64(now - task.start)
             if d >= 1_000_000_000 { d -= d % 1_000_000_000 } else if d >= 1_000_000 { d -= d % 1_000_000 } else if d >= 1_000 { d -= d % 1_000 }
-            return [.unsigned(id), .string(task.query), .string(task.database), .string(InfluxQL.Duration.goString(d)), .string(task.killed ? "killed" : "running")]
+            return [.unsigned(id), .string(task.query()), .string(task.database), .string(InfluxQL.Duration.goString(d)), .string(task.killed ? "killed" : "running")]
         })
     }
 }
