@@ -91,7 +91,14 @@ public struct Handler: Sendable {
         if reply.chunked && request.method != .head {
             let bytes = reply.body
             return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
-                if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
+                // A large body goes out a megabyte at a time: buffers are reused as they are
+                // written rather than one copy of the whole answer being made first.
+                var start = 0
+                while start < bytes.count {
+                    let end = min(start + (1 << 20), bytes.count)
+                    try await writer.write(ByteBuffer(bytes: bytes[start..<end]))
+                    start = end
+                }
                 try await writer.finish(nil)
             })
         }
