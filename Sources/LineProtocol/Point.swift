@@ -42,11 +42,19 @@ public struct Point: Sendable, Hashable {
         return out
     }
 
-    /// The value of tag `key`, if present.
+    /// The value of tag `key`, if present. A key without characters that need escaping is
+    /// compared with the stored bytes as they are, so a miss (the write path asks every point
+    /// for a `time` tag) makes no string.
     public func tag(_ key: String) -> String? {
         var found: String?
-        forEachTag { k, v in
-            if found == nil, Escaping.unescape(k, Escaping.tag) == key { found = Escaping.unescape(v, Escaping.tag) }
+        var name = key
+        name.withUTF8 { want in
+            let plain = !want.contains { $0 == ASCII.comma || $0 == ASCII.equals || $0 == ASCII.space || $0 == ASCII.backslash }
+            forEachTag { k, v in
+                guard found == nil else { return }
+                let match = plain ? k.elementsEqual(UnsafeRawBufferPointer(want)) : Escaping.unescape(k, Escaping.tag) == key
+                if match { found = Escaping.unescape(v, Escaping.tag) }
+            }
         }
         return found
     }

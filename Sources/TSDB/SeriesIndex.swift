@@ -80,16 +80,20 @@ public protocol SeriesIndexing: Sendable {
 /// postings (tag key → value → series) so that `WHERE host = 'a'` reads only that series.
 /// Field keys come from the shard's `fields.idx`.
 public final class SeriesIndex: SeriesIndexing {
+    /// Keyed by `ByteKey`: a series key hashes as one run of bytes (every write looks its
+    /// series up here).
     struct Measurement {
-        var series: [[UInt8]: ParsedSeriesKey] = [:]
-        var postings: [String: [String: Set<[UInt8]>]] = [:]
+        var series: [ByteKey: ParsedSeriesKey] = [:]
+        var postings: [String: [String: Set<ByteKey>]] = [:]
 
         mutating func insert(_ s: ParsedSeriesKey) {
-            series[s.key] = s
-            for (k, v) in s.tags { postings[k, default: [:]][v, default: []].insert(s.key) }
+            let key = ByteKey(s.key)
+            series[key] = s
+            for (k, v) in s.tags { postings[k, default: [:]][v, default: []].insert(key) }
         }
 
-        mutating func remove(_ key: [UInt8]) -> ParsedSeriesKey? {
+        mutating func remove(_ bytes: [UInt8]) -> ParsedSeriesKey? {
+            let key = ByteKey(bytes)
             guard let s = series.removeValue(forKey: key) else { return nil }
             for (k, v) in s.tags {
                 postings[k]?[v]?.remove(key)
@@ -111,7 +115,7 @@ public final class SeriesIndex: SeriesIndexing {
             var added: [ParsedSeriesKey] = []
             for key in keys {
                 let measurement = ParsedSeriesKey.measurementName(key)
-                if all[measurement]?.series[key] != nil { continue }
+                if all[measurement]?.series[ByteKey(key)] != nil { continue }
                 let parsed = ParsedSeriesKey(key)
                 all[measurement, default: Measurement()].insert(parsed)
                 added.append(parsed)
@@ -122,7 +126,7 @@ public final class SeriesIndex: SeriesIndexing {
 
     /// Whether the shard holds the series.
     public func contains(_ key: [UInt8]) -> Bool {
-        state.withLock { $0[ParsedSeriesKey.measurementName(key)]?.series[key] != nil }
+        state.withLock { $0[ParsedSeriesKey.measurementName(key)]?.series[ByteKey(key)] != nil }
     }
 
     /// Measurement names, sorted by their bytes.
@@ -138,12 +142,12 @@ public final class SeriesIndex: SeriesIndexing {
     public func series(of measurement: String, keys: Set<[UInt8]>) -> [ParsedSeriesKey] {
         state.withLock { all in
             guard let m = all[measurement] else { return [] }
-            return keys.compactMap { m.series[$0] }
+            return keys.compactMap { m.series[ByteKey($0)] }
         }
     }
 
     public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<[UInt8]> {
-        state.withLock { $0[measurement]?.postings[key]?[value] ?? [] }
+        state.withLock { Set(($0[measurement]?.postings[key]?[value] ?? []).map(\.bytes)) }
     }
 
     public func tagKeys(of measurement: String) -> Set<String> {

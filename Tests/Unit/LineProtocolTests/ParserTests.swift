@@ -35,6 +35,16 @@ func parse(_ text: String, precision: Precision = .nanosecond, unsigned: Bool = 
         #expect(p.time == 5)
     }
 
+    /// Tag lookup by unescaped key: plain keys compare raw bytes, keys with escapable
+    /// characters compare unescaped; a miss is nil.
+    @Test(arguments: [
+        ("time", "2"), ("a b", "x,y"), ("host", "h\\1"), ("a", nil), ("tim", nil), ("times", nil), ("a\\b", "3"), ("x=y", "4"),
+    ] as [(String, String?)])
+    func tagLookup(key: String, value: String?) throws {
+        let p = try #require(parse(#"m,time=2,a\ b=x\,y,host=h\1,a\b=3,x\=y=4 f=1"#).points.first)
+        #expect(p.tag(key) == value)
+    }
+
     @Test(arguments: Precision.allCases)
     func scalesTimestamps(precision: Precision) throws {
         #expect(try #require(parse("m f=1 3", precision: precision).points.first).time == 3 * precision.nanosecondsPerUnit)
