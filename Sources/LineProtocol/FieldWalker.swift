@@ -74,4 +74,16 @@ enum FieldWalker {
         }
         return .float(Double(String(decoding: raw, as: UTF8.self)) ?? .nan)
     }
+
+    /// The kind of a parsed raw value without decoding it: 0 float, 1 integer, 2 unsigned,
+    /// 3 string, 4 boolean (the order of `FieldValue`'s cases).
+    static func kind(_ raw: UnsafeRawBufferPointer) -> UInt8 {
+        if raw[0] == ASCII.quote { return 3 }
+        if BooleanWord.value(raw) != nil { return 4 }
+        switch raw[raw.count - 1] {
+        case UInt8(ascii: "i"): return 1
+        case UInt8(ascii: "u"): return 2
+        default: return 0
+        }
+    }
 }

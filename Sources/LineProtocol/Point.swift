@@ -90,6 +90,28 @@ public struct Point: Sendable, Hashable {
         }
     }
 
+    /// Appends the point's shape — its escaped measurement, then each field's escaped key and
+    /// value kind, length-prefixed — so that points of one shape (a batch's usual case) can be
+    /// validated once: same shape, same field keys and types.
+    public func appendShape(to out: inout [UInt8]) {
+        func appendLength(_ n: Int) {
+            out.append(UInt8(truncatingIfNeeded: n >> 8))
+            out.append(UInt8(truncatingIfNeeded: n))
+        }
+        withSeriesKey { key in
+            let m = UnsafeRawBufferPointer(rebasing: key[..<measurementEnd(key)])
+            appendLength(m.count)
+            out.append(contentsOf: m)
+        }
+        storage.withUnsafeBytes { all in
+            FieldWalker.forEach(UnsafeRawBufferPointer(rebasing: all[keyCount...])) { k, raw in
+                appendLength(k.count)
+                out.append(contentsOf: k)
+                out.append(FieldWalker.kind(raw))
+            }
+        }
+    }
+
     /// Where the measurement ends in the key: its first unescaped comma.
     private func measurementEnd(_ key: UnsafeRawBufferPointer) -> Int {
         var i = 0

@@ -1,4 +1,5 @@
 import LineProtocol
+import TSM
 
 /// The field types of every measurement in one shard (what 1.x keeps in `fields.idx`).
 ///
@@ -35,11 +36,23 @@ public struct MeasurementFieldSet: Sendable {
             dropped += 1
             if reason.isEmpty { reason = why() }
         }
-        for point in points where point.tag("time") != nil {
+        let timeTagged = points.map { $0.tag("time") != nil }
+        for (point, tagged) in zip(points, timeTagged) where tagged {
             drop("invalid tag key: input tag \"time\" on measurement \"\(point.measurement)\" is invalid")
         }
         var toCreate: [(measurement: String, field: String, type: FieldType)] = []
-        for point in points where point.tag("time") == nil {
+        // The outcome depends only on the point's shape (measurement, field keys and types) and
+        // the fields as they were before the batch: a shape accepted once is accepted again.
+        var acceptedShapes = Set<ByteKey>()
+        var shape: [UInt8] = []
+        for (point, tagged) in zip(points, timeTagged) where !tagged {
+            shape.removeAll(keepingCapacity: true)
+            point.appendShape(to: &shape)
+            let shapeKey = ByteKey(shape)
+            if acceptedShapes.contains(shapeKey) {
+                accepted.append(point)
+                continue
+            }
             let measurement = point.measurement
             let pointFields = point.fields.filter { $0.key != "time" }
             if pointFields.isEmpty {
@@ -59,6 +72,7 @@ public struct MeasurementFieldSet: Sendable {
                 continue
             }
             accepted.append(point)
+            acceptedShapes.insert(shapeKey)
             for (key, value) in pointFields where fields[measurement]?[key] == nil {
                 toCreate.append((measurement, key, FieldType(value)))
             }
