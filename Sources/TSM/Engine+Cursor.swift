@@ -16,13 +16,14 @@ extension Engine {
                 }
             }
             if let cached = s.cache.values(for: key)?.clipped(min: min, max: max), cached.count > 0 {
-                // Cut into block-sized runs so a cursor over a large cache hands out bounded pieces.
+                // Block-sized runs of one shared array (copied only when the cursor reaches
+                // them), so a cursor over a large cache hands out bounded pieces.
+                let times = cached.timestamps
                 var start = 0
                 while start < cached.count {
                     let end = Swift.min(start + TSMFormat.maxPointsPerBlock, cached.count)
-                    let run = cached.subrange(start..<end)
-                    parts.append(SeriesCursor.Part(minTime: run.timestamps[0], maxTime: run.timestamps[run.count - 1], rank: .max,
-                                                   piece: .cached(run)))
+                    parts.append(SeriesCursor.Part(minTime: times[start], maxTime: times[end - 1], rank: .max,
+                                                   piece: .cached(cached, start..<end)))
                     start = end
                 }
             }
@@ -45,7 +46,8 @@ public struct SeriesCursor: Sendable {
     struct Part: Sendable {
         enum Piece: Sendable {
             case block(TSMReader, BlockType, TSMIndexEntry, [(min: Int64, max: Int64)])
-            case cached(WALValues)
+            /// Positions of the key's cached points in range.
+            case cached(WALValues, Range<Int>)
         }
         var minTime: Int64
         var maxTime: Int64
@@ -60,10 +62,6 @@ public struct SeriesCursor: Sendable {
     /// Whether pieces come oldest first.
     public let ascending: Bool
     var parts: [Part]
-    /// Blocks decoded so far (EXPLAIN ANALYZE's counters).
-    public private(set) var blocksDecoded = 0
-    /// Encoded bytes of the blocks decoded so far.
-    public private(set) var blockBytes = 0
 
     /// Whether nothing is left to read.
     public var isEmpty: Bool { parts.isEmpty }
@@ -96,13 +94,11 @@ public struct SeriesCursor: Sendable {
         return nil
     }
 
-    private mutating func decode(_ part: Part) throws(EngineError) -> WALValues {
+    private func decode(_ part: Part) throws(EngineError) -> WALValues {
         switch part.piece {
-        case .cached(let values):
-            return values
+        case .cached(let values, let run):
+            return values.subrange(run)
         case .block(let file, let type, let entry, let tombstones):
-            blocksDecoded += 1
-            blockBytes += Int(entry.size)
             do throws(TSMFileError) {
                 var values = try file.blockValues(entry, type: type, key: key)
                 for t in tombstones where t.max >= entry.minTime && t.min <= entry.maxTime {
