@@ -129,14 +129,7 @@ struct AggregateSelect {
     }
 
     func run() throws(StatementError) -> [Row] {
-        var fieldTypes: [String: FieldType] = [:]
-        var tagKeys = Set<String>()
-        for target in targets {
-            for shard in target.shards {
-                for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
-                tagKeys.formUnion(shard.tagKeys(of: target.name))
-            }
-        }
+        let (fieldTypes, tagKeys) = RawSelect.schema(targets)
         let raw = RawSelect(statement: statement, targets: targets, range: range, interrupted: interrupted)
         let dimensions = raw.groupTags(tagKeys)
         var columns = try expand(fieldTypes: fieldTypes, tagKeys: tagKeys, dimensions: Set(dimensions))
@@ -189,17 +182,8 @@ struct AggregateSelect {
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
-            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
-            for shard in target.shards {
-                for s in shard.series(of: target.name, matching: seriesCondition) {
-                    seriesShards[s.key, default: (s, [])].1.append(shard)
-                }
-            }
-            var groups: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
-            for entry in seriesShards.values { groups[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
-            for groupKey in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            for (groupKey, members) in RawSelect.groups(of: target, matching: seriesCondition, by: dimensions) {
                 if let why = interrupted() { throw StatementError(why) }
-                let members = groups[groupKey]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }
                 var values: [[Value]]
                 if let typed {
                     guard let rows = typed.rows(members) else { continue }

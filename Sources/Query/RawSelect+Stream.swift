@@ -2,15 +2,8 @@ import InfluxQL
 import TSDB
 
 extension RawSelect {
-    /// Takes a piece of an output series; `continues` when more rows of that series follow.
-    typealias RowSink = (_ piece: Row, _ continues: Bool) async throws(StatementError) -> Void
-
-    /// Produces the output series in order, each in pieces of at most `pieceSize` rows, as
-    /// they are read: a group's series are merged by time through cursors holding a span per
-    /// series, LIMIT stops the reading, and only transformations (which need a series' points
-    /// whole) gather a group first.
-    func stream(pieceSize: Int, _ sink: RowSink) async throws(StatementError) {
-        // Every field and tag key over all sources (wildcards expand over the union).
+    /// Every field (first type seen) and tag key over all sources: wildcards expand over the union.
+    static func schema(_ targets: [Target]) -> (fieldTypes: [String: FieldType], tagKeys: Set<String>) {
         var fieldTypes: [String: FieldType] = [:]
         var tagKeys = Set<String>()
         for target in targets {
@@ -19,6 +12,36 @@ extension RawSelect {
                 tagKeys.formUnion(shard.tagKeys(of: target.name))
             }
         }
+        return (fieldTypes, tagKeys)
+    }
+
+    /// A measurement's output series: its series matching the tag part of the condition (each
+    /// with the shards holding it), grouped by the GROUP BY tag values, groups by key and
+    /// members by series key.
+    static func groups(of target: Target, matching condition: SeriesCondition, by dimensions: [String])
+        -> [(key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] {
+        var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
+        for shard in target.shards {
+            for s in shard.series(of: target.name, matching: condition) {
+                seriesShards[s.key, default: (s, [])].1.append(shard)
+            }
+        }
+        var byKey: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
+        for entry in seriesShards.values { byKey[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
+        return byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }).map { key in
+            (key, byKey[key]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) })
+        }
+    }
+
+    /// Takes a piece of an output series; `continues` when more rows of that series follow.
+    typealias RowSink = (_ piece: Row, _ continues: Bool) async throws(StatementError) -> Void
+
+    /// Produces the output series in order, each in pieces of at most `pieceSize` rows, as
+    /// they are read: a group's series are merged by time through cursors holding a span per
+    /// series, LIMIT stops the reading, and only transformations (which need a series' points
+    /// whole) gather a group first.
+    func stream(pieceSize: Int, _ sink: RowSink) async throws(StatementError) {
+        let (fieldTypes, tagKeys) = Self.schema(targets)
         let dimensions = groupTags(tagKeys)
         let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: Set(dimensions))
         guard !columns.isEmpty else { return }
@@ -38,18 +61,7 @@ extension RawSelect {
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
-            // Series of this measurement matching the tag part of the condition, once each.
-            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
-            for shard in target.shards {
-                for s in shard.series(of: target.name, matching: seriesCondition) {
-                    seriesShards[s.key, default: (s, [])].1.append(shard)
-                }
-            }
-            var byKey: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
-            for entry in seriesShards.values { byKey[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
-            for key in byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                groups.append((target.name, key, byKey[key]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) }))
-            }
+            for group in Self.groups(of: target, matching: seriesCondition, by: dimensions) { groups.append((target.name, group.key, group.members)) }
         }
         if !ascending { groups.reverse() }
 
