@@ -16,7 +16,7 @@ Reported per query: wall time (median of --runs) and the growth of the server's 
 memory over its resident memory just before the query (`VmHWM` is reset through
 `/proc/PID/clear_refs` first, so the load's own peak does not count).
 """
-import argparse, http.client, os, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.parse
+import argparse, http.client, os, statistics, sys, time, urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 tsbs = __import__("tsbs-queries")
@@ -63,24 +63,11 @@ def main():
     servers = [s.split("=", 1) for s in args.server] or [["influxd", "influxd"], ["sundiald", os.path.join(ROOT, ".build/release/sundiald")]]
     for _, binary in servers:
         tsbs.check_fresh(os.path.abspath(binary))
-    lp = f"/tmp/tsbs-{args.hours}h.lp"
-    if not os.path.exists(lp):
-        subprocess.run([os.path.join(ROOT, ".build/release/size-bench"), str(args.hours), lp], check=True, stdout=subprocess.DEVNULL)
-    lines = open(lp, "rb").read().split(b"\n")
+    lines = tsbs.data_lines(args.hours)
     print(f"{'server':18} {'query':22} {'ms (p50)':>10} {'bytes':>12} {'peak growth MB':>15}")
     for name, binary in servers:
-        tmp = tempfile.mkdtemp(prefix=f"raw-{name}-")
-        port = tsbs.free_port()
-        conf = tsbs.config(tmp, port, tsbs.free_port())
-        proc = subprocess.Popen([binary, "run", "-config", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc, tmp, port, _ = tsbs.start_loaded(name, binary, lines)
         try:
-            tsbs.wait_ping(port)
-            tsbs.query(port, "CREATE DATABASE benchmark")
-            for i in range(0, len(lines), 5000):
-                chunk = b"\n".join(lines[i:i + 5000])
-                if chunk.strip():
-                    status, body = tsbs.post(port, "/write?db=benchmark", chunk)
-                    assert status == 204, body
             tsbs.settle([proc.pid])
             for label, q, chunked in QUERIES:
                 times, growth, size = [], [], 0
@@ -94,12 +81,7 @@ def main():
                     growth.append((status_kb(proc.pid, "VmHWM") - before) / 1024)
                 print(f"{name:18} {label:22} {statistics.median(times):10.1f} {size:12d} {max(growth):15.1f}", flush=True)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            shutil.rmtree(tmp, ignore_errors=True)
+            tsbs.stop(proc, tmp)
 
 
 if __name__ == "__main__":

@@ -108,6 +108,45 @@ def queries():
     ]
 
 
+def data_lines(hours):
+    """size-bench's line protocol for `hours` (generated once into /tmp), split into lines."""
+    lp = f"/tmp/tsbs-{hours}h.lp"
+    if not os.path.exists(lp):
+        subprocess.run([os.path.join(ROOT, ".build/release/size-bench"), str(hours), lp], check=True, stdout=subprocess.DEVNULL)
+    return open(lp, "rb").read().split(b"\n")
+
+
+def start_loaded(name, binary, lines):
+    """Starts a server on a fresh data directory and writes `lines` into database `benchmark`
+    in batches of 5000; returns (process, directory, port, load seconds)."""
+    tmp = tempfile.mkdtemp(prefix=f"bench-{name}-")
+    port = free_port()
+    conf = config(tmp, port, free_port())
+    proc = subprocess.Popen([binary, "run", "-config", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ping(port)
+        query(port, "CREATE DATABASE benchmark")
+        began = time.time()
+        for i in range(0, len(lines), 5000):
+            chunk = b"\n".join(lines[i:i + 5000])
+            if chunk.strip():
+                status, body = post(port, "/write?db=benchmark", chunk)
+                assert status == 204, body
+        return proc, tmp, port, time.time() - began
+    except BaseException:
+        stop(proc, tmp)
+        raise
+
+
+def stop(proc, tmp):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -142,28 +181,15 @@ def main():
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
         subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "influxdb"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    lp = f"/tmp/tsbs-{args.hours}h.lp"
-    if not os.path.exists(lp):
-        subprocess.run([os.path.join(ROOT, ".build/release/size-bench"), str(args.hours), lp], check=True, stdout=subprocess.DEVNULL)
-    lines = open(lp, "rb").read().split(b"\n")
+    lines = data_lines(args.hours)
     servers = {}
     procs = []
     try:
         for name, binary in (("influxd", args.influxd), ("sundiald", args.sundiald)):
-            tmp = tempfile.mkdtemp(prefix=f"tsbs-{name}-")
-            port = free_port()
-            conf = config(tmp, port, free_port())
-            procs.append((subprocess.Popen([binary, "run", "-config", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), tmp))
-            wait_ping(port)
-            query(port, "CREATE DATABASE benchmark")
-            began = time.time()
-            for i in range(0, len(lines), 5000):
-                chunk = b"\n".join(lines[i:i + 5000])
-                if chunk.strip():
-                    status, body = post(port, "/write?db=benchmark", chunk)
-                    assert status == 204, body
+            proc, tmp, port, seconds = start_loaded(name, binary, lines)
+            procs.append((proc, tmp))
             servers[name] = port
-            print(f"{name}: loaded {len(lines) - 1} lines in {time.time() - began:.1f} s", flush=True)
+            print(f"{name}: loaded {len(lines) - 1} lines in {seconds:.1f} s", flush=True)
         settle([proc.pid for proc, _ in procs])
         print(f"\n{'query':24} {'influxd p50 ms':>15} {'sundiald p50 ms':>16} {'ratio':>7}  same answer")
         for name, q in queries():
@@ -185,12 +211,7 @@ def main():
                 print("   sundiald:", bodies["sundiald"][:200])
     finally:
         for proc, tmp in procs:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            shutil.rmtree(tmp, ignore_errors=True)
+            stop(proc, tmp)
 
 
 if __name__ == "__main__":
