@@ -27,6 +27,9 @@ public struct Handler: Sendable {
     let writeThrottler: Throttler
     let logger: Logger
     private let requestIDs = TimeUUIDGenerator()
+    /// Bodies up to this size are sent in one write with their head; larger ones a piece of
+    /// this size at a time, so that no second copy of a whole large answer is made.
+    static let singleWriteLimit = 1 << 20
 
     public init(
         config: HTTPDConfig,
@@ -88,6 +91,13 @@ public struct Handler: Sendable {
                 try await writer.finish(nil)
             })
         }
+        if reply.chunked && request.method != .head && reply.body.count <= Self.singleWriteLimit {
+            // One buffer goes out with the head and the terminating chunk in one write. Without
+            // a Content-Length the encoder frames it as a chunk, as 1.x's answer is framed.
+            var response = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+            response.headers[.contentLength] = nil
+            return response
+        }
         if reply.chunked && request.method != .head {
             let bytes = reply.body
             return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
@@ -95,7 +105,7 @@ public struct Handler: Sendable {
                 // written rather than one copy of the whole answer being made first.
                 var start = 0
                 while start < bytes.count {
-                    let end = min(start + (1 << 20), bytes.count)
+                    let end = min(start + Self.singleWriteLimit, bytes.count)
                     try await writer.write(ByteBuffer(bytes: bytes[start..<end]))
                     start = end
                 }
