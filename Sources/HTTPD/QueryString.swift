@@ -4,15 +4,25 @@ public struct QueryString: Sendable {
     private var pairs: [(key: String, value: String)] = []
 
     public init(_ raw: Substring) {
-        for part in raw.split(whereSeparator: { $0 == "&" || $0 == ";" }) where !part.isEmpty {
-            let (k, v): (Substring, Substring)
-            if let eq = part.firstIndex(of: "=") {
-                (k, v) = (part[..<eq], part[part.index(after: eq)...])
-            } else {
-                (k, v) = (part, "")
+        // Split on the UTF-8 bytes: Character iteration (grapheme breaking) cost more than
+        // the rest of a small query's handling.
+        let bytes = raw.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            var end = start
+            var eq: Substring.UTF8View.Index?
+            while end < bytes.endIndex {
+                let b = bytes[end]
+                if b == UInt8(ascii: "&") || b == UInt8(ascii: ";") { break }
+                if b == UInt8(ascii: "="), eq == nil { eq = end }
+                end = bytes.index(after: end)
             }
-            guard let key = Self.unescape(k), let value = Self.unescape(v) else { continue }
-            pairs.append((key, value))
+            if start < end {
+                let k = eq.map { bytes[start..<$0] } ?? bytes[start..<end]
+                let v = eq.map { bytes[bytes.index(after: $0)..<end] } ?? bytes[end..<end]
+                if let key = Self.unescape(k), let value = Self.unescape(v) { pairs.append((key, value)) }
+            }
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
         }
     }
 
@@ -34,10 +44,12 @@ public struct QueryString: Sendable {
         return merged
     }
 
-    static func unescape(_ s: Substring) -> String? {
+    static func unescape(_ s: Substring) -> String? { unescape(s.utf8) }
+
+    static func unescape(_ s: Substring.UTF8View) -> String? {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.utf8.count)
-        var it = s.utf8.makeIterator()
+        bytes.reserveCapacity(s.count)
+        var it = s.makeIterator()
         while let b = it.next() {
             switch b {
             case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
