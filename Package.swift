@@ -155,6 +155,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "query-bench",
+            dependencies: ["Server", "HTTPD", "TSDB", "TSM", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "tools/benchmark/query-bench",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "tsm-bench",
             dependencies: ["TSM"],
             path: "tools/benchmark/tsm-bench",
@@ -165,7 +172,7 @@ let package = Package(
         .target(name: "SundialTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(
             name: "InfluxQLTests",
-            dependencies: ["InfluxQL"],
+            dependencies: ["InfluxQL", "SundialTestSupport"],
             path: "Tests/Unit/InfluxQLTests",
             swiftSettings: strict
         ),

@@ -76,6 +76,7 @@ struct QueryResponse: Sendable {
         // About 12 bytes a value: one allocation for a large answer instead of regrowing it.
         out.reserveCapacity(64 + results.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.values.count * ($1.columns.count * 12 + 4) } })
         out += Array("{\"results\":[".utf8)
+        let divisor = Self.epochDivisor(epoch)
         for (i, r) in results.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out += Array("{\"statement_id\":\(r.statementID)".utf8)
@@ -83,7 +84,7 @@ struct QueryResponse: Sendable {
                 out += Array(",\"series\":[".utf8)
                 for (j, row) in r.series.enumerated() {
                     if j > 0 { out.append(UInt8(ascii: ",")) }
-                    Self.appendJSON(row, epoch: epoch, to: &out)
+                    Self.appendJSON(row, divisor: divisor, to: &out)
                 }
                 out.append(UInt8(ascii: "]"))
             }
@@ -111,72 +112,72 @@ struct QueryResponse: Sendable {
         return results.isEmpty ? Array("{}".utf8) : out
     }
 
-    static func appendJSON(_ row: Row, epoch: String, to out: inout [UInt8]) {
-        var fields: [String] = []
-        var parts: [UInt8] = [UInt8(ascii: "{")]
+    /// One series object, written straight into `out`; `divisor` is `epochDivisor(epoch)`.
+    static func appendJSON(_ row: Row, divisor: Int64?, to out: inout [UInt8]) {
+        var first = true
         func key(_ k: String) {
-            if !fields.isEmpty { parts.append(UInt8(ascii: ",")) }
-            fields.append(k)
-            GoJSON.appendString(k, to: &parts)
-            parts.append(UInt8(ascii: ":"))
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            GoJSON.appendString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
         }
         if !row.name.isEmpty {
             key("name")
-            GoJSON.appendString(row.name, to: &parts)
+            GoJSON.appendString(row.name, to: &out)
         }
         if !row.tags.isEmpty {
             key("tags")
-            parts.append(UInt8(ascii: "{"))
+            out.append(UInt8(ascii: "{"))
             for (i, (k, v)) in row.tags.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { parts.append(UInt8(ascii: ",")) }
-                GoJSON.appendString(k, to: &parts)
-                parts.append(UInt8(ascii: ":"))
-                GoJSON.appendString(v, to: &parts)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                GoJSON.appendString(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+                GoJSON.appendString(v, to: &out)
             }
-            parts.append(UInt8(ascii: "}"))
+            out.append(UInt8(ascii: "}"))
         }
         if !row.columns.isEmpty {
             key("columns")
-            parts.append(UInt8(ascii: "["))
+            out.append(UInt8(ascii: "["))
             for (i, c) in row.columns.enumerated() {
-                if i > 0 { parts.append(UInt8(ascii: ",")) }
-                GoJSON.appendString(c, to: &parts)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                GoJSON.appendString(c, to: &out)
             }
-            parts.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "]"))
         }
         if !row.values.isEmpty {
             key("values")
-            parts.append(UInt8(ascii: "["))
+            out.append(UInt8(ascii: "["))
             for (i, values) in row.values.enumerated() {
-                if i > 0 { parts.append(UInt8(ascii: ",")) }
-                parts.append(UInt8(ascii: "["))
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "["))
                 for (j, v) in values.enumerated() {
-                    if j > 0 { parts.append(UInt8(ascii: ",")) }
-                    appendJSON(v, epoch: epoch, zone: row.zone, to: &parts)
+                    if j > 0 { out.append(UInt8(ascii: ",")) }
+                    appendJSON(v, divisor: divisor, zone: row.zone, to: &out)
                 }
-                parts.append(UInt8(ascii: "]"))
+                out.append(UInt8(ascii: "]"))
             }
-            parts.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "]"))
         }
         if row.partial {
             key("partial")
-            parts += Array("true".utf8)
+            out += Array("true".utf8)
         }
-        parts.append(UInt8(ascii: "}"))
-        out += parts
+        if first { out.append(UInt8(ascii: "{")) }
+        out.append(UInt8(ascii: "}"))
     }
 
-    static func appendJSON(_ v: Value, epoch: String, zone: Zone? = nil, to out: inout [UInt8]) {
+    static func appendJSON(_ v: Value, divisor: Int64?, zone: Zone? = nil, to out: inout [UInt8]) {
         switch v {
         case .null: out.append(contentsOf: "null".utf8)
-        case .float(let f): out.append(contentsOf: GoJSONNumber.float(f).utf8)
-        case .integer(let i): out.append(contentsOf: String(i).utf8)
-        case .unsigned(let u): out.append(contentsOf: String(u).utf8)
+        case .float(let f): GoJSONNumber.append(f, to: &out)
+        case .integer(let i): DecimalText.append(i, to: &out)
+        case .unsigned(let u): DecimalText.append(u, to: &out)
         case .string(let s): GoJSON.appendString(s, to: &out)
         case .boolean(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .time(let t):
-            if let divisor = epochDivisor(epoch) {
-                out.append(contentsOf: String(t / divisor).utf8)
+            if let divisor {
+                DecimalText.append(t / divisor, to: &out)
             } else {
                 // RFC 3339 text never needs JSON escaping.
                 out.append(UInt8(ascii: "\""))

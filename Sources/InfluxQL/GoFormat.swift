@@ -25,29 +25,52 @@ enum GoFloat {
         return sign + digits.prefix(dp) + "." + digits.dropFirst(dp)
     }
 
+    /// `shortest(v)` for a positive finite `v`, its digits written to `digits` (at least 32
+    /// bytes): returns the digit count and the decimal point position.
+    static func shortest(_ v: Double, into digits: UnsafeMutableBufferPointer<UInt8>) -> (count: Int, dp: Int) {
+        var text = v.description  // Swift prints the shortest round-trip form; short ones need no allocation
+        return text.withUTF8 { s in
+            var count = 0
+            var integerDigits = 0
+            var dot = false
+            var exponent = 0
+            var i = 0
+            while i < s.count {
+                let c = s[i]
+                if c == UInt8(ascii: ".") {
+                    dot = true
+                } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                    var j = i + 1
+                    let negative = j < s.count && s[j] == UInt8(ascii: "-")
+                    if j < s.count && (s[j] == UInt8(ascii: "-") || s[j] == UInt8(ascii: "+")) { j += 1 }
+                    while j < s.count { exponent = exponent * 10 + Int(s[j] &- UInt8(ascii: "0")); j += 1 }
+                    if negative { exponent = -exponent }
+                    break
+                } else {
+                    digits[count] = c
+                    count += 1
+                    if !dot { integerDigits += 1 }
+                }
+                i += 1
+            }
+            var dp = integerDigits + exponent
+            var first = 0
+            while first < count - 1 && digits[first] == UInt8(ascii: "0") { first += 1; dp -= 1 }
+            while count - first > 1 && digits[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            if first > 0 {
+                for k in first..<count { digits[k - first] = digits[k] }
+                count -= first
+            }
+            return (count, dp)
+        }
+    }
+
     /// Shortest round-trip decimal digits and the decimal point position (0.0123 → ("123", -1)).
     static func shortest(_ v: Double) -> (String, Int) {
-        let text = "\(v)"  // Swift prints the shortest round-trip form too
-        var mantissa = text
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = String(text[..<e])
-            exponent = Int(text[text.index(after: e)...]) ?? 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+            let (count, dp) = shortest(v, into: digits)
+            return (String(decoding: digits[0..<count], as: UTF8.self), dp)
         }
-        var intPart = mantissa
-        var fracPart = ""
-        if let dot = mantissa.firstIndex(of: ".") {
-            intPart = String(mantissa[..<dot])
-            fracPart = String(mantissa[mantissa.index(after: dot)...])
-        }
-        var digits = intPart + fracPart
-        var dp = intPart.count + exponent
-        while digits.hasPrefix("0") && digits.count > 1 {
-            digits.removeFirst()
-            dp -= 1
-        }
-        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
-        return (digits, dp)
     }
 }
 
@@ -94,17 +117,67 @@ public enum GoJSONNumber {
     /// `%f`-style shortest digits for 1e-6 ≤ |v| < 1e21, else shortest `%e` with the exponent's
     /// leading zero dropped (`1e-7`, `1.5e+21`). NaN and infinities are not JSON; callers check.
     public static func float(_ v: Double) -> String {
-        if v == 0 { return v.sign == .minus ? "-0" : "0" }
-        let (digits, dp) = GoFloat.shortest(abs(v))
-        let sign = v < 0 ? "-" : ""
-        if abs(v) < 1e-6 || abs(v) >= 1e21 {
-            var mantissa = String(digits.first!)
-            if digits.count > 1 { mantissa += "." + digits.dropFirst() }
-            let exp = dp - 1
-            return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + String(abs(exp))
+        var out: [UInt8] = []
+        append(v, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `float(v)`'s bytes appended to `out` — the JSON writer's per-value path: the digits go
+    /// through a stack buffer, with no String built per value.
+    public static func append(_ v: Double, to out: inout [UInt8]) {
+        if v == 0 {
+            if v.sign == .minus { out.append(UInt8(ascii: "-")) }
+            out.append(UInt8(ascii: "0"))
+            return
         }
-        if dp <= 0 { return sign + "0." + String(repeating: "0", count: -dp) + digits }
-        if dp >= digits.count { return sign + digits + String(repeating: "0", count: dp - digits.count) }
-        return sign + digits.prefix(dp) + "." + digits.dropFirst(dp)
+        let magnitude = abs(v)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+            let (count, dp) = GoFloat.shortest(magnitude, into: digits)
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            if magnitude < 1e-6 || magnitude >= 1e21 {
+                out.append(digits[0])
+                if count > 1 {
+                    out.append(UInt8(ascii: "."))
+                    out.append(contentsOf: digits[1..<count])
+                }
+                let exp = dp - 1
+                out.append(UInt8(ascii: "e"))
+                out.append(exp < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+                DecimalText.append(UInt64(abs(exp)), to: &out)
+            } else if dp <= 0 {
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -dp))
+                out.append(contentsOf: digits[0..<count])
+            } else if dp >= count {
+                out.append(contentsOf: digits[0..<count])
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: dp - count))
+            } else {
+                out.append(contentsOf: digits[0..<dp])
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: digits[dp..<count])
+            }
+        }
+    }
+}
+
+/// Decimal digits of integers appended as bytes (JSON and CSV writers' per-value path).
+public enum DecimalText {
+    public static func append(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        append(v.magnitude, to: &out)
+    }
+
+    public static func append(_ v: UInt64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+            var n = v
+            var i = b.count
+            repeat {
+                i -= 1
+                b[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
+                n /= 10
+            } while n > 0
+            out.append(contentsOf: UnsafeMutableBufferPointer(rebasing: b[i...]))
+        }
     }
 }

@@ -18,43 +18,49 @@ public enum RFC3339 {
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        if y < 0 { out.append(UInt8(ascii: "-")) }
-        digits(abs(y), 4, &out)
-        out.append(UInt8(ascii: "-"))
-        digits(m, 2, &out)
-        out.append(UInt8(ascii: "-"))
-        digits(d, 2, &out)
-        out.append(UInt8(ascii: "T"))
-        digits(rem / 3600, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        digits(rem / 60 % 60, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        digits(rem % 60, 2, &out)
         var frac = unixNanos % 1_000_000_000
         if frac < 0 { frac += 1_000_000_000 }
-        if nano && frac != 0 {
-            var width = 9
-            while frac % 10 == 0 { frac /= 10; width -= 1 }
-            out.append(UInt8(ascii: "."))
-            digits(frac, width, &out)
-        }
-        out.append(UInt8(ascii: "Z"))
+        // Int64 nanoseconds span the years 1677 to 2262: always four digits.
+        appendFixed(y, m, d, rem, nano ? frac : 0, to: &out)
     }
 
-    /// `v` in decimal, zero-padded to at least `width` digits.
-    private static func digits(_ v: Int64, _ width: Int, _ out: inout [UInt8]) {
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for Int64's 19 digits
-        withUnsafeMutableBytes(of: &buffer) { b in
-            var n = UInt64(v)
-            var i = b.count
-            repeat {
-                i -= 1
-                b[i] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-            } while n > 0
-            while b.count - i < width { i -= 1; b[i] = UInt8(ascii: "0") }
-            out.append(contentsOf: b[i...])
+    /// Every field at a fixed offset in a 32-byte stack buffer, appended once (this runs for
+    /// every time a JSON answer shows).
+    private static func appendFixed(_ y: Int64, _ m: Int64, _ d: Int64, _ secondOfDay: Int64, _ frac: Int64, to out: inout [UInt8]) {
+        var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &buffer) { b -> Int in
+            func two(_ v: Int64, _ at: Int) {
+                b[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v / 10)
+                b[at + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            }
+            two(y / 100, 0)
+            two(y % 100, 2)
+            b[4] = UInt8(ascii: "-")
+            two(m, 5)
+            b[7] = UInt8(ascii: "-")
+            two(d, 8)
+            b[10] = UInt8(ascii: "T")
+            two(secondOfDay / 3600, 11)
+            b[13] = UInt8(ascii: ":")
+            two(secondOfDay / 60 % 60, 14)
+            b[16] = UInt8(ascii: ":")
+            two(secondOfDay % 60, 17)
+            var n = 19
+            if frac != 0 {
+                // Nine digits, then the trailing zeros dropped (RFC3339Nano).
+                b[19] = UInt8(ascii: ".")
+                var f = frac
+                for k in stride(from: 28, through: 20, by: -1) {
+                    b[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: f % 10)
+                    f /= 10
+                }
+                n = 29
+                while b[n - 1] == UInt8(ascii: "0") { n -= 1 }
+            }
+            b[n] = UInt8(ascii: "Z")
+            return n + 1
         }
+        withUnsafeBytes(of: &buffer) { out.append(contentsOf: $0[0..<count]) }
     }
 
     /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
