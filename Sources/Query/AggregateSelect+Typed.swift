@@ -7,7 +7,9 @@ import TSM
 /// per point, no rows — and the per-series results are merged as 1.x's iterator layers merge
 /// them (one call iterator per series and shard, one over the shard group, one per source),
 /// so even floating-point means come out as the same bytes.
-struct TypedAggregate {
+///
+/// A class: the per-block closures capture it by reference instead of copying its fields.
+final class TypedAggregate {
     enum Kind { case count, sum, mean, min, max, first, last }
 
     struct Plan {
@@ -75,7 +77,7 @@ struct TypedAggregate {
     /// Rows `[time, call values…]` per window for one group of series (each with the shards
     /// holding it), filled; nil when the group has no point at all.
     func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])]) -> [[Value]]? {
-        var windows: [Int64: [Partial]] = [:]
+        var windows = WindowTable(calls: plans.count, expected: expectedWindows)
         var firstTime = Int64.max
         let range = select.range
         for (series, sources) in members {
@@ -111,7 +113,7 @@ struct TypedAggregate {
         let singleSelector = plans.count == 1 && [.min, .max, .first, .last].contains(plans[0].kind)
         // Under tz() the reduced windows are merged into 1.x's fill walk afterwards.
         let walk = select.zone == nil || select.interval == 0 ? select.windows(firstTime: firstTime)
-            : windows.keys.sorted().map { ($0, $0) }
+            : windows.starts.sorted().map { ($0, $0) }
         for w in walk {
             guard let partials = windows[w.start] else {
                 filled.append(([.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
@@ -120,7 +122,7 @@ struct TypedAggregate {
             }
             var row: [Value] = [.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
             for (plan, p) in zip(plans, partials) { row.append(value(plan, p)) }
-            if singleSelector && select.interval == 0 && partials[0].count > 0 { row[0] = .time(partials[0].time) }
+            if singleSelector && select.interval == 0 && partials[partials.startIndex].count > 0 { row[0] = .time(partials[partials.startIndex].time) }
             filled.append((row, false))
         }
         return select.fill(select.zoned(filled), calls: calls)
@@ -128,8 +130,53 @@ struct TypedAggregate {
 
     /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator
     /// receives each series' result.
-    private func finish(_ done: (start: Int64, partial: Partial), _ plan: Plan, _ c: Int, _ windows: inout [Int64: [Partial]]) {
-        windows[done.start, default: Array(repeating: Partial(), count: plans.count)][c].merge(done.partial, plan)
+    private func finish(_ done: (start: Int64, partial: Partial), _ plan: Plan, _ c: Int, _ windows: inout WindowTable) {
+        windows.merge(done.partial, at: done.start, call: c, plan)
+    }
+
+    /// How many windows the range spans when that is known and modest (the table's
+    /// capacity is reserved for them), else 0.
+    private var expectedWindows: Int {
+        let range = select.range
+        guard select.interval > 0, range.min != .min, range.max != .max, range.max > range.min else { return 0 }
+        let (span, overflow) = range.max.subtractingReportingOverflow(range.min)
+        guard !overflow else { return 0 }
+        let n = span / select.interval + 2
+        return n <= 100_000 ? Int(n) : 0
+    }
+
+    /// A group's windows: each window's partials (one per call) stored together in one flat
+    /// array and found by the window's start — no array allocated per window.
+    struct WindowTable {
+        let calls: Int
+        private var index: [Int64: Int] = [:]
+        private var partials: [Partial] = []
+
+        init(calls: Int, expected: Int) {
+            self.calls = calls
+            index.reserveCapacity(expected)
+            partials.reserveCapacity(expected * calls)
+        }
+
+        var isEmpty: Bool { index.isEmpty }
+        var starts: Dictionary<Int64, Int>.Keys { index.keys }
+
+        mutating func merge(_ partial: Partial, at start: Int64, call: Int, _ plan: Plan) {
+            let base: Int
+            if let found = index[start] {
+                base = found
+            } else {
+                base = partials.count
+                index[start] = base
+                partials.append(contentsOf: repeatElement(Partial(), count: calls))
+            }
+            partials[base + call].merge(partial, plan)
+        }
+
+        /// The window's partials, one per call, or nil when no series had a point in it.
+        subscript(start: Int64) -> ArraySlice<Partial>? {
+            index[start].map { partials[$0..<$0 + calls] }
+        }
     }
 
     /// A series' field over the range. Without GROUP BY time, last() (first()) needs only the
@@ -151,7 +198,7 @@ struct TypedAggregate {
     /// Reduces one series' values (time-ascending, unique times) window by window, merging
     /// each window's result into the group's as 1.x's shard-group call iterator does.
     private func scan<N: TypedNumber>(_ ts: [Int64], _ vs: [N], _ plan: Plan, _ c: Int, _ pending: inout (start: Int64, partial: Partial)?,
-                                      _ windows: inout [Int64: [Partial]]) {
+                                      _ windows: inout WindowTable) {
         let interval = select.interval
         let n = ts.count
         var i = 0

@@ -178,6 +178,8 @@ struct AggregateSelect {
         var reader = raw
         if extra > 0 && interval > 0 && range.min != .min { reader = RawSelect(statement: statement, targets: targets, range: (range.min &- extra &* interval, range.max), interrupted: interrupted) }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
+        // Plain calls in statement order: the window rows are already `[time, calls…]`.
+        let callsOnly = columns.allSatisfy { if case .call = $0 { return true }; return false }
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
@@ -215,7 +217,7 @@ struct AggregateSelect {
                 for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
                 let names = columns.map(\.name)
                 // Columns come out in statement order: calls, arithmetic and aux values interleaved.
-                let ordered = transforms ? values : values.map { row -> [Value] in
+                let ordered = transforms || callsOnly ? values : values.map { row -> [Value] in
                     var callIndex = 1, auxIndex = 1 + calls.count
                     return [row[0]] + columns.map { c in
                         switch c {
