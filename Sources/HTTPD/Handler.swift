@@ -27,6 +27,8 @@ public struct Handler: Sendable {
     let writeThrottler: Throttler
     let logger: Logger
     private let requestIDs = TimeUUIDGenerator()
+    /// `[http] headers`, in the order they are set on every response (sorted once here).
+    private let configuredHeaders: [(HTTPField.Name, String)]
     /// Bodies up to this size are sent in one write with their head; larger ones a piece of
     /// this size at a time, so that no second copy of a whole large answer is made.
     static let singleWriteLimit = 1 << 20
@@ -50,6 +52,9 @@ public struct Handler: Sendable {
         self.logger = logger
         self.now = now
         self.statistics = Statistics()
+        self.configuredHeaders = config.headers.sorted(by: { $0.key < $1.key }).compactMap { name, value in
+            HTTPField.Name(name).map { ($0, value) }
+        }
         self.writeThrottler = Throttler(concurrent: config.maxConcurrentWriteLimit, enqueued: config.maxEnqueuedWriteLimit,
                                         timeoutNanoseconds: config.enqueuedWriteTimeoutNanoseconds)
     }
@@ -72,9 +77,7 @@ public struct Handler: Sendable {
         }
         reply.headers[.xInfluxdbVersion] = version
         reply.headers[.xInfluxdbBuild] = "OSS"
-        for (name, value) in config.headers.sorted(by: { $0.key < $1.key }) {
-            if let field = HTTPField.Name(name) { reply.headers[field] = value }
-        }
+        for (name, value) in configuredHeaders { reply.headers[name] = value }
         switch reply.status.code / 100 {
         case 4: statistics.clientErrors.increment()
         case 5: statistics.serverErrors.increment()
@@ -119,8 +122,14 @@ public struct Handler: Sendable {
     private func serve(_ route: Route, _ request: Request) async -> Reply {
         var headers = HTTPFields()
         // X-Request-Id wins over Request-Id; without either, a new time-based UUID.
-        let sent = [request.headers[HTTPField.Name.xRequestID], request.headers[HTTPField.Name.requestID]]
-        let rid: String = sent.compactMap { $0 }.first { !$0.isEmpty } ?? requestIDs.next(unixNanoseconds: now())
+        let rid: String
+        if let sent = request.headers[HTTPField.Name.xRequestID], !sent.isEmpty {
+            rid = sent
+        } else if let sent = request.headers[HTTPField.Name.requestID], !sent.isEmpty {
+            rid = sent
+        } else {
+            rid = requestIDs.next(unixNanoseconds: now())
+        }
         headers[.xRequestID] = rid
         headers[.requestID] = rid
         if let origin = request.headers[.origin], !origin.isEmpty {
@@ -143,7 +152,7 @@ public struct Handler: Sendable {
             case .success(let reply): return reply
             case .failure(let refused):
                 var reply = Reply.plainText(refused.refusal.text, status: .serviceUnavailable)
-                for name in Set(reply.headers.map(\.name)) { headers[fields: name] = reply.headers[fields: name] }
+                Self.replace(in: &headers, with: reply.headers)
                 reply.headers = headers
                 return reply
             }
@@ -160,16 +169,26 @@ public struct Handler: Sendable {
             switch await authenticate(request, params: params, format: format) {
             case .success(let u): user = u
             case .failure(let refusal):
-                for name in Set(refusal.headers.map(\.name)) { headers[fields: name] = refusal.headers[fields: name] }
+                Self.replace(in: &headers, with: refusal.headers)
                 return Reply(status: refusal.status, headers: headers, body: refusal.body)
             }
         }
         let call = RouteRequest(request, params: params, format: format, user: user)
         reply = await route.serve(self, call)
         // A route's own header replaces the filters' one of the same name (Go's Header.Set).
-        for name in Set(reply.headers.map(\.name)) { headers[fields: name] = reply.headers[fields: name] }
+        Self.replace(in: &headers, with: reply.headers)
         reply.headers = headers
         return reply
+    }
+
+    /// Sets every header `fields` has in `headers`, replacing all of that name (Go's
+    /// `Header.Set` per name).
+    static func replace(in headers: inout HTTPFields, with fields: HTTPFields) {
+        var done: [HTTPField.Name] = []
+        for field in fields where !done.contains(field.name) {
+            done.append(field.name)
+            headers[fields: field.name] = fields[fields: field.name]
+        }
     }
 
     /// 1.x's `httpError`: the error in the client's format, `X-Influxdb-Error` on failures and

@@ -31,10 +31,27 @@ final class TimeUUIDGenerator: Sendable {
         let timeMid = UInt16(truncatingIfNeeded: timestamp >> 32)
         let timeHigh = UInt16(truncatingIfNeeded: timestamp >> 48) & 0x0FFF | 0x1000
         let clock = sequence | 0x8000
-        func hex<T: FixedWidthInteger>(_ v: T) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: MemoryLayout<T>.size * 2 - s.count) + s
+        // 8-4-4-4-12 lowercase hex digits, written into one buffer (this runs per request).
+        return String(unsafeUninitializedCapacity: 36) { b in
+            var i = 0
+            func hex(_ v: UInt64, digits: Int) {
+                for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+                    let nibble = UInt8(truncatingIfNeeded: v >> UInt64(shift)) & 0xF
+                    b[i] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                    i += 1
+                }
+            }
+            func dash() { b[i] = UInt8(ascii: "-"); i += 1 }
+            hex(UInt64(timeLow), digits: 8)
+            dash()
+            hex(UInt64(timeMid), digits: 4)
+            dash()
+            hex(UInt64(timeHigh), digits: 4)
+            dash()
+            hex(UInt64(clock), digits: 4)
+            dash()
+            for byte in node { hex(UInt64(byte), digits: 2) }
+            return i
         }
-        return "\(hex(timeLow))-\(hex(timeMid))-\(hex(timeHigh))-\(hex(clock))-" + node.map(hex).joined()
     }
 }

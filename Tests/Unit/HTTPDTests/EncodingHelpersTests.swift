@@ -61,6 +61,10 @@ import Testing
         // 1.7e18 ns after 1970 = 0x1EE7… in 100 ns ticks since 1582: the high time bits.
         let timestamp = UInt64(1_700_000_000_000_000_000 / 100) + 0x01B2_1DD2_1381_4000
         #expect(parts[0] == String(format: "%08x", UInt32(truncatingIfNeeded: timestamp)))
+        #expect(parts[1] == String(format: "%04x", UInt16(truncatingIfNeeded: timestamp >> 32)))
+        #expect(parts[2] == String(format: "%04x", UInt16(truncatingIfNeeded: timestamp >> 48) & 0x0FFF | 0x1000))
+        #expect(parts[4].allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        #expect(Int(parts[4].prefix(2), radix: 16)! & 1 == 1, "multicast bit of the random node")
     }
 }
 
