@@ -10,6 +10,8 @@ public enum RawHTTPClient {
         public var status: Int
         public var headers: [(name: String, value: String)]
         public var body: [UInt8]
+        /// The sizes of a chunked body's data chunks, in order (empty when not chunked).
+        public var chunkSizes: [Int] = []
 
         public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -131,7 +133,7 @@ public enum RawHTTPClient {
             guard rest.count >= length else { throw Failure(description: "incomplete body") }
             response.body = Array(rest[0..<length])
         } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
-            response.body = try dechunk(rest)
+            (response.body, response.chunkSizes) = try dechunk(rest)
         } else {
             guard complete else { throw Failure(description: "body runs to close") }
             response.body = rest
@@ -139,8 +141,9 @@ public enum RawHTTPClient {
         return response
     }
 
-    private static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+    private static func dechunk(_ bytes: [UInt8]) throws -> (body: [UInt8], sizes: [Int]) {
         var out: [UInt8] = []
+        var sizes: [Int] = []
         var i = 0
         while true {
             guard let lineEnd = bytes[i...].firstIndex(of: 13), lineEnd + 1 < bytes.count else { throw Failure(description: "incomplete chunk") }
@@ -148,9 +151,10 @@ public enum RawHTTPClient {
                 throw Failure(description: "bad chunk size")
             }
             i = lineEnd + 2
-            if size == 0 { return out }
+            if size == 0 { return (out, sizes) }
             guard i + size + 2 <= bytes.count else { throw Failure(description: "incomplete chunk") }
             out += bytes[i..<i + size]
+            sizes.append(size)
             i += size + 2
         }
     }
