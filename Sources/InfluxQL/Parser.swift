@@ -1,7 +1,7 @@
 /// InfluxQL's parser (1.x semantics and error texts).
 public struct Parser {
     var scanner: Scanner
-    private var buffer: [Scanner.Scanned] = Array(repeating: Scanner.Scanned(token: .eof, pos: Position(line: 0, char: 0), lit: ""), count: 3)
+    private var buffer = InlineArray<3, Scanner.Scanned>(repeating: Scanner.Scanned(token: .eof, pos: Position(line: 0, char: 0), lit: ""))
     private var slot = 0
     private var unscanned = 0
     var params: [String: BoundValue]

@@ -4,7 +4,9 @@ struct Reader {
     static let eof: Unicode.Scalar = "\0"
     private let text: [Unicode.Scalar]
     private var index = 0
-    private var buffer: [(ch: Unicode.Scalar, pos: Position)] = Array(repeating: ("\0", Position(line: 0, char: 0)), count: 3)
+    /// Inline, not an Array: every scalar read goes through it, and an array's uniqueness
+    /// check and bounds check per read were the scanner's largest cost.
+    private var buffer = InlineArray<3, (ch: Unicode.Scalar, pos: Position)>(repeating: ("\0", Position(line: 0, char: 0)))
     private var slot = 0
     private var unread = 0
     private var position = Position(line: 0, char: 0)
@@ -26,7 +28,7 @@ struct Reader {
                 ch = "\n"
             }
         }
-        slot = (slot + 1) % 3
+        slot = slot == 2 ? 0 : slot + 1
         buffer[slot] = (ch, position)
         if ch == "\n" {
             position.line += 1
@@ -41,7 +43,8 @@ struct Reader {
     mutating func unreadOne() { unread += 1 }
 
     func current() -> (ch: Unicode.Scalar, pos: Position) {
-        buffer[(slot - unread + 3) % 3]
+        let i = slot - unread
+        return buffer[i < 0 ? i + 3 : i]
     }
 }
 
