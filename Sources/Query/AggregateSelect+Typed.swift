@@ -134,15 +134,14 @@ final class TypedAggregate {
         windows.merge(done.partial, at: done.start, call: c, plan)
     }
 
-    /// How many windows the range spans when that is known and modest (the table's
-    /// capacity is reserved for them), else 0.
+    /// The windows the range spans, when it is bounded, up to 10,000: the table reserves
+    /// room for them (a sparse group over a long range does not reserve more than that).
     private var expectedWindows: Int {
         let range = select.range
         guard select.interval > 0, range.min != .min, range.max != .max, range.max > range.min else { return 0 }
         let (span, overflow) = range.max.subtractingReportingOverflow(range.min)
         guard !overflow else { return 0 }
-        let n = span / select.interval + 2
-        return n <= 100_000 ? Int(n) : 0
+        return Int(min(span / select.interval + 2, 10_000))
     }
 
     /// A group's windows: each window's partials (one per call) stored together in one flat
