@@ -94,14 +94,14 @@ public struct Handler: Sendable {
                 try await writer.finish(nil)
             })
         }
-        if reply.chunked && request.method != .head && reply.body.count <= Self.singleWriteLimit {
-            // One buffer goes out with the head and the terminating chunk in one write. Without
-            // a Content-Length the encoder frames it as a chunk, as 1.x's answer is framed.
-            var response = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
-            response.headers[.contentLength] = nil
-            return response
-        }
         if reply.chunked && request.method != .head {
+            if reply.body.count <= Self.singleWriteLimit {
+                // One buffer goes out with the head and the terminating chunk in one write.
+                // Without a Content-Length the encoder frames it as a chunk, as 1.x's answer is framed.
+                var response = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+                response.headers[.contentLength] = nil
+                return response
+            }
             let bytes = reply.body
             return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
                 // A large body goes out a megabyte at a time: buffers are reused as they are

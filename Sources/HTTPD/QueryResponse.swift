@@ -214,6 +214,7 @@ struct QueryResponse: Sendable {
     /// and `tags` first; statements without series and errors write nothing.
     func csv(epoch: String) -> [UInt8] {
         var out: [UInt8] = []
+        let divisor = Self.epochDivisor(epoch) ?? 1
         var statementID = -1
         func line(_ fields: [String]) {
             for (i, f) in fields.enumerated() {
@@ -236,14 +237,15 @@ struct QueryResponse: Sendable {
                 }
                 let tags = row.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                 for values in row.values {
-                    line([row.name, tags] + values.map { Self.csvText($0, epoch: epoch) })
+                    line([row.name, tags] + values.map { Self.csvText($0, divisor: divisor) })
                 }
             }
         }
         return out
     }
 
-    static func csvText(_ v: Value, epoch: String) -> String {
+    /// One CSV value; `divisor` is `epochDivisor(epoch)`, 1 without one (times as integers).
+    static func csvText(_ v: Value, divisor: Int64) -> String {
         switch v {
         case .null: ""
         case .float(let f): GoCSVFloat.format(f)
@@ -251,7 +253,7 @@ struct QueryResponse: Sendable {
         case .unsigned(let u): String(u)
         case .string(let s): s
         case .boolean(let b): b ? "true" : "false"
-        case .time(let t): String(t / (epochDivisor(epoch) ?? 1))
+        case .time(let t): String(t / divisor)
         case .strings: ""
         }
     }
@@ -260,6 +262,7 @@ struct QueryResponse: Sendable {
 
     func msgpack(epoch: String) -> [UInt8] {
         var out: [UInt8] = [0x81]
+        let divisor = Self.epochDivisor(epoch)
         MessagePack.appendString("results", to: &out)
         MessagePack.appendArrayHeader(results.count, to: &out)
         for r in results {
@@ -306,7 +309,7 @@ struct QueryResponse: Sendable {
                 MessagePack.appendArrayHeader(row.values.count, to: &out)
                 for values in row.values {
                     MessagePack.appendArrayHeader(values.count, to: &out)
-                    for v in values { MessagePack.appendValue(v, epoch: epoch, to: &out) }
+                    for v in values { MessagePack.appendValue(v, divisor: divisor, to: &out) }
                 }
                 if row.partial {
                     MessagePack.appendString("partial", to: &out)

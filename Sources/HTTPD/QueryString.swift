@@ -44,8 +44,6 @@ public struct QueryString: Sendable {
         return merged
     }
 
-    static func unescape(_ s: Substring) -> String? { unescape(s.utf8) }
-
     static func unescape(_ s: Substring.UTF8View) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.count)

@@ -105,7 +105,8 @@ extension MessagePack {
         }
     }
 
-    static func appendValue(_ v: Value, epoch: String, to out: inout [UInt8]) {
+    /// One value; `divisor` is `QueryResponse.epochDivisor(epoch)` (nil: times as msgp's time extension).
+    static func appendValue(_ v: Value, divisor: Int64?, to out: inout [UInt8]) {
         switch v {
         case .null: out.append(0xC0)
         case .float(let f): out.append(0xCB); withUnsafeBytes(of: f.bitPattern.bigEndian) { out += $0 }
@@ -115,7 +116,7 @@ extension MessagePack {
         case .string(let s): appendString(s, to: &out)
         case .boolean(let b): out.append(b ? 0xC3 : 0xC2)
         case .time(let t):
-            if let divisor = QueryResponse.epochDivisor(epoch) {
+            if let divisor {
                 appendInt(t / divisor, to: &out)
             } else {
                 // msgp's time extension (type 5): seconds and nanoseconds, big-endian.
