@@ -3,6 +3,8 @@ import UnixSignals
 import Coordinator
 import HTTPD
 import Hummingbird
+import HummingbirdCore
+import NIOPosix
 import Logging
 import Meta
 import Query
@@ -59,22 +61,56 @@ public struct Server: Sendable {
         return Server(config: config, meta: meta, logger: logger)
     }
 
-    /// The HTTP application on the configured bind address.
-    public func makeHTTPApplication(
+    /// The HTTP server on the configured bind address: Hummingbird's server with Sundial's
+    /// HTTP/1.1 connection handling (``HTTP1ServerChannel``).
+    public func makeHTTPServer(
         bindAddress: String? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) throws(ConfigError) -> some ApplicationProtocol & Service {
+    ) throws(ConfigError) -> any Service {
         let (host, port) = try Self.hostAndPort(bindAddress ?? config.http.bindAddress)
         let handler = self.handler
-        return Application(
-            responder: CallbackResponder<SundialRequestContext> { request, context in
-                await ConnectionState.$current.withValue(context.connection) { await handler.respond(to: request) }
-            },
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatch()])),
-            configuration: .init(address: .hostname(host, port: port)),
+        return HTTP1ServerChannel { request in await handler.respond(to: request) }.server(
+            configuration: ServerConfiguration(address: .hostname(host, port: port)),
             onServerRunning: onServerRunning,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
+    }
+
+    /// Runs the HTTP server on `bindAddress` (an ephemeral loopback port unless given) while
+    /// `body` runs with the port it listens on; then shuts it down gracefully.
+    public func withHTTPServer<T: Sendable>(
+        bindAddress: String = "127.0.0.1:0",
+        _ body: (Int) async throws -> T
+    ) async throws -> T {
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let service = try makeHTTPServer(bindAddress: bindAddress) { channel in
+            port.yield(channel.localAddress?.port ?? 0)
+            port.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { port.finish() }
+                try await group.run()
+            }
+            defer { tasks.cancelAll() }
+            var listening = ports.makeAsyncIterator()
+            guard let bound = await listening.next() else {
+                try await tasks.waitForAll()  // the server's own error, if it gave one
+                throw ConfigError("the HTTP server stopped before listening")
+            }
+            let result: T
+            do {
+                result = try await body(bound)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
     }
 
     /// The services in start order.
@@ -85,7 +121,7 @@ public struct Server: Sendable {
             LifecycleStep(name: "points-writer", logger: logger),
         ]
         if config.http.enabled {
-            services.append(try makeHTTPApplication())
+            services.append(try makeHTTPServer())
         }
         return services
     }

@@ -4,7 +4,6 @@ import HTTPTypes
 import HTTPD
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Testing
 @testable import Server
 
@@ -78,9 +77,7 @@ import Testing
         for database in file.setup?.databases ?? [] {
             try await server.meta.createDatabase(database)
         }
-        let app = try server.makeHTTPApplication()
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        try await server.withHTTPServer { port in
             for golden in file.cases {
                 if let pause = golden.pauseMs { try await Task.sleep(for: .milliseconds(pause)) }
                 var response = try await Self.send(golden, port: port)

@@ -64,7 +64,7 @@ public enum RawHTTPClient {
 
     /// A socket connected to 127.0.0.1:`port` with a 10 s receive timeout (and, if given, that
     /// receive buffer size, set before connecting so the window is small from the start).
-    private static func connectLoopback(port: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
+    static func connectLoopback(port: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         if var size = receiveBuffer {
@@ -113,6 +113,15 @@ public enum RawHTTPClient {
 
     /// Parses a response once it is whole; with `complete` false, throws while more is needed.
     public static func parse(_ bytes: [UInt8], isHead: Bool, complete: Bool) throws -> Response {
+        try parseOne(bytes, isHead: isHead, complete: complete).response
+    }
+
+    /// The first response in `bytes` and how many bytes it took.
+    static func parseOne(_ bytes: [UInt8], isHead: Bool, complete: Bool) throws -> (response: Response, length: Int) {
+        guard bytes.starts(with: "HTTP/".utf8) || !"HTTP/".utf8.starts(with: bytes) else { throw Failure(description: "incomplete head") }
+        guard bytes.starts(with: "HTTP/".utf8) else {
+            throw Failure(description: "not a response: \(String(decoding: bytes.prefix(20), as: UTF8.self))")
+        }
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = bytes.indices.dropLast(3).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else {
             throw Failure(description: "incomplete head")
@@ -128,20 +137,23 @@ public enum RawHTTPClient {
         }
         var response = Response(status: status, headers: headers, body: [])
         let rest = Array(bytes[(end + 4)...])
-        if isHead || status == 204 || status == 304 { return response }
+        if isHead || status == 204 || status == 304 { return (response, end + 4) }
         if let length = response.header("Content-Length").flatMap(Int.init) {
             guard rest.count >= length else { throw Failure(description: "incomplete body") }
             response.body = Array(rest[0..<length])
+            return (response, end + 4 + length)
         } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
-            (response.body, response.chunkSizes) = try dechunk(rest)
+            let used: Int
+            (response.body, response.chunkSizes, used) = try dechunk(rest)
+            return (response, end + 4 + used)
         } else {
             guard complete else { throw Failure(description: "body runs to close") }
             response.body = rest
+            return (response, bytes.count)
         }
-        return response
     }
 
-    private static func dechunk(_ bytes: [UInt8]) throws -> (body: [UInt8], sizes: [Int]) {
+    private static func dechunk(_ bytes: [UInt8]) throws -> (body: [UInt8], sizes: [Int], length: Int) {
         var out: [UInt8] = []
         var sizes: [Int] = []
         var i = 0
@@ -151,7 +163,11 @@ public enum RawHTTPClient {
                 throw Failure(description: "bad chunk size")
             }
             i = lineEnd + 2
-            if size == 0 { return (out, sizes) }
+            if size == 0 {
+                // The last chunk, then trailers (none are sent) and the closing CRLF.
+                guard i + 2 <= bytes.count else { throw Failure(description: "incomplete chunk") }
+                return (out, sizes, i + 2)
+            }
             guard i + size + 2 <= bytes.count else { throw Failure(description: "incomplete chunk") }
             out += bytes[i..<i + size]
             sizes.append(size)

@@ -1,0 +1,231 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SundialTestSupport
+import Testing
+
+@testable import HTTPD
+
+/// Sundial's HTTP/1.1 connection handling (``HTTP1ServerChannel``) on a real socket: what a
+/// client of 1.x relies on (keep-alive, pipelining, closing, bodies of every size, a client that
+/// goes away, graceful shutdown) with a test responder in place of the API.
+@Suite struct HTTP1ConnectionTests {
+    /// The test responder: `/echo` reads the body and says how much came in how many pieces;
+    /// `/slow?ms=N` waits first; `/ignore` never reads its body; `/watch?ms=N` waits up to N ms
+    /// for its client to go; `/stream` answers in three pieces; anything else echoes its target.
+    static func respond(_ request: Request) async -> Response {
+        let path = request.uri.path
+        let ms = request.uri.queryParameters["ms"].flatMap { Int(String($0)) } ?? 0
+        switch path {
+        case "/echo":
+            var bytes = 0, pieces = 0
+            do {
+                for try await piece in request.body {
+                    bytes += piece.readableBytes
+                    pieces += 1
+                }
+            } catch {
+                return text("body failed: \(error)")
+            }
+            return text("bytes=\(bytes) pieces=\(pieces)")
+        case "/slow":
+            try? await Task.sleep(for: .milliseconds(ms))
+            return text(request.uri.description)
+        case "/watch":
+            let connection = ConnectionState.current
+            let deadline = ContinuousClock.now + .milliseconds(ms)
+            while ContinuousClock.now < deadline, connection?.isClosed == false {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return text(connection?.isClosed == true ? "gone" : "here")
+        case "/stream":
+            return Response(status: .ok, body: ResponseBody { writer in
+                for piece in ["first,", "second,", "third"] { try await writer.write(ByteBuffer(string: piece)) }
+                try await writer.finish(nil)
+            })
+        default:
+            return text(request.uri.description)
+        }
+    }
+
+    static func text(_ body: String) -> Response {
+        Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Runs the channel's server on an ephemeral port while `body` runs; `body` gets the port
+    /// and a way to start the server's graceful shutdown itself.
+    static func withServer(_ body: (Int, @escaping @Sendable () async -> Void) async throws -> Void) async throws {
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let server = HTTP1ServerChannel(responder: { await Self.respond($0) }).server(
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                port.yield(channel.localAddress?.port ?? 0)
+                port.finish()
+            },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "test")
+        )
+        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var listening = ports.makeAsyncIterator()
+            let bound = try #require(await listening.next())
+            do {
+                try await body(bound, { await group.triggerGracefulShutdown() })
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func keptAliveConnectionAnswersRequestsInTurn() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            for n in 1...3 {
+                try await connection.send("GET /plain?n=\(n) HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try await connection.response()
+                #expect(response.status == 200)
+                #expect(String(decoding: response.body, as: UTF8.self) == "/plain?n=\(n)")
+                #expect(response.header("Content-Length") == "\(response.body.count)")
+                // Go's http.TimeFormat: "Mon, 02 Jan 2006 15:04:05 GMT".
+                let date = try #require(response.header("Date"))
+                #expect(date.count == 29 && date.hasSuffix(" GMT"))
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (1136214245, "Mon, 02 Jan 2006 15:04:05 GMT"),
+        (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+        (1803958009, "Tue, 02 Mar 2027 03:26:49 GMT"),
+    ])
+    func dateHeaderIsGoTimeFormat(seconds: Int, text: String) {
+        #expect(HTTPDate.format(unixSeconds: seconds) == text)
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            // The first is the slow one: its answer must still come first.
+            try await connection.send("GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+            let bodies = [try await connection.response(), try await connection.response(), try await connection.response()]
+                .map { String(decoding: $0.body, as: UTF8.self) }
+            #expect(bodies == ["/slow?ms=200", "/fast", "bytes=5 pieces=1"])
+        }
+    }
+
+    @Test(arguments: [
+        "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /last HTTP/1.0\r\n\r\n",
+    ])
+    func connectionClosesAfterAnAnswerWhenAsked(request: String) async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send(request)
+            let response = try await connection.response()
+            #expect(String(decoding: response.body, as: UTF8.self) == "/last")
+            #expect(try await connection.closedByServer())
+        }
+    }
+
+    @Test(arguments: [(100, 1), (5 << 20, 2)])
+    func bodyArrivesWholeOrStreamed(size: Int, minimumPieces: Int) async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send(Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n".utf8)
+                + [UInt8](repeating: 0x61, count: size))
+            let answer = String(decoding: try await connection.response().body, as: UTF8.self)
+            let pieces = try #require(answer.split(separator: "=").last.flatMap { Int($0) })
+            #expect(answer.hasPrefix("bytes=\(size) pieces="))
+            // A small body is handed over in one piece; a large one streams in many.
+            if minimumPieces == 1 { #expect(pieces == 1) } else { #expect(pieces >= minimumPieces) }
+        }
+    }
+
+    @Test func chunkedRequestBodyIsDecoded() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            try await connection.send("5\r\nhello\r\n")
+            try await Task.sleep(for: .milliseconds(50))
+            try await connection.send("6\r\n world\r\n0\r\n\r\n")
+            #expect(String(decoding: try await connection.response().body, as: UTF8.self).hasPrefix("bytes=11 pieces="))
+        }
+    }
+
+    @Test func unreadBodyIsSkippedBeforeTheNextRequest() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            let size = 3 << 20
+            try await connection.send(Array("POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n".utf8)
+                + [UInt8](repeating: 0x62, count: size) + Array("GET /after HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "/ignore")
+            #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "/after")
+        }
+    }
+
+    @Test func clientThatGoesAwayIsSeenByItsRequest() async throws {
+        try await Self.withServer { port, _ in
+            // Still there: the request waits out its 300 ms.
+            let staying = try RawHTTPConnection(port: port)
+            try await staying.send("GET /watch?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(String(decoding: try await staying.response().body, as: UTF8.self) == "here")
+            // Gone (its side shut down): the request sees it at once; the answer is still sent.
+            let leaving = try RawHTTPConnection(port: port)
+            try await leaving.send("GET /watch?ms=10000 HTTP/1.1\r\nHost: x\r\n\r\n")
+            leaving.finishSending()
+            #expect(String(decoding: try await leaving.response().body, as: UTF8.self) == "gone")
+            #expect(try await leaving.closedByServer())
+        }
+    }
+
+    @Test func answersOfKnownLengthGoInOneBodyAndStreamedOnesInChunks() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            let streamed = try await connection.response()
+            #expect(streamed.header("Content-Length") == nil)
+            #expect(streamed.header("Transfer-Encoding") == "chunked")
+            #expect(streamed.chunkSizes == [6, 7, 5])
+            #expect(String(decoding: streamed.body, as: UTF8.self) == "first,second,third")
+            try await connection.send("HEAD /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+            let head = try await connection.response(isHead: true)
+            #expect(head.header("Content-Length") == "6")
+            // Nothing follows the head of a HEAD answer: the next answer parses cleanly.
+            try await connection.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "/next")
+        }
+    }
+
+    @Test func unparsableRequestIsAnswered400AndClosed() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send("NOT HTTP AT ALL\r\n\r\n")
+            #expect(try await connection.response().status == 400)
+            #expect(try await connection.closedByServer())
+        }
+    }
+
+    @Test func gracefulShutdownFinishesTheAnswerInProgress() async throws {
+        try await Self.withServer { port, shutDown in
+            let idle = try RawHTTPConnection(port: port)
+            try await idle.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try await idle.response()
+            let busy = try RawHTTPConnection(port: port)
+            try await busy.send("GET /slow?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(100))
+            await shutDown()
+            #expect(try await idle.closedByServer())
+            #expect(String(decoding: try await busy.response().body, as: UTF8.self) == "/slow?ms=500")
+            #expect(try await busy.closedByServer())
+        }
+    }
+}
