@@ -41,7 +41,7 @@ extension Handler {
 
         let query: InfluxQL.Query
         do throws(ParseError) {
-            query = try Parser.parseQuery(q, params: params)
+            query = params.isEmpty ? try parsedQueries.query(q) : try Parser.parseQuery(q, params: params)
         } catch {
             return httpError("error parsing query: " + error.description, .badRequest, call)
         }

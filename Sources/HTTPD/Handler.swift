@@ -27,6 +27,8 @@ public struct Handler: Sendable {
     let writeThrottler: Throttler
     let logger: Logger
     private let requestIDs = TimeUUIDGenerator()
+    /// Recently parsed query texts.
+    let parsedQueries = ParsedQueryCache(capacity: 256)
     /// `[http] headers`, in the order they are set on every response (sorted once here).
     private let configuredHeaders: [(HTTPField.Name, String)]
     /// Bodies up to this size are sent in one write with their head; larger ones a piece of

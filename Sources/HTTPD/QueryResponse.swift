@@ -75,13 +75,14 @@ struct QueryResponse: Sendable {
         var out: [UInt8] = []
         // About 12 bytes a value: one allocation for a large answer instead of regrowing it.
         out.reserveCapacity(64 + results.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.values.count * ($1.columns.count * 12 + 4) } })
-        out += Array("{\"results\":[".utf8)
+        out.append(contentsOf: "{\"results\":[".utf8)
         let divisor = Self.epochDivisor(epoch)
         for (i, r) in results.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array("{\"statement_id\":\(r.statementID)".utf8)
+            out.append(contentsOf: "{\"statement_id\":".utf8)
+            DecimalText.append(Int64(r.statementID), to: &out)
             if !r.series.isEmpty {
-                out += Array(",\"series\":[".utf8)
+                out.append(contentsOf: ",\"series\":[".utf8)
                 for (j, row) in r.series.enumerated() {
                     if j > 0 { out.append(UInt8(ascii: ",")) }
                     Self.appendJSON(row, divisor: divisor, to: &out)
@@ -89,25 +90,25 @@ struct QueryResponse: Sendable {
                 out.append(UInt8(ascii: "]"))
             }
             if !r.messages.isEmpty {
-                out += Array(",\"messages\":[".utf8)
+                out.append(contentsOf: ",\"messages\":[".utf8)
                 for (j, m) in r.messages.enumerated() {
                     if j > 0 { out.append(UInt8(ascii: ",")) }
-                    out += Array("{\"level\":".utf8)
+                    out.append(contentsOf: "{\"level\":".utf8)
                     GoJSON.appendString(m.level, to: &out)
-                    out += Array(",\"text\":".utf8)
+                    out.append(contentsOf: ",\"text\":".utf8)
                     GoJSON.appendString(m.text, to: &out)
                     out.append(UInt8(ascii: "}"))
                 }
                 out.append(UInt8(ascii: "]"))
             }
-            if r.partial { out += Array(",\"partial\":true".utf8) }
+            if r.partial { out.append(contentsOf: ",\"partial\":true".utf8) }
             if let error = r.error {
-                out += Array(",\"error\":".utf8)
+                out.append(contentsOf: ",\"error\":".utf8)
                 GoJSON.appendString(error, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-        out += Array("]}".utf8)
+        out.append(contentsOf: "]}".utf8)
         // Go's omitempty drops an empty results list.
         return results.isEmpty ? Array("{}".utf8) : out
     }
@@ -161,7 +162,7 @@ struct QueryResponse: Sendable {
         }
         if row.partial {
             key("partial")
-            out += Array("true".utf8)
+            out.append(contentsOf: "true".utf8)
         }
         if first { out.append(UInt8(ascii: "{")) }
         out.append(UInt8(ascii: "}"))

@@ -114,13 +114,17 @@ final class TypedAggregate {
         // Under tz() the reduced windows are merged into 1.x's fill walk afterwards.
         let walk = select.zone == nil || select.interval == 0 ? select.windows(firstTime: firstTime)
             : windows.starts.sorted().map { ($0, $0) }
+        filled.reserveCapacity(walk.count)
         for w in walk {
+            // Each row is allocated once at its final size.
+            var row: [Value] = []
+            row.reserveCapacity(1 + callCount)
+            row.append(.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min)))
             guard let partials = windows[w.start] else {
-                filled.append(([.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
-                               + Array(repeating: .null, count: callCount), true))
+                for _ in 0..<callCount { row.append(.null) }
+                filled.append((row, true))
                 continue
             }
-            var row: [Value] = [.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min))]
             for (plan, p) in zip(plans, partials) { row.append(value(plan, p)) }
             if singleSelector && select.interval == 0 && partials[partials.startIndex].count > 0 { row[0] = .time(partials[partials.startIndex].time) }
             filled.append((row, false))

@@ -305,6 +305,10 @@ struct AggregateSelect {
         let lo = (range.min == .min ? firstTime : range.min) &- extraIntervals &* interval
         var start = Self.truncate(lo, interval, offset)
         let hi = range.max
+        if hi >= start {
+            let (span, overflow) = hi.subtractingReportingOverflow(start)
+            if !overflow { windows.reserveCapacity(Int(min(span / interval + 1, 10_000))) }
+        }
         while start <= hi {
             windows.append((start, start &+ interval &- 1))
             let (next, overflow) = start.addingReportingOverflow(interval)
@@ -319,6 +323,7 @@ struct AggregateSelect {
     func fill(_ filled: [(row: [Value], empty: Bool)], calls: [Call]) -> [[Value]] {
         var previous: [Value]?
         var result: [[Value]] = []
+        result.reserveCapacity(filled.count)
         for (i, entry) in filled.enumerated() {
             var row = entry.row
             if entry.empty {
