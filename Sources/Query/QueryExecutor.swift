@@ -113,14 +113,15 @@ public final class QueryExecutor: Sendable {
 
     /// 1.x refuses its internal system measurements as SELECT sources.
     static func systemSourceError(_ s: SelectStatement) -> String? {
-        let commands = ["_fieldKeys": "SHOW FIELD KEYS", "_measurements": "SHOW MEASUREMENTS", "_series": "SHOW SERIES",
-                        "_tagKeys": "SHOW TAG KEYS", "_tags": "SHOW TAG VALUES"]
-        let systemNames: Set = ["_fieldKeys", "_measurements", "_name", "_series", "_tagKey", "_tagKeys", "_tags"]
-        for case .measurement(let m) in s.sources where systemNames.contains(m.name) {
-            return "unable to use system source '\(m.name)': use \(commands[m.name] ?? "the appropriate meta command") instead"
+        for case .measurement(let m) in s.sources where m.name.utf8.first == UInt8(ascii: "_") && systemNames.contains(m.name) {
+            return "unable to use system source '\(m.name)': use \(systemCommands[m.name] ?? "the appropriate meta command") instead"
         }
         return nil
     }
+
+    private static let systemCommands = ["_fieldKeys": "SHOW FIELD KEYS", "_measurements": "SHOW MEASUREMENTS", "_series": "SHOW SERIES",
+                                         "_tagKeys": "SHOW TAG KEYS", "_tags": "SHOW TAG VALUES"]
+    private static let systemNames: Set = ["_fieldKeys", "_measurements", "_name", "_series", "_tagKey", "_tagKeys", "_tags"]
 }
 
 extension Statement {
