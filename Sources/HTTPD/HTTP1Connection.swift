@@ -213,7 +213,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             answered(context: context, promise: context.eventLoop.makePromise())
             return
         }
-        let writer = AnswerWriter(connection: NIOLoopBound(self, eventLoop: context.eventLoop), dates: dates)
+        let writer = AnswerWriter(connection: NIOLoopBound(self, eventLoop: context.eventLoop), channel: context.channel, dates: dates)
         let responder = self.responder
         let state = self.connection
         Task {
@@ -324,17 +324,18 @@ struct BodyDemand: NIOAsyncSequenceProducerDelegate {
 
 /// Writes a ``Response`` back through its connection from the task that made it. An answer
 /// with a known length (a buffered query answer, an error) goes out with its head and end in one
-/// write; a streamed one writes each piece as it comes and waits for it to be written, which is
-/// what holds a fast producer back to the client's pace.
+/// write; a streamed one writes each piece as it comes, waiting for a piece's predecessor to be
+/// written before it returns, which holds a fast producer back to the client's pace.
 struct AnswerWriter: Sendable {
     let connection: NIOLoopBound<HTTP1Connection>
+    let channel: any Channel
     let dates: HTTPDate
 
     func write(_ response: Response) async {
         var response = response
         response.headers[.date] = dates.current()
         let head = HTTPResponseHead(response.head)
-        let body = BodyWriter(connection: connection, head: head, holdsFirst: response.body.contentLength != nil)
+        let body = BodyWriter(connection: connection, head: head, holdsFirst: response.body.contentLength != nil, channel: channel)
         do {
             try await response.body.write(body)
         } catch {
@@ -352,6 +353,11 @@ private struct BodyWriter: ResponseBodyWriter {
     /// Whether to keep back the first buffer so that it goes out with the end.
     let holdsFirst: Bool
     var held: ByteBuffer?
+    let channel: any Channel
+    /// The previous piece's write. Once the channel holds more than its high-water mark, a
+    /// piece waits for its predecessor to be written: a piece is made while the one before it
+    /// is sent, and a fast producer is held to the client's pace.
+    var inFlight: EventLoopFuture<Void>?
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         if holdsFirst && head != nil && held == nil {
@@ -361,7 +367,12 @@ private struct BodyWriter: ResponseBodyWriter {
         let future = send(head: head, held, buffer, end: false)
         head = nil
         held = nil
-        try await future.get()
+        if let previous = inFlight {
+            if !channel.isActive { throw ChannelError.ioOnClosedChannel }
+            // Past the channel's high-water mark: wait until the previous piece is out.
+            if !channel.isWritable { try await previous.get() }
+        }
+        inFlight = future
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
