@@ -4,6 +4,11 @@ import TSDB
 extension RawSelect {
     /// Every field (first type seen) and tag key over all sources: wildcards expand over the union.
     static func schema(_ targets: [Target]) -> (fieldTypes: [String: FieldType], tagKeys: Set<String>) {
+        if targets.count == 1, targets[0].shards.count == 1 {
+            // One measurement in one shard (the usual short query): its own tables, uncopied.
+            let (name, shard) = (targets[0].name, targets[0].shards[0])
+            return (shard.fieldTypes(of: name), shard.tagKeys(of: name))
+        }
         var fieldTypes: [String: FieldType] = [:]
         var tagKeys = Set<String>()
         for target in targets {
