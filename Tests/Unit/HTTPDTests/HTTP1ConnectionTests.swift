@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import SundialTestSupport
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
 /// goes away, graceful shutdown) with a test responder in place of the API.
 @Suite struct HTTP1ConnectionTests {
     /// The test responder: `/echo` reads the body and says how much came in how many pieces;
-    /// `/slow?ms=N` waits first; `/ignore` never reads its body; `/watch?ms=N` waits up to N ms
+    /// `/slow?ms=N` (and `/hold?ms=N`, which is counted) waits first; `/ignore` never reads its body; `/watch?ms=N` waits up to N ms
     /// for its client to go; `/stream` answers in three pieces; anything else echoes its target.
     static func respond(_ request: Request) async -> Response {
         let path = request.uri.path
@@ -35,6 +36,10 @@ import Testing
         case "/slow":
             try? await Task.sleep(for: .milliseconds(ms))
             return text(request.uri.description)
+        case "/hold":
+            held.add(1, ordering: .relaxed)
+            try? await Task.sleep(for: .milliseconds(ms))
+            return text(request.uri.description)
         case "/watch":
             let connection = ConnectionState.current
             let deadline = ContinuousClock.now + .milliseconds(ms)
@@ -51,6 +56,9 @@ import Testing
             return text(request.uri.description)
         }
     }
+
+    /// How many `/hold` requests have started (only the shutdown test sends them).
+    static let held = Atomic<Int>(0)
 
     static func text(_ body: String) -> Response {
         Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
@@ -220,11 +228,12 @@ import Testing
             try await idle.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
             _ = try await idle.response()
             let busy = try RawHTTPConnection(port: port)
-            try await busy.send("GET /slow?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(100))
+            let before = Self.held.load(ordering: .relaxed)
+            try await busy.send("GET /hold?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n")
+            while Self.held.load(ordering: .relaxed) == before { try await Task.sleep(for: .milliseconds(5)) }
             await shutDown()
             #expect(try await idle.closedByServer())
-            #expect(String(decoding: try await busy.response().body, as: UTF8.self) == "/slow?ms=500")
+            #expect(String(decoding: try await busy.response().body, as: UTF8.self) == "/hold?ms=500")
             #expect(try await busy.closedByServer())
         }
     }
