@@ -166,7 +166,8 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             inputClosed = true
             connection.close()
             failBody(ChannelError.eof)
-            if !answering && queued.isEmpty { context.close(promise: nil) }
+            // Not answering means no pipelined request waits (they queue only behind an answer).
+            if !answering { context.close(promise: nil) }
         case is ChannelShouldQuiesceEvent:
             quiescing = true
             if !answering, case .idle = receiving { context.close(promise: nil) }
@@ -265,14 +266,13 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ends the current answer, then closes or goes on to the next request.
     private func answered(context: ChannelHandlerContext, promise: EventLoopPromise<Void>) {
         answering = false
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
         if closeAfterAnswer || quiescing {
             let channel = context.channel
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
-            return
+        } else if case .idle = receiving {
+            next(context: context)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
-        if case .idle = receiving { next(context: context) }
     }
 
     /// Takes up the queued parts of pipelined requests until one is handed over.
@@ -280,11 +280,10 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         while !answering, let part = queued.popFirst() {
             receive(part, context: context)
         }
-        if !answering, case .idle = receiving {
-            if quiescing || (inputClosed && queued.isEmpty) {
-                context.close(promise: nil)
-                return
-            }
+        // Parts queue only while an answer is in progress, so here, not answering, none are left.
+        if !answering, case .idle = receiving, quiescing || inputClosed {
+            context.close(promise: nil)
+            return
         }
         resumeReading()
     }
