@@ -2,6 +2,8 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
 
 /// Sundial's HTTP/1.1 child channel for Hummingbird's server: NIO's HTTP/1 codec (with its
 /// protocol error handler, which answers unparsable requests 400) and an ``HTTP1Connection``.
@@ -48,4 +50,65 @@ public struct HTTP1ServerChannel: ServerChildChannel {
             value.channel.close(promise: nil)
         }
     }
+}
+
+extension HTTP1ServerChannel {
+    /// Hummingbird's server for this channel on `host`:`port` (the shared event loops).
+    public func server(
+        host: String,
+        port: Int,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> any Service {
+        server(
+            configuration: ServerConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: onServerRunning,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        )
+    }
+
+    /// Runs the server on `host`:`port` (by default an ephemeral loopback port) while `body`
+    /// runs with the port it listens on and a way to begin the graceful shutdown early; then
+    /// shuts it down gracefully and waits for it.
+    public func withServer<T: Sendable>(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        logger: Logger,
+        _ body: (Int, @escaping @Sendable () async -> Void) async throws -> T
+    ) async throws -> T {
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let service = server(host: host, port: port, logger: logger) { channel in
+            listening.yield(channel.localAddress?.port ?? 0)
+            listening.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { listening.finish() }
+                try await group.run()
+            }
+            defer { tasks.cancelAll() }
+            var bound = ports.makeAsyncIterator()
+            guard let port = await bound.next() else {
+                try await tasks.waitForAll()  // the server's own error, if it gave one
+                throw NotListening()
+            }
+            let result: T
+            do {
+                result = try await body(port, { await group.triggerGracefulShutdown() })
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+}
+
+/// The server stopped before it listened (and gave no error of its own).
+struct NotListening: Error, CustomStringConvertible {
+    var description: String { "the HTTP server stopped before listening" }
 }

@@ -3,8 +3,6 @@ import UnixSignals
 import Coordinator
 import HTTPD
 import Hummingbird
-import HummingbirdCore
-import NIOPosix
 import Logging
 import Meta
 import Query
@@ -68,13 +66,7 @@ public struct Server: Sendable {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws(ConfigError) -> any Service {
         let (host, port) = try Self.hostAndPort(bindAddress ?? config.http.bindAddress)
-        let handler = self.handler
-        return HTTP1ServerChannel { request in await handler.respond(to: request) }.server(
-            configuration: ServerConfiguration(address: .hostname(host, port: port)),
-            onServerRunning: onServerRunning,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: logger
-        )
+        return httpChannel.server(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
     }
 
     /// Runs the HTTP server on `bindAddress` (an ephemeral loopback port unless given) while
@@ -83,34 +75,14 @@ public struct Server: Sendable {
         bindAddress: String = "127.0.0.1:0",
         _ body: (Int) async throws -> T
     ) async throws -> T {
-        let (ports, port) = AsyncStream.makeStream(of: Int.self)
-        let service = try makeHTTPServer(bindAddress: bindAddress) { channel in
-            port.yield(channel.localAddress?.port ?? 0)
-            port.finish()
-        }
-        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { port.finish() }
-                try await group.run()
-            }
-            defer { tasks.cancelAll() }
-            var listening = ports.makeAsyncIterator()
-            guard let bound = await listening.next() else {
-                try await tasks.waitForAll()  // the server's own error, if it gave one
-                throw ConfigError("the HTTP server stopped before listening")
-            }
-            let result: T
-            do {
-                result = try await body(bound)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        }
+        let (host, port) = try Self.hostAndPort(bindAddress)
+        return try await httpChannel.withServer(host: host, port: port, logger: logger) { port, _ in try await body(port) }
+    }
+
+    /// The HTTP channel answering with this server's handler.
+    private var httpChannel: HTTP1ServerChannel {
+        let handler = self.handler
+        return HTTP1ServerChannel { request in await handler.respond(to: request) }
     }
 
     /// The services in start order.

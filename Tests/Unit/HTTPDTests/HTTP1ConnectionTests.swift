@@ -3,8 +3,6 @@ import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
-import NIOPosix
-import ServiceLifecycle
 import Synchronization
 import SundialTestSupport
 import Testing
@@ -67,30 +65,7 @@ import Testing
     /// Runs the channel's server on an ephemeral port while `body` runs; `body` gets the port
     /// and a way to start the server's graceful shutdown itself.
     static func withServer(_ body: (Int, @escaping @Sendable () async -> Void) async throws -> Void) async throws {
-        let (ports, port) = AsyncStream.makeStream(of: Int.self)
-        let server = HTTP1ServerChannel(responder: { await Self.respond($0) }).server(
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                port.yield(channel.localAddress?.port ?? 0)
-                port.finish()
-            },
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: Logger(label: "test")
-        )
-        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var listening = ports.makeAsyncIterator()
-            let bound = try #require(await listening.next())
-            do {
-                try await body(bound, { await group.triggerGracefulShutdown() })
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await HTTP1ServerChannel(responder: { await Self.respond($0) }).withServer(logger: Logger(label: "test"), body)
     }
 
     @Test func keptAliveConnectionAnswersRequestsInTurn() async throws {
