@@ -138,14 +138,11 @@ final class TypedAggregate {
         windows.merge(done.partial, at: done.start, call: c, plan)
     }
 
-    /// The windows the range spans, when it is bounded, up to 10,000: the table reserves
-    /// room for them (a sparse group over a long range does not reserve more than that).
+    /// The windows the range spans, when it is bounded: the table reserves room for them.
     private var expectedWindows: Int {
         let range = select.range
-        guard select.interval > 0, range.min != .min, range.max != .max, range.max > range.min else { return 0 }
-        let (span, overflow) = range.max.subtractingReportingOverflow(range.min)
-        guard !overflow else { return 0 }
-        return Int(min(span / select.interval + 2, 10_000))
+        guard select.interval > 0, range.min != .min, range.max != .max else { return 0 }
+        return select.windowCapacity(from: AggregateSelect.truncate(range.min, select.interval, select.offset), to: range.max)
     }
 
     /// A group's windows: each window's partials (one per call) stored together in one flat

@@ -305,10 +305,7 @@ struct AggregateSelect {
         let lo = (range.min == .min ? firstTime : range.min) &- extraIntervals &* interval
         var start = Self.truncate(lo, interval, offset)
         let hi = range.max
-        if hi >= start {
-            let (span, overflow) = hi.subtractingReportingOverflow(start)
-            if !overflow { windows.reserveCapacity(Int(min(span / interval + 1, 10_000))) }
-        }
+        windows.reserveCapacity(windowCapacity(from: start, to: hi))
         while start <= hi {
             windows.append((start, start &+ interval &- 1))
             let (next, overflow) = start.addingReportingOverflow(interval)
@@ -316,6 +313,14 @@ struct AggregateSelect {
             start = next
         }
         return windows
+    }
+
+    /// Room to reserve for the windows starting at `start` (a window start) up to `hi`: their
+    /// count, at most 10,000 (a sparse group over a long range does not reserve more).
+    func windowCapacity(from start: Int64, to hi: Int64) -> Int {
+        guard interval > 0, hi >= start else { return 0 }
+        let (span, overflow) = hi.subtractingReportingOverflow(start)
+        return overflow ? 0 : Int(min(span / interval + 1, 10_000))
     }
 
     /// Rows of the windows in order, empty ones filled as the statement's fill says (never
