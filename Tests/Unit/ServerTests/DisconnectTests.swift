@@ -8,11 +8,8 @@ import Testing
 @Suite(.serialized) struct DisconnectTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: DaemonProcessTests.binary.path)))
     func closingTheConnectionStopsAStreamingQuery() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-disconnect-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let daemon = try await RestartTests.Daemon.start(in: dir)
+        let daemon = try await RestartTests.Daemon.startFresh("disconnect")
         defer { daemon.stop(SIGTERM) }
-        _ = try await daemon.query("CREATE DATABASE db0")
         let start: Int64 = 1_600_000_000_000_000_000
         for batch in 0..<4 {
             var lines = ""
@@ -23,9 +20,7 @@ import Testing
             let (status, _) = try await daemon.post("/write?db=db0", lines, form: false)
             #expect(status == 204)
         }
-        let q = "SELECT * FROM m".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let request = RawHTTPClient.encode(method: "GET", target: "/query?db=db0&chunked=true&chunk_size=1&q=\(q)", headers: [], body: [],
-                                           chunked: false, port: daemon.port)
+        let request = daemon.rawQueryRequest("SELECT * FROM m", parameters: ["chunked=true", "chunk_size=1"])
         let stalled = try await Task.detached { try RawHTTPClient.startAndStall(request, port: daemon.port) }.value
         #expect(String(decoding: stalled.head.prefix(15), as: UTF8.self) == "HTTP/1.1 200 OK")
 

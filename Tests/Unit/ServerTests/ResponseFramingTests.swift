@@ -8,11 +8,8 @@ import Testing
 @Suite(.serialized) struct ResponseFramingTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: DaemonProcessTests.binary.path)))
     func bufferedAnswersAreOneChunkUpToAMebibyteAndMebibyteChunksBeyond() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-framing-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let daemon = try await RestartTests.Daemon.start(in: dir)
+        let daemon = try await RestartTests.Daemon.startFresh("framing")
         defer { daemon.stop(SIGTERM) }
-        _ = try await daemon.query("CREATE DATABASE db0")
         let start: Int64 = 1_600_000_000_000_000_000
         let points = 30_000
         var lines = ""
@@ -22,10 +19,7 @@ import Testing
         #expect(try await daemon.post("/write?db=db0", lines, form: false).0 == 204)
 
         func get(_ q: String) async throws -> RawHTTPClient.Response {
-            let text = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let request = RawHTTPClient.encode(method: "GET", target: "/query?db=db0&q=\(text)", headers: [], body: [],
-                                               chunked: false, port: daemon.port)
-            return try await RawHTTPClient.send(request, port: daemon.port, isHead: false)
+            try await RawHTTPClient.send(daemon.rawQueryRequest(q), port: daemon.port, isHead: false)
         }
         func rows(_ body: [UInt8]) throws -> Int {
             let json = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]

@@ -34,6 +34,22 @@ import Testing
             return Daemon(process: process, port: port)
         }
 
+        /// A daemon on a new, empty temporary directory (named for `label`) with database `db0`.
+        static func startFresh(_ label: String) async throws -> Daemon {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-\(label)-\(UUID())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let daemon = try await start(in: dir)
+            _ = try await daemon.query("CREATE DATABASE db0")
+            return daemon
+        }
+
+        /// The bytes of `GET /query` on `db0` for `q`, after any other `parameters` (`name=value`).
+        func rawQueryRequest(_ q: String, parameters: [String] = []) -> [UInt8] {
+            let text = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let target = "/query?" + (["db=db0"] + parameters + ["q=\(text)"]).joined(separator: "&")
+            return RawHTTPClient.encode(method: "GET", target: target, headers: [], body: [], chunked: false, port: port)
+        }
+
         func post(_ target: String, _ body: String, form: Bool) async throws -> (Int, String) {
             let headers = form ? [["Content-Type", "application/x-www-form-urlencoded"]] : []
             let bytes = Array((form ? "q=" + (body.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") : body).utf8)
