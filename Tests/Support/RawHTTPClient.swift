@@ -93,22 +93,32 @@ public enum RawHTTPClient {
     private static func exchange(_ request: [UInt8], port: Int, isHead: Bool) throws -> Response {
         let fd = try connectLoopback(port: port)
         defer { close(fd) }
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            // The server may answer (413) and close before taking the whole body.
-            if n <= 0 { break }
-            sent += n
-        }
+        // The server may answer (413) and close before taking the whole body.
+        _ = sendAll(request, to: fd)
         var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            received += buffer[0..<n]
+        while let more = receive(from: fd), !more.isEmpty {
+            received += more
             if let response = try? parse(received, isHead: isHead, complete: false) { return response }
         }
         return try parse(received, isHead: isHead, complete: true)
+    }
+
+    /// Sends `bytes` whole; false if the socket stopped taking them.
+    static func sendAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            sent += n
+        }
+        return true
+    }
+
+    /// The next bytes the socket has (empty at its end), or nil on an error or timeout.
+    static func receive(from fd: Int32) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n < 0 ? nil : Array(buffer.prefix(n))
     }
 
     /// Parses a response once it is whole; with `complete` false, throws while more is needed.

@@ -20,12 +20,7 @@ public final class RawHTTPConnection: @unchecked Sendable {
     /// Sends `bytes` whole.
     public func send(_ bytes: [UInt8]) async throws {
         try await Self.offPool { [fd] in
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                guard n > 0 else { throw RawHTTPClient.Failure(description: "send failed: \(errno)") }
-                sent += n
-            }
+            guard RawHTTPClient.sendAll(bytes, to: fd) else { throw RawHTTPClient.Failure(description: "send failed: \(errno)") }
         }
     }
 
@@ -58,10 +53,8 @@ public final class RawHTTPConnection: @unchecked Sendable {
 
     private func read() async throws -> [UInt8] {
         try await Self.offPool { [fd] in
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n >= 0 else { throw RawHTTPClient.Failure(description: "recv failed: \(errno)") }
-            return Array(buffer.prefix(n))
+            guard let bytes = RawHTTPClient.receive(from: fd) else { throw RawHTTPClient.Failure(description: "recv failed: \(errno)") }
+            return bytes
         }
     }
 
