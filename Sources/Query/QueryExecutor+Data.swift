@@ -141,7 +141,9 @@ extension QueryExecutor {
         for m in measurements {
             let shardIDs = try Self.mappedShardIDs(m, data, range: range)
             for shard in store.openShards where shardIDs.contains(shard.id) {
-                for name in shard.index.measurements where Self.measurement(name, matches: m) {
+                // A named measurement is looked up, not matched against every name.
+                let names = m.regex == nil && !m.name.isEmpty ? (shard.index.hasMeasurement(m.name) ? [m.name] : []) : shard.index.measurements
+                for name in names where Self.measurement(name, matches: m) {
                     anyData = true
                     if m.regex != nil { regexNames.insert(name) }
                     if !targets[name, default: []].contains(where: { ($0 as? ShardSource)?.shard === shard }) {

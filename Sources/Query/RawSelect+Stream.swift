@@ -25,14 +25,26 @@ extension RawSelect {
     /// members by series key.
     static func groups(of target: Target, matching condition: SeriesCondition, by dimensions: [String])
         -> [(key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] {
-        var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
-        for shard in target.shards {
-            for s in shard.series(of: target.name, matching: condition) {
-                seriesShards[s.key, default: (s, [])].1.append(shard)
+        var members: [(ParsedSeriesKey, [any SeriesSource])]
+        if target.shards.count == 1 {
+            // One shard (a short time range): its series are distinct already.
+            let shard = target.shards[0]
+            members = shard.series(of: target.name, matching: condition).map { ($0, [shard]) }
+        } else {
+            var seriesShards: [[UInt8]: (ParsedSeriesKey, [any SeriesSource])] = [:]
+            for shard in target.shards {
+                for s in shard.series(of: target.name, matching: condition) {
+                    seriesShards[s.key, default: (s, [])].1.append(shard)
+                }
             }
+            members = Array(seriesShards.values)
+        }
+        if dimensions.isEmpty {
+            // No GROUP BY tags: one group, with no tag values to hash.
+            return members.isEmpty ? [] : [([], members.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) })]
         }
         var byKey: [[String]: [(ParsedSeriesKey, [any SeriesSource])]] = [:]
-        for entry in seriesShards.values { byKey[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
+        for entry in members { byKey[dimensions.map { entry.0.tag($0) }, default: []].append(entry) }
         return byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }).map { key in
             (key, byKey[key]!.sorted { $0.0.key.lexicographicallyPrecedes($1.0.key) })
         }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import InfluxQL
 import TSDB
+import TSM
 
 /// A WHERE condition applied to series (measurement and tags) and its time bounds, as the
 /// metadata statements and deletes use it.
@@ -35,8 +36,8 @@ struct SeriesCondition: Sendable {
     /// The series keys outside which the condition cannot hold, from `tag = 'value'` terms
     /// (postings looked up by `lookup`) combined through AND and OR; nil when some part of the
     /// condition may hold for any series.
-    func candidates(_ lookup: (String, String) -> Set<[UInt8]>) -> Set<[UInt8]>? {
-        func visit(_ e: Expr) -> Set<[UInt8]>? {
+    func candidates(_ lookup: (String, String) -> Set<ByteKey>) -> Set<ByteKey>? {
+        func visit(_ e: Expr) -> Set<ByteKey>? {
             switch e {
             case .paren(let inner): return visit(inner)
             case .binary(.and, let l, let r):

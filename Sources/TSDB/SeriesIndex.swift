@@ -62,11 +62,14 @@ public protocol SeriesIndexing: Sendable {
     func contains(_ key: [UInt8]) -> Bool
     /// Measurement names, sorted by their bytes.
     var measurements: [String] { get }
+    /// Whether the shard has series of the measurement (without listing and sorting them all).
+    func hasMeasurement(_ name: String) -> Bool
     func series(of measurement: String) -> [ParsedSeriesKey]
     /// The measurement's series among `keys`.
-    func series(of measurement: String, keys: Set<[UInt8]>) -> [ParsedSeriesKey]
-    /// The keys of the measurement's series whose tag `key` is `value` (the postings list).
-    func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<[UInt8]>
+    func series(of measurement: String, keys: Set<ByteKey>) -> [ParsedSeriesKey]
+    /// The keys of the measurement's series whose tag `key` is `value` (the postings list,
+    /// shared rather than copied: a query's `WHERE host = 'a'` hashes no key to get it).
+    func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey>
     /// The tag keys the measurement's series have.
     func tagKeys(of measurement: String) -> Set<String>
     var allSeries: [ParsedSeriesKey] { get }
@@ -85,11 +88,16 @@ public final class SeriesIndex: SeriesIndexing {
     struct Measurement {
         var series: [ByteKey: ParsedSeriesKey] = [:]
         var postings: [String: [String: Set<ByteKey>]] = [:]
+        /// `postings.keys` as a set, kept up to date so that every query does not build it.
+        var tagKeys: Set<String> = []
 
         mutating func insert(_ s: ParsedSeriesKey) {
             let key = ByteKey(s.key)
             series[key] = s
-            for (k, v) in s.tags { postings[k, default: [:]][v, default: []].insert(key) }
+            for (k, v) in s.tags {
+                if postings[k] == nil { tagKeys.insert(k) }
+                postings[k, default: [:]][v, default: []].insert(key)
+            }
         }
 
         mutating func remove(_ bytes: [UInt8]) -> ParsedSeriesKey? {
@@ -98,7 +106,10 @@ public final class SeriesIndex: SeriesIndexing {
             for (k, v) in s.tags {
                 postings[k]?[v]?.remove(key)
                 if postings[k]?[v]?.isEmpty == true { postings[k]?[v] = nil }
-                if postings[k]?.isEmpty == true { postings[k] = nil }
+                if postings[k]?.isEmpty == true {
+                    postings[k] = nil
+                    tagKeys.remove(k)
+                }
             }
             return s
         }
@@ -134,24 +145,28 @@ public final class SeriesIndex: SeriesIndexing {
         state.withLock { Array($0.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
+    public func hasMeasurement(_ name: String) -> Bool {
+        state.withLock { $0[name] != nil }
+    }
+
     /// The series of a measurement.
     public func series(of measurement: String) -> [ParsedSeriesKey] {
         state.withLock { $0[measurement].map { Array($0.series.values) } ?? [] }
     }
 
-    public func series(of measurement: String, keys: Set<[UInt8]>) -> [ParsedSeriesKey] {
+    public func series(of measurement: String, keys: Set<ByteKey>) -> [ParsedSeriesKey] {
         state.withLock { all in
             guard let m = all[measurement] else { return [] }
-            return keys.compactMap { m.series[ByteKey($0)] }
+            return keys.compactMap { m.series[$0] }
         }
     }
 
-    public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<[UInt8]> {
-        state.withLock { Set(($0[measurement]?.postings[key]?[value] ?? []).map(\.bytes)) }
+    public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey> {
+        state.withLock { $0[measurement]?.postings[key]?[value] ?? [] }
     }
 
     public func tagKeys(of measurement: String) -> Set<String> {
-        state.withLock { $0[measurement].map { Set($0.postings.keys) } ?? [] }
+        state.withLock { $0[measurement]?.tagKeys ?? [] }
     }
 
     /// Every series.

@@ -1,4 +1,5 @@
 import Testing
+import TSM
 @testable import TSDB
 
 @Suite struct SeriesIndexTests {
@@ -21,23 +22,30 @@ import Testing
         #expect(index.add(keys).count == 3)
         #expect(index.add(keys).isEmpty)
         #expect(index.measurements == ["cpu", "mem"])
+        #expect(index.hasMeasurement("cpu") && !index.hasMeasurement("cp") && !index.hasMeasurement("disk"))
         #expect(index.count == 3)
         #expect(index.remove(measurement: "cpu").count == 2)
         #expect(index.remove([Array("mem,host=a".utf8), Array("nope".utf8)]).count == 1)
         #expect(index.measurements.isEmpty && index.count == 0)
+        #expect(!index.hasMeasurement("cpu") && !index.hasMeasurement("mem"))
     }
 
     @Test func postingsFollowAddsAndRemoves() {
         let index = SeriesIndex()
         index.add(["cpu,host=a,region=east", "cpu,host=b,region=east", "cpu,host=a,region=west", "mem,host=a"].map { Array($0.utf8) })
-        let keys = { (tag: String, value: String) in Set(index.seriesKeys(of: "cpu", tag: tag, value: value).map { String(decoding: $0, as: UTF8.self) }) }
+        let keys = { (tag: String, value: String) in Set(index.seriesKeys(of: "cpu", tag: tag, value: value).map { String(decoding: $0.bytes, as: UTF8.self) }) }
         #expect(keys("host", "a") == ["cpu,host=a,region=east", "cpu,host=a,region=west"])
         #expect(keys("region", "east") == ["cpu,host=a,region=east", "cpu,host=b,region=east"])
         #expect(keys("host", "c").isEmpty)
         #expect(index.tagKeys(of: "cpu") == ["host", "region"])
-        #expect(index.series(of: "cpu", keys: [Array("cpu,host=b,region=east".utf8), Array("mem,host=a".utf8)]).map(\.measurement) == ["cpu"])
+        #expect(index.series(of: "cpu", keys: [ByteKey(Array("cpu,host=b,region=east".utf8)), ByteKey(Array("mem,host=a".utf8))]).map(\.measurement) == ["cpu"])
         index.remove([Array("cpu,host=a,region=west".utf8)])
         #expect(keys("host", "a") == ["cpu,host=a,region=east"])
+        // A tag key only one series had comes and goes with it.
+        index.add([Array("cpu,host=c,zone=z".utf8)])
+        #expect(index.tagKeys(of: "cpu") == ["host", "region", "zone"])
+        index.remove([Array("cpu,host=c,zone=z".utf8)])
+        #expect(index.tagKeys(of: "cpu") == ["host", "region"])
         index.remove([Array("cpu,host=a,region=east".utf8), Array("cpu,host=b,region=east".utf8)])
         #expect(index.tagKeys(of: "cpu").isEmpty && keys("region", "east").isEmpty)
     }
