@@ -332,7 +332,8 @@ struct AnswerWriter: Sendable {
 
     func write(_ response: Response) async {
         var response = response
-        response.headers[.date] = dates.current()
+        // Go's server adds a Date only where the handler set none.
+        if !response.headers.contains(.date) { response.headers.append(HTTPField(name: .date, value: dates.current())) }
         let head = HTTPResponseHead(response.head)
         let body = BodyWriter(connection: connection, head: head, holdsFirst: response.body.contentLength != nil, channel: channel)
         do {

@@ -50,7 +50,7 @@ extension Handler {
     func authenticate(_ request: Request, params: QueryString, format: ResponseFormat) async -> Authentication {
         guard config.authEnabled, let users, await users.adminUserExists() else { return .success(nil) }
         let call = RouteRequest(request, params: params, format: format)
-        guard let credentials = Credentials(params: params, authorization: request.headers[.authorization]) else {
+        guard let credentials = Credentials(params: params, authorization: request.headers.first(.authorization)) else {
             statistics.authenticationFailures.increment()
             return .failure(httpError("unable to parse authentication credentials", .unauthorized, call))
         }

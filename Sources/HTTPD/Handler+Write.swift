@@ -30,9 +30,9 @@ extension Handler {
         }
         if let refusal = writeRefusal(database: database, call) { return refusal }
 
-        let gzipped = call.request.headers[.contentEncoding] == "gzip"
+        let gzipped = call.request.headers.first(.contentEncoding) == "gzip"
         let limit = config.maxBodySize
-        let declaredLength = call.request.headers[.contentLength].flatMap { Int($0) } ?? -1
+        let declaredLength = call.request.headers.first(.contentLength).flatMap { Int($0) } ?? -1
         // 1.x limits the raw stream only for plain bodies; a gzip body is bounded by
         // Content-Length alone, and its decompressed size not at all.
         let body: ByteBuffer

@@ -77,8 +77,9 @@ public struct Handler: Sendable {
                 reply.headers[.allow] = allowed.joined(separator: ", ")
             }
         }
-        reply.headers[.xInfluxdbVersion] = version
-        reply.headers[.xInfluxdbBuild] = "OSS"
+        // No route sets these two: appended rather than searched for.
+        reply.headers.append(HTTPField(name: .xInfluxdbVersion, value: version))
+        reply.headers.append(HTTPField(name: .xInfluxdbBuild, value: "OSS"))
         for (name, value) in configuredHeaders { reply.headers[name] = value }
         switch reply.status.code / 100 {
         case 4: statistics.clientErrors.increment()
@@ -123,31 +124,33 @@ public struct Handler: Sendable {
     /// The filters 1.x wraps around every route, outermost first: request ID, CORS, content type.
     private func serve(_ route: Route, _ request: Request) async -> Reply {
         var headers = HTTPFields()
+        headers.reserveCapacity(10)
         // X-Request-Id wins over Request-Id; without either, a new time-based UUID.
         let rid: String
-        if let sent = request.headers[HTTPField.Name.xRequestID], !sent.isEmpty {
+        if let sent = request.headers.first(.xRequestID), !sent.isEmpty {
             rid = sent
-        } else if let sent = request.headers[HTTPField.Name.requestID], !sent.isEmpty {
+        } else if let sent = request.headers.first(.requestID), !sent.isEmpty {
             rid = sent
         } else {
             rid = requestIDs.next(unixNanoseconds: now())
         }
-        headers[.xRequestID] = rid
-        headers[.requestID] = rid
-        if let origin = request.headers[.origin], !origin.isEmpty {
-            headers[.accessControlAllowOrigin] = origin
-            headers[.accessControlAllowMethods] = "DELETE, GET, OPTIONS, POST, PUT"
-            headers[.accessControlAllowHeaders] =
-                "Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override"
-            headers[.accessControlExposeHeaders] = "Date, X-InfluxDB-Version, X-InfluxDB-Build"
+        // Each name is new here: appended, not searched for and replaced.
+        headers.append(HTTPField(name: .xRequestID, value: rid))
+        headers.append(HTTPField(name: .requestID, value: rid))
+        if let origin = request.headers.first(.origin), !origin.isEmpty {
+            headers.append(HTTPField(name: .accessControlAllowOrigin, value: origin))
+            headers.append(HTTPField(name: .accessControlAllowMethods, value: "DELETE, GET, OPTIONS, POST, PUT"))
+            headers.append(HTTPField(name: .accessControlAllowHeaders, value:
+                "Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override"))
+            headers.append(HTTPField(name: .accessControlExposeHeaders, value: "Date, X-InfluxDB-Version, X-InfluxDB-Build"))
         }
         // 1.x's CORS filter answers every OPTIONS itself, before the route runs: 200, no body.
         if request.method == .options {
             return Reply(status: .ok, headers: headers)
         }
         let params = QueryString(request.uri.query ?? "")
-        let format = ResponseFormat(accept: request.headers[.accept], pretty: params["pretty"] == "true")
-        headers[.contentType] = format.contentType
+        let format = ResponseFormat(accept: request.headers.first(.accept), pretty: params["pretty"] == "true")
+        headers.append(HTTPField(name: .contentType, value: format.contentType))
         if request.method == .post && (route.name == "write" || route.name == "prometheus-write") {
             // 1.x's throttler wraps the write handlers outside authentication.
             switch await writeThrottler.run({ await self.authenticatedServe(route, request, params: params, format: format, headers: headers) }) {

@@ -4,25 +4,28 @@ public struct QueryString: Sendable {
     private var pairs: [(key: String, value: String)] = []
 
     public init(_ raw: Substring) {
-        // Split on the UTF-8 bytes: Character iteration (grapheme breaking) cost more than
-        // the rest of a small query's handling.
-        let bytes = raw.utf8
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            var end = start
-            var eq: Substring.UTF8View.Index?
-            while end < bytes.endIndex {
-                let b = bytes[end]
-                if b == UInt8(ascii: "&") || b == UInt8(ascii: ";") { break }
-                if b == UInt8(ascii: "="), eq == nil { eq = end }
-                end = bytes.index(after: end)
+        // Split and decode on the UTF-8 bytes in place: Character iteration (grapheme
+        // breaking), and even Substring's index arithmetic, cost more than the rest of a
+        // small query's handling.
+        var raw = raw
+        raw.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var eq = -1
+                while end < bytes.count {
+                    let b = bytes[end]
+                    if b == UInt8(ascii: "&") || b == UInt8(ascii: ";") { break }
+                    if b == UInt8(ascii: "="), eq < 0 { eq = end }
+                    end += 1
+                }
+                if start < end {
+                    let k = UnsafeBufferPointer(rebasing: bytes[start..<(eq < 0 ? end : eq)])
+                    let v = UnsafeBufferPointer(rebasing: bytes[(eq < 0 ? end : eq + 1)..<end])
+                    if let key = Self.unescape(k), let value = Self.unescape(v) { pairs.append((key, value)) }
+                }
+                start = end + 1
             }
-            if start < end {
-                let k = eq.map { bytes[start..<$0] } ?? bytes[start..<end]
-                let v = eq.map { bytes[bytes.index(after: $0)..<end] } ?? bytes[end..<end]
-                if let key = Self.unescape(k), let value = Self.unescape(v) { pairs.append((key, value)) }
-            }
-            start = end < bytes.endIndex ? bytes.index(after: end) : end
         }
     }
 
@@ -44,20 +47,29 @@ public struct QueryString: Sendable {
         return merged
     }
 
-    static func unescape(_ s: Substring.UTF8View) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.count)
-        var it = s.makeIterator()
-        while let b = it.next() {
-            switch b {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let h = it.next().flatMap(hexValue), let l = it.next().flatMap(hexValue) else { return nil }
-                bytes.append(h << 4 | l)
-            default: bytes.append(b)
-            }
+    /// `+` as a space and `%XX` escapes decoded; nil for a bad escape (Go skips that pair).
+    static func unescape(_ s: UnsafeBufferPointer<UInt8>) -> String? {
+        if !s.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: s, as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        struct BadEscape: Error {}
+        return try? String(unsafeUninitializedCapacity: s.count) { out throws(BadEscape) -> Int in
+            var i = 0, n = 0
+            while i < s.count {
+                let b = s[i]
+                i += 1
+                switch b {
+                case UInt8(ascii: "+"): out[n] = UInt8(ascii: " ")
+                case UInt8(ascii: "%"):
+                    guard i + 1 < s.count, let h = hexValue(s[i]), let l = hexValue(s[i + 1]) else { throw BadEscape() }
+                    out[n] = h << 4 | l
+                    i += 2
+                default: out[n] = b
+                }
+                n += 1
+            }
+            return n
+        }
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {

@@ -42,6 +42,23 @@ import Testing
         #expect(q["missing"] == "")
     }
 
+    @Test(arguments: [
+        ("k=%C3%A9t%C3%A9", "k", "été"),
+        ("%6B=v", "k", "v"),
+        ("k=a%2Bb+c", "k", "a+b c"),
+        ("&&k=v&", "k", "v"),
+        ("k=%4", "k", nil),
+        ("k=%", "k", nil),
+        ("k=%41%4", "k", nil),
+        ("k=%4g", "k", nil),
+        ("k=caf\u{e9}", "k", "café"),
+    ] as [(String, String, String?)])
+    func escapes(raw: String, key: String, value: String?) {
+        let q = QueryString(raw)
+        #expect(q.contains(key) == (value != nil))
+        if let value { #expect(q[key] == value) }
+    }
+
     @Test func bodyValuesComeFirst() {
         let merged = QueryString("q=body").merged(with: QueryString("q=url&db=x"))
         #expect(merged["q"] == "body" && merged["db"] == "x")
@@ -98,5 +115,23 @@ import Testing
         var trailing = good
         trailing.writeString("junk")
         #expect(failure(trailing) == "unexpected EOF", "a short second member header")
+    }
+}
+
+/// `q` and `epoch` are trimmed as 1.x's `strings.TrimSpace` trims them.
+@Suite struct TrimmedParameterTests {
+    @Test(arguments: [
+        ("SELECT 1", true, "SELECT 1"),
+        ("  SHOW DATABASES\n", true, "SHOW DATABASES"),
+        ("\u{a0}SELECT 1\u{2003}", true, "SELECT 1"),
+        ("\tq\r\n", true, "q"),
+        ("ms\n", false, "ms\n"),
+        (" ms", false, "ms"),
+        ("", true, ""),
+        ("   ", true, ""),
+        ("é", true, "é"),
+    ] as [(String, Bool, String)])
+    func trims(text: String, newlines: Bool, expected: String) {
+        #expect(Handler.trimmed(text, newlines ? .whitespacesAndNewlines : .whitespaces) == expected)
     }
 }
