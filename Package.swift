@@ -38,6 +38,13 @@ let package = Package(
             providers: [.apt(["libsnappy-dev"])]
         ),
 
+        // jemalloc replaces glibc's malloc in the daemon (see Sources/sundiald/Allocator.swift).
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+
         .systemLibrary(
             name: "CCrypt",
             pkgConfig: "libcrypt",
@@ -117,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "sundiald",
             dependencies: [
-                "Server", "HTTPD",
+                "Server", "HTTPD", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -57,6 +57,10 @@ import Testing
             status = try? await Self.pingStatus(port: port)
         }
         #expect(status == 204)
+        // The daemon allocates through jemalloc (Allocator.swift), not glibc's malloc.
+        // (/proc files report no size: read to the end, not by the announced length.)
+        let maps = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/maps")?.readDataToEndOfFile() ?? Data()
+        #expect(String(decoding: maps, as: UTF8.self).contains("libjemalloc"))
         // A brand-new daemon writes its meta.db at once, as 1.x does.
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sundial-data/meta/meta.db").path))
 

@@ -55,7 +55,7 @@ struct Run: AsyncParsableCommand {
         if let pidfile {
             try "\(getpid())\n".write(toFile: pidfile, atomically: true, encoding: .utf8)
         }
-        logger.info("starting", metadata: ["version": "\(Version.sundial)", "http": "\(config.http.bindAddress)"])
+        logger.info("starting", metadata: ["version": "\(Version.sundial)", "http": "\(config.http.bindAddress)", "allocator": "\(Allocator.description)"])
         try await Server.open(config: config, logger: logger).run()
         if let pidfile { try? FileManager.default.removeItem(atPath: pidfile) }
     }
