@@ -169,7 +169,7 @@ let package = Package(
 
         .executableTarget(
             name: "query-bench",
-            dependencies: ["Server", "HTTPD", "TSDB", "TSM", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["Server", "HTTPD", "TSDB", "TSM", "CJemalloc", .product(name: "Hummingbird", package: "hummingbird")],
             path: "tools/benchmark/query-bench",
             swiftSettings: strict
         ),
