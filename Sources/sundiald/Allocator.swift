@@ -1,9 +1,10 @@
 import CJemalloc
 
 /// The daemon allocates through jemalloc, linked in place of glibc's malloc. On a small
-/// query's path (a few hundred short-lived allocations spread over two threads) it is about
-/// 10 % faster end to end, and after loading a day of TSBS data the process holds well under
-/// half the memory glibc's per-thread arenas keep (figures in README, "Memory allocator").
+/// query's path (a few hundred short-lived allocations spread over two threads) it is a few
+/// per cent faster end to end, and after loading a day of TSBS data the idle process holds
+/// well under half the memory glibc's per-thread arenas keep; very large answers peak higher
+/// (figures in README, "Memory allocator").
 enum Allocator {
     /// jemalloc's version, read through `mallctl` (which also keeps the library a direct
     /// dependency of the binary, so that its `malloc` is the one every library binds to).
