@@ -92,6 +92,12 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             receiving = .collecting(head, nil)
+            if Self.expectsContinue(head) {
+                // The client holds its body back until told to send it (curl does for large
+                // uploads, for a second); Go's server tells it when the body is first read,
+                // and every 1.x route with a body reads it.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
         case .body(var buffer):
             switch receiving {
             case .collecting(let head, var body):
@@ -124,6 +130,14 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if !answering { next(context: context) }
         }
+    }
+
+    /// An HTTP/1.1 request with a body and `Expect: 100-continue` (Go's `expectsContinue`).
+    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        guard head.version.major == 1, head.version.minor >= 1 else { return false }
+        guard head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) else { return false }
+        let length = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+        return length > 0 || head.headers["transfer-encoding"].contains { $0.lowercased().contains("chunked") }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

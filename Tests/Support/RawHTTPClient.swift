@@ -147,7 +147,7 @@ public enum RawHTTPClient {
         }
         var response = Response(status: status, headers: headers, body: [])
         let rest = Array(bytes[(end + 4)...])
-        if isHead || status == 204 || status == 304 { return (response, end + 4) }
+        if isHead || (100..<200).contains(status) || status == 204 || status == 304 { return (response, end + 4) }
         if let length = response.header("Content-Length").flatMap(Int.init) {
             guard rest.count >= length else { throw Failure(description: "incomplete body") }
             response.body = Array(rest[0..<length])

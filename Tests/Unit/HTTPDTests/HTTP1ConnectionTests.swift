@@ -144,6 +144,34 @@ import Testing
         }
     }
 
+    /// curl holds a large body back after `Expect: 100-continue` (for a second, unless told):
+    /// the server says 100 Continue first, then answers once the body is in.
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-Continue\r\n\r\n")
+            let interim = try await connection.response()
+            #expect(interim.status == 100 && interim.body.isEmpty)
+            #expect(interim.header("Content-Length") == nil && interim.header("Transfer-Encoding") == nil)
+            try await connection.send("hello")
+            #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "bytes=5 pieces=1")
+        }
+    }
+
+    /// No 100 Continue without a body to hold back, nor to HTTP/1.0 (as Go's server).
+    @Test(arguments: [
+        "GET /plain HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n",
+        "POST /echo HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n",
+    ])
+    func noContinueWithoutABodyToWaitFor(request: String) async throws {
+        try await Self.withServer { port, _ in
+            let connection = try RawHTTPConnection(port: port)
+            try await connection.send(request)
+            #expect(try await connection.response().status == 200)
+        }
+    }
+
     @Test func unreadBodyIsSkippedBeforeTheNextRequest() async throws {
         try await Self.withServer { port, _ in
             let connection = try RawHTTPConnection(port: port)
