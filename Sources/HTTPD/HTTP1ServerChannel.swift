@@ -17,10 +17,14 @@ public struct HTTP1ServerChannel: ServerChildChannel {
 
     let responder: HTTP1Connection.Responder
     let dates = HTTPDate()
+    /// `[http] max-connection-limit` when positive.
+    let slots: ConnectionSlots?
 
-    /// A channel that answers every request with `responder`.
-    public init(responder: @escaping @Sendable (Request) async -> Response) {
+    /// A channel that answers every request with `responder`, with at most `maxConnections`
+    /// connections open at once when positive (`[http] max-connection-limit`).
+    public init(maxConnections: Int = 0, responder: @escaping @Sendable (Request) async -> Response) {
         self.responder = responder
+        self.slots = maxConnections > 0 ? ConnectionSlots(limit: maxConnections) : nil
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -30,6 +34,7 @@ public struct HTTP1ServerChannel: ServerChildChannel {
             limits.maxHeaderFieldSize = 80 * 1024
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
+            if let slots { try channel.pipeline.syncOperations.addHandler(ConnectionSlotHandler(slots: slots)) }
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // HTTP1Connection orders pipelined requests itself
                 withErrorHandling: true,

@@ -82,7 +82,7 @@ public struct Server: Sendable {
     /// The HTTP channel answering with this server's handler.
     private var httpChannel: HTTP1ServerChannel {
         let handler = self.handler
-        return HTTP1ServerChannel { request in await handler.respond(to: request) }
+        return HTTP1ServerChannel(maxConnections: config.http.maxConnectionLimit) { request in await handler.respond(to: request) }
     }
 
     /// The services in start order.

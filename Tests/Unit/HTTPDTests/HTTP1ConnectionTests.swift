@@ -64,8 +64,9 @@ import Testing
 
     /// Runs the channel's server on an ephemeral port while `body` runs; `body` gets the port
     /// and a way to start the server's graceful shutdown itself.
-    static func withServer(_ body: (Int, @escaping @Sendable () async -> Void) async throws -> Void) async throws {
-        try await HTTP1ServerChannel(responder: { await Self.respond($0) }).withServer(logger: Logger(label: "test"), body)
+    static func withServer(maxConnections: Int = 0, _ body: (Int, @escaping @Sendable () async -> Void) async throws -> Void) async throws {
+        try await HTTP1ServerChannel(maxConnections: maxConnections, responder: { await Self.respond($0) })
+            .withServer(logger: Logger(label: "test"), body)
     }
 
     @Test func keptAliveConnectionAnswersRequestsInTurn() async throws {
@@ -169,6 +170,34 @@ import Testing
             let connection = try RawHTTPConnection(port: port)
             try await connection.send(request)
             #expect(try await connection.response().status == 200)
+        }
+    }
+
+    /// `[http] max-connection-limit`: a connection over the limit is closed at once (1.x's
+    /// LimitListener); one that closes frees its place.
+    @Test func connectionsOverTheLimitAreClosed() async throws {
+        try await Self.withServer(maxConnections: 2) { port, _ in
+            var open: [RawHTTPConnection] = []
+            for n in 1...2 {
+                let connection = try RawHTTPConnection(port: port)
+                try await connection.send("GET /open?n=\(n) HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await connection.response().status == 200)
+                open.append(connection)
+            }
+            #expect(try await RawHTTPConnection(port: port).closedByServer())
+            // The first one leaves; a new connection is served once its place is free.
+            open[0].finishSending()
+            var served = false
+            for _ in 0..<40 where !served {
+                try await Task.sleep(for: .milliseconds(50))
+                let connection = try RawHTTPConnection(port: port)
+                try await connection.send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")
+                served = (try? await connection.response().status) == 200
+            }
+            #expect(served)
+            // The second one was kept all along.
+            try await open[1].send("GET /still HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(String(decoding: try await open[1].response().body, as: UTF8.self) == "/still")
         }
     }
 
