@@ -134,7 +134,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// An HTTP/1.1 request with a body and `Expect: 100-continue` (Go's `expectsContinue`).
     static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
-        guard head.version.major == 1, head.version.minor >= 1 else { return false }
+        guard head.version.major == 1, head.version.minor >= 1, head.headers.contains(name: "expect") else { return false }
         guard head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) else { return false }
         let length = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
         return length > 0 || head.headers["transfer-encoding"].contains { $0.lowercased().contains("chunked") }
