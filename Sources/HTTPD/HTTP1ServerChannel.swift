@@ -29,12 +29,13 @@ public struct HTTP1ServerChannel: ServerChildChannel {
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            // First, so that a connection over the limit goes before any HTTP handler sees it.
+            if let slots { try channel.pipeline.syncOperations.addHandler(ConnectionSlotHandler(slots: slots)) }
             // Hummingbird's HTTP1Channel limits.
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = 80 * 1024
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
-            if let slots { try channel.pipeline.syncOperations.addHandler(ConnectionSlotHandler(slots: slots)) }
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // HTTP1Connection orders pipelined requests itself
                 withErrorHandling: true,
