@@ -69,9 +69,13 @@ import Testing
             .withServer(logger: Logger(label: "test"), body)
     }
 
+    /// Runs the server with one client connection open to it while `body` runs.
+    static func withConnection(_ body: (RawHTTPConnection) async throws -> Void) async throws {
+        try await withServer { port, _ in try await body(RawHTTPConnection(port: port)) }
+    }
+
     @Test func keptAliveConnectionAnswersRequestsInTurn() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             for n in 1...3 {
                 try await connection.send("GET /plain?n=\(n) HTTP/1.1\r\nHost: x\r\n\r\n")
                 let response = try await connection.response()
@@ -95,8 +99,7 @@ import Testing
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             // The first is the slow one: its answer must still come first.
             try await connection.send("GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
@@ -111,8 +114,7 @@ import Testing
         "GET /last HTTP/1.0\r\n\r\n",
     ])
     func connectionClosesAfterAnAnswerWhenAsked(request: String) async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send(request)
             let response = try await connection.response()
             #expect(String(decoding: response.body, as: UTF8.self) == "/last")
@@ -122,8 +124,7 @@ import Testing
 
     @Test(arguments: [(100, 1), (5 << 20, 2)])
     func bodyArrivesWholeOrStreamed(size: Int, minimumPieces: Int) async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send(Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n".utf8)
                 + [UInt8](repeating: 0x61, count: size))
             let answer = String(decoding: try await connection.response().body, as: UTF8.self)
@@ -135,8 +136,7 @@ import Testing
     }
 
     @Test func chunkedRequestBodyIsDecoded() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
             try await connection.send("5\r\nhello\r\n")
             try await Task.sleep(for: .milliseconds(50))
@@ -148,8 +148,7 @@ import Testing
     /// curl holds a large body back after `Expect: 100-continue` (for a second, unless told):
     /// the server says 100 Continue first, then answers once the body is in.
     @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-Continue\r\n\r\n")
             let interim = try await connection.response()
             #expect(interim.status == 100 && interim.body.isEmpty)
@@ -166,8 +165,7 @@ import Testing
         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n",
     ])
     func noContinueWithoutABodyToWaitFor(request: String) async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send(request)
             #expect(try await connection.response().status == 200)
         }
@@ -202,8 +200,7 @@ import Testing
     }
 
     @Test func unreadBodyIsSkippedBeforeTheNextRequest() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             let size = 3 << 20
             try await connection.send(Array("POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n".utf8)
                 + [UInt8](repeating: 0x62, count: size) + Array("GET /after HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
@@ -228,8 +225,7 @@ import Testing
     }
 
     @Test func answersOfKnownLengthGoInOneBodyAndStreamedOnesInChunks() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
             let streamed = try await connection.response()
             #expect(streamed.header("Content-Length") == nil)
@@ -246,8 +242,7 @@ import Testing
     }
 
     @Test func unparsableRequestIsAnswered400AndClosed() async throws {
-        try await Self.withServer { port, _ in
-            let connection = try RawHTTPConnection(port: port)
+        try await Self.withConnection { connection in
             try await connection.send("NOT HTTP AT ALL\r\n\r\n")
             #expect(try await connection.response().status == 400)
             #expect(try await connection.closedByServer())
