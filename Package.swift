@@ -38,11 +38,18 @@ let package = Package(
             providers: [.apt(["libsnappy-dev"])]
         ),
 
-        // jemalloc replaces glibc's malloc in the daemon (see Sources/sundiald/Allocator.swift).
+        // jemalloc replaces glibc's malloc in the daemon (see Sources/Allocator/Allocator.swift).
         .systemLibrary(
             name: "CJemalloc",
             pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]
+        ),
+
+        // Linking this target makes jemalloc the process's malloc: only executables use it.
+        .target(
+            name: "Allocator",
+            dependencies: ["CJemalloc"],
+            swiftSettings: strict
         ),
 
         .systemLibrary(
@@ -124,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "sundiald",
             dependencies: [
-                "Server", "HTTPD", "CJemalloc",
+                "Server", "HTTPD", "Allocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,7 +176,7 @@ let package = Package(
 
         .executableTarget(
             name: "query-bench",
-            dependencies: ["Server", "HTTPD", "TSDB", "TSM", "CJemalloc", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["Server", "HTTPD", "TSDB", "TSM", "Allocator", .product(name: "Hummingbird", package: "hummingbird")],
             path: "tools/benchmark/query-bench",
             swiftSettings: strict
         ),

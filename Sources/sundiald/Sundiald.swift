@@ -1,3 +1,4 @@
+import Allocator
 import ArgumentParser
 import HTTPD
 import Foundation

@@ -6,7 +6,7 @@
 // Loads the file into a fresh store under /tmp, maintaining it as the running daemon does,
 // then reports the p50 and mean microseconds per query shape. It allocates through jemalloc,
 // as the daemon does (README, "Memory allocator").
-import CJemalloc
+import Allocator
 import Foundation
 import HTTPD
 import HTTPTypes
@@ -90,10 +90,7 @@ for start in stride(from: 0, to: lines.count, by: 5000) {
     if start / 5000 % 15 == 14 { for shard in server.store.openShards { try shard.engine.maintain() } }
 }
 let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
-var allocatorVersion: UnsafePointer<CChar>?
-var versionSize = MemoryLayout<UnsafePointer<CChar>?>.size
-let allocator = mallctl("version", &allocatorVersion, &versionSize, nil, 0) == 0 ? "jemalloc " + String(cString: allocatorVersion!) : "jemalloc"
-print(String(format: "loaded %d lines in %.1f s (in process, %@)", lines.count, loadSeconds, allocator))
+print(String(format: "loaded %d lines in %.1f s (in process, %@)", lines.count, loadSeconds, Allocator.description))
 // By default the store is left as the daemon's is after such a load (recent points still in
 // the cache, as 1.x also keeps them until the cache is cold); with QUERY_BENCH_COMPACTED=1 the
 // caches are snapshotted and compacted until the engines have nothing left to do.
