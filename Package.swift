@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "TSM",
-            dependencies: ["Snappy", "Checksum", "Gzip", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Snappy", "Checksum", "Gzip", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
 
@@ -86,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "TSDB",
-            dependencies: ["LineProtocol", "TSM", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["LineProtocol", "TSM", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
@@ -118,6 +118,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "TSM",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

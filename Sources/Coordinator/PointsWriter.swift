@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 import LineProtocol
 import Meta
 import TSDB
@@ -12,12 +11,14 @@ import TSDB
 /// shard group of its time in the target retention policy (created on demand); points older
 /// than the policy keeps are dropped as 1.x drops them.
 ///
-/// Shard writes run on a dispatch queue (they fsync), never on a NIO event loop.
-public actor PointsWriter {
+/// Not an actor: metadata comes from the meta client's published snapshot (only a missing
+/// shard group goes through its committer), and the shards of one request are written in
+/// parallel, as 1.x does, each on the store's thread pool (they fsync), never on a NIO event
+/// loop or the cooperative pool.
+public final class PointsWriter: Sendable {
     private let meta: MetaClient
     private let store: Store
     private let now: @Sendable () -> Int64
-    private static let queue = DispatchQueue(label: "sundial.points-writer", attributes: .concurrent)
 
     public init(meta: MetaClient, store: Store, now: @escaping @Sendable () -> Int64 = PointsWriter.wallClock) {
         self.meta = meta
@@ -62,11 +63,23 @@ public actor PointsWriter {
             }
             byShard[group.shardIDs[0], default: []].append(point)
         }
+        let results: [WriteError?]
+        if byShard.count == 1, let (id, shardPoints) = byShard.first {
+            results = [await write(shardPoints, shard: id, database: database, policy: rpName)]
+        } else {
+            results = await withTaskGroup(of: (UInt64, WriteError?).self) { group in
+                for (id, shardPoints) in byShard {
+                    group.addTask { (id, await self.write(shardPoints, shard: id, database: database, policy: rpName)) }
+                }
+                var all: [(UInt64, WriteError?)] = []
+                for await result in group { all.append(result) }
+                return all.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+        }
         var firstError: WriteError?
         var partialDropped = 0
         var partialReason = ""
-        for (id, shardPoints) in byShard.sorted(by: { $0.key < $1.key }) {
-            let result = await Self.write(shardPoints, shard: id, database: database, policy: rpName, store: store)
+        for result in results {
             switch result {
             case nil: continue
             case .partial(let reason, let n)?:
@@ -81,21 +94,20 @@ public actor PointsWriter {
         if dropped > 0 { throw .partial(reason: "points beyond retention policy", dropped: dropped) }
     }
 
-    /// One shard's write, on the dispatch queue.
-    private static func write(_ points: [Point], shard id: UInt64, database: String, policy: String, store: Store) async -> WriteError? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<WriteError?, Never>) in
-            queue.async {
-                do throws(StoreError) {
-                    let shard = try store.shard(id: id, database: database, retentionPolicy: policy)
-                    do throws(WriteError) {
-                        try shard.write(points)
-                        continuation.resume(returning: nil)
-                    } catch {
-                        continuation.resume(returning: error)
-                    }
+    /// One shard's write, on the store's thread pool.
+    private func write(_ points: [Point], shard id: UInt64, database: String, policy: String) async -> WriteError? {
+        let store = self.store
+        return await store.blocking { () -> WriteError? in
+            do throws(StoreError) {
+                let shard = try store.shard(id: id, database: database, retentionPolicy: policy)
+                do throws(WriteError) {
+                    try shard.write(points)
+                    return nil
                 } catch {
-                    continuation.resume(returning: .server(error.description))
+                    return error
                 }
+            } catch {
+                return .server(error.description)
             }
         }
     }

@@ -23,6 +23,35 @@ enum Escaping {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes with their escapes removed (not decoded as text: 1.x keeps any bytes).
+    static func unescapeBytes(_ bytes: some Collection<UInt8>, _ escapable: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var escaped = false
+        for b in bytes {
+            if escaped {
+                // As `unescape`: a backslash before a byte it cannot escape is literal, and a
+                // second backslash may itself escape what follows.
+                if escapable.contains(b) {
+                    out.append(b)
+                    escaped = false
+                } else if b == ASCII.backslash {
+                    out.append(ASCII.backslash)
+                } else {
+                    out.append(ASCII.backslash)
+                    out.append(b)
+                    escaped = false
+                }
+            } else if b == ASCII.backslash {
+                escaped = true
+            } else {
+                out.append(b)
+            }
+        }
+        if escaped { out.append(ASCII.backslash) }
+        return out
+    }
+
     static func escape(_ s: String, _ escapable: [UInt8], into out: inout [UInt8]) {
         for b in s.utf8 {
             if escapable.contains(b) { out.append(ASCII.backslash) }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Walks a validated field section (`k=v,k2=v2`) without allocating.
 enum FieldWalker {
     /// Calls `body` with each field's escaped key and raw value bytes.
@@ -72,7 +78,18 @@ enum FieldWalker {
         if last == UInt8(ascii: "u"), case .success(let v) = GoInt.parseUInt64(UnsafeRawBufferPointer(rebasing: raw.dropLast())) {
             return .unsigned(v)
         }
-        return .float(Double(String(decoding: raw, as: UTF8.self)) ?? .nan)
+        return .float(parseFloat(raw))
+    }
+
+    /// A validated decimal float (the scan admitted only digits, one point and an exponent),
+    /// parsed with `strtod` from a stack copy instead of through a `String`: glibc's
+    /// conversion is correctly rounded, as Go's `ParseFloat` is.
+    static func parseFloat(_ raw: UnsafeRawBufferPointer) -> Double {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: raw.count + 1) { buffer in
+            for i in 0..<raw.count { buffer[i] = CChar(bitPattern: raw[i]) }
+            buffer[raw.count] = 0
+            return strtod(buffer.baseAddress!, nil)
+        }
     }
 
     /// The kind of a parsed raw value without decoding it: 0 float, 1 integer, 2 unsigned,

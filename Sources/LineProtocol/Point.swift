@@ -66,6 +66,12 @@ public struct Point: Sendable, Hashable {
         return out
     }
 
+    /// A field key as written (escaped) → as stored in TSM keys and fields.idx: escapes
+    /// removed, the bytes kept as they are.
+    public static func unescapedFieldKey(_ escaped: some Collection<UInt8>) -> [UInt8] {
+        Escaping.unescapeBytes(escaped, Escaping.fieldKey)
+    }
+
     /// Calls `body` with each tag's escaped key and value bytes, in key order; no allocation.
     public func forEachTag(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
         withSeriesKey { key in

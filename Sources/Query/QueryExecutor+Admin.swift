@@ -42,7 +42,7 @@ extension QueryExecutor {
                 try await createDatabase(s)
             case .dropDatabase(let name):
                 guard await meta.database(name) != nil else { return [] }
-                store.deleteDatabase(name)
+                await store.deleteDatabase(name)
                 try await meta.dropDatabase(name)
             case .createRetentionPolicy(let s):
                 guard Self.isValidName(s.name) else { throw StatementError("invalid name") }
@@ -53,7 +53,7 @@ extension QueryExecutor {
                                                      shardGroupDuration: s.shardGroupDuration, replicaN: s.replication, makeDefault: s.isDefault)
             case .dropRetentionPolicy(let name, let database):
                 guard let db = await meta.database(database), db.retentionPolicies.contains(where: { $0.name == name }) else { return [] }
-                store.deleteRetentionPolicy(database: database, name: name)
+                await store.deleteRetentionPolicy(database: database, name: name)
                 try await meta.dropRetentionPolicy(database: database, name: name)
             case .createUser(let name, let password, let admin):
                 try await meta.createUser(name, password: password, admin: admin)
@@ -82,7 +82,7 @@ extension QueryExecutor {
             case .dropSubscription(let name, let database, let policy):
                 try await meta.dropSubscription(database: database, policy: policy, name: name)
             case .dropShard(let id):
-                store.deleteShard(id)
+                await store.deleteShard(id)
                 try await meta.dropShard(id)
             case .showDatabases:
                 return [await showDatabases(user: options.user)]

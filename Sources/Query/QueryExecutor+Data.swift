@@ -88,20 +88,22 @@ extension QueryExecutor {
         case .dropMeasurement(let name):
             guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             for shard in shards(options.database) {
-                do throws(StoreError) { try shard.deleteMeasurement(name) } catch { throw StatementError(error.description) }
+                // Deletes wait for the shard's compactions to stop: on the store's pool.
+                let outcome = await store.blocking { Result { () throws(StoreError) in try shard.deleteMeasurement(name) } }
+                do throws(StoreError) { try outcome.get() } catch { throw StatementError(error.description) }
             }
             return []
         case .dropSeries(let sources, let condition):
             guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             let cond = SeriesCondition(expr: condition)
             if cond.hasTime { throw StatementError("DROP SERIES doesn't support time in WHERE clause") }
-            try deleteSeries(options.database, sources, cond, min: .min, max: .max)
+            try await deleteSeries(options.database, sources, cond, min: .min, max: .max)
             return []
         case .deleteSeries(let sources, let condition):
             guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             let cond = SeriesCondition(expr: condition)
             let range = cond.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9))
-            try deleteSeries(options.database, sources, cond, min: range.min, max: range.max)
+            try await deleteSeries(options.database, sources, cond, min: range.min, max: range.max)
             return []
         case .select(let s):
             return try await select(s, queryID: options.queryID)
@@ -261,10 +263,11 @@ extension QueryExecutor {
         }
     }
 
-    private func deleteSeries(_ database: String, _ sources: [Source]?, _ condition: SeriesCondition, min: Int64, max: Int64) throws(StatementError) {
+    private func deleteSeries(_ database: String, _ sources: [Source]?, _ condition: SeriesCondition, min: Int64, max: Int64) async throws(StatementError) {
         for shard in shards(database) {
             let keys = shard.index.allSeries.filter { Self.matches($0, sources) && condition.matches($0) }.map(\.key)
-            do throws(StoreError) { try shard.deleteSeries(keys, min: min, max: max) } catch { throw StatementError(error.description) }
+            let outcome = await store.blocking { Result { () throws(StoreError) in try shard.deleteSeries(keys, min: min, max: max) } }
+            do throws(StoreError) { try outcome.get() } catch { throw StatementError(error.description) }
         }
     }
 

@@ -1,4 +1,6 @@
 import NIOCore
+import NIOPosix
+import TSM
 import UnixSignals
 import Coordinator
 import HTTPD
@@ -23,19 +25,42 @@ public struct Server: Sendable {
     public let handler: Handler
     let logger: Logger
 
+    /// Background snapshots and compactions (nil: they run on the writing thread, as in the
+    /// in-process tests), and the thread pool of the store's blocking work.
+    let scheduler: EngineScheduler?
+    let storePool: NIOThreadPool?
+
     /// A server whose metadata lives in memory (tests, tools).
     public init(config: Config, logger: Logger = Logger(label: "sundiald")) {
         self.init(config: config, meta: MetaClient(), logger: logger)
     }
 
     /// A server whose metadata is `meta` — `open(config:)` passes the one persisted in
-    /// `[meta] dir`.
-    public init(config: Config, meta: MetaClient, logger: Logger = Logger(label: "sundiald")) {
+    /// `[meta] dir`. With `background`, the store gets its own thread pool and an engine
+    /// scheduler for snapshots and compactions (the daemon); without, writes snapshot and
+    /// compact on their own thread and blocking work shares NIO's singleton pool (tests).
+    public init(config: Config, meta: MetaClient, logger: Logger = Logger(label: "sundiald"), background: Bool = false) {
         self.config = config
         self.logger = logger
         self.meta = meta
+        if background {
+            let engineLogger = Logger(label: "tsm1")
+            scheduler = EngineScheduler(maxConcurrentCompactions: config.data.maxConcurrentCompactions,
+                                        compactThroughput: Int(clamping: config.data.compactThroughput.bytes),
+                                        compactThroughputBurst: Int(clamping: config.data.compactThroughputBurst.bytes),
+                                        report: { engineLogger.error("\($0)") })
+            // Writers block in fsync waits: more threads than cores keep the cores busy.
+            let pool = NIOThreadPool(numberOfThreads: max(8, 4 * System.coreCount))
+            pool.start()
+            storePool = pool
+        } else {
+            scheduler = nil
+            storePool = nil
+        }
+        let storeLogger = Logger(label: "store")
         self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig,
-                           limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag))
+                           limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
+                           scheduler: scheduler, pool: storePool ?? .singleton, report: { storeLogger.error("\($0)") })
         self.pointsWriter = PointsWriter(meta: meta, store: store)
         self.handler = Handler(
             config: config.http,
@@ -56,7 +81,7 @@ public struct Server: Sendable {
     /// databases, retention policies and users survive restarts.
     public static func open(config: Config, logger: Logger = Logger(label: "sundiald")) throws(MetaError) -> Server {
         let meta = try MetaClient(directory: config.meta.dir, retentionAutocreate: config.meta.retentionAutocreate)
-        return Server(config: config, meta: meta, logger: logger)
+        return Server(config: config, meta: meta, logger: logger, background: true)
     }
 
     /// The HTTP server on the configured bind address: Hummingbird's server with Sundial's
@@ -98,14 +123,34 @@ public struct Server: Sendable {
         return services
     }
 
-    /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
+    /// Opens every shard on disk (WAL replay included), as 1.x's `Store.Open` does before any
+    /// service starts: nothing listens until this is done.
+    public func openStore() async {
+        let began = ContinuousClock.now
+        let (opened, failed) = await store.open()
+        for failure in failed { logger.error("shard_open_failed", metadata: ["error": "\(failure)"]) }
+        logger.info("store_opened", metadata: ["shards": "\(opened)", "failed": "\(failed.count)", "path": "\(store.dataDir)",
+                                              "duration": "\(ContinuousClock.now - began)"])
+    }
+
+    /// Opens the store, then runs the services until SIGINT or SIGTERM, then shuts down
+    /// gracefully: services stop in reverse order, then the store's background work.
     public func run() async throws {
+        await openStore()
         let group = ServiceGroup(configuration: .init(
             services: try services().map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
         try await group.run()
+        await close()
+    }
+
+    /// Stops the store's background work and its thread pools.
+    public func close() async {
+        await store.close()
+        if let scheduler { await store.blocking { scheduler.shutdown() } }
+        try? await storePool?.shutdownGracefully()
     }
 
     /// Splits Go's `host:port` (`:8086` means every interface).

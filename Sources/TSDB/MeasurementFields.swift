@@ -22,41 +22,47 @@ public struct MeasurementFieldSet: Sendable {
     public func fields(of measurement: String) -> [String: FieldType] { fields[measurement] ?? [:] }
 
     /// Validates a batch as 1.x's `Shard.validateSeriesAndFields` does and records new fields.
+    public mutating func validate(_ points: [Point]) -> (accepted: [Point], error: WriteError?) {
+        var keep = [Bool](repeating: true, count: points.count)
+        let (_, error) = validate(points, keep: &keep)
+        return (zip(points, keep).filter(\.1).map(\.0), error)
+    }
+
+    /// Validates the points marked in `keep` as 1.x's `Shard.validateSeriesAndFields` does,
+    /// unmarking each point it drops, and records new fields; returns whether it created any.
     ///
     /// Points with a `time` tag, with only `time` fields, or with a field whose type conflicts
     /// with the shard's are dropped; the reason of the first drop is reported. New fields are
     /// validated against the shard as it was before the batch, then created in order — a
     /// conflict between two new fields of the same batch fails the whole write, as in 1.x.
-    public mutating func validate(_ points: [Point]) -> (accepted: [Point], error: WriteError?) {
-        var accepted: [Point] = []
-        accepted.reserveCapacity(points.count)
+    public mutating func validate(_ points: [Point], keep: inout [Bool]) -> (created: Bool, error: WriteError?) {
         var dropped = 0
         var reason = ""
-        func drop(_ why: @autoclosure () -> String) {
+        func drop(_ i: Int, _ why: @autoclosure () -> String) {
+            keep[i] = false
             dropped += 1
             if reason.isEmpty { reason = why() }
         }
-        let timeTagged = points.map { $0.tag("time") != nil }
-        for (point, tagged) in zip(points, timeTagged) where tagged {
-            drop("invalid tag key: input tag \"time\" on measurement \"\(point.measurement)\" is invalid")
+        var timeTagged = [Bool](repeating: false, count: points.count)
+        for i in points.indices where keep[i] && points[i].tag("time") != nil {
+            timeTagged[i] = true
+            drop(i, "invalid tag key: input tag \"time\" on measurement \"\(points[i].measurement)\" is invalid")
         }
         var toCreate: [(measurement: String, field: String, type: FieldType)] = []
         // The outcome depends only on the point's shape (measurement, field keys and types) and
         // the fields as they were before the batch: a shape accepted once is accepted again.
         var acceptedShapes = Set<ByteKey>()
         var shape: [UInt8] = []
-        for (point, tagged) in zip(points, timeTagged) where !tagged {
+        for i in points.indices where keep[i] && !timeTagged[i] {
+            let point = points[i]
             shape.removeAll(keepingCapacity: true)
             point.appendShape(to: &shape)
             let shapeKey = ByteKey(shape)
-            if acceptedShapes.contains(shapeKey) {
-                accepted.append(point)
-                continue
-            }
+            if acceptedShapes.contains(shapeKey) { continue }
             let measurement = point.measurement
             let pointFields = point.fields.filter { $0.key != "time" }
             if pointFields.isEmpty {
-                drop("invalid field name: input field \"time\" on measurement \"\(measurement)\" is invalid")
+                drop(i, "invalid field name: input field \"time\" on measurement \"\(measurement)\" is invalid")
                 continue
             }
             var conflict: String?
@@ -68,22 +74,26 @@ public struct MeasurementFieldSet: Sendable {
                 }
             }
             if let conflict {
-                drop(conflict)
+                drop(i, conflict)
                 continue
             }
-            accepted.append(point)
             acceptedShapes.insert(shapeKey)
             for (key, value) in pointFields where fields[measurement]?[key] == nil {
                 toCreate.append((measurement, key, FieldType(value)))
             }
         }
+        var created = false
         for new in toCreate {
             if let existing = fields[new.measurement]?[new.field] {
-                if existing != new.type { return ([], .client("field type conflict")) }
+                if existing != new.type {
+                    for i in keep.indices { keep[i] = false }
+                    return (false, .client("field type conflict"))
+                }
                 continue
             }
             fields[new.measurement, default: [:]][new.field] = new.type
+            created = true
         }
-        return (accepted, dropped > 0 ? .partial(reason: reason, dropped: dropped) : nil)
+        return (created, dropped > 0 ? .partial(reason: reason, dropped: dropped) : nil)
     }
 }

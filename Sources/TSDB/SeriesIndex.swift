@@ -60,6 +60,8 @@ public struct ParsedSeriesKey: Sendable, Hashable {
 public protocol SeriesIndexing: Sendable {
     @discardableResult func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey]
     func contains(_ key: [UInt8]) -> Bool
+    /// Whether the shard holds the series (a hash lookup, no parsing).
+    func contains(_ key: ByteKey) -> Bool
     /// Measurement names, sorted by their bytes.
     var measurements: [String] { get }
     /// Whether the shard has series of the measurement (without listing and sorting them all).
@@ -115,20 +117,25 @@ public final class SeriesIndex: SeriesIndexing {
         }
     }
 
-    private let state = Mutex<[String: Measurement]>([:])
+    struct State {
+        var measurements: [String: Measurement] = [:]
+        /// Every series key, for membership tests without parsing the measurement out.
+        var all: Set<ByteKey> = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// Adds series keys (already-known ones are skipped cheaply); returns the new ones.
     @discardableResult
     public func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey] {
-        state.withLock { all in
+        state.withLock { s in
             var added: [ParsedSeriesKey] = []
             for key in keys {
-                let measurement = ParsedSeriesKey.measurementName(key)
-                if all[measurement]?.series[ByteKey(key)] != nil { continue }
+                guard s.all.insert(ByteKey(key)).inserted else { continue }
                 let parsed = ParsedSeriesKey(key)
-                all[measurement, default: Measurement()].insert(parsed)
+                s.measurements[parsed.measurement, default: Measurement()].insert(parsed)
                 added.append(parsed)
             }
             return added
@@ -136,62 +143,64 @@ public final class SeriesIndex: SeriesIndexing {
     }
 
     /// Whether the shard holds the series.
-    public func contains(_ key: [UInt8]) -> Bool {
-        state.withLock { $0[ParsedSeriesKey.measurementName(key)]?.series[ByteKey(key)] != nil }
-    }
+    public func contains(_ key: [UInt8]) -> Bool { contains(ByteKey(key)) }
+
+    public func contains(_ key: ByteKey) -> Bool { state.withLock { $0.all.contains(key) } }
 
     /// Measurement names, sorted by their bytes.
     public var measurements: [String] {
-        state.withLock { Array($0.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        state.withLock { Array($0.measurements.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     public func hasMeasurement(_ name: String) -> Bool {
-        state.withLock { $0[name] != nil }
+        state.withLock { $0.measurements[name] != nil }
     }
 
     /// The series of a measurement.
     public func series(of measurement: String) -> [ParsedSeriesKey] {
-        state.withLock { $0[measurement].map { Array($0.series.values) } ?? [] }
+        state.withLock { $0.measurements[measurement].map { Array($0.series.values) } ?? [] }
     }
 
     public func series(of measurement: String, keys: Set<ByteKey>) -> [ParsedSeriesKey] {
-        state.withLock { all in
-            guard let m = all[measurement] else { return [] }
+        state.withLock { s in
+            guard let m = s.measurements[measurement] else { return [] }
             return keys.compactMap { m.series[$0] }
         }
     }
 
     public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey> {
-        state.withLock { $0[measurement]?.postings[key]?[value] ?? [] }
+        state.withLock { $0.measurements[measurement]?.postings[key]?[value] ?? [] }
     }
 
     public func tagKeys(of measurement: String) -> Set<String> {
-        state.withLock { $0[measurement]?.tagKeys ?? [] }
+        state.withLock { $0.measurements[measurement]?.tagKeys ?? [] }
     }
 
     /// Every series.
-    public var allSeries: [ParsedSeriesKey] { state.withLock { $0.values.flatMap(\.series.values) } }
+    public var allSeries: [ParsedSeriesKey] { state.withLock { $0.measurements.values.flatMap(\.series.values) } }
 
-    public var count: Int { state.withLock { $0.values.reduce(0) { $0 + $1.series.count } } }
+    public var count: Int { state.withLock { $0.all.count } }
 
     /// Removes a measurement; returns the series it had.
     @discardableResult
     public func remove(measurement: String) -> [ParsedSeriesKey] {
-        state.withLock { all in
-            defer { all[measurement] = nil }
-            return all[measurement].map { Array($0.series.values) } ?? []
+        state.withLock { s in
+            guard let gone = s.measurements.removeValue(forKey: measurement) else { return [] }
+            for key in gone.series.keys { s.all.remove(key) }
+            return Array(gone.series.values)
         }
     }
 
     /// Removes series; returns those that were present.
     @discardableResult
     public func remove(_ keys: [[UInt8]]) -> [ParsedSeriesKey] {
-        state.withLock { all in
+        state.withLock { s in
             var removed: [ParsedSeriesKey] = []
             for key in keys {
+                guard s.all.remove(ByteKey(key)) != nil else { continue }
                 let m = ParsedSeriesKey.measurementName(key)
-                if let gone = all[m]?.remove(key) { removed.append(gone) }
-                if all[m]?.series.isEmpty == true { all[m] = nil }
+                if let gone = s.measurements[m]?.remove(key) { removed.append(gone) }
+                if s.measurements[m]?.series.isEmpty == true { s.measurements[m] = nil }
             }
             return removed
         }

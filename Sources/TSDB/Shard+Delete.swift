@@ -4,32 +4,26 @@ import TSM
 extension Shard {
     /// `DROP MEASUREMENT`: every value of the measurement, its fields and its series.
     public func deleteMeasurement(_ name: String) throws(StoreError) {
-        try writeLock.withLock { (_) throws(StoreError) in
+        try deleteLock.withLock { (_) throws(StoreError) in
             let keys = index.series(of: name).map(\.key)
             try deleteRange(seriesKeys: keys, min: .min, max: .max)
-            var set = fields.withLock { $0 }
-            if set.fields.removeValue(forKey: name) != nil {
-                do throws(FieldsIndexError) { try set.save(path + "/fields.idx") } catch { throw .engine(error.description) }
-                fields.withLock { $0 = set }
-            }
+            try changeFields { set in set.fields.removeValue(forKey: name) != nil }
             databaseSeries.remove(index.remove(measurement: name))
         }
     }
 
     /// `DROP SERIES` (whole time range: the series leave the index) and `DELETE` (a range).
     public func deleteSeries(_ seriesKeys: [[UInt8]], min: Int64, max: Int64) throws(StoreError) {
-        try writeLock.withLock { (_) throws(StoreError) in
+        try deleteLock.withLock { (_) throws(StoreError) in
             try deleteRange(seriesKeys: seriesKeys, min: min, max: max)
             if min == .min && max == .max {
                 // As 1.x: a measurement left without series loses its fields too.
                 let measurements = Set(seriesKeys.map(ParsedSeriesKey.measurementName))
                 databaseSeries.remove(index.remove(seriesKeys))
-                var set = fields.withLock { $0 }
-                let emptied = measurements.filter { index.series(of: $0).isEmpty && set.fields[$0] != nil }
-                if !emptied.isEmpty {
+                try changeFields { set in
+                    let emptied = measurements.filter { index.series(of: $0).isEmpty && set.fields[$0] != nil }
                     for m in emptied { set.fields[m] = nil }
-                    do throws(FieldsIndexError) { try set.save(path + "/fields.idx") } catch { throw .engine(error.description) }
-                    fields.withLock { $0 = set }
+                    return !emptied.isEmpty
                 }
             } else {
                 // As 1.x: a series left without any value leaves the index.
@@ -37,7 +31,12 @@ extension Shard {
                 var alive = Set<[UInt8]>()
                 for key in engine.keys {
                     let series = Self.seriesKey(ofTSMKey: key)
-                    if wanted.contains(series), !alive.contains(series), (try? engine.read(key: key)) != nil { alive.insert(series) }
+                    guard wanted.contains(series), !alive.contains(series) else { continue }
+                    do throws(EngineError) {
+                        if try engine.read(key: key) != nil { alive.insert(series) }
+                    } catch {
+                        throw .engine(error.description)
+                    }
                 }
                 databaseSeries.remove(index.remove(seriesKeys.filter { !alive.contains($0) }))
             }

@@ -1,43 +1,50 @@
 import Foundation
 import LineProtocol
+import TSM
 
 extension Shard {
-    /// 1.x's series limits (`max-values-per-tag`, then `max-series-per-database`) on the points'
-    /// series new to this shard: points of refused series are dropped, counted per point.
-    func admitSeries(_ points: [Point]) -> (admitted: [Point], limited: (reason: String, dropped: Int)?) {
-        guard limits.maxValuesPerTag > 0 || limits.maxSeriesPerDatabase > 0 else { return (points, nil) }
-        var fresh: [Int] = []
-        for (i, p) in points.enumerated() where p.tag("time") == nil && !index.contains(Array(p.seriesKey)) {
-            fresh.append(i)
+    /// 1.x's series limits (`max-values-per-tag`, then `max-series-per-database`) on the
+    /// batch's series new to this shard: points of refused series are unmarked in `keep` and
+    /// counted per point.
+    func admitSeries(_ points: [Point], _ batch: PointBatch, keep: inout [Bool]) -> (reason: String, dropped: Int)? {
+        guard limits.maxValuesPerTag > 0 || limits.maxSeriesPerDatabase > 0 else { return nil }
+        // Series whose points all carry a `time` tag are refused by validation, not counted here.
+        let fresh = batch.series.indices.filter { s in
+            !index.contains(batch.series[s].key) && batch.series[s].points.contains { points[$0].tag("time") == nil }
         }
-        guard !fresh.isEmpty else { return (points, nil) }
+        guard !fresh.isEmpty else { return nil }
         var refused = Set<Int>()
         var reason = ""
         if limits.maxValuesPerTag > 0 {
-            for i in fresh {
-                let p = points[i]
+            for s in fresh {
+                let p = points[batch.series[s].points[0]]
                 for (key, value) in p.tags where !databaseSeries.hasTagValue(p.measurement, key, value) {
                     let n = databaseSeries.tagValueCount(p.measurement, key)
                     if n < limits.maxValuesPerTag { continue }
                     if reason.isEmpty {
                         reason = "max-values-per-tag limit exceeded (\(n)/\(limits.maxValuesPerTag)): measurement=\(GoQuoted(p.measurement)) tag=\(GoQuoted(key)) value=\(GoQuoted(value))"
                     }
-                    refused.insert(i)
+                    refused.insert(s)
                     break
                 }
             }
         }
         if limits.maxSeriesPerDatabase > 0 {
-            let remaining = fresh.filter { !refused.contains($0) && !databaseSeries.contains(Array(points[$0].seriesKey)) }
-            let newToDatabase = Set(remaining.map { Array(points[$0].seriesKey) })
-            if databaseSeries.count + newToDatabase.count > limits.maxSeriesPerDatabase {
+            let remaining = fresh.filter { !refused.contains($0) && !databaseSeries.contains(batch.series[$0].key.bytes) }
+            if databaseSeries.count + remaining.count > limits.maxSeriesPerDatabase {
                 reason = "max-series-per-database limit exceeded: (\(limits.maxSeriesPerDatabase))"
                 refused.formUnion(remaining)
             }
         }
-        guard !refused.isEmpty else { return (points, nil) }
-        let admitted = points.enumerated().filter { !refused.contains($0.offset) }.map(\.element)
-        return (admitted, (reason, refused.count))
+        guard !refused.isEmpty else { return nil }
+        var dropped = 0
+        for s in refused {
+            for i in batch.series[s].points where keep[i] {
+                keep[i] = false
+                dropped += 1
+            }
+        }
+        return (reason, dropped)
     }
 }
 

@@ -6,44 +6,66 @@ import TSM
 /// One shard: a TSM engine over `data/<db>/<rp>/<id>` and `wal/<db>/<rp>/<id>`, plus the
 /// field types of its measurements (`fields.idx`), checked on every write as 1.x's
 /// `Shard.validateSeriesAndFields` does.
+///
+/// Writes run concurrently, with no shard-wide lock: fields are validated against the
+/// published field set, and a write that creates fields publishes the new set under a short
+/// lock (validating again against what other writers published meanwhile), then waits for
+/// `fields.idx` to hold it — one rewrite of the file serving every writer waiting (group
+/// commit), with no lock held during the I/O.
 public final class Shard: Sendable {
     public let id: UInt64
     public let database: String
     public let retentionPolicy: String
     public let path: String
     public let engine: Engine
-    let fields: Mutex<MeasurementFieldSet>
+    /// The published field set and its version (bumped by every change).
+    let fields: Mutex<(set: MeasurementFieldSet, version: UInt64)>
+    /// Makes field-set versions durable in `fields.idx`.
+    let fieldsFile: GroupCommit<FieldsIndexError>
     /// The shard's series by measurement.
     public let index: any SeriesIndexing = SeriesIndex()
     /// The series of the shard's whole database (shared by its shards), for the limits.
     let databaseSeries: DatabaseSeries
     let limits: SeriesLimits
-    /// Serialises validation + engine write so field types and data agree.
-    let writeLock = Mutex(())
+    /// Serialises DROP MEASUREMENT, DROP SERIES and DELETE on this shard (writes do not take it).
+    let deleteLock = Mutex(())
 
     /// Opens (or creates) the shard: field index, TSM files, WAL replay.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
-                databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits()) throws(StoreError) {
+                scheduler: EngineScheduler? = nil, databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits()) throws(StoreError) {
         self.id = id
         self.databaseSeries = databaseSeries
         self.limits = limits
         self.database = database
         self.retentionPolicy = retentionPolicy
         path = "\(dataDir)/\(database)/\(retentionPolicy)/\(id)"
-        engine = Engine(path: path, walPath: "\(walDir)/\(database)/\(retentionPolicy)/\(id)", config: config)
+        engine = Engine(path: path, walPath: "\(walDir)/\(database)/\(retentionPolicy)/\(id)", config: config, scheduler: scheduler)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
         var set: MeasurementFieldSet
         do throws(FieldsIndexError) { set = try MeasurementFieldSet.load(path + "/fields.idx") } catch { throw .engine(error.description) }
-        // fields.idx is written before data, so it is complete; a shard without one (copied
-        // without it) learns its field types back from the stored values.
-        for key in set.fields.isEmpty ? engine.keys : [] {
+        let keys = engine.keys
+        // fields.idx is written before data reaches the WAL, so it is normally complete; a
+        // field it lacks (a shard copied without it, or written by another server) is learnt
+        // back from the stored values, as 1.x's inmem index does when it loads the shard.
+        var learnt = false
+        for key in keys {
             let (measurement, field) = Self.split(key)
-            if set.type(of: field, in: measurement) == nil, let values = try? engine.read(key: key) {
-                set.fields[measurement, default: [:]][field] = FieldType(values)
+            guard set.type(of: field, in: measurement) == nil else { continue }
+            do throws(EngineError) {
+                if let values = try engine.read(key: key) {
+                    set.fields[measurement, default: [:]][field] = FieldType(values)
+                    learnt = true
+                }
+            } catch {
+                throw .engine(error.description)
             }
         }
-        fields = Mutex(set)
-        databaseSeries.add(index.add(Set(engine.keys.map { Self.seriesKey(ofTSMKey: $0) })))
+        if learnt {
+            do throws(FieldsIndexError) { try set.save(path + "/fields.idx") } catch { throw .engine(error.description) }
+        }
+        fields = Mutex((set, 1))
+        fieldsFile = GroupCommit(durable: 1)
+        databaseSeries.add(index.add(Set(keys.map { Self.seriesKey(ofTSMKey: $0) })))
     }
 
     /// The series key part of a TSM key (`cpu,host=a#!~#value` → `cpu,host=a`).
@@ -60,56 +82,86 @@ public final class Shard: Sendable {
     /// Validates and stores points. Returns normally when every point was written; throws a
     /// partial write (the others were stored) or a whole-write error.
     public func write(_ points: [Point]) throws(WriteError) {
-        try writeLock.withLock { (_) throws(WriteError) in
-            let (admitted, limited) = admitSeries(points)
-            let before = fields.withLock { $0 }
-            var after = before
-            var (accepted, problem) = after.validate(admitted)
-            if let limited {
-                // 1.x: the series limit's reason wins; drops add up.
-                switch problem {
-                case .partial(_, let n)?: problem = .partial(reason: limited.reason, dropped: limited.dropped + n)
-                case nil: problem = .partial(reason: limited.reason, dropped: limited.dropped)
-                default: break
-                }
+        let batch = PointBatch(points)
+        var keep = [Bool](repeating: true, count: points.count)
+        let limited = admitSeries(points, batch, keep: &keep)
+        var problem = try validateFields(points, keep: &keep)
+        if let limited {
+            // 1.x: the series limit's reason wins; drops add up.
+            switch problem {
+            case .partial(_, let n)?: problem = .partial(reason: limited.reason, dropped: limited.dropped + n)
+            case nil: problem = .partial(reason: limited.reason, dropped: limited.dropped)
+            default: break
             }
-            if after.fields != before.fields {
-                do throws(FieldsIndexError) { try after.save(path + "/fields.idx") } catch { throw .server(error.description) }
-                fields.withLock { $0 = after }
+        }
+        let (series, newSeries) = batch.values(points, keep: keep, known: index)
+        if !newSeries.isEmpty { databaseSeries.add(index.add(newSeries)) }
+        if !series.isEmpty {
+            do throws(EngineError) { try engine.write(series, keysAreUnique: true) } catch {
+                throw .server(error.description)
             }
-            if !accepted.isEmpty {
-                do throws(EngineError) { try engine.write(Self.series(accepted)) } catch {
-                    throw .server(error.description)
-                }
-                databaseSeries.add(index.add(accepted.map { Array($0.seriesKey) }))
+        }
+        if let problem { throw problem }
+    }
+
+    /// Field validation against the published set; a batch that creates fields publishes them
+    /// and waits until `fields.idx` holds them.
+    private func validateFields(_ points: [Point], keep: inout [Bool]) throws(WriteError) -> WriteError? {
+        var candidate = fields.withLock { $0.set }
+        var trial = keep
+        let (created, problem) = candidate.validate(points, keep: &trial)
+        guard created else {
+            keep = trial
+            if case .client? = problem { throw problem! }
+            return problem
+        }
+        // Others may have published fields meanwhile: validate again against the latest set.
+        let (result, version) = fields.withLock { f -> ((created: Bool, error: WriteError?), UInt64) in
+            var latest = f.set
+            let r = latest.validate(points, keep: &keep)
+            if case .client? = r.error { return (r, f.version) }
+            if r.created {
+                f.set = latest
+                f.version += 1
             }
-            if let problem { throw problem }
+            return (r, f.version)
+        }
+        if case .client? = result.error { throw result.error! }
+        try saveFields(upTo: version)
+        return result.error
+    }
+
+    /// Returns once `fields.idx` holds field-set version `version` or a later one.
+    func saveFields(upTo version: UInt64) throws(WriteError) {
+        do throws(FieldsIndexError) {
+            try fieldsFile.waitDurable(version) { () throws(FieldsIndexError) -> UInt64 in
+                let (set, current) = fields.withLock { ($0.set, $0.version) }
+                try set.save(path + "/fields.idx")
+                return current
+            }
+        } catch {
+            throw .server(error.description)
         }
     }
 
+    /// Changes the field set (deletes), publishes and saves it.
+    func changeFields(_ body: (inout MeasurementFieldSet) -> Bool) throws(StoreError) {
+        let version = fields.withLock { f -> UInt64? in
+            guard body(&f.set) else { return nil }
+            f.version += 1
+            return f.version
+        }
+        guard let version else { return }
+        do throws(WriteError) { try saveFields(upTo: version) } catch { throw .engine(error.description) }
+    }
+
     /// The shard's field types.
-    public var fieldSet: MeasurementFieldSet { fields.withLock { $0 } }
+    public var fieldSet: MeasurementFieldSet { fields.withLock { $0.set } }
 
     /// Points as the engine stores them: one TSM key (`series key#!~#field`, the field name
     /// unescaped as 1.x does) per field; a field named `time` is skipped.
     static func series(_ points: [Point]) -> [(key: [UInt8], values: WALValues)] {
-        var out: [(key: [UInt8], values: WALValues)] = []
-        out.reserveCapacity(points.count * 4)
-        for point in points {
-            let prefix = Array(point.seriesKey) + TSMFormat.fieldSeparator
-            for (name, value) in point.fields where name != "time" {
-                let key = prefix + Array(name.utf8)
-                let t = [point.time]
-                switch value {
-                case .float(let v): out.append((key, .float(t, [v])))
-                case .integer(let v): out.append((key, .integer(t, [v])))
-                case .unsigned(let v): out.append((key, .unsigned(t, [v])))
-                case .boolean(let v): out.append((key, .boolean(t, [v])))
-                case .string(let v): out.append((key, .string(t, [Array(v.utf8)])))
-                }
-            }
-        }
-        return out
+        PointBatch(points).values(points, keep: [Bool](repeating: true, count: points.count), known: nil).series
     }
 
     /// `measurement,tags#!~#field` → (unescaped measurement, field).

@@ -1,21 +1,51 @@
 import Foundation
+import NIOPosix
 import Synchronization
 import TSM
 
-/// All shards of the server (1.x's `tsdb.Store`), opened on first use or at start.
+/// All shards of the server (1.x's `tsdb.Store`): every shard on disk is opened by ``open()``
+/// before the server accepts requests; a shard created by a write is opened then, once.
+///
+/// Disk work (opening shards, writes, deletes) runs on `pool`, a NIO thread pool, never on
+/// Swift's cooperative pool or an event loop: async callers go through ``blocking(_:)``.
 public final class Store: Sendable {
     public let dataDir: String
     public let walDir: String
     public let engineConfig: EngineConfig
     public let limits: SeriesLimits
-    private let shards = Mutex<[UInt64: Shard]>([:])
+    /// Background snapshots and compactions (nil: they run on the writer's thread).
+    public let scheduler: EngineScheduler?
+    /// Where blocking store work runs.
+    public let pool: NIOThreadPool
+    private let shards = Monitor<[UInt64: Slot]>([:])
     private let databases = Mutex<[String: DatabaseSeries]>([:])
+    /// Where a shard that fails to open is reported (the server logs it).
+    private let report: @Sendable (String) -> Void
 
-    public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig(), limits: SeriesLimits = SeriesLimits()) {
+    enum Slot {
+        case opening
+        case open(Shard)
+        case failed(String)
+    }
+
+    public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig(), limits: SeriesLimits = SeriesLimits(),
+                scheduler: EngineScheduler? = nil, pool: NIOThreadPool = .singleton, report: @escaping @Sendable (String) -> Void = { _ in }) {
         self.dataDir = dataDir
         self.walDir = walDir
         self.engineConfig = engineConfig
         self.limits = limits
+        self.scheduler = scheduler
+        self.pool = pool
+        self.report = report
+    }
+
+    /// Runs blocking store work on the store's thread pool and returns its result.
+    public func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        do {
+            return try await pool.runIfActive(work)
+        } catch {
+            return work()  // the pool is shut down (the process is stopping): run it here
+        }
     }
 
     /// The series of a database across its shards.
@@ -28,68 +58,145 @@ public final class Store: Sendable {
         }
     }
 
-    /// The shard `id` of `database`/`retentionPolicy`, opened or created.
+    /// The shard `id` of `database`/`retentionPolicy`, opened or created — exactly once: a
+    /// caller that finds it being opened waits for that. A shard that failed to open stays
+    /// failed (with its error) until the server restarts. Blocks: call on the store's pool.
     public func shard(id: UInt64, database: String, retentionPolicy: String) throws(StoreError) -> Shard {
-        if let open = shards.withLock({ $0[id] }) { return open }
-        let shard = try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir, config: engineConfig,
-                              databaseSeries: series(of: database), limits: limits)
-        return shards.withLock { all in
-            if let raced = all[id] { return raced }
-            all[id] = shard
+        let claim = shards.wait { all -> Result<Shard?, StoreError>? in
+            switch all[id] {
+            case .open(let shard)?: return .success(shard)
+            case .failed(let why)?: return .failure(.engine(why))
+            case .opening?: return nil
+            case nil:
+                all[id] = .opening
+                return .success(nil)
+            }
+        }
+        if let existing = try claim.get() { return existing }
+        do throws(StoreError) {
+            let shard = try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
+                                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits)
+            shards.update { $0[id] = .open(shard) }
             return shard
+        } catch {
+            let why = "shard \(id) (\(dataDir)/\(database)/\(retentionPolicy)/\(id)) failed to open: \(error)"
+            shards.update { $0[id] = .failed(why) }
+            report(why)
+            throw .engine(why)
         }
     }
 
-    /// Opens every shard found under the data and WAL directories (`<db>/<rp>/<id>`), as 1.x
-    /// does at start, so WAL replay happens before the first request.
-    public func openAll() throws(StoreError) -> Int {
+    /// The shard directories on disk: `<db>/<rp>/<id>` under the data and WAL directories,
+    /// `<id>` numeric (a database's `_series` directory is not a retention policy).
+    public func shardsOnDisk() -> [(database: String, retentionPolicy: String, id: UInt64)] {
         var found: Set<[String]> = []
+        let fm = FileManager.default
+        func directories(_ path: String) -> [String] {
+            ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { name in
+                var isDirectory: ObjCBool = false
+                return fm.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+            }
+        }
         for root in [dataDir, walDir] {
-            let fm = FileManager.default
-            for db in (try? fm.contentsOfDirectory(atPath: root)) ?? [] {
-                for rp in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)")) ?? [] {
-                    for id in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)/\(rp)")) ?? [] where UInt64(id) != nil {
+            for db in directories(root) {
+                for rp in directories("\(root)/\(db)") where rp != "_series" {
+                    for id in directories("\(root)/\(db)/\(rp)") where !id.isEmpty && id.allSatisfy(\.isASCII) && UInt64(id) != nil {
                         found.insert([db, rp, id])
                     }
                 }
             }
         }
-        for entry in found { _ = try shard(id: UInt64(entry[2])!, database: entry[0], retentionPolicy: entry[1]) }
-        return found.count
+        return found.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1], UInt64($0[2])!) }
     }
 
-    /// Closes and deletes shards (`DROP SHARD`, dropped policies and databases): their data
-    /// and WAL directories go; a shard that was never opened is removed from disk all the same.
-    public func deleteShard(_ id: UInt64) {
-        if let gone = shards.withLock({ $0.removeValue(forKey: id) }) { gone.databaseSeries.remove(gone.index.allSeries) }
-        let fm = FileManager.default
-        for root in [dataDir, walDir] {
-            for db in (try? fm.contentsOfDirectory(atPath: root)) ?? [] {
-                for rp in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)")) ?? [] {
-                    try? fm.removeItem(atPath: "\(root)/\(db)/\(rp)/\(id)")
+    /// Opens every shard on disk, as 1.x does at start (WAL replay before the first request):
+    /// in parallel, as many at once as there are cores. A shard that fails is reported with its
+    /// path and error and left out; the others open. Returns the shards opened and the failures.
+    public func open() async -> (opened: Int, failed: [String]) {
+        let found = shardsOnDisk()
+        let results = await blocking { () -> [String?] in
+            let outcome = Mutex([String?](repeating: nil, count: found.count))
+            DispatchQueue.concurrentPerform(iterations: found.count) { i in
+                let (db, rp, id) = found[i]
+                do throws(StoreError) {
+                    _ = try self.shard(id: id, database: db, retentionPolicy: rp)
+                } catch {
+                    outcome.withLock { $0[i] = error.description }
+                }
+            }
+            return outcome.withLock { $0 }
+        }
+        let failed = results.compactMap { $0 }
+        return (found.count - failed.count, failed)
+    }
+
+    /// Closes and deletes a shard (`DROP SHARD`, retention): background work on it stops, then
+    /// its data and WAL directories go; a shard never opened is removed from disk all the same.
+    public func deleteShard(_ id: UInt64) async {
+        await blocking {
+            if case .open(let gone)? = self.shards.update({ $0.removeValue(forKey: id) }) {
+                gone.engine.close()
+                gone.databaseSeries.remove(gone.index.allSeries)
+            }
+            let fm = FileManager.default
+            for root in [self.dataDir, self.walDir] {
+                for db in (try? fm.contentsOfDirectory(atPath: root)) ?? [] {
+                    for rp in (try? fm.contentsOfDirectory(atPath: "\(root)/\(db)")) ?? [] where rp != "_series" {
+                        try? fm.removeItem(atPath: "\(root)/\(db)/\(rp)/\(id)")
+                    }
                 }
             }
         }
     }
 
     /// `DROP DATABASE`: every shard of the database and its directories.
-    public func deleteDatabase(_ name: String) {
-        shards.withLock { all in all = all.filter { $0.value.database != name } }
-        databases.withLock { $0[name] = nil }
-        for root in [dataDir, walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(name)") }
+    public func deleteDatabase(_ name: String) async {
+        await blocking {
+            let gone = self.removeShards { $0.database == name }
+            for shard in gone { shard.engine.close() }
+            self.databases.withLock { $0[name] = nil }
+            for root in [self.dataDir, self.walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(name)") }
+        }
     }
 
     /// `DROP RETENTION POLICY`: the policy's shards and directories.
-    public func deleteRetentionPolicy(database: String, name: String) {
-        let gone = shards.withLock { all in
-            let dropped = all.values.filter { $0.database == database && $0.retentionPolicy == name }
-            all = all.filter { !($0.value.database == database && $0.value.retentionPolicy == name) }
-            return dropped
+    public func deleteRetentionPolicy(database: String, name: String) async {
+        await blocking {
+            let gone = self.removeShards { $0.database == database && $0.retentionPolicy == name }
+            for shard in gone {
+                shard.engine.close()
+                shard.databaseSeries.remove(shard.index.allSeries)
+            }
+            for root in [self.dataDir, self.walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(database)/\(name)") }
         }
-        for shard in gone { shard.databaseSeries.remove(shard.index.allSeries) }
-        for root in [dataDir, walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(database)/\(name)") }
+    }
+
+    private func removeShards(where matches: (Shard) -> Bool) -> [Shard] {
+        shards.update { all in
+            var gone: [Shard] = []
+            for (id, slot) in all {
+                if case .open(let shard) = slot, matches(shard) {
+                    gone.append(shard)
+                    all[id] = nil
+                }
+            }
+            return gone
+        }
+    }
+
+    /// Stops every shard's background work (running compactions give up, snapshots finish).
+    public func close() async {
+        let all = openShards
+        await blocking { for shard in all { shard.engine.close() } }
     }
 
     /// Shards currently open.
-    public var openShards: [Shard] { shards.withLock { Array($0.values) } }
+    public var openShards: [Shard] {
+        shards.withLock { all in all.values.compactMap { if case .open(let s) = $0 { s } else { nil } } }
+    }
+
+    /// Shards that failed to open, with their errors.
+    public var failedShards: [UInt64: String] {
+        shards.withLock { all in all.compactMapValues { if case .failed(let why) = $0 { why } else { nil } } }
+    }
 }

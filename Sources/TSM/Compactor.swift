@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -104,40 +105,154 @@ public enum Compactor {
     /// A group's level, as 1.x's `tsmGenerations.level()`: the highest level in it.
     static func groupLevel(_ group: [Generation]) -> Int { group.map(\.level).max() ?? 0 }
 
-    /// Merges `inputs` (oldest first) into one file named after the newest generation with the
-    /// next sequence (1.x's `writeNewFiles`): per key, every point of every input, tombstoned
-    /// ranges removed, the newest input winning for a timestamp, in blocks of 1000.
-    /// The file is written as `.tmp`, fsynced and renamed; the inputs are not touched.
+    /// Merges `inputs` into new files named after the newest generation with the next
+    /// sequences (1.x's `writeNewFiles`), as a stream: keys are taken in order from all inputs
+    /// at once, and each key's blocks are merged an overlapping group at a time (the newest
+    /// input wins at equal timestamps, tombstoned ranges are dropped). A block that overlaps
+    /// nothing, has no tombstone and is full (1000 points) is copied as it is; the rest are
+    /// decoded and written back in blocks of 1000. A new output file starts after the key
+    /// that takes the current one past `maxFileSize`. Files are written as `.tmp`, fsynced and
+    /// renamed; the inputs are not touched. `shouldStop` is asked before every key: when it
+    /// says so, every output is removed and the merge throws ``TSMFileError/compactionAborted``.
+    /// Every block written takes its bytes from `throttle`.
     public static func merge(
-        _ inputs: [(file: TSMReader, tombstones: [[UInt8]: [(min: Int64, max: Int64)]])],
-        into directory: String, flavor: EncoderFlavor = .streaming
-    ) throws(TSMFileError) -> String? {
-        let names = inputs.compactMap { TSMFileName(path: $0.file.path) }
-        guard let newest = names.max(by: { ($0.generation, $0.sequence) < ($1.generation, $1.sequence) }) else { return nil }
-        let output = TSMFileName(generation: newest.generation, sequence: names.filter { $0.generation == newest.generation }.map(\.sequence).max()! + 1)
-        let final = directory + "/" + output.fileName
-        let temporary = final + ".tmp"
-        var keys = Set<[UInt8]>()
-        for input in inputs { keys.formUnion(input.file.keys) }
-        var writer = try TSMWriter(path: temporary)
-        var wrote = false
-        for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            var merged: WALValues?
-            for input in inputs {
-                guard var part = try input.file.values(for: key) else { continue }
-                for r in input.tombstones[key] ?? [] { part = part.excluding(min: r.min, max: r.max) }
-                // A key whose type changed between files keeps the newest type (1.x skips
-                // blocks of the other type).
-                merged = merged.flatMap { $0.appending(part) } ?? part
+        _ inputs: [TSMFile], into directory: String, flavor: EncoderFlavor = .streaming,
+        maxFileSize: Int = 2048 * 1024 * 1024, shouldStop: () -> Bool = { false }, throttle: Throttle? = nil
+    ) throws(TSMFileError) -> [String] {
+        let sorted = inputs.sorted { $0.name < $1.name }
+        guard let newest = sorted.last?.name else { return [] }
+        var sequence = sorted.filter { $0.name.generation == newest.generation }.map(\.name.sequence).max()!
+        var keys = KeyMerger(sorted.map(\.reader))
+        var outputs: [String] = []
+        func abandon() { for output in outputs { unlink(output) } }
+        var more = true
+        while more {
+            sequence += 1
+            let final = directory + "/" + TSMFileName(generation: newest.generation, sequence: sequence).fileName
+            let temporary = final + ".tmp"
+            var writer = try TSMWriter(path: temporary)
+            var wrote = false
+            while true {
+                guard let (key, members) = keys.next() else {
+                    more = false
+                    break
+                }
+                if shouldStop() {
+                    abandon()
+                    throw .compactionAborted
+                }
+                do throws(TSMFileError) {
+                    wrote = try mergeKey(key, members.map { (sorted[$0.input], $0.position, $0.input) }, into: &writer,
+                                         flavor: flavor, throttle: throttle) || wrote
+                } catch {
+                    abandon()
+                    throw error
+                }
+                if writer.size > Int64(maxFileSize) { break }
             }
-            guard let values = merged?.deduplicated(), values.count > 0 else { continue }
-            try writer.write(key: key, values: values, flavor: flavor)
+            guard wrote else { continue }  // nothing left: the writer removes its file
+            do throws(TSMFileError) {
+                try writer.finish()
+                guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
+            } catch {
+                abandon()
+                throw error
+            }
+            outputs.append(final)
+        }
+        Engine.syncDirectory(directory)
+        return outputs
+    }
+
+    /// Writes one key's merged points from `members` (file, position of the key, rank); false
+    /// when deletes left nothing. The newest member's block type wins (1.x skips blocks of
+    /// another type).
+    static func mergeKey(
+        _ key: [UInt8], _ members: [(file: TSMFile, position: Int, rank: Int)], into writer: inout TSMWriter,
+        flavor: EncoderFlavor, throttle: Throttle?
+    ) throws(TSMFileError) -> Bool {
+        guard let type = members.max(by: { $0.rank < $1.rank }).map({ $0.file.reader.entries(at: $0.position).type }) else { return false }
+        var parts: [SeriesCursor.Part] = []
+        for member in members {
+            let (memberType, entries) = member.file.reader.entries(at: member.position)
+            guard memberType == type else { continue }
+            let tombstones = member.file.tombstones(for: key)
+            for (i, entry) in entries.enumerated() {
+                parts.append(SeriesCursor.Part(minTime: entry.minTime, maxTime: entry.maxTime, rank: member.rank << 16 | i,
+                                               piece: .block(member.file.reader, type, entry, tombstones)))
+            }
+        }
+        var cursor = SeriesCursor(key: key, min: .min, max: .max, ascending: true, parts: parts)
+        var pending: WALValues?
+        var wrote = false
+        func flush(whole: Bool) throws(TSMFileError) {
+            guard let values = pending, values.count > 0 else { return }
+            let take = whole ? values.count : values.count / TSMFormat.maxPointsPerBlock * TSMFormat.maxPointsPerBlock
+            guard take > 0 else { return }
+            let before = writer.size
+            try writer.write(key: key, values: values.subrange(0..<take), flavor: flavor)
+            throttle?.consume(Int(writer.size - before))
+            pending = take == values.count ? nil : values.subrange(take..<values.count)
             wrote = true
         }
-        guard wrote else { return nil }  // everything was deleted; the writer removes its file
-        try writer.finish()
-        guard rename(temporary, final) == 0 else { throw .io("rename", path: temporary, errno: errno) }
-        Engine.syncDirectory(directory)
-        return final
+        while true {
+            let piece: SeriesCursor.CompactionPiece?
+            do throws(EngineError) { piece = try cursor.nextForCompaction() } catch {
+                if case .read(_, let inner) = error { throw inner }
+                throw .invalidFile("\(error)")
+            }
+            guard let piece else { break }
+            switch piece {
+            case .block(let reader, let entry) where pending == nil:
+                try reader.withBlock(entry, key: key) { (block) throws(TSMFileError) in
+                    try writer.writeBlock(key: key, minTime: entry.minTime, maxTime: entry.maxTime, block: Array(block))
+                }
+                throttle?.consume(Int(entry.size))
+                wrote = true
+            case .block(let reader, let entry):
+                let values = try reader.blockValues(entry, type: type, key: key)
+                if pending == nil || !pending!.append(values) { pending = values }
+                try flush(whole: false)
+            case .values(let values):
+                if pending == nil || !pending!.append(values) { pending = values }
+                try flush(whole: false)
+            }
+        }
+        try flush(whole: true)
+        return wrote
+    }
+}
+
+/// The keys of several TSM files in byte order, each with the inputs holding it: a k-way
+/// merge over the files' sorted indexes, comparing keys where they lie in the mappings.
+struct KeyMerger {
+    let readers: [TSMReader]
+    var heads: [Int]
+
+    init(_ readers: [TSMReader]) {
+        self.readers = readers
+        heads = readers.map { _ in 0 }
+    }
+
+    /// The next key and, for each input holding it, the input's index and the key's position.
+    mutating func next() -> (key: [UInt8], members: [(input: Int, position: Int)])? {
+        var least: Int?
+        for i in readers.indices where heads[i] < readers[i].keyCount {
+            guard let l = least else {
+                least = i
+                continue
+            }
+            if readers[i].compareKey(at: heads[i], with: readers[l], at: heads[l]) < 0 { least = i }
+        }
+        guard let least else { return nil }
+        let key = readers[least].key(at: heads[least])
+        var members: [(input: Int, position: Int)] = []
+        for i in readers.indices where heads[i] < readers[i].keyCount {
+            if i == least || readers[i].compareKey(at: heads[i], with: readers[least], at: heads[least]) == 0 {
+                members.append((i, heads[i]))
+            }
+        }
+        for m in members { heads[m.input] += 1 }
+        return (key, members)
     }
 }

@@ -5,6 +5,16 @@ import Darwin
 #endif
 
 extension Engine {
+    /// Every key in the files or the cache, in byte order.
+    public var keys: [[UInt8]] {
+        var all = Set(cache.keys.map(ByteKey.init))
+        for file in fileStore.files {
+            let reader = file.reader
+            for i in 0..<reader.keyCount { all.insert(ByteKey(reader.key(at: i))) }
+        }
+        return all.sorted().map(\.bytes)
+    }
+
     /// Measurement names (escaped, as in series keys) that have data, in byte order.
     public var measurements: [[UInt8]] {
         var seen = Set<[UInt8]>()

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// What reading a key over a time range costs (1.x's `IteratorCost` for EXPLAIN).
 public struct ReadCost: Sendable, Equatable {
     /// Cache values in `[min, max]`.
@@ -26,25 +24,23 @@ extension Engine {
     /// 1.x's `seriesCost`: files and blocks overlap the range strictly (`max > min && min <
     /// max`), blocks inside one tombstone are skipped; cache values count inclusively.
     public func cost(key: [UInt8], min: Int64, max: Int64) -> ReadCost {
-        state.withLock { s in
-            var cost = ReadCost()
-            for (n, file) in s.files.enumerated() where file.maxTime > min && file.minTime < max {
-                guard let (_, entries) = file.entries(for: key) else { continue }
-                let deleted = s.tombstones[n][key] ?? []
-                var read = false
-                for e in entries where e.maxTime > min && e.minTime < max {
-                    if deleted.contains(where: { $0.min <= e.minTime && $0.max >= e.maxTime }) { continue }
-                    cost.blocks += 1
-                    cost.blockBytes += Int(e.size)
-                    read = true
-                }
-                if read { cost.files += 1 }
-            }
-            if let cached = s.cache.values(for: key) {
-                cost.cachedValues = cached.timestamps.reduce(0) { $0 + ($1 >= min && $1 <= max ? 1 : 0) }
-            }
-            return cost
+        var cost = ReadCost()
+        if let cached = cache.values(for: key) {
+            cost.cachedValues = cached.timestamps.reduce(0) { $0 + ($1 >= min && $1 <= max ? 1 : 0) }
         }
+        for file in fileStore.files where file.reader.maxTime > min && file.reader.minTime < max {
+            guard let (_, entries) = file.reader.entries(for: key) else { continue }
+            let deleted = file.tombstones(for: key)
+            var read = false
+            for e in entries where e.maxTime > min && e.minTime < max {
+                if deleted.contains(where: { $0.min <= e.minTime && $0.max >= e.maxTime }) { continue }
+                cost.blocks += 1
+                cost.blockBytes += Int(e.size)
+                read = true
+            }
+            if read { cost.files += 1 }
+        }
+        return cost
     }
 }
 
@@ -54,17 +50,15 @@ extension Engine {
     /// point, unless deletes emptied it — the caller then reads the whole range. nil when no
     /// file holds the key in the range (only the cache may).
     public func edgeBlockBound(key: [UInt8], min: Int64, max: Int64, newest: Bool) -> Int64? {
-        state.withLock { s in
-            var best: TSMIndexEntry?
-            for file in s.files where file.maxTime >= min && file.minTime <= max {
-                guard let (_, entries) = file.entries(for: key) else { continue }
-                for e in entries where e.maxTime >= min && e.minTime <= max {
-                    if let b = best, newest ? e.maxTime <= b.maxTime : e.minTime >= b.minTime { continue }
-                    best = e
-                }
+        var best: TSMIndexEntry?
+        for file in fileStore.files where file.reader.maxTime >= min && file.reader.minTime <= max {
+            guard let (_, entries) = file.reader.entries(for: key) else { continue }
+            for e in entries where e.maxTime >= min && e.minTime <= max {
+                if let b = best, newest ? e.maxTime <= b.maxTime : e.minTime >= b.minTime { continue }
+                best = e
             }
-            guard let best else { return nil }
-            return newest ? Swift.max(best.minTime, min) : Swift.min(best.maxTime, max)
         }
+        guard let best else { return nil }
+        return newest ? Swift.max(best.minTime, min) : Swift.min(best.maxTime, max)
     }
 }

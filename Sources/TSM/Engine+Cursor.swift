@@ -1,40 +1,34 @@
 import Synchronization
-
 extension Engine {
     /// A cursor over the points of `key` in `[min, max]`, in time order (`ascending` or not).
     /// It holds the TSM files it reads (a compaction cannot unmap them underneath) and the
     /// key's cached points in the range; blocks are decoded only as the cursor reaches them.
     public func cursor(key: [UInt8], min: Int64 = .min, max: Int64 = .max, ascending: Bool = true) -> SeriesCursor {
-        state.withLock { s in
-            var parts: [SeriesCursor.Part] = []
-            for (n, file) in s.files.enumerated() where file.maxTime >= min && file.minTime <= max {
-                guard let (type, entries) = file.entries(for: key) else { continue }
-                let tombstones = s.tombstones[n][key] ?? []
-                for (i, entry) in entries.enumerated() where entry.maxTime >= min && entry.minTime <= max {
-                    parts.append(SeriesCursor.Part(minTime: entry.minTime, maxTime: entry.maxTime, rank: n << 16 | i,
-                                                   piece: .block(file, type, entry, tombstones)))
-                }
+        // The cache before the files: a snapshot publishes its file before dropping its
+        // points from the cache, so read in this order nothing falls between the two.
+        let cached = cache.values(for: key)?.clipped(min: min, max: max)
+        var parts: [SeriesCursor.Part] = []
+        for (n, file) in fileStore.files.enumerated() where file.reader.maxTime >= min && file.reader.minTime <= max {
+            guard let (type, entries) = file.reader.entries(for: key) else { continue }
+            let tombstones = file.tombstones(for: key)
+            for (i, entry) in entries.enumerated() where entry.maxTime >= min && entry.minTime <= max {
+                parts.append(SeriesCursor.Part(minTime: entry.minTime, maxTime: entry.maxTime, rank: n << 16 | i,
+                                               piece: .block(file.reader, type, entry, tombstones)))
             }
-            if let cached = s.cache.values(for: key)?.clipped(min: min, max: max), cached.count > 0 {
-                // Block-sized runs of one shared array (copied only when the cursor reaches
-                // them), so a cursor over a large cache hands out bounded pieces.
-                let times = cached.timestamps
-                var start = 0
-                while start < cached.count {
-                    let end = Swift.min(start + TSMFormat.maxPointsPerBlock, cached.count)
-                    parts.append(SeriesCursor.Part(minTime: times[start], maxTime: times[end - 1], rank: .max,
-                                                   piece: .cached(cached, start..<end)))
-                    start = end
-                }
-            }
-            // The next part to hand out is last.
-            if ascending {
-                parts.sort { ($0.minTime, $0.rank) > ($1.minTime, $1.rank) }
-            } else {
-                parts.sort { ($0.maxTime, $0.rank) < ($1.maxTime, $1.rank) }
-            }
-            return SeriesCursor(key: key, min: min, max: max, ascending: ascending, parts: parts)
         }
+        if let cached, cached.count > 0 {
+            // Block-sized runs of one shared array (copied only when the cursor reaches
+            // them), so a cursor over a large cache hands out bounded pieces.
+            let times = cached.timestamps
+            var start = 0
+            while start < cached.count {
+                let end = Swift.min(start + TSMFormat.maxPointsPerBlock, cached.count)
+                parts.append(SeriesCursor.Part(minTime: times[start], maxTime: times[end - 1], rank: .max,
+                                               piece: .cached(cached, start..<end)))
+                start = end
+            }
+        }
+        return SeriesCursor(key: key, min: min, max: max, ascending: ascending, parts: parts)
     }
 }
 
@@ -62,6 +56,17 @@ public struct SeriesCursor: Sendable {
     /// Whether pieces come oldest first.
     public let ascending: Bool
     var parts: [Part]
+
+    init(key: [UInt8], min: Int64, max: Int64, ascending: Bool, parts: [Part]) {
+        self.key = key
+        self.min = min
+        self.max = max
+        self.ascending = ascending
+        // The next part to hand out is last.
+        self.parts = ascending
+            ? parts.sorted { ($0.minTime, $0.rank) > ($1.minTime, $1.rank) }
+            : parts.sorted { ($0.maxTime, $0.rank) < ($1.maxTime, $1.rank) }
+    }
 
     /// Whether nothing is left to read.
     public var isEmpty: Bool { parts.isEmpty }
@@ -94,6 +99,34 @@ public struct SeriesCursor: Sendable {
         return nil
     }
 
+    /// What a compaction takes from the cursor: a block to copy as it is, or points.
+    enum CompactionPiece {
+        case block(TSMReader, TSMIndexEntry)
+        case values(WALValues)
+    }
+
+    /// ``next()`` for a compaction: a part that overlaps no other and is a full block
+    /// (``TSMFormat/maxPointsPerBlock`` points) with no tombstone over it comes back undecoded.
+    mutating func nextForCompaction() throws(EngineError) -> CompactionPiece? {
+        if let last = parts.last, case .block(let reader, _, let entry, let tombstones) = last.piece,
+           !tombstones.contains(where: { $0.max >= entry.minTime && $0.min <= entry.maxTime }),
+           parts.count < 2 || parts[parts.count - 2].minTime > entry.maxTime {
+            let full: Bool
+            do throws(TSMFileError) {
+                full = try reader.withBlock(entry, key: key) { (block) throws(TSMFileError) -> Bool in
+                    do throws(EncodingError) { return try Block.count(of: block) == TSMFormat.maxPointsPerBlock } catch { throw .block(error) }
+                }
+            } catch {
+                throw .read(path: reader.path, error)
+            }
+            if full {
+                parts.removeLast()
+                return .block(reader, entry)
+            }
+        }
+        return try next().map { .values($0) }
+    }
+
     private func decode(_ part: Part) throws(EngineError) -> WALValues {
         switch part.piece {
         case .cached(let values, let run):
@@ -106,7 +139,7 @@ public struct SeriesCursor: Sendable {
                 }
                 return values
             } catch {
-                throw .tsm(error)
+                throw .read(path: file.path, error)
             }
         }
     }

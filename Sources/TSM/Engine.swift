@@ -15,51 +15,75 @@ public struct EngineConfig: Sendable {
     public var walSegmentSize: Int = WAL.defaultSegmentSize
     /// `cache-snapshot-write-cold-duration`: snapshot a cache that has seen no write this long (ns).
     public var cacheSnapshotWriteColdDuration: Int64 = 10 * 60 * 1_000_000_000
-    /// `wal-fsync-delay`: wait this long before fsyncing a write so that concurrent writes
-    /// share one fsync (ns; 0 = fsync every write at once, 1.x's default).
+    /// `wal-fsync-delay`: wait this long before fsyncing so that concurrent writes share one
+    /// fsync (ns; 0 = fsync at once, 1.x's default; concurrent writes share it all the same).
     public var walFsyncDelay: Int64 = 0
     /// `compact-full-write-cold-duration`: fully compact a shard with no write this long (ns).
     public var compactFullWriteColdDuration: Int64 = 4 * 3600 * 1_000_000_000
+    /// 1.x's `maxTSMFileSize`: a compaction starts a new output file past this size.
+    public var maxTSMFileSize: Int = 2048 * 1024 * 1024
 
     public init() {}
 }
 
 /// One shard's TSM engine: WAL + cache + TSM files (Spec/engine.md).
 ///
-/// A write is in the WAL (fsynced) and the cache when `write` returns. When the live cache
-/// passes `cache-snapshot-memory-size` it is written to a new level-1 TSM file and the WAL
-/// segments it came from are removed. Reads merge the files (newer generations win) and the
-/// cache (newest). Thread-safe: one lock around the state; disk work happens in the caller's
-/// thread, which must not be a NIO event loop.
+/// A write is in the cache and durable in the WAL when `write` returns. Writers run
+/// concurrently: the cache is partitioned, the WAL takes each writer's entry with a short
+/// reservation and one fsync serves every writer waiting (group commit). When the live cache
+/// passes `cache-snapshot-memory-size`, a snapshot writes it to a new level-1 TSM file and
+/// compactions merge files — in the background on an ``EngineScheduler``, or on the calling
+/// thread when the engine has none (tools and tests). Neither holds a lock that writers or
+/// readers wait on: readers take the ``FileStore``'s list of files as it is and never wait.
+/// Disk work happens on the caller's thread, which must not be a NIO event loop or Swift's
+/// cooperative pool.
 public final class Engine: Sendable {
     /// Directory of the `.tsm` files.
     public let path: String
     /// Directory of the WAL segments.
     public let walPath: String
     public let config: EngineConfig
-    let state: Mutex<State>
+    let wal: WAL
+    /// The cache of points not yet in TSM files.
+    public let cache: Cache
+    /// The TSM files.
+    public let fileStore = FileStore()
+    let scheduler: EngineScheduler?
+    let activity = Monitor(Activity())
+    /// Deletes in progress, plus one once closed: a running compaction gives up when non-zero.
+    let stopping = Atomic<Int>(0)
+    /// Serialises deletes (their tombstone files); nothing else takes it.
+    let deletes = Mutex(())
+    /// The highest TSM generation in use.
+    let generation = Atomic<Int>(0)
+    /// Monotonic ns of the last write.
+    let lastWrite = Atomic<UInt64>(0)
+    /// Whether the files are fully compacted since the last write.
+    let compactedSinceWrite = Atomic<Bool>(true)
+    /// Test hooks (see ``EngineHooks``).
+    let hooks = Mutex(EngineHooks())
 
-    struct State: ~Copyable {
-        var wal: WAL
-        var cache: Cache
-        var files: [TSMReader] = []
-        /// Per file (same order as `files`): deleted ranges by key, from its `.tombstone`.
-        var tombstones: [[[UInt8]: [(min: Int64, max: Int64)]]] = []
-        var generation = 0
-        /// Monotonic ns of the last write, and whether the files changed since the last full compaction.
-        var lastWrite: UInt64 = 0
-        /// Group commit: WAL entries appended, and the highest one known to be fsynced.
-        var appended = 0
-        var synced = 0
-        var fsyncs = 0
-        var compactedSinceWrite = true
+    /// What background work is running or due.
+    struct Activity {
+        var snapshotting = false
+        var snapshotQueued = false
+        /// Paths of the files that running compactions read.
+        var compacting: Set<String> = []
+        var compactions = 0
+        var deleting = 0
+        var closed = false
     }
 
-    public init(path: String, walPath: String, config: EngineConfig = EngineConfig()) {
+    /// An engine for the shard at `path` (TSM files) and `walPath`. With a `scheduler`,
+    /// snapshots and compactions run in the background on it; without, on the thread whose
+    /// write made them due.
+    public init(path: String, walPath: String, config: EngineConfig = EngineConfig(), scheduler: EngineScheduler? = nil) {
         self.path = path
         self.walPath = walPath
         self.config = config
-        state = Mutex(State(wal: WAL(directory: walPath, segmentSize: config.walSegmentSize), cache: Cache(maxSize: config.cacheMaxMemorySize)))
+        self.scheduler = scheduler
+        wal = WAL(directory: walPath, segmentSize: config.walSegmentSize, fsyncDelay: config.walFsyncDelay)
+        cache = Cache(maxSize: config.cacheMaxMemorySize)
     }
 
     /// What `open` recovered.
@@ -70,120 +94,92 @@ public final class Engine: Sendable {
         public var truncatedSegments: [String] = []
     }
 
-    /// Opens the TSM files (removing leftover `.tmp` files of an interrupted snapshot) and
-    /// replays the WAL into the cache.
+    /// Opens the TSM files (removing leftover `.tmp` files of an interrupted snapshot or
+    /// compaction) and replays the WAL into the cache. Call once, before anything else.
     public func open() throws(EngineError) -> OpenReport {
         try Self.makeDirectory(path)
         var report = OpenReport()
         let names = try Self.fileNames(in: path)
         for name in names where name.hasSuffix(".tsm.tmp") { unlink(path + "/" + name) }
-        let tsm = names.filter { $0.hasSuffix(".tsm") }.sorted()
-        return try state.withLock { (s) throws(EngineError) -> OpenReport in
-            do throws(TSMFileError) {
-                for name in tsm {
-                    let file = try TSMReader(path: path + "/" + name)
-                    s.files.append(file)
-                    s.tombstones.append(try Self.loadTombstones(for: file))
-                    if let generation = Int(name.prefix(9)) { s.generation = max(s.generation, generation) }
-                }
-            } catch {
-                throw .tsm(error)
-            }
-            report.tsmFiles = s.files.count
-            let replay: WAL.Replay
-            do throws(WALError) { replay = try s.wal.open() } catch { throw .wal(error) }
-            report.walEntries = replay.entries.count
-            report.truncatedSegments = replay.truncated.map { "\($0.path): kept \($0.keptBytes) bytes: \($0.reason)" }
-            // Replay ignores the memory limit, as 1.x does: these writes were acknowledged.
-            let limit = s.cache.maxSize
-            s.cache.maxSize = 0
-            defer { s.cache.maxSize = limit }
-            for entry in replay.entries {
-                switch entry {
-                case .write(let series): try? s.cache.write(series)
-                case .deleteRange(let keys, let min, let max): s.cache.deleteRange(keys: keys, min: min, max: max)
-                case .delete(let keys): s.cache.deleteRange(keys: keys, min: .min, max: .max)
-                }
-            }
-            return report
+        var files: [TSMFile] = []
+        do throws(TSMFileError) {
+            for name in names.filter({ $0.hasSuffix(".tsm") }).sorted() { files.append(try TSMFile.open(path + "/" + name)) }
+        } catch {
+            throw .tsm(error)
         }
+        fileStore.replace([], with: files)
+        generation.store(fileStore.maxGeneration, ordering: .relaxed)
+        report.tsmFiles = files.count
+        let replay: WAL.Replay
+        do throws(WALError) { replay = try wal.open() } catch { throw .wal(error) }
+        report.walEntries = replay.entries.count
+        report.truncatedSegments = replay.truncated.map { "\($0.path): kept \($0.keptBytes) bytes: \($0.reason)" }
+        for entry in replay.entries {
+            switch entry {
+            // Replay ignores the memory limit, as 1.x does: these writes were acknowledged.
+            case .write(let series): try? cache.write(series, ignoringLimit: true)
+            case .deleteRange(let keys, let min, let max): cache.deleteRange(keys: keys, min: min, max: max)
+            case .delete(let keys): cache.deleteRange(keys: keys, min: .min, max: .max)
+            }
+        }
+        if !files.isEmpty || cache.liveSize > 0 {
+            // 1.x counts a shard's coldness from its files' modification times.
+            compactedSinceWrite.store(false, ordering: .relaxed)
+            let now = Self.monotonicNow()
+            lastWrite.store(now &- Swift.min(now, Self.sinceLastModified([path, walPath])), ordering: .relaxed)
+        }
+        return report
     }
 
     /// Writes points: cache first (which may refuse with 1.x's limit or conflict errors), then
-    /// the WAL, fsynced. Snapshots the cache when it is full enough.
-    public func write(_ series: [(key: [UInt8], values: WALValues)]) throws(EngineError) {
-        let delay = config.walFsyncDelay
-        let (sequence, conflict) = try state.withLock { (s) throws(EngineError) -> (Int, CacheError?) in
-            var conflict: CacheError?
-            do throws(CacheError) {
-                try s.cache.write(series)
-            } catch {
-                if error != .fieldTypeConflict { throw .cache(error) }
-                conflict = error
-            }
-            do throws(WALError) {
-                try s.wal.append(.write(series))
-                s.appended += 1
-                if delay <= 0 {
-                    try s.wal.sync()
-                    s.fsyncs += 1
-                    s.synced = s.appended
-                }
-            } catch {
-                throw .wal(error)
-            }
-            s.lastWrite = Self.monotonicNow()
-            s.compactedSinceWrite = false
-            if s.cache.liveSize >= config.cacheSnapshotMemorySize { try snapshot(&s) }
-            return (s.appended, conflict)
+    /// the WAL; returns once they are durable. Keys given more than once are merged, so that
+    /// the WAL entry holds one record per key as 1.x's does (`keysAreUnique` skips the check).
+    public func write(_ series: [(key: [UInt8], values: WALValues)], keysAreUnique: Bool = false) throws(EngineError) {
+        var (batch, conflict) = keysAreUnique ? (series, false) : Self.mergingDuplicateKeys(series)
+        do throws(CacheError) {
+            try cache.write(batch)
+        } catch {
+            if error != .fieldTypeConflict { throw .cache(error) }
+            conflict = true
         }
-        if delay > 0 {
-            // Writes arriving during the delay are covered by whichever fsync runs first.
-            var pause = timespec(tv_sec: Int(delay / 1_000_000_000), tv_nsec: Int(delay % 1_000_000_000))
-            nanosleep(&pause, nil)
-            try state.withLock { (s) throws(EngineError) in
-                guard s.synced < sequence else { return }
-                do throws(WALError) { try s.wal.sync() } catch { throw .wal(error) }
-                s.fsyncs += 1
-                s.synced = s.appended
-            }
+        var scratch: [UInt8] = []
+        let framed = WAL.frame(.write(batch), scratch: &scratch)
+        batch = []
+        do throws(WALError) {
+            let position = try wal.append(framed)
+            lastWrite.store(Self.monotonicNow(), ordering: .relaxed)
+            compactedSinceWrite.store(false, ordering: .relaxed)
+            try wal.waitDurable(position)
+        } catch {
+            throw .wal(error)
         }
-        if let conflict { throw .cache(conflict) }
+        if cache.liveSize >= config.cacheSnapshotMemorySize { try snapshotDue() }
+        if conflict { throw .cache(.fieldTypeConflict) }
     }
 
-    /// WAL entries known to be fsynced, and the fsyncs issued for writes (fewer than the
-    /// entries when `wal-fsync-delay` groups them).
-    public var walStatistics: (durableEntries: Int, fsyncs: Int) { state.withLock { ($0.synced, $0.fsyncs) } }
-
-    /// 1.x's once-a-second engine check: snapshot a cache that has been cold for
-    /// `cache-snapshot-write-cold-duration`, then fully compact a shard cold for
-    /// `compact-full-write-cold-duration`. `now` is monotonic ns (tests pass their own).
-    public func maintain(now: UInt64 = Engine.monotonicNow()) throws(EngineError) {
-        try state.withLock { (s) throws(EngineError) in
-            let idle = Int64(clamping: now &- s.lastWrite)
-            if s.cache.liveSize > 0 && idle >= config.cacheSnapshotWriteColdDuration { try snapshot(&s) }
-            if !s.compactedSinceWrite && s.cache.liveSize == 0 && idle >= config.compactFullWriteColdDuration {
-                if s.files.count > 1 || s.tombstones.contains(where: { !$0.isEmpty }) {
-                    try compact(s.files.compactMap { TSMFileName(path: $0.path) }, &s)
-                }
-                s.compactedSinceWrite = true
+    /// One entry per key, values of repeated keys appended in order; a repeat of another type
+    /// is dropped as a conflict (the cache would refuse it).
+    static func mergingDuplicateKeys(_ series: [(key: [UInt8], values: WALValues)]) -> ([(key: [UInt8], values: WALValues)], Bool) {
+        guard series.count > 1 else { return (series, false) }
+        var position: [ByteKey: Int] = [:]
+        position.reserveCapacity(series.count)
+        var merged: [(key: [UInt8], values: WALValues)] = []
+        var conflict = false
+        for (key, values) in series {
+            let k = ByteKey(key)
+            if let at = position[k] {
+                if !merged[at].values.append(values) { conflict = true }
             } else {
-                for plan in Compactor.planOptimize(generations: Self.generations(s)) { try compact(plan, &s) }
+                position[k] = merged.count
+                merged.append((key, values))
             }
         }
+        return (merged, conflict)
     }
 
-    /// Monotonic clock, ns.
-    public static func monotonicNow() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    /// Writes the cache to a new TSM file now (what a cold shard or shutdown does).
-    public func snapshot() throws(EngineError) {
-        try state.withLock { (s) throws(EngineError) in try snapshot(&s) }
-    }
+    /// WAL entries appended and fsyncs issued (fewer than the entries when concurrent writers
+    /// share them).
+    public var walStatistics: (entries: Int, fsyncs: Int) { wal.statistics }
 
     /// The points of `key` in `[min, max]`, ascending: TSM files by generation, then the cache;
     /// for equal timestamps the newest wins. The whole range at once (``cursor(key:min:max:ascending:)``
@@ -197,160 +193,48 @@ public final class Engine: Sendable {
         return all
     }
 
-    /// Deletes the points of `keys` with `min <= time <= max`: logged in the WAL (fsynced),
-    /// removed from the cache, and recorded in the `.tombstone` file of every TSM file that
-    /// holds one of the keys in that range.
-    public func deleteRange(keys: [[UInt8]], min: Int64, max: Int64) throws(EngineError) {
-        try state.withLock { (s) throws(EngineError) in
-            do throws(WALError) { try s.wal.write(.deleteRange(keys: keys, min: min, max: max)) } catch { throw .wal(error) }
-            s.cache.deleteRange(keys: keys, min: min, max: max)
-            for (n, file) in s.files.enumerated() {
-                let hit = keys.filter { key in file.entries(for: key)?.entries.contains { $0.overlaps(min: min, max: max) } ?? false }
-                guard !hit.isEmpty else { continue }
-                do throws(TombstoneError) {
-                    try TombstoneFile.append(hit.map { Tombstone(key: $0, min: min, max: max) }, to: TombstoneFile.path(forTSM: file.path))
-                } catch {
-                    throw .tombstone(error)
-                }
-                for key in hit { s.tombstones[n][key, default: []].append((min, max)) }
-            }
-        }
-    }
-
-    static func loadTombstones(for file: TSMReader) throws(TSMFileError) -> [[UInt8]: [(min: Int64, max: Int64)]] {
-        var out: [[UInt8]: [(min: Int64, max: Int64)]] = [:]
-        do throws(TombstoneError) {
-            for t in try TombstoneFile.read(TombstoneFile.path(forTSM: file.path)) { out[t.key, default: []].append((t.min, t.max)) }
-        } catch {
-            throw .invalidFile("\(TombstoneFile.path(forTSM: file.path)): \(error)")
-        }
-        return out
-    }
-
-    /// Runs 1.x's level plans (levels 1 to 3) and merges each planned group; returns the
-    /// number of files written. Called after every snapshot.
-    @discardableResult
-    public func compactLevels() throws(EngineError) -> Int {
-        try state.withLock { (s) throws(EngineError) -> Int in
-            var written = 0
-            for level in 1...3 {
-                for plan in Compactor.planLevel(level, generations: Self.generations(s)) {
-                    try compact(plan, &s)
-                    written += 1
-                }
-            }
-            return written
-        }
-    }
-
-    /// Merges every TSM file (tombstones applied) into one: 1.x's full compaction.
-    public func compactFull() throws(EngineError) {
-        try state.withLock { (s) throws(EngineError) in
-            guard s.files.count > 1 || s.tombstones.contains(where: { !$0.isEmpty }) else { return }
-            try compact(s.files.compactMap { TSMFileName(path: $0.path) }, &s)
-        }
-    }
-
-    /// The files grouped by generation, for the planner.
-    static func generations(_ s: borrowing State) -> [Compactor.Generation] {
-        var byID: [Int: Compactor.Generation] = [:]
-        for (n, file) in s.files.enumerated() {
-            guard let name = TSMFileName(path: file.path) else { continue }
-            byID[name.generation, default: Compactor.Generation(id: name.generation, files: [], hasTombstones: false)].files.append(name)
-            if !s.tombstones[n].isEmpty { byID[name.generation]!.hasTombstones = true }
-        }
-        return byID.values.sorted { $0.id < $1.id }
-    }
-
-    private func compact(_ names: [TSMFileName], _ s: inout State) throws(EngineError) {
-        let wanted = Set(names)
-        let picked = s.files.indices.filter { TSMFileName(path: s.files[$0].path).map(wanted.contains) ?? false }
-        guard !picked.isEmpty else { return }
-        let output: String?
-        do throws(TSMFileError) {
-            output = try Compactor.merge(picked.map { (s.files[$0], s.tombstones[$0]) }, into: path)
-        } catch {
-            throw .tsm(error)
-        }
-        let removed = picked.map { s.files[$0].path }
-        for i in picked.reversed() {
-            s.files.remove(at: i)
-            s.tombstones.remove(at: i)
-        }
-        if let output {
-            do throws(TSMFileError) { s.files.append(try TSMReader(path: output)) } catch { throw .tsm(error) }
-            s.tombstones.append([:])
-            let order = s.files.indices.sorted { s.files[$0].path < s.files[$1].path }
-            s.files = order.map { s.files[$0] }
-            s.tombstones = order.map { s.tombstones[$0] }
-        }
-        // The output is durable before the inputs go; a crash in between leaves duplicates
-        // that reads resolve (newest generation wins, equal data).
-        for old in removed {
-            unlink(old)
-            unlink(TombstoneFile.path(forTSM: old))
-        }
-    }
-
-    /// Every key in the files or the cache, in byte order.
-    public var keys: [[UInt8]] {
-        state.withLock { s in
-            var all = Set(s.cache.keys)
-            for file in s.files { all.formUnion(file.keys) }
-            return all.sorted { $0.lexicographicallyPrecedes($1) }
-        }
+    /// Stops background work: running compactions give up, a running snapshot finishes, and
+    /// nothing new starts. Writes after this still reach the WAL.
+    public func close() {
+        activity.update { $0.closed = true }
+        stopping.add(1, ordering: .relaxed)
+        activity.wait { a in a.snapshotting || a.compactions > 0 ? nil : () }
     }
 
     /// Number of TSM files.
-    public var fileCount: Int { state.withLock { $0.files.count } }
+    public var fileCount: Int { fileStore.count }
 
-    /// Bytes in the live cache.
-    public var cacheSize: Int { state.withLock { $0.cache.size } }
+    /// Bytes in the cache (live and snapshot).
+    public var cacheSize: Int { cache.size }
 
-    private func snapshot(_ s: inout State) throws(EngineError) {
-        let taken: [(key: [UInt8], values: WALValues)]
-        do throws(CacheError) { taken = try s.cache.snapshot() } catch { throw .cache(error) }
-        guard !taken.isEmpty else {
-            s.cache.clearSnapshot(written: true)
-            return
-        }
-        let segments: [Int]
-        do throws(WALError) {
-            segments = try s.wal.closeSegment()
-            s.synced = s.appended
-        } catch {
-            s.cache.clearSnapshot(written: false)
-            throw .wal(error)
-        }
-        let generation = s.generation + 1
-        let name = Self.fileName(generation: generation, sequence: 1)
-        let final = path + "/" + name
-        let temporary = final + ".tmp"
-        do throws(TSMFileError) {
-            var writer = try TSMWriter(path: temporary)
-            for (key, values) in taken { try writer.write(key: key, values: values) }
-            try writer.finish()
-            guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
-            Self.syncDirectory(path)
-            s.files.append(try TSMReader(path: final))
-            s.tombstones.append([:])
-        } catch {
-            unlink(temporary)
-            s.cache.clearSnapshot(written: false)
-            throw .tsm(error)
-        }
-        s.generation = generation
-        s.cache.clearSnapshot(written: true)
-        s.wal.remove(segments: segments)
-        for level in 1...3 {
-            for plan in Compactor.planLevel(level, generations: Self.generations(s)) { try compact(plan, &s) }
-        }
+    /// Monotonic clock, ns.
+    public static func monotonicNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     /// 1.x's TSM file name: `%09d-%09d.tsm`, generation and sequence (compaction level).
     public static func fileName(generation: Int, sequence: Int) -> String {
         func pad(_ n: Int) -> String { let d = String(n); return String(repeating: "0", count: max(0, 9 - d.count)) + d }
         return "\(pad(generation))-\(pad(sequence)).tsm"
+    }
+
+    /// ns since the newest file in `directories` was modified (0 if none).
+    static func sinceLastModified(_ directories: [String]) -> UInt64 {
+        var newest = timespec()
+        for dir in directories {
+            for name in (try? fileNames(in: dir)) ?? [] where name.hasSuffix(".tsm") || name.hasSuffix(".wal") || name.hasSuffix(".tombstone") {
+                var info = stat()
+                guard stat(dir + "/" + name, &info) == 0 else { continue }
+                if (info.st_mtim.tv_sec, info.st_mtim.tv_nsec) > (newest.tv_sec, newest.tv_nsec) { newest = info.st_mtim }
+            }
+        }
+        guard newest.tv_sec > 0 else { return 0 }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let delta = (Int64(now.tv_sec) - Int64(newest.tv_sec)) * 1_000_000_000 + Int64(now.tv_nsec) - Int64(newest.tv_nsec)
+        return UInt64(Swift.max(0, delta))
     }
 
     static func makeDirectory(_ path: String) throws(EngineError) {
@@ -371,8 +255,17 @@ public final class Engine: Sendable {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)
-        close(fd)
+        Glibc.close(fd)
     }
+}
+
+/// Places where background work holds no lock, for tests to stop it there and show that
+/// writes and reads go on meanwhile.
+struct EngineHooks: Sendable {
+    /// A snapshot has taken the cache and is about to write its file.
+    var snapshotWriting: (@Sendable () -> Void)?
+    /// A compaction has planned its inputs and is about to merge them.
+    var compactionMerging: (@Sendable () -> Void)?
 }
 
 /// Why the engine refused an operation.
@@ -382,9 +275,12 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case tsm(TSMFileError)
     case tombstone(TombstoneError)
     case io(String, path: String, errno: Int32)
+    /// A block of a TSM file could not be read (checksum, decoding): the file and why.
+    case read(path: String, TSMFileError)
 
     public var description: String {
         switch self {
+        case .read(let path, let e): "\(e) (file \(path))"
         case .cache(let e): e.description
         case .wal(let e): e.description
         case .tsm(let e): e.description

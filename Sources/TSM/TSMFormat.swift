@@ -66,6 +66,8 @@ public enum TSMFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case checksumMismatch(key: String, offset: Int64)
     /// A block failed to decode.
     case block(EncodingError)
+    /// A compaction gave way to a delete or a close; its outputs are gone.
+    case compactionAborted
 
     public var description: String {
         switch self {
@@ -77,6 +79,7 @@ public enum TSMFileError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidFile(let why): "invalid tsm file: \(why)"
         case .checksumMismatch(let key, let offset): "checksum mismatch: key \(key) block at \(offset)"
         case .block(let error): "block decode: \(error)"
+        case .compactionAborted: "compaction aborted"
         }
     }
 }

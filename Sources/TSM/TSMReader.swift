@@ -68,6 +68,25 @@ public final class TSMReader: @unchecked Sendable {
         return Array(bytes[(at + 2)..<(at + 2 + n)])
     }
 
+    /// Compares the key at `position` with the key of `other` at `otherPosition` in byte
+    /// order, in place: negative, zero or positive.
+    public func compareKey(at position: Int, with other: TSMReader, at otherPosition: Int) -> Int {
+        let a = keyBytes(at: position), b = other.keyBytes(at: otherPosition)
+        let n = Swift.min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    /// The bytes of the key at `position`, in the mapping.
+    func keyBytes(at position: Int) -> UnsafeRawBufferPointer {
+        let at = keyOffsets[position]
+        let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
+        return UnsafeRawBufferPointer(rebasing: bytes[(at + 2)..<(at + 2 + n)])
+    }
+
     /// Every key, in byte order.
     public var keys: [[UInt8]] { (0..<keyCount).map(key(at:)) }
 

@@ -10,7 +10,7 @@ struct CacheTests {
     static func k(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test func mergesSortsAndLastWriteWins() throws {
-        var cache = Cache(maxSize: 0)
+        let cache = Cache(maxSize: 0)
         try cache.write([(Self.k("cpu#!~#v"), .float([3, 1], [30, 10]))])
         try cache.write([(Self.k("cpu#!~#v"), .float([2, 1], [20, 11]))])
         #expect(cache.values(for: Self.k("cpu#!~#v")) == .float([1, 2, 3], [11, 20, 30]))
@@ -20,7 +20,7 @@ struct CacheTests {
     /// 1.x's accounting: 16 bytes per numeric point, 9 per boolean, 8 + length per string,
     /// plus the key once.
     @Test func sizesAs1x() throws {
-        var cache = Cache(maxSize: 0)
+        let cache = Cache(maxSize: 0)
         try cache.write([(Self.k("a"), .float([1, 2], [1, 2]))])
         #expect(cache.size == 1 + 32)
         try cache.write([(Self.k("a"), .float([3], [3])), (Self.k("bb"), .boolean([1], [true])), (Self.k("s"), .string([1], [Self.k("xyz")]))])
@@ -28,7 +28,7 @@ struct CacheTests {
     }
 
     @Test func memoryLimitRejectsTheWholeWrite() throws {
-        var cache = Cache(maxSize: 40)
+        let cache = Cache(maxSize: 40)
         try cache.write([(Self.k("a"), .integer([1, 2], [1, 2]))])  // 33 bytes
         #expect(throws: CacheError.memoryLimitExceeded(49, 40)) {
             try cache.write([(Self.k("a"), .integer([3], [3]))])
@@ -38,7 +38,7 @@ struct CacheTests {
     }
 
     @Test func typeConflictSkipsOnlyThatKey() throws {
-        var cache = Cache(maxSize: 0)
+        let cache = Cache(maxSize: 0)
         try cache.write([(Self.k("a"), .integer([1], [1]))])
         #expect(throws: CacheError.fieldTypeConflict) {
             try cache.write([(Self.k("a"), .float([2], [2])), (Self.k("b"), .float([2], [2]))])
@@ -48,7 +48,7 @@ struct CacheTests {
     }
 
     @Test func snapshotKeepsReadsWhole() throws {
-        var cache = Cache(maxSize: 0)
+        let cache = Cache(maxSize: 0)
         try cache.write([(Self.k("b"), .integer([2, 1], [2, 1])), (Self.k("a"), .integer([5], [5]))])
         let snap = try cache.snapshot()
         #expect(snap.map(\.key) == [Self.k("a"), Self.k("b")])
@@ -69,7 +69,7 @@ struct CacheTests {
     }
 
     @Test func deleteRangeAppliesToLiveAndSnapshot() throws {
-        var cache = Cache(maxSize: 0)
+        let cache = Cache(maxSize: 0)
         try cache.write([(Self.k("a"), .float([1, 2, 3], [1, 2, 3]))])
         _ = try cache.snapshot()
         try cache.write([(Self.k("a"), .float([4, 5], [4, 5]))])
@@ -81,7 +81,7 @@ struct CacheTests {
 
     /// Cache → snapshot → TSM file → reader gives back every point.
     @Test func snapshotWritesAReadableTSMFile() throws {
-        var cache = Cache(maxSize: 0)
+        let cache = Cache(maxSize: 0)
         var rng = SeededRandom(seed: 5)
         var expected: [[UInt8]: [Int64: Double]] = [:]
         for _ in 0..<50 {

@@ -197,7 +197,7 @@ struct EngineGroupCommitTests {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in done.notify(queue: .global()) { c.resume() } }
         #expect(failures.withLock { $0 } == 0)
         let stats = engine.walStatistics
-        #expect(stats.durableEntries == 80)
+        #expect(stats.entries == 80)
         #expect(stats.fsyncs < 80)
         let reopened = EngineTests.engine(dirs)
         #expect(try reopened.open().walEntries == 80)

@@ -80,18 +80,18 @@ struct WALTests {
         let dir = Self.temporaryDirectory()
         let written = Self.sampleEntries(60, seed: 3)
         do {
-            var wal = WAL(directory: dir, segmentSize: 2000)
+            let wal = WAL(directory: dir, segmentSize: 2000)
             #expect(try wal.open().entries.isEmpty)
             for e in written[..<30] { try wal.write(e) }
         }
         do {
-            var wal = WAL(directory: dir, segmentSize: 2000)
+            let wal = WAL(directory: dir, segmentSize: 2000)
             let replay = try wal.open()
             #expect(replay.entries == Array(written[..<30]))
             #expect(replay.truncated.isEmpty)
             for e in written[30...] { try wal.write(e) }
         }
-        var wal = WAL(directory: dir, segmentSize: 2000)
+        let wal = WAL(directory: dir, segmentSize: 2000)
         #expect(try wal.open().entries == written)
         let ids = try WAL.segmentIDs(in: dir)
         #expect(ids.count > 3)
@@ -106,7 +106,7 @@ struct WALTests {
         let dir = Self.temporaryDirectory()
         let written = Self.sampleEntries(5, seed: 8)
         do {
-            var wal = WAL(directory: dir)
+            let wal = WAL(directory: dir)
             _ = try wal.open()
             for e in written { try wal.write(e) }
         }
@@ -114,13 +114,13 @@ struct WALTests {
         let full = try Data(contentsOf: URL(fileURLWithPath: path))
         try full.prefix(full.count - cut).write(to: URL(fileURLWithPath: path))
         do {
-            var wal = WAL(directory: dir)
+            let wal = WAL(directory: dir)
             let replay = try wal.open()
             #expect(replay.entries == Array(written[..<4]))
             #expect(replay.truncated.count == 1)
             try wal.write(written[4])
         }
-        var wal = WAL(directory: dir)
+        let wal = WAL(directory: dir)
         let again = try wal.open()
         #expect(again.entries == written)
         #expect(again.truncated.isEmpty)
@@ -130,7 +130,7 @@ struct WALTests {
         let dir = Self.temporaryDirectory()
         let written = Self.sampleEntries(4, seed: 2)
         do {
-            var wal = WAL(directory: dir)
+            let wal = WAL(directory: dir)
             _ = try wal.open()
             for e in written { try wal.write(e) }
         }
@@ -140,7 +140,7 @@ struct WALTests {
         let firstTwo = WAL.frame(written[0], scratch: &scratch).count + WAL.frame(written[1], scratch: &scratch).count
         data[firstTwo] = 0x7F  // unknown entry type
         try data.write(to: URL(fileURLWithPath: path))
-        var wal = WAL(directory: dir)
+        let wal = WAL(directory: dir)
         let replay = try wal.open()
         #expect(replay.entries == Array(written[..<2]))
         #expect(replay.truncated.first?.reason == .unknownEntryType(0x7F))

@@ -74,7 +74,7 @@ var config = Config.embeddedDefault(directory: directory)
 config.http.logEnabled = false
 config.data.queryLogEnabled = false
 let server = Server(config: config)
-_ = try server.store.openAll()
+_ = await server.store.open()
 let handler = server.handler
 
 let (status, _) = try await exchange(handler, request(.post, "/query", body: ByteBuffer(string: formBody("CREATE DATABASE benchmark")), form: true))

@@ -4,45 +4,21 @@ import Glibc
 import Darwin
 #endif
 import Snappy
+import Synchronization
 
-/// A shard's write-ahead log: numbered segment files `_00001.wal`, … of framed,
-/// Snappy-compressed entries (Spec/wal.md), byte-compatible with 1.x.
-///
-/// `write` returns only after the entry is fsynced, so an acknowledged write survives a crash.
-/// Not thread-safe: the engine owning it serialises access.
-public struct WAL: ~Copyable {
-    /// The directory holding the segments.
-    public let directory: String
-    /// A segment is closed and a new one started once it exceeds this size (1.x: 10 MiB).
-    public let segmentSize: Int
-    private var fd: Int32 = -1
-    private var currentID = 0
-    private var currentSize = 0
-    private var scratch: [UInt8] = []
-
-    /// 1.x's `DefaultSegmentSize`.
-    public static let defaultSegmentSize = 10 * 1024 * 1024
-
+extension WAL {
     /// What `open` found.
-    public struct Replay {
+    public struct Replay: Sendable {
         /// Every readable entry, segment by segment, in write order.
         public var entries: [WALEntry] = []
         /// Segments whose tail was torn or corrupt and has been cut off: path, bytes kept, why.
         public var truncated: [(path: String, keptBytes: Int, reason: WALError)] = []
     }
 
-    public init(directory: String, segmentSize: Int = WAL.defaultSegmentSize) {
-        self.directory = directory
-        self.segmentSize = segmentSize
-    }
-
-    deinit {
-        if fd >= 0 { close(fd) }
-    }
-
-    /// Creates the directory if needed, replays every segment (cutting a torn or corrupt tail
-    /// off at the last whole entry, as 1.x does) and appends to the last segment from then on.
-    public mutating func open() throws(WALError) -> Replay {
+    /// Creates the directory if needed and replays every segment, cutting a torn or corrupt
+    /// tail off at the last whole entry (as 1.x does); appends go to the last segment from then
+    /// on. Call once, before any append.
+    public func open() throws(WALError) -> Replay {
         if let (failed, code) = Directory.make(directory) { throw .io("mkdir", path: failed, errno: code) }
         var replay = Replay()
         let segments = try Self.segmentIDs(in: directory)
@@ -56,33 +32,29 @@ public struct WAL: ~Copyable {
                 replay.truncated.append((path, valid, failure))
             }
         }
-        if let last = segments.last {
-            let path = segmentPath(last)
-            var info = stat()
-            guard stat(path, &info) == 0 else { throw .io("stat", path: path, errno: errno) }
-            currentID = last
-            if info.st_size == 0 {
-                unlink(path)
-            } else {
-                try openSegment(last, create: false)
-                currentSize = Int(info.st_size)
-            }
+        guard let last = segments.last else { return replay }
+        let path = segmentPath(last)
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .io("stat", path: path, errno: errno) }
+        if info.st_size == 0 {
+            unlink(path)
+            state.withLock { $0.nextID = last }
+            return replay
         }
+        let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
+        let size = Int(info.st_size)
+        state.withLock { s in
+            let segment = WALSegment(id: last, path: path, fd: fd)
+            s.current = segment
+            s.currentSize = size
+            s.nextID = last + 1
+            s.reserved = UInt64(size)
+            s.contiguous = UInt64(size)
+            s.unsynced = [(segment, nil)]
+        }
+        commit.markDurable(UInt64(size))
         return replay
-    }
-
-    /// Appends `entry` and fsyncs; returns once it is durable.
-    public mutating func write(_ entry: WALEntry) throws(WALError) {
-        try append(entry)
-        try sync()
-    }
-
-    /// Appends without fsync (for batching several entries under one `sync`).
-    public mutating func append(_ entry: WALEntry) throws(WALError) {
-        if fd < 0 || currentSize > segmentSize { try roll() }
-        let framed = Self.frame(entry, scratch: &scratch)
-        try writeAll(framed)
-        currentSize += framed.count
     }
 
     /// One entry as it sits in a segment: type, big-endian length, Snappy block (compressed as
@@ -99,80 +71,6 @@ public struct WAL: ~Copyable {
         framed[3] = UInt8((length >> 8) & 0xFF)
         framed[4] = UInt8(length & 0xFF)
         return framed
-    }
-
-    /// Makes every appended entry durable.
-    public mutating func sync() throws(WALError) {
-        guard fd >= 0 else { return }
-        guard fsync(fd) == 0 else { throw .io("fsync", path: segmentPath(currentID), errno: errno) }
-    }
-
-    /// Closes the current segment so the next write starts a new one; returns the IDs of all
-    /// closed segments (what a cache snapshot may remove once its TSM file is written).
-    public mutating func closeSegment() throws(WALError) -> [Int] {
-        if fd >= 0 {
-            try sync()
-            close(fd)
-            fd = -1
-            currentSize = 0
-        }
-        return try Self.segmentIDs(in: directory)
-    }
-
-    /// Removes closed segments `ids` (after their contents are in TSM files).
-    public func remove(segments ids: [Int]) {
-        for id in ids where id != currentID || fd < 0 { unlink(segmentPath(id)) }
-    }
-
-    /// The path of segment `id`: `_00001.wal`.
-    public func segmentPath(_ id: Int) -> String {
-        let digits = String(id)
-        return directory + "/_" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".wal"
-    }
-
-    // MARK: - Segment files
-
-    private mutating func roll() throws(WALError) {
-        if fd >= 0 {
-            try sync()
-            close(fd)
-            fd = -1
-        }
-        currentID += 1
-        try openSegment(currentID, create: true)
-        currentSize = 0
-    }
-
-    private mutating func openSegment(_ id: Int, create: Bool) throws(WALError) {
-        let path = segmentPath(id)
-        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0)
-        let opened = Glibc.open(path, flags, 0o644)
-        guard opened >= 0 else { throw .io("open", path: path, errno: errno) }
-        fd = opened
-        if create {
-            // The new file's directory entry must be durable too.
-            let dir = Glibc.open(directory, O_RDONLY | O_CLOEXEC)
-            if dir >= 0 {
-                fsync(dir)
-                close(dir)
-            }
-        }
-    }
-
-    private func writeAll(_ bytes: [UInt8]) throws(WALError) {
-        let failure: Int32? = bytes.withUnsafeBytes { p in
-            var done = 0
-            while done < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return nil
-        }
-        if let code = failure { throw .io("write", path: segmentPath(currentID), errno: code) }
     }
 
     /// Segment IDs in `directory`, ascending (files named `_<digits>.wal`).

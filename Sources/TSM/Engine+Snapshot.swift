@@ -1,0 +1,102 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Engine {
+    /// Writes the cache to a new TSM file now (a shutdown, a cold shard, tests), after any
+    /// snapshot already running; then runs the compactions that became due (or schedules them).
+    public func snapshot() throws(EngineError) {
+        guard claimSnapshot(waiting: true) else { return }
+        try snapshotClaimed()
+    }
+
+    /// The live cache reached `cache-snapshot-memory-size`: snapshot it in the background, or
+    /// now on this thread when the engine has no scheduler (unless one is running already).
+    func snapshotDue() throws(EngineError) {
+        guard let scheduler else {
+            if claimSnapshot(waiting: false) { try snapshotClaimed() }
+            return
+        }
+        let queue = activity.withLock { a -> Bool in
+            guard !a.snapshotQueued, !a.snapshotting, !a.closed else { return false }
+            a.snapshotQueued = true
+            return true
+        }
+        if queue { scheduler.snapshot(self) }
+    }
+
+    /// The scheduler's snapshot job.
+    func runQueuedSnapshot() {
+        activity.withLock { $0.snapshotQueued = false }
+        guard claimSnapshot(waiting: false) else { return }
+        do throws(EngineError) {
+            try snapshotClaimed()
+        } catch {
+            scheduler?.report("cache snapshot of \(path) failed: \(error)")
+        }
+        // Writes went on meanwhile: the next snapshot may be due already.
+        if cache.liveSize >= config.cacheSnapshotMemorySize { try? snapshotDue() }
+    }
+
+    /// Takes the one snapshot slot unless the engine is closed, a snapshot runs or a delete
+    /// does (waiting for those to end when `waiting`).
+    private func claimSnapshot(waiting: Bool) -> Bool {
+        activity.wait { a -> Bool? in
+            if a.closed { return false }
+            if a.snapshotting || a.deleting > 0 { return waiting ? nil : false }
+            a.snapshotting = true
+            return true
+        }
+    }
+
+    /// Writes the snapshot whose slot this thread holds, releases the slot, then runs or
+    /// schedules the compactions that became due.
+    private func snapshotClaimed() throws(EngineError) {
+        do throws(EngineError) {
+            try writeSnapshot()
+        } catch {
+            activity.update { $0.snapshotting = false }
+            throw error
+        }
+        activity.update { $0.snapshotting = false }
+        try compactionsDue()
+    }
+
+    /// The snapshot itself: the WAL moves to a new segment, then the cache's live store is
+    /// set aside (in that order: every point in the closed segments is in the snapshot or in a
+    /// TSM file), the snapshot is written to the next generation's level-1 file with no lock
+    /// held, the file is published, the snapshot dropped and the closed segments removed. Reads
+    /// see the snapshot's points in the cache until the file is published, and in the file after.
+    /// A failed write puts the snapshot back into the cache and keeps the segments.
+    func writeSnapshot() throws(EngineError) {
+        let segments: [Int]
+        do throws(WALError) { segments = try wal.rollForSnapshot() } catch { throw .wal(error) }
+        let taken: [(key: [UInt8], values: WALValues)]
+        do throws(CacheError) { taken = try cache.snapshot() } catch { throw .cache(error) }
+        guard !taken.isEmpty else {
+            cache.clearSnapshot(written: true)
+            wal.remove(segments: segments)
+            return
+        }
+        hooks.withLock { $0.snapshotWriting }?()
+        let final = path + "/" + Self.fileName(generation: generation.add(1, ordering: .relaxed).newValue, sequence: 1)
+        let temporary = final + ".tmp"
+        do throws(TSMFileError) {
+            var writer = try TSMWriter(path: temporary)
+            for (key, values) in taken { try writer.write(key: key, values: values) }
+            try writer.finish()
+            guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
+            Self.syncDirectory(path)
+            fileStore.replace([], with: [TSMFile(reader: try TSMReader(path: final))])
+        } catch {
+            unlink(temporary)
+            cache.clearSnapshot(written: false)
+            throw .tsm(error)
+        }
+        cache.clearSnapshot(written: true)
+        wal.remove(segments: segments)
+    }
+}
