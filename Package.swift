@@ -81,7 +81,14 @@ let package = Package(
         // MARK: Database
         .target(
             name: "Meta",
-            dependencies: ["CCrypt", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CCrypt",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                // NIOThreadPool: the committer's thread and the bcrypt threads.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(

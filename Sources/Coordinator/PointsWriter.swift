@@ -35,7 +35,7 @@ public final class PointsWriter: Sendable {
 
     /// Writes `points` to `database`; `retentionPolicy` empty means the default one.
     public func writePoints(database: String, retentionPolicy: String, points: [Point]) async throws(WriteError) {
-        guard let info = await meta.database(database) else {
+        guard let info = meta.database(database) else {
             throw .client("database not found: \"\(database)\"")
         }
         let rpName = retentionPolicy.isEmpty ? info.defaultRetentionPolicy : retentionPolicy
@@ -48,6 +48,10 @@ public final class PointsWriter: Sendable {
         let minTime = rp.duration > 0 ? now() - rp.duration : Int64.min
         var groups: [ShardGroupInfo] = []
         for point in points where point.time >= minTime && !groups.contains(where: { $0.start <= point.time && point.time < $0.end }) {
+            if let known = meta.shardGroup(database: database, policy: rpName, containing: point.time) {
+                groups.append(known)
+                continue
+            }
             do throws(MetaError) {
                 groups.append(try await meta.shardGroup(database: database, policy: rpName, for: point.time))
             } catch {

@@ -3,7 +3,8 @@ import TSDB
 
 /// What the handler needs to know about databases (the meta client in the server).
 public protocol DatabaseCatalog: Sendable {
-    func databaseExists(_ name: String) async -> Bool
+    /// Synchronous: answered from the published metadata, without waiting.
+    func databaseExists(_ name: String) -> Bool
 }
 
 /// Where written points go (the coordinator's points writer in the server).

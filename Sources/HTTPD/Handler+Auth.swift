@@ -48,7 +48,7 @@ extension Handler {
     /// 1.x's `authenticate` filter: with `auth-enabled` and an admin user in place, the request
     /// must identify a user; the answer is the user, or the 401 to send.
     func authenticate(_ request: Request, params: QueryString, format: ResponseFormat) async -> Authentication {
-        guard config.authEnabled, let users, await users.adminUserExists() else { return .success(nil) }
+        guard config.authEnabled, let users, users.adminUserExists() else { return .success(nil) }
         let call = RouteRequest(request, params: params, format: format)
         guard let credentials = Credentials(params: params, authorization: request.headers.first(.authorization)) else {
             statistics.authenticationFailures.increment()
@@ -81,7 +81,7 @@ extension Handler {
                     return .failure(httpError("username in token must be a string", .unauthorized, call))
                 }
                 guard !name.isEmpty else { return .failure(httpError("token must contain a username", .unauthorized, call)) }
-                guard let user = await users.user(name) else { return .failure(httpError("user not found", .unauthorized, call)) }
+                guard let user = users.user(name) else { return .failure(httpError("user not found", .unauthorized, call)) }
                 return .success(user)
             }
         }

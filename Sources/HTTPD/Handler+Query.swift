@@ -131,7 +131,7 @@ extension Handler {
 /// 1.x's `QueryAuthorizer.AuthorizeQuery` with auth enabled: the refusal text, or nil.
 enum QueryAuthorizer {
     static func authorize(user: UserInfo?, query: InfluxQL.Query, database: String, users: MetaClient) async -> String? {
-        if await users.userCount() == 0 {
+        if users.userCount() == 0 {
             if case .createUser(_, _, true)? = query.statements.first { return nil }
             return "create admin user first or disable authentication"
         }

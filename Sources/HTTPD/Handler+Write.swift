@@ -25,7 +25,7 @@ extension Handler {
         statistics.writeRequests.increment()
         let database = call.params["db"]
         guard !database.isEmpty else { return httpError("database is required", .badRequest, call) }
-        guard await catalog.databaseExists(database) else {
+        guard catalog.databaseExists(database) else {
             return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
         }
         if let refusal = writeRefusal(database: database, call) { return refusal }

@@ -28,12 +28,12 @@ extension MetaClient {
     /// `CREATE DATABASE … WITH …` (1.x `CreateDatabaseWithRetentionPolicy`): the policy becomes
     /// the default of a new database; on an existing one it must match its default policy.
     @discardableResult
-    public func createDatabase(_ name: String, policy spec: RetentionPolicySpec) throws(MetaError) -> DatabaseInfo {
+    public func createDatabase(_ name: String, policy spec: RetentionPolicySpec) async throws(MetaError) -> DatabaseInfo {
         if let duration = spec.duration, duration != 0, duration < Meta_Data.minRetentionPolicyDuration {
             throw .retentionPolicyDurationTooLow
         }
         let rpName = spec.name.isEmpty ? "autogen" : spec.name
-        try mutate { (d) throws(MetaError) in
+        return try await commit { (d) throws(MetaError) in
             if d.databaseIndex(name) == nil { try d.createDatabase(name) }
             let i = d.databaseIndex(name)!
             if d.databases[i].retentionPolicies.isEmpty {
@@ -43,14 +43,14 @@ extension MetaClient {
                 throw .retentionPolicyConflict
             }
             if d.databases[i].defaultRetentionPolicy != rpName { throw .retentionPolicyConflict }
+            return DatabaseInfo(d.databases[i])
         }
-        return database(name)!
     }
 
     /// `DROP SHARD`: removes the shard; a group left without shards is marked deleted.
-    public func dropShard(_ id: UInt64) throws(MetaError) {
+    public func dropShard(_ id: UInt64) async throws(MetaError) {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
-        try mutate { (d) throws(MetaError) in
+        try await commit { (d) throws(MetaError) in
             for di in d.databases.indices {
                 for ri in d.databases[di].retentionPolicies.indices {
                     for gi in d.databases[di].retentionPolicies[ri].shardGroups.indices {

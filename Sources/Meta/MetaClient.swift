@@ -3,41 +3,89 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOCore
+import NIOPosix
+import Synchronization
 
 /// The cluster metadata: databases and their retention policies, persisted to `meta/meta.db`
 /// in 1.x's protobuf format after every change (when a directory is given).
 ///
 /// Users, shard groups, continuous queries and subscriptions are kept in the same message (a
-/// real meta.db round-trips through Sundial with them intact); their operations come with the
-/// meta/store work.
-public actor MetaClient {
-    private var data: Meta_Data
+/// real meta.db round-trips through Sundial with them intact).
+///
+/// Concurrency (Spec/meta-db.md): the current metadata is an immutable value published behind
+/// a mutex that is held only to read or swap it, so every reader is synchronous and never
+/// waits for a change. Changes are applied one at a time by a serial committer on a dedicated
+/// thread (a copy is changed, its index bumped, saved to meta.db, then published); bcrypt runs
+/// on a separate pool of dedicated threads. Nothing here blocks Swift's cooperative pool.
+public final class MetaClient: Sendable {
+    /// The published metadata: the lock is held only to copy the value out or to swap in a new one.
+    private let published: Mutex<Meta_Data>
     private let path: String?
     /// `[meta] retention-autocreate`: new databases get `autogen`.
     private let retentionAutocreate: Bool
+    /// The serial committer: one dedicated thread applying changes in submission order.
+    private let committer: NIOThreadPool
+    /// What the client does with disk and passwords (tests slow these down or count them).
+    let hooks: Hooks
     /// 1.x's authentication cache: after a bcrypt check succeeds, a salted SHA-256 of the
-    /// password, so later requests skip bcrypt (cleared when the user's hash changes).
-    var authCache: [String: (hash: String, salt: [UInt8], digest: [UInt8])] = [:]
+    /// password, so later requests skip bcrypt (dropped when the user's hash changes).
+    let authCache = Mutex<[String: CachedPassword]>([:])
+
+    /// The blocking work a client does, replaceable in tests.
+    struct Hooks: Sendable {
+        /// Writes meta.db (on the committer thread).
+        var save: @Sendable (Meta_Data, String) throws(MetaError) -> Void = { (data, path) throws(MetaError) in
+            try MetaStore.save(data, to: path)
+        }
+        /// Checks a password against a bcrypt hash (on a password thread).
+        var verifyPassword: @Sendable (_ password: String, _ hash: String) -> Bool = { Bcrypt.verify($0, hash: $1) }
+        /// Hashes a new password (on a password thread).
+        var hashPassword: @Sendable (_ password: String) -> String? = { Bcrypt.hash($0) }
+    }
 
     /// An in-memory client (tests, tools).
-    public init() {
-        path = nil
-        retentionAutocreate = true
-        data = Self.fresh()
+    public convenience init() {
+        self.init(path: nil, data: Self.fresh(), retentionAutocreate: true, hooks: Hooks())
     }
 
     /// Opens (or creates) `<directory>/meta.db`.
-    public init(directory: String, retentionAutocreate: Bool = true) throws(MetaError) {
+    public convenience init(directory: String, retentionAutocreate: Bool = true) throws(MetaError) {
+        try self.init(directory: directory, retentionAutocreate: retentionAutocreate, hooks: Hooks())
+    }
+
+    /// Opens (or creates) `<directory>/meta.db` with `hooks` doing the blocking work.
+    convenience init(directory: String, retentionAutocreate: Bool = true, hooks: Hooks) throws(MetaError) {
         if let (failed, code) = Self.makeDirectory(directory) { throw .io("mkdir \(failed): errno \(code)") }
-        path = directory + "/meta.db"
-        self.retentionAutocreate = retentionAutocreate
-        if let loaded = try MetaStore.load(directory + "/meta.db") {
+        let path = directory + "/meta.db"
+        let data: Meta_Data
+        if let loaded = try MetaStore.load(path) {
             data = loaded
         } else {
             // As 1.x: a brand-new instance writes its meta.db at once.
             data = Self.fresh()
-            try MetaStore.save(data, to: directory + "/meta.db")
+            try hooks.save(data, path)
         }
+        self.init(path: path, data: data, retentionAutocreate: retentionAutocreate, hooks: hooks)
+    }
+
+    /// An in-memory client with `hooks` doing the blocking work.
+    convenience init(hooks: Hooks) {
+        self.init(path: nil, data: Self.fresh(), retentionAutocreate: true, hooks: hooks)
+    }
+
+    private init(path: String?, data: Meta_Data, retentionAutocreate: Bool, hooks: Hooks) {
+        self.path = path
+        self.published = Mutex(data)
+        self.retentionAutocreate = retentionAutocreate
+        self.hooks = hooks
+        committer = NIOThreadPool(numberOfThreads: 1)
+        committer.start()
+    }
+
+    deinit {
+        // Pending changes hold the client, so none is left: the thread just exits.
+        committer.shutdownGracefully { _ in }
     }
 
     /// 1.x's initial data: index 1 and a random cluster ID.
@@ -53,71 +101,95 @@ public actor MetaClient {
         return data
     }
 
-    /// The whole persisted message (for inspection and tests).
-    public func snapshot() -> Meta_Data { data }
+    // MARK: Reading (the published snapshot; never waits for a change)
+
+    /// The whole persisted message as last published (for inspection and tests).
+    public func snapshot() -> Meta_Data { published.withLock { $0 } }
 
     /// The database called `name`, if it exists.
     public func database(_ name: String) -> DatabaseInfo? {
-        data.databaseIndex(name).map { DatabaseInfo(data.databases[$0]) }
+        let data = snapshot()
+        return data.databaseIndex(name).map { DatabaseInfo(data.databases[$0]) }
     }
 
     /// All databases, in creation order (as 1.x lists them).
-    public func allDatabases() -> [DatabaseInfo] { data.databases.map(DatabaseInfo.init) }
+    public func allDatabases() -> [DatabaseInfo] { snapshot().databases.map(DatabaseInfo.init) }
+
+    /// The stored user `name` (with its hash).
+    func user(named name: String) -> Meta_UserInfo? {
+        let data = snapshot()
+        return data.userIndex(name).map { data.users[$0] }
+    }
+
+    // MARK: Changing (serialised by the committer)
 
     /// Creates a database with 1.x's default retention policy (`autogen`, infinite duration,
     /// 7-day shard groups) when `retention-autocreate` is on; an existing database is fine.
     @discardableResult
-    public func createDatabase(_ name: String) throws(MetaError) -> DatabaseInfo {
-        try change { (d) throws(MetaError) in
+    public func createDatabase(_ name: String) async throws(MetaError) -> DatabaseInfo {
+        let autocreate = retentionAutocreate
+        return try await commit { (d) throws(MetaError) in
             let existed = d.databaseIndex(name) != nil
             try d.createDatabase(name)
-            if !existed && retentionAutocreate {
+            if !existed && autocreate {
                 try d.createRetentionPolicy(database: name, name: "autogen", duration: 0, shardGroupDuration: 0, replicaN: 1, makeDefault: true)
             }
+            return DatabaseInfo(d.databases[d.databaseIndex(name)!])
         }
-        return database(name)!
     }
 
     /// Drops a database (and privileges on it); a missing one is fine.
-    public func dropDatabase(_ name: String) throws(MetaError) {
-        try change { (d) throws(MetaError) in d.dropDatabase(name) }
+    public func dropDatabase(_ name: String) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in d.dropDatabase(name) }
     }
 
     /// Creates a retention policy with 1.x's checks and shard duration normalisation.
-    public func createRetentionPolicy(database: String, name: String, duration: Int64, shardGroupDuration: Int64 = 0, replicaN: Int = 1, makeDefault: Bool = false) throws(MetaError) {
+    public func createRetentionPolicy(database: String, name: String, duration: Int64, shardGroupDuration: Int64 = 0, replicaN: Int = 1, makeDefault: Bool = false) async throws(MetaError) {
         if duration != 0 && duration < Meta_Data.minRetentionPolicyDuration { throw .retentionPolicyDurationTooLow }
-        try change { (d) throws(MetaError) in
+        try await commit { (d) throws(MetaError) in
             try d.createRetentionPolicy(database: database, name: name, duration: duration, shardGroupDuration: shardGroupDuration, replicaN: replicaN, makeDefault: makeDefault)
         }
     }
 
     /// Drops a retention policy (missing database or policy: fine, as in 1.x).
-    public func dropRetentionPolicy(database: String, name: String) throws(MetaError) {
-        try change { (d) throws(MetaError) in d.dropRetentionPolicy(database: database, name: name) }
+    public func dropRetentionPolicy(database: String, name: String) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in d.dropRetentionPolicy(database: database, name: name) }
     }
 
     /// `ALTER RETENTION POLICY`: nil settings stay as they are.
-    public func updateRetentionPolicy(database: String, name: String, duration: Int64? = nil, shardGroupDuration: Int64? = nil, replicaN: Int? = nil, makeDefault: Bool = false) throws(MetaError) {
-        try change { (d) throws(MetaError) in
+    public func updateRetentionPolicy(database: String, name: String, duration: Int64? = nil, shardGroupDuration: Int64? = nil, replicaN: Int? = nil, makeDefault: Bool = false) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in
             try d.updateRetentionPolicy(database: database, name: name, duration: duration, shardGroupDuration: shardGroupDuration, replicaN: replicaN, makeDefault: makeDefault)
         }
     }
 
-    /// The stored user `name` (with its hash).
-    func user(named name: String) -> Meta_UserInfo? { data.userIndex(name).map { data.users[$0] } }
+    /// Applies `body` on the committer thread, after every change submitted before it: to a
+    /// copy of the published data, whose index is then bumped, saved and published — a failed
+    /// change or write leaves the metadata as it was. Returns what `body` returned.
+    func commit<Value: Sendable>(_ body: @escaping @Sendable (inout Meta_Data) throws(MetaError) -> Value) async throws(MetaError) -> Value {
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, MetaError>, Never>) in
+            // The pool runs until deinit, which cannot come while this holds `self`.
+            committer.submit { _ in continuation.resume(returning: self.apply(body)) }
+        }
+        return try outcome.get()
+    }
 
-    /// `change`, for the extensions in other files.
-    func mutate(_ body: (inout Meta_Data) throws(MetaError) -> Void) throws(MetaError) { try change(body) }
-
-    /// Applies `body` to a copy, bumps the index, persists, then publishes: a failed change or
-    /// write leaves the metadata as it was.
-    private func change(_ body: (inout Meta_Data) throws(MetaError) -> Void) throws(MetaError) {
-        var copy = data
-        try body(&copy)
-        guard copy != data else { return }
-        copy.index += 1
-        if let path { try MetaStore.save(copy, to: path) }
-        data = copy
+    /// One change, on the committer thread (the only writer of `published`).
+    private func apply<Value>(_ body: (inout Meta_Data) throws(MetaError) -> Value) -> Result<Value, MetaError> {
+        let current = snapshot()
+        var copy = current
+        let result: Value
+        do throws(MetaError) {
+            result = try body(&copy)
+            guard copy != current else { return .success(result) }
+            copy.index += 1
+            if let path { try hooks.save(copy, path) }
+        } catch {
+            return .failure(error)
+        }
+        // The previous version is released after the lock, not under it.
+        published.withLock { swap(&$0, &copy) }
+        return .success(result)
     }
 
     static func makeDirectory(_ path: String) -> (String, Int32)? {

@@ -53,20 +53,20 @@ extension Meta_Data {
 }
 
 extension MetaClient {
-    public func createContinuousQuery(database: String, name: String, query: String) throws(MetaError) {
-        try mutate { (d) throws(MetaError) in try d.createContinuousQuery(database: database, name: name, query: query) }
+    public func createContinuousQuery(database: String, name: String, query: String) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in try d.createContinuousQuery(database: database, name: name, query: query) }
     }
 
-    public func dropContinuousQuery(database: String, name: String) throws(MetaError) {
-        try mutate { (d) throws(MetaError) in d.dropContinuousQuery(database: database, name: name) }
+    public func dropContinuousQuery(database: String, name: String) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in d.dropContinuousQuery(database: database, name: name) }
     }
 
-    public func createSubscription(database: String, policy: String, name: String, mode: String, destinations: [String]) throws(MetaError) {
-        try mutate { (d) throws(MetaError) in try d.createSubscription(database: database, policy: policy, name: name, mode: mode, destinations: destinations) }
+    public func createSubscription(database: String, policy: String, name: String, mode: String, destinations: [String]) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in try d.createSubscription(database: database, policy: policy, name: name, mode: mode, destinations: destinations) }
     }
 
-    public func dropSubscription(database: String, policy: String, name: String) throws(MetaError) {
-        try mutate { (d) throws(MetaError) in try d.dropSubscription(database: database, policy: policy, name: name) }
+    public func dropSubscription(database: String, policy: String, name: String) async throws(MetaError) {
+        try await commit { (d) throws(MetaError) in try d.dropSubscription(database: database, policy: policy, name: name) }
     }
 
     /// Continuous queries by database, in creation order: (database, [(name, query)]).

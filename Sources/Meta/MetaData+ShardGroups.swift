@@ -61,13 +61,20 @@ public struct ShardGroupInfo: Sendable, Hashable {
 }
 
 extension MetaClient {
+    /// The live shard group of `database`/`policy` containing `timestamp`, if one exists (from
+    /// the published snapshot: never waits).
+    public func shardGroup(database: String, policy: String, containing timestamp: Int64) -> ShardGroupInfo? {
+        snapshot().shardGroup(database: database, policy: policy, containing: timestamp).map(ShardGroupInfo.init)
+    }
+
     /// The shard group for a point at `timestamp`, created on demand (1.x
-    /// `CreateShardGroup`, as the points writer calls it).
-    public func shardGroup(database: String, policy: String, for timestamp: Int64) throws(MetaError) -> ShardGroupInfo {
-        if let existing = snapshot().shardGroup(database: database, policy: policy, containing: timestamp) {
-            return ShardGroupInfo(existing)
+    /// `CreateShardGroup`, as the points writer calls it). Only a missing group goes through
+    /// the committer, which looks again so that concurrent writers create it once.
+    public func shardGroup(database: String, policy: String, for timestamp: Int64) async throws(MetaError) -> ShardGroupInfo {
+        if let existing = shardGroup(database: database, policy: policy, containing: timestamp) { return existing }
+        return try await commit { (d) throws(MetaError) in
+            try d.createShardGroup(database: database, policy: policy, timestamp: timestamp)
+            return ShardGroupInfo(d.shardGroup(database: database, policy: policy, containing: timestamp)!)
         }
-        try mutate { (d) throws(MetaError) in try d.createShardGroup(database: database, policy: policy, timestamp: timestamp) }
-        return ShardGroupInfo(snapshot().shardGroup(database: database, policy: policy, containing: timestamp)!)
     }
 }

@@ -41,7 +41,7 @@ extension QueryExecutor {
             case .createDatabase(let s):
                 try await createDatabase(s)
             case .dropDatabase(let name):
-                guard await meta.database(name) != nil else { return [] }
+                guard meta.database(name) != nil else { return [] }
                 await store.deleteDatabase(name)
                 try await meta.dropDatabase(name)
             case .createRetentionPolicy(let s):
@@ -52,7 +52,7 @@ extension QueryExecutor {
                 try await meta.updateRetentionPolicy(database: s.database, name: s.name, duration: s.duration,
                                                      shardGroupDuration: s.shardGroupDuration, replicaN: s.replication, makeDefault: s.isDefault)
             case .dropRetentionPolicy(let name, let database):
-                guard let db = await meta.database(database), db.retentionPolicies.contains(where: { $0.name == name }) else { return [] }
+                guard let db = meta.database(database), db.retentionPolicies.contains(where: { $0.name == name }) else { return [] }
                 await store.deleteRetentionPolicy(database: database, name: name)
                 try await meta.dropRetentionPolicy(database: database, name: name)
             case .createUser(let name, let password, let admin):
@@ -68,7 +68,7 @@ extension QueryExecutor {
             case .revoke(let privilege, let database, let user):
                 var remaining: Int32 = 0
                 if privilege != .all {
-                    remaining = try await meta.userPrivilege(user: user, database: database) & ~Int32(privilege.rawValue)
+                    remaining = try meta.userPrivilege(user: user, database: database) & ~Int32(privilege.rawValue)
                 }
                 try await meta.setPrivilege(user: user, database: database, privilege: remaining)
             case .revokeAdmin(let user):
@@ -89,21 +89,21 @@ extension QueryExecutor {
             case .showRetentionPolicies(let database):
                 return [try await showRetentionPolicies(database)]
             case .showUsers:
-                let users = await meta.allUsers()
+                let users = meta.allUsers()
                 return [Row(columns: ["user", "admin"], values: users.map { [.string($0.name), .boolean($0.admin)] })]
             case .showGrants(let user):
-                guard let u = await meta.user(user) else { throw MetaError.userNotFound }
-                let data = await meta.snapshot()
+                guard let u = meta.user(user) else { throw MetaError.userNotFound }
+                let data = meta.snapshot()
                 let stored = data.users.first { $0.name == u.name }?.privileges ?? []
                 return [Row(columns: ["database", "privilege"], values: stored.map {
                     [.string($0.database), .string((Privilege(rawValue: Int($0.privilege)) ?? .none).name)]
                 })]
             case .showContinuousQueries:
-                return await meta.snapshot().databases.map { db in
+                return meta.snapshot().databases.map { db in
                     Row(name: db.name, columns: ["name", "query"], values: db.continuousQueries.map { [.string($0.name), .string($0.query)] })
                 }
             case .showSubscriptions:
-                return await meta.snapshot().databases.compactMap { db in
+                return meta.snapshot().databases.compactMap { db in
                     let values: [[Value]] = db.retentionPolicies.flatMap { rp in
                         rp.subscriptions.map { [.string(rp.name), .string($0.name), .string($0.mode), .strings($0.destinations)] }
                     }
@@ -148,7 +148,7 @@ extension QueryExecutor {
         }
         collect(cq.source)
         for m in measurements {
-            guard let db = await meta.database(m.database) else { throw .databaseNotFound(m.database) }
+            guard let db = meta.database(m.database) else { throw .databaseNotFound(m.database) }
             guard db.retentionPolicies.contains(where: { $0.name == m.retentionPolicy }) else {
                 throw StatementError("retention policy not found: \(m.database).\(m.retentionPolicy)")
             }
@@ -161,7 +161,7 @@ extension QueryExecutor {
     }
 
     private func showDatabases(user: UserInfo?) async -> Row {
-        let names = await meta.allDatabases().map(\.name).filter { name in
+        let names = meta.allDatabases().map(\.name).filter { name in
             guard let user else { return true }
             return user.authorizeDatabase(1, name) || user.authorizeDatabase(2, name)
         }
@@ -170,7 +170,7 @@ extension QueryExecutor {
 
     private func showRetentionPolicies(_ database: String) async throws(StatementError) -> Row {
         guard !database.isEmpty else { throw .databaseNameRequired }
-        guard let db = await meta.database(database) else { throw .databaseNotFound(database) }
+        guard let db = meta.database(database) else { throw .databaseNotFound(database) }
         return Row(columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"], values: db.retentionPolicies.map {
             [.string($0.name), .string(InfluxQL.Duration.goString($0.duration)), .string(InfluxQL.Duration.goString($0.shardGroupDuration)),
              .integer(Int64($0.replicaN)), .boolean($0.name == db.defaultRetentionPolicy)]
@@ -178,7 +178,7 @@ extension QueryExecutor {
     }
 
     private func showShards() async -> [Row] {
-        await meta.snapshot().databases.map { db in
+        meta.snapshot().databases.map { db in
             var values: [[Value]] = []
             for rp in db.retentionPolicies {
                 for group in rp.shardGroups where group.deletedAt == 0 {
@@ -196,7 +196,7 @@ extension QueryExecutor {
 
     private func showShardGroups() async -> Row {
         var values: [[Value]] = []
-        for db in await meta.snapshot().databases {
+        for db in meta.snapshot().databases {
             for rp in db.retentionPolicies {
                 for group in rp.shardGroups where group.deletedAt == 0 {
                     values.append([.unsigned(group.id), .string(db.name), .string(rp.name), .string(RFC3339.seconds(group.startTime)),

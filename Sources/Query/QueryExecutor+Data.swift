@@ -86,7 +86,7 @@ extension QueryExecutor {
         case .showFieldKeyCardinality(let c):
             return try await cardinalityRows(.fieldKey, c, database: c.database.isEmpty ? options.database : c.database)
         case .dropMeasurement(let name):
-            guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
+            guard meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             for shard in shards(options.database) {
                 // Deletes wait for the shard's compactions to stop: on the store's pool.
                 let outcome = await store.blocking { Result { () throws(StoreError) in try shard.deleteMeasurement(name) } }
@@ -94,13 +94,13 @@ extension QueryExecutor {
             }
             return []
         case .dropSeries(let sources, let condition):
-            guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
+            guard meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             let cond = SeriesCondition(expr: condition)
             if cond.hasTime { throw StatementError("DROP SERIES doesn't support time in WHERE clause") }
             try await deleteSeries(options.database, sources, cond, min: .min, max: .max)
             return []
         case .deleteSeries(let sources, let condition):
-            guard await meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
+            guard meta.database(options.database) != nil else { throw .databaseNotFound(options.database) }
             let cond = SeriesCondition(expr: condition)
             let range = cond.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9))
             try await deleteSeries(options.database, sources, cond, min: range.min, max: range.max)
@@ -134,7 +134,7 @@ extension QueryExecutor {
         }
         try limits.checkBuckets(interval: compiled.interval, offset: offset, range: range)
         let counter = PointCounter()
-        let data = await meta.snapshot()
+        let data = meta.snapshot()
         var measurements: [InfluxQL.Measurement] = []
         for case .measurement(let m) in s.sources { measurements.append(m) }
         var targets: [String: [any SeriesSource]] = [:]
@@ -273,7 +273,7 @@ extension QueryExecutor {
 
     func requireDatabase(_ name: String) async throws(StatementError) -> String {
         guard !name.isEmpty else { throw .databaseNameRequired }
-        guard await meta.database(name) != nil else { throw .databaseNotFound(name) }
+        guard meta.database(name) != nil else { throw .databaseNotFound(name) }
         return name
     }
 

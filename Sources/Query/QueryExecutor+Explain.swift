@@ -22,7 +22,7 @@ extension QueryExecutor {
     func explain(_ s: SelectStatement) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
         let (range, _) = try Self.timeRange(of: s, interval: compiled.interval)
-        let data = await meta.snapshot()
+        let data = meta.snapshot()
         var nodes: [PlanNode] = []
         var sources: [(measurement: InfluxQL.Measurement, names: [String], mapped: [Shard], all: [Shard])] = []
         for case .measurement(let m) in s.sources {

@@ -31,7 +31,7 @@ extension QueryExecutor {
     private func buildCursorSpan(_ s: SelectStatement) async throws(StatementError) -> TraceSpan {
         let compiled = try SelectCompiler.check(s)
         let (range, _) = try Self.timeRange(of: s, interval: compiled.interval)
-        let data = await meta.snapshot()
+        let data = meta.snapshot()
         // Every measurement source with its mapped shards (by id) and matching names.
         var sources: [(names: [String], shards: [Shard])] = []
         var subqueries: [SelectStatement] = []

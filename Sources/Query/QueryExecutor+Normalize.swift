@@ -6,7 +6,7 @@ extension QueryExecutor {
     /// measurement (except in DROP SERIES and DELETE) gets a database and retention policy,
     /// and its database must exist.
     func normalize(_ statement: Statement, database: String, retentionPolicy: String) async throws(StatementError) -> Statement {
-        let data = await meta.snapshot()
+        let data = meta.snapshot()
         func fill(_ m: inout Measurement) throws(StatementError) {
             if !m.isTarget && m.name.isEmpty && m.regex == nil { throw StatementError("invalid measurement") }
             if m.database.isEmpty { m.database = database }

@@ -179,7 +179,7 @@ struct LifecycleStep: Service {
 }
 
 extension MetaClient: DatabaseCatalog {
-    public func databaseExists(_ name: String) async -> Bool { database(name) != nil }
+    public func databaseExists(_ name: String) -> Bool { database(name) != nil }
 }
 
 extension PointsWriter: PointsWriting {}

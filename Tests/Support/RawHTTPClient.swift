@@ -62,15 +62,16 @@ public enum RawHTTPClient {
         return (fd, Array(buffer.prefix(Swift.max(n, 0))))
     }
 
-    /// A socket connected to 127.0.0.1:`port` with a 10 s receive timeout (and, if given, that
-    /// receive buffer size, set before connecting so the window is small from the start).
+    /// A socket connected to 127.0.0.1:`port` with a 30 s receive timeout (a debug daemon shares
+    /// two cores with the rest of the suite) and, if given, that receive buffer size, set before
+    /// connecting so the window is small from the start.
     static func connectLoopback(port: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)

@@ -12,7 +12,7 @@ import TSDB
 /// A catalog with fixed databases.
 struct FixedCatalog: DatabaseCatalog {
     var names: Set<String>
-    func databaseExists(_ name: String) async -> Bool { names.contains(name) }
+    func databaseExists(_ name: String) -> Bool { names.contains(name) }
 }
 
 /// Records what reaches the writer, optionally failing.

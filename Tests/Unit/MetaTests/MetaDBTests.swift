@@ -88,7 +88,7 @@ struct MetaDBTests {
             try await meta.updateRetentionPolicy(database: "db0", name: "autogen", makeDefault: true)
         }
         let reopened = try MetaClient(directory: dir)
-        let dbs = await reopened.allDatabases()
+        let dbs = reopened.allDatabases()
         #expect(dbs.map(\.name) == ["db0"])
         let db0 = try #require(dbs.first)
         #expect(db0.defaultRetentionPolicy == "autogen")
@@ -97,7 +97,7 @@ struct MetaDBTests {
         #expect(db0.retentionPolicies[2].shardGroupDuration == 3_600_000_000_000)
         #expect(db0.retentionPolicies[0].shardGroupDuration == 7 * 86_400_000_000_000)
         #expect(db0.retentionPolicies[1].shardGroupDuration == 3_600_000_000_000)  // < 2 d → 1 h
-        let snapshot = await reopened.snapshot()
+        let snapshot = reopened.snapshot()
         #expect(snapshot.index > 1)
     }
 

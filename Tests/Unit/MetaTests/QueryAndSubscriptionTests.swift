@@ -13,10 +13,10 @@ struct QueryAndSubscriptionTests {
         try await meta.createContinuousQuery(database: "db", name: "cq", query: q.lowercased())  // same, ignoring case
         await #expect(throws: MetaError.continuousQueryExists) { try await meta.createContinuousQuery(database: "db", name: "cq", query: q + " ") }
         await #expect(throws: MetaError.databaseNotFound("x")) { try await meta.createContinuousQuery(database: "x", name: "cq", query: q) }
-        #expect(await meta.continuousQueries().first?.queries.map(\.name) == ["cq"])
+        #expect(meta.continuousQueries().first?.queries.map(\.name) == ["cq"])
         try await meta.dropContinuousQuery(database: "db", name: "cq")
         try await meta.dropContinuousQuery(database: "db", name: "cq")  // missing: fine
-        #expect(await meta.continuousQueries().first?.queries.isEmpty == true)
+        #expect(meta.continuousQueries().first?.queries.isEmpty == true)
     }
 
     @Test(arguments: [

@@ -30,7 +30,7 @@ struct ShardGroupTests {
         #expect(c.id == a.id + 1 && c.shardIDs == [a.shardIDs[0] + 1])
         let early = try await meta.shardGroup(database: "db", policy: "h", for: -1)  // before the epoch
         #expect(early.start == -3_600_000_000_000)
-        let groups = await meta.snapshot().databases[0].retentionPolicies[1].shardGroups
+        let groups = meta.snapshot().databases[0].retentionPolicies[1].shardGroups
         #expect(groups.map(\.startTime) == groups.map(\.startTime).sorted())
         let last = try await meta.shardGroup(database: "db", policy: "autogen", for: Int64.max - 2)
         #expect(last.end == Int64.max)

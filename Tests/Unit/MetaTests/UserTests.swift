@@ -18,7 +18,7 @@ struct UserTests {
         #expect(reader.privileges == ["alpha": 1, "beta": 3])
         await #expect(throws: MetaError.authenticationFailed) { try await meta.authenticate("admin", password: "wrong") }
         await #expect(throws: MetaError.userNotFound) { try await meta.authenticate("nobody", password: "x") }
-        #expect(await meta.adminUserExists())
+        #expect(meta.adminUserExists())
     }
 
     @Test func hashesAre1xBcrypt() throws {
@@ -50,13 +50,13 @@ struct UserTests {
             await #expect(throws: MetaError.userNotFound) { try await meta.dropUser("tmp") }
         }
         let meta = try MetaClient(directory: dir)
-        let users = await meta.allUsers()
+        let users = meta.allUsers()
         #expect(users.map(\.name) == ["root", "bob"])
         #expect(users[1].privileges == ["db0": 2])
         _ = try await meta.authenticate("bob", password: "b2")
         await #expect(throws: MetaError.authenticationFailed) { try await meta.authenticate("bob", password: "b") }
         try await meta.dropDatabase("db0")
-        #expect(await meta.allUsers()[1].privileges.isEmpty)  // dropping a database drops grants on it
+        #expect(meta.allUsers()[1].privileges.isEmpty)  // dropping a database drops grants on it
     }
 }
 

@@ -274,7 +274,7 @@ struct EngineConcurrencyTests {
         defer { scheduler.shutdown() }
         let engine = Engine(path: dirs.0, walPath: dirs.1, config: config, scheduler: scheduler)
         _ = try engine.open()
-        let writers = 4, rounds = 150
+        let writers = 4, rounds = 100
         let group = DispatchGroup()
         let failures = Mutex<[String]>([])
         for w in 0..<writers {
