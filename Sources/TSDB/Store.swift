@@ -59,9 +59,11 @@ public final class Store: Sendable {
     }
 
     /// The shard `id` of `database`/`retentionPolicy`, opened or created — exactly once: a
-    /// caller that finds it being opened waits for that. A shard that failed to open stays
-    /// failed (with its error) until the server restarts. Blocks: call on the store's pool.
-    public func shard(id: UInt64, database: String, retentionPolicy: String) throws(StoreError) -> Shard {
+    /// caller that finds it being opened waits for that. A shard on disk that fails to open at
+    /// start (`remembering`) stays failed, with its error, until the server restarts; a failure
+    /// to create one for a write (its database dropped meanwhile, say) is only reported to
+    /// that writer. Blocks: call on the store's pool.
+    public func shard(id: UInt64, database: String, retentionPolicy: String, remembering: Bool = false) throws(StoreError) -> Shard {
         let claim = shards.wait { all -> Result<Shard?, StoreError>? in
             switch all[id] {
             case .open(let shard)?: return .success(shard)
@@ -80,7 +82,7 @@ public final class Store: Sendable {
             return shard
         } catch {
             let why = "shard \(id) (\(dataDir)/\(database)/\(retentionPolicy)/\(id)) failed to open: \(error)"
-            shards.update { $0[id] = .failed(why) }
+            shards.update { $0[id] = remembering ? .failed(why) : nil }
             report(why)
             throw .engine(why)
         }
@@ -119,7 +121,7 @@ public final class Store: Sendable {
             DispatchQueue.concurrentPerform(iterations: found.count) { i in
                 let (db, rp, id) = found[i]
                 do throws(StoreError) {
-                    _ = try self.shard(id: id, database: db, retentionPolicy: rp)
+                    _ = try self.shard(id: id, database: db, retentionPolicy: rp, remembering: true)
                 } catch {
                     outcome.withLock { $0[i] = error.description }
                 }

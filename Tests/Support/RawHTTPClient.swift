@@ -20,6 +20,7 @@ public enum RawHTTPClient {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Sends `request` to 127.0.0.1:`port` on a thread of its own (blocking socket I/O must not
