@@ -76,7 +76,7 @@ final class TypedAggregate {
 
     /// Rows `[time, call values…]` per window for one group of series (each with the shards
     /// holding it), filled; nil when the group has no point at all.
-    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])]) -> [[Value]]? {
+    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])]) throws(StatementError) -> [[Value]]? {
         var windows = WindowTable(calls: plans.count, expected: expectedWindows)
         var firstTime = Int64.max
         let range = select.range
@@ -95,12 +95,16 @@ final class TypedAggregate {
                         }
                     }
                     if select.interval == 0 && (plan.kind == .last || plan.kind == .first) {
-                        if let stored = read(shard, series, plan) { consume(stored) }
+                        if let stored = try read(shard, series, plan) { consume(stored) }
                     } else {
                         let key = series.key + TSMFormat.fieldSeparator + plan.field
-                        try? shard.shard.engine.scan(key: key, min: range.min, max: range.max) { chunk in
-                            shard.counter.add(chunk.count)
-                            consume(chunk)
+                        do throws(EngineError) {
+                            try shard.shard.engine.scan(key: key, min: range.min, max: range.max) { chunk in
+                                shard.counter.add(chunk.count)
+                                consume(chunk)
+                            }
+                        } catch {
+                            throw StatementError(error.description)
                         }
                     }
                     if let done = pending { finish(done, plan, c, &windows) }
@@ -182,17 +186,17 @@ final class TypedAggregate {
     /// A series' field over the range. Without GROUP BY time, last() (first()) needs only the
     /// newest (oldest) block: the read is narrowed to it, and widened again if deletes left
     /// nothing there.
-    private func read(_ shard: ShardSource, _ series: ParsedSeriesKey, _ plan: Plan) -> WALValues? {
+    private func read(_ shard: ShardSource, _ series: ParsedSeriesKey, _ plan: Plan) throws(StatementError) -> WALValues? {
         let range = select.range
         if select.interval == 0, plan.kind == .last || plan.kind == .first {
             let key = series.key + TSMFormat.fieldSeparator + plan.field
             if let bound = shard.shard.engine.edgeBlockBound(key: key, min: range.min, max: range.max, newest: plan.kind == .last) {
-                let narrowed = plan.kind == .last ? shard.read(series, field: plan.field, min: bound, max: range.max)
-                    : shard.read(series, field: plan.field, min: range.min, max: bound)
+                let narrowed = plan.kind == .last ? try shard.read(series, field: plan.field, min: bound, max: range.max)
+                    : try shard.read(series, field: plan.field, min: range.min, max: bound)
                 if let narrowed, narrowed.count > 0 { return narrowed }
             }
         }
-        return shard.read(series, field: plan.field, min: range.min, max: range.max)
+        return try shard.read(series, field: plan.field, min: range.min, max: range.max)
     }
 
     /// Reduces one series' values (time-ascending, unique times) window by window, merging

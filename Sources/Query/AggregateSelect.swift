@@ -188,7 +188,7 @@ struct AggregateSelect {
                 if let why = interrupted() { throw StatementError(why) }
                 var values: [[Value]]
                 if let typed {
-                    guard let rows = typed.rows(members) else { continue }
+                    guard let rows = try typed.rows(members) else { continue }
                     values = rows
                 } else {
                     // The group's points merged by time as the cursors read them, handed to
@@ -198,7 +198,7 @@ struct AggregateSelect {
                     for (order, (series, shards)) in members.enumerated() {
                         let builder = RowBuilder(series: series, columns: readColumns, condition: statement.condition, conditionFields: conditionFields)
                         for shard in shards {
-                            let cursor = shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max, ascending: true)
+                            let cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max, ascending: true)
                             streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
                                                             keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } }))
                         }

@@ -100,7 +100,7 @@ extension RawSelect {
                 for (order, (series, shards)) in group.members.enumerated() {
                     let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
                     for shard in shards {
-                        let cursor = shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
+                        let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
                         streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder))
                     }
                 }

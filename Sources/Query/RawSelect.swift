@@ -82,7 +82,7 @@ struct RawSelect {
         let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
         var out: [(time: Int64, order: Int, values: [Value])] = []
         for shard in shards {
-            var cursor = shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: true)
+            var cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: true)
             while let data = try cursor.next() {
                 for r in data.times.indices {
                     if let values = builder.values(data, r, keep: keep) { out.append((data.times[r], order, values)) }

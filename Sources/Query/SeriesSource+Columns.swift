@@ -30,8 +30,8 @@ struct SeriesColumns {
 
 extension SeriesSource {
     /// From the row form (subqueries): one row per stored row, in time order.
-    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
-        let rows = rows(series, fields: Set(fields), min: min, max: max).sorted { $0.0 < $1.0 }
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) throws(StatementError) -> ColumnCursor {
+        let rows = try rows(series, fields: Set(fields), min: min, max: max).sorted { $0.0 < $1.0 }
         var out = SeriesColumns(times: rows.map(\.0), values: [])
         out.values = fields.map { f in .aligned(rows.map { $0.1[f] ?? .null }) }
         return ColumnCursor(columns: out, ascending: ascending)

@@ -8,13 +8,14 @@ protocol SeriesSource: Sendable {
     /// The series satisfying the tag part of a condition.
     func series(of measurement: String, matching condition: SeriesCondition) -> [ParsedSeriesKey]
     func tagKeys(of measurement: String) -> Set<String>
-    /// The field's points of one series in `[min, max]`, ascending.
-    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)]
+    /// The field's points of one series in `[min, max]`, ascending. A stored block that cannot
+    /// be read is an error naming its file, never missing points.
+    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) throws(StatementError) -> [(Int64, Value)]
     /// The series' rows in `[min, max]`: the values of `fields` at each time (a subquery may
     /// have several rows at one time).
-    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])]
+    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) throws(StatementError) -> [(Int64, [String: Value])]
     /// The same rows as aligned columns, a span at a time in the given time order (``ColumnCursor``).
-    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) throws(StatementError) -> ColumnCursor
 }
 
 extension SeriesSource {
@@ -28,10 +29,10 @@ extension SeriesSource {
         return keys
     }
 
-    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])] {
+    func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) throws(StatementError) -> [(Int64, [String: Value])] {
         var byTime: [Int64: [String: Value]] = [:]
         for field in fields {
-            for (t, v) in points(series, field: field, min: min, max: max) { byTime[t, default: [:]][field] = v }
+            for (t, v) in try points(series, field: field, min: min, max: max) { byTime[t, default: [:]][field] = v }
         }
         return byTime.map { ($0.key, $0.value) }
     }
@@ -43,9 +44,11 @@ struct ShardSource: SeriesSource {
     var counter = PointCounter()
 
     /// The stored points of a series' field in `[min, max]`, counted.
-    func read(_ series: ParsedSeriesKey, field: [UInt8], min: Int64, max: Int64) -> WALValues? {
+    func read(_ series: ParsedSeriesKey, field: [UInt8], min: Int64, max: Int64) throws(StatementError) -> WALValues? {
         let key = series.key + TSMFormat.fieldSeparator + field
-        guard let stored = try? shard.engine.read(key: key, min: min, max: max) else { return nil }
+        let stored: WALValues?
+        do throws(EngineError) { stored = try shard.engine.read(key: key, min: min, max: max) } catch { throw StatementError(error.description) }
+        guard let stored else { return nil }
         counter.add(stored.count)
         return stored
     }
@@ -62,8 +65,8 @@ struct ShardSource: SeriesSource {
         }
         return index.series(of: measurement, keys: keys).filter(condition.matches)
     }
-    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
-        guard let stored = read(series, field: Array(field.utf8), min: min, max: max) else { return [] }
+    func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) throws(StatementError) -> [(Int64, Value)] {
+        guard let stored = try read(series, field: Array(field.utf8), min: min, max: max) else { return [] }
         return RawSelect.values(stored)
     }
 }
