@@ -190,6 +190,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "write-bench",
+            dependencies: ["TSDB", "TSM", "LineProtocol", "Allocator"],
+            path: "tools/benchmark/write-bench",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "tsm-bench",
             dependencies: ["TSM"],
             path: "tools/benchmark/tsm-bench",

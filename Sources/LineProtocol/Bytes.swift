@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// ASCII bytes the scanner compares against.
 enum ASCII {
     static let backslash = UInt8(ascii: "\\")
@@ -15,6 +21,23 @@ enum ASCII {
     static let nine = UInt8(ascii: "9")
 
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= zero && b <= nine }
+
+    /// Byte order of two ranges of `buf` (memcmp, then length): negative, zero or positive.
+    /// The generic collection comparisons cost a call per byte; this is the hot path of key
+    /// sorting.
+    @inline(__always) static func compare(_ buf: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>) -> Int {
+        compare(UnsafeRawBufferPointer(rebasing: buf[a]), UnsafeRawBufferPointer(rebasing: buf[b]))
+    }
+
+    /// Byte order of two byte runs (memcmp, then length).
+    @inline(__always) static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = Swift.min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
     /// 1.x's `isNumeric`: a digit or a dot.
     @inline(__always) static func isNumeric(_ b: UInt8) -> Bool { isDigit(b) || b == dot }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Line protocol's escape rules: which bytes a backslash escapes in each part of a line. Any
 /// other backslash is literal.
 enum Escaping {
@@ -25,6 +31,9 @@ enum Escaping {
 
     /// The bytes with their escapes removed (not decoded as text: 1.x keeps any bytes).
     static func unescapeBytes(_ bytes: some Collection<UInt8>, _ escapable: [UInt8]) -> [UInt8] {
+        if let plain = bytes.withContiguousStorageIfAvailable({ $0.isEmpty || memchr($0.baseAddress!, Int32(ASCII.backslash), $0.count) == nil }), plain {
+            return Array(bytes)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var escaped = false

@@ -37,12 +37,8 @@ extension LineProtocolParser {
         let firstTag = i
         var previousKey = 0..<0
         var sorted = true
-        func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-            UnsafeRawBufferPointer(rebasing: buf[a]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: buf[b]))
-        }
-        func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-            UnsafeRawBufferPointer(rebasing: buf[a]).elementsEqual(UnsafeRawBufferPointer(rebasing: buf[b]))
-        }
+        func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool { ASCII.compare(buf, a, b) < 0 }
+        func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool { ASCII.compare(buf, a, b) == 0 }
         tags: while true {
             let tagStart = i
             // Tag key up to an unescaped '='.
@@ -119,7 +115,7 @@ extension LineProtocolParser {
             for a in 1..<count {
                 var b = a
                 let moving = tags[a]
-                while b > 0 && UnsafeRawBufferPointer(rebasing: buf[moving.key]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: buf[tags[b - 1].key])) {
+                while b > 0 && ASCII.compare(buf, moving.key, tags[b - 1].key) < 0 {
                     tags[b] = tags[b - 1]
                     b -= 1
                 }

@@ -30,7 +30,8 @@ enum GoInt {
     }
 
     static func parseInt64(_ text: UnsafeRawBufferPointer) -> Result<Int64, Failure> {
-        let s = String(decoding: text, as: UTF8.self)
+        // The text is only made into a String for an error (this runs for every value and
+        // every timestamp).
         var digits = text[...]
         var negative = false
         if let first = digits.first, first == ASCII.minus || first == ASCII.plus {
@@ -38,41 +39,40 @@ enum GoInt {
             digits = digits.dropFirst()
         }
         guard !digits.isEmpty, digits.allSatisfy(ASCII.isDigit) else {
-            return .failure(Failure(description: "strconv.ParseInt: parsing \(quote(s)): invalid syntax"))
+            return .failure(Failure(description: "strconv.ParseInt: parsing \(quote(text)): invalid syntax"))
         }
         var magnitude: UInt64 = 0
         for d in digits {
             let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(d - ASCII.zero))
-            if o1 || o2 { return .failure(outOfRange("ParseInt", s)) }
+            if o1 || o2 { return .failure(outOfRange("ParseInt", text)) }
             magnitude = a
         }
         if negative {
-            guard magnitude <= UInt64(Int64.max) + 1 else { return .failure(outOfRange("ParseInt", s)) }
+            guard magnitude <= UInt64(Int64.max) + 1 else { return .failure(outOfRange("ParseInt", text)) }
             return .success(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
         }
-        guard magnitude <= UInt64(Int64.max) else { return .failure(outOfRange("ParseInt", s)) }
+        guard magnitude <= UInt64(Int64.max) else { return .failure(outOfRange("ParseInt", text)) }
         return .success(Int64(magnitude))
     }
 
     static func parseUInt64(_ text: UnsafeRawBufferPointer) -> Result<UInt64, Failure> {
-        let s = String(decoding: text, as: UTF8.self)
         guard !text.isEmpty, text.allSatisfy(ASCII.isDigit) else {
-            return .failure(Failure(description: "strconv.ParseUint: parsing \(quote(s)): invalid syntax"))
+            return .failure(Failure(description: "strconv.ParseUint: parsing \(quote(text)): invalid syntax"))
         }
         var value: UInt64 = 0
         for d in text {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(d - ASCII.zero))
-            if o1 || o2 { return .failure(outOfRange("ParseUint", s)) }
+            if o1 || o2 { return .failure(outOfRange("ParseUint", text)) }
             value = a
         }
         return .success(value)
     }
 
-    private static func outOfRange(_ function: String, _ s: String) -> Failure {
-        Failure(description: "strconv.\(function): parsing \(quote(s)): value out of range")
+    private static func outOfRange(_ function: String, _ text: UnsafeRawBufferPointer) -> Failure {
+        Failure(description: "strconv.\(function): parsing \(quote(text)): value out of range")
     }
 
-    private static func quote(_ s: String) -> String { "\"" + s + "\"" }
+    private static func quote(_ text: UnsafeRawBufferPointer) -> String { "\"" + String(decoding: text, as: UTF8.self) + "\"" }
 }

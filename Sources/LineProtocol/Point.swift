@@ -96,6 +96,13 @@ public struct Point: Sendable, Hashable {
         }
     }
 
+    /// Calls `body` with each field's escaped key bytes and its value undecoded, in input order.
+    public func forEachRawField(_ body: (UnsafeRawBufferPointer, RawFieldValue) -> Void) {
+        storage.withUnsafeBytes { all in
+            FieldWalker.forEach(UnsafeRawBufferPointer(rebasing: all[keyCount...])) { k, raw in body(k, RawFieldValue(bytes: raw)) }
+        }
+    }
+
     /// Appends the point's shape — its escaped measurement, then each field's escaped key and
     /// value kind, length-prefixed — so that points of one shape (a batch's usual case) can be
     /// validated once: same shape, same field keys and types.

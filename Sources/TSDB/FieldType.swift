@@ -16,6 +16,17 @@ public enum FieldType: UInt8, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The type of a written value's kind.
+    public init(_ kind: FieldKind) {
+        switch kind {
+        case .float: self = .float
+        case .integer: self = .integer
+        case .unsigned: self = .unsigned
+        case .string: self = .string
+        case .boolean: self = .boolean
+        }
+    }
+
     public var description: String {
         switch self {
         case .float: "float"

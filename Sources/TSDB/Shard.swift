@@ -85,7 +85,16 @@ public final class Shard: Sendable {
         let batch = PointBatch(points)
         var keep = [Bool](repeating: true, count: points.count)
         let limited = admitSeries(points, batch, keep: &keep)
-        var problem = try validateFields(points, keep: &keep)
+        // Fields are validated per column of the batch; only a batch with something 1.x drops
+        // point by point (a type conflict, a `time` tag or field) is validated point by point.
+        var built = batch.build(points, keep: keep, known: index)
+        var problem: WriteError?
+        var columnsValid = false
+        if !built.irregular { columnsValid = try validateColumns(built.fields) }
+        if !columnsValid {
+            problem = try validateFields(points, keep: &keep)
+            built = batch.build(points, keep: keep, known: index)
+        }
         if let limited {
             // 1.x: the series limit's reason wins; drops add up.
             switch problem {
@@ -94,18 +103,61 @@ public final class Shard: Sendable {
             default: break
             }
         }
-        let (series, newSeries) = batch.values(points, keep: keep, known: index)
-        if !newSeries.isEmpty { databaseSeries.add(index.add(newSeries)) }
-        if !series.isEmpty {
-            do throws(EngineError) { try engine.write(series, keysAreUnique: true) } catch {
+        if !built.fresh.isEmpty { databaseSeries.add(index.add(built.fresh)) }
+        if !built.values.isEmpty {
+            do throws(EngineError) { try engine.write(built.values, keysAreUnique: true) } catch {
                 throw .server(error.description)
             }
         }
         if let problem { throw problem }
     }
 
-    /// Field validation against the published set; a batch that creates fields publishes them
-    /// and waits until `fields.idx` holds them.
+    /// Validation per column: every (measurement, field) of the batch has one kind, the type the
+    /// shard has for it where it has one; new fields are published and saved. False when the
+    /// batch must be validated point by point instead (a conflict, within the batch or with the
+    /// shard, which 1.x reports and drops per point).
+    private func validateColumns(_ written: [(measurement: String, field: [UInt8], kind: FieldKind)]) throws(WriteError) -> Bool {
+        var kinds: [String: [ByteKey: FieldKind]] = [:]
+        for (measurement, field, kind) in written {
+            let key = ByteKey(field)
+            if let seen = kinds[measurement]?[key] {
+                if seen != kind { return false }
+            } else {
+                kinds[measurement, default: [:]][key] = kind
+            }
+        }
+        let set = fields.withLock { $0.set }
+        var new: [(measurement: String, field: String, type: FieldType)] = []
+        for (measurement, byField) in kinds {
+            for (field, kind) in byField {
+                let name = String(decoding: Point.unescapedFieldKey(field.bytes), as: UTF8.self)
+                let type = FieldType(kind)
+                if let existing = set.type(of: name, in: measurement) {
+                    if existing != type { return false }
+                } else {
+                    new.append((measurement, name, type))
+                }
+            }
+        }
+        guard !new.isEmpty else { return true }
+        // Others may have published fields meanwhile: check again against the latest set.
+        let version = fields.withLock { f -> UInt64? in
+            for field in new {
+                if let existing = f.set.type(of: field.field, in: field.measurement), existing != field.type { return nil }
+            }
+            for field in new where f.set.type(of: field.field, in: field.measurement) == nil {
+                f.set.fields[field.measurement, default: [:]][field.field] = field.type
+            }
+            f.version += 1
+            return f.version
+        }
+        guard let version else { return false }
+        try saveFields(upTo: version)
+        return true
+    }
+
+    /// Field validation point by point against the published set; a batch that creates fields
+    /// publishes them and waits until `fields.idx` holds them.
     private func validateFields(_ points: [Point], keep: inout [Bool]) throws(WriteError) -> WriteError? {
         var candidate = fields.withLock { $0.set }
         var trial = keep
@@ -161,7 +213,7 @@ public final class Shard: Sendable {
     /// Points as the engine stores them: one TSM key (`series key#!~#field`, the field name
     /// unescaped as 1.x does) per field; a field named `time` is skipped.
     static func series(_ points: [Point]) -> [(key: [UInt8], values: WALValues)] {
-        PointBatch(points).values(points, keep: [Bool](repeating: true, count: points.count), known: nil).series
+        PointBatch(points).build(points, keep: [Bool](repeating: true, count: points.count), known: nil).values
     }
 
     /// `measurement,tags#!~#field` → (unescaped measurement, field).

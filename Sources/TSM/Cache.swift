@@ -90,7 +90,8 @@ public final class Cache: Sendable {
                 if let snapshot = store.snapshot { all.formUnion(snapshot.keys) }
             }
         }
-        return all.sorted().map(\.bytes)
+        let keys = Array(all)
+        return ByteKey.sortedOrder(keys).map { keys[$0].bytes }
     }
 
     /// Number of keys in the live store and the snapshot.
@@ -115,7 +116,8 @@ public final class Cache: Sendable {
     /// Throws `snapshot in progress` while a previous snapshot is not cleared.
     public func snapshot() throws(CacheError) -> [(key: [UInt8], values: WALValues)] {
         if isSnapshotting { throw .snapshotInProgress }
-        var taken: [(key: ByteKey, values: WALValues)] = []
+        var keys: [ByteKey] = []
+        var values: [WALValues] = []
         for partition in partitions {
             let (moved, bytes) = partition.state.withLock { store in
                 let moved = store.live
@@ -128,11 +130,14 @@ public final class Cache: Sendable {
             }
             liveBytes.subtract(bytes, ordering: .relaxed)
             snapshotBytes.add(bytes, ordering: .relaxed)
-            taken.reserveCapacity(taken.count + moved.count)
-            for (key, entry) in moved { taken.append((key, entry.values)) }
+            keys.reserveCapacity(keys.count + moved.count)
+            values.reserveCapacity(values.count + moved.count)
+            for (key, entry) in moved {
+                keys.append(key)
+                values.append(entry.values)
+            }
         }
-        taken.sort { $0.key < $1.key }
-        return taken.map { ($0.key.bytes, $0.values.deduplicated()) }
+        return ByteKey.sortedOrder(keys).map { (keys[$0].bytes, values[$0].deduplicated()) }
     }
 
     /// Drops the snapshot once its TSM file is durable (`written == true`); otherwise merges it
@@ -154,21 +159,10 @@ public final class Cache: Sendable {
         }
     }
 
-    /// The partition of a key: a cheap hash of its bytes, 8 at a time.
+    /// The partition of a key: from the high bits of its digest (the low ones pick its
+    /// dictionary bucket).
     static func partition(of key: [UInt8]) -> Int {
-        key.withUnsafeBytes { raw in
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
-            var i = 0
-            while i + 8 <= raw.count {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01B3
-                i += 8
-            }
-            while i < raw.count {
-                h = (h ^ UInt64(raw[i])) &* 0x100_0000_01B3
-                i += 1
-            }
-            return Int((h ^ (h >> 29)) % UInt64(partitionCount))
-        }
+        Int(key.withUnsafeBytes(ByteKey.digest) >> 60)
     }
 }
 

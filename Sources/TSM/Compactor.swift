@@ -175,6 +175,8 @@ public enum Compactor {
         var parts: [SeriesCursor.Part] = []
         for member in members {
             let (memberType, entries) = member.file.reader.entries(at: member.position)
+            // Inputs are read front to back (blocks lie in key order): give back what is behind.
+            if let first = entries.first { member.file.reader.releasePages(before: Int(first.offset)) }
             guard memberType == type else { continue }
             let tombstones = member.file.tombstones(for: key)
             for (i, entry) in entries.enumerated() {
@@ -205,7 +207,7 @@ public enum Compactor {
             switch piece {
             case .block(let reader, let entry) where pending == nil:
                 try reader.withBlock(entry, key: key) { (block) throws(TSMFileError) in
-                    try writer.writeBlock(key: key, minTime: entry.minTime, maxTime: entry.maxTime, block: Array(block))
+                    try writer.writeBlock(key: key, minTime: entry.minTime, maxTime: entry.maxTime, bytes: block)
                 }
                 throttle?.consume(Int(entry.size))
                 wrote = true

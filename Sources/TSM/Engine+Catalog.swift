@@ -7,12 +7,26 @@ import Darwin
 extension Engine {
     /// Every key in the files or the cache, in byte order.
     public var keys: [[UInt8]] {
-        var all = Set(cache.keys.map(ByteKey.init))
-        for file in fileStore.files {
-            let reader = file.reader
-            for i in 0..<reader.keyCount { all.insert(ByteKey(reader.key(at: i))) }
+        // The files' sorted indexes merged (no set of every key of every file), then the cache's.
+        var merger = KeyMerger(fileStore.files.map(\.reader))
+        var stored: [[UInt8]] = []
+        while let (key, _) = merger.next() { stored.append(key) }
+        let cached = cache.keys
+        guard !cached.isEmpty else { return stored }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(stored.count + cached.count)
+        var i = 0, j = 0
+        while i < stored.count || j < cached.count {
+            if j == cached.count || i < stored.count && ByteKey(stored[i]) < ByteKey(cached[j]) {
+                out.append(stored[i])
+                i += 1
+            } else {
+                if i < stored.count && stored[i] == cached[j] { i += 1 }
+                out.append(cached[j])
+                j += 1
+            }
         }
-        return all.sorted().map(\.bytes)
+        return out
     }
 
     /// Measurement names (escaped, as in series keys) that have data, in byte order.

@@ -13,8 +13,11 @@ extension TSMReader {
         try withBlock(entry, key: key) { (block) throws(TSMFileError) -> WALValues in
             func decode<V: TSMValue>(_: V.Type) throws(TSMFileError) -> ([Int64], [V]) {
                 var ts: [Int64] = [], vs: [V] = []
-                ts.reserveCapacity(TSMFormat.maxPointsPerBlock)
-                vs.reserveCapacity(TSMFormat.maxPointsPerBlock)
+                // Sized from the block's own count: compactions of high-cardinality shards
+                // decode many blocks of a few points.
+                let count = (try? Block.count(of: block)) ?? TSMFormat.maxPointsPerBlock
+                ts.reserveCapacity(Swift.min(count, TSMFormat.maxPointsPerBlock))
+                vs.reserveCapacity(Swift.min(count, TSMFormat.maxPointsPerBlock))
                 do throws(EncodingError) { try Block.decode(block, timestamps: &ts, values: &vs) } catch { throw .block(error) }
                 return (ts, vs)
             }

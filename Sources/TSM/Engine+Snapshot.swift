@@ -37,8 +37,6 @@ extension Engine {
         } catch {
             scheduler?.report("cache snapshot of \(path) failed: \(error)")
         }
-        // Writes went on meanwhile: the next snapshot may be due already.
-        if cache.liveSize >= config.cacheSnapshotMemorySize { try? snapshotDue() }
     }
 
     /// Takes the one snapshot slot unless the engine is closed, a snapshot runs or a delete

@@ -49,12 +49,11 @@ public final class EngineScheduler: Sendable {
     /// Queues `engine` for compaction; it runs one planned compaction per turn and is queued
     /// again while it has more.
     func requestCompaction(_ engine: Engine) {
-        let queued = state.withLock { s -> Bool in
-            guard !s.stopped, !s.queue.contains(where: { $0 === engine }) else { return false }
-            s.queue.append(engine)
-            return true
+        state.withLock { s in
+            if !s.stopped && !s.queue.contains(where: { $0 === engine }) { s.queue.append(engine) }
         }
-        if queued { drain() }
+        // Even when the engine was queued already: the slot that just freed must be filled.
+        drain()
     }
 
     private func drain() {

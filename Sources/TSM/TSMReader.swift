@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Checksum
+import Synchronization
 
 /// A read-only, memory-mapped `.tsm` file: the index is located once (one offset per key, as
 /// 1.x's `indirectIndex`), and blocks are read straight from the mapping.
@@ -34,8 +35,10 @@ public final class TSMReader: @unchecked Sendable {
             throw .io("mmap", path: path, errno: errno)
         }
         let bytes = UnsafeRawBufferPointer(start: mapped, count: length)
+        var parsedIndexStart = 0
         do throws(TSMFileError) {
             let parsed = try Self.parseIndex(bytes)
+            parsedIndexStart = parsed.indexStart
             self.keyOffsets = parsed.offsets
             self.indexStart = parsed.indexStart
             self.minTime = parsed.minTime
@@ -47,10 +50,32 @@ public final class TSMReader: @unchecked Sendable {
         self.path = path
         self.base = UnsafeRawPointer(mapped)
         self.length = length
+        // Walking the index faulted every page of it into this process: hand them back (they
+        // stay in the page cache; a lookup faults in just the page it needs). Otherwise every
+        // file's whole index would count in the server's resident memory from its opening on.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = parsedIndexStart / page * page
+        madvise(mapped + first, length - first, MADV_DONTNEED)
     }
 
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: base), length)
+    }
+
+    /// How far from the start of the file pages have been handed back (``releasePages(before:)``).
+    private let released = Atomic<Int>(0)
+
+    /// Hands back the mapped pages before `offset` (rounded down to a page) once they are
+    /// 16 MiB past the last hand-back: a compaction reads each input front to back, and the
+    /// pages it has read would otherwise all count in the server's resident memory until the
+    /// input is removed. They stay in the page cache; a later read faults them in again.
+    public func releasePages(before offset: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let target = Swift.min(offset, length) / page * page
+        let done = released.load(ordering: .relaxed)
+        guard target - done >= 16 << 20 else { return }
+        guard released.compareExchange(expected: done, desired: target, ordering: .relaxed).exchanged else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base) + done, target - done, MADV_DONTNEED)
     }
 
     private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: length) }

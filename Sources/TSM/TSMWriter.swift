@@ -22,6 +22,8 @@ public struct TSMWriter: ~Copyable {
     private var currentType: BlockType = .float
     private var currentEntries: [TSMIndexEntry] = []
     private var finished = false
+    /// Reused for every block this writer encodes.
+    private var scratch: [UInt8] = []
 
     /// Bytes buffered before a `write(2)`.
     private static let flushSize = 1 << 20
@@ -44,15 +46,25 @@ public struct TSMWriter: ~Copyable {
     public mutating func write<V: TSMValue>(key: [UInt8], timestamps: [Int64], values: [V], flavor: EncoderFlavor = .streaming) throws(TSMFileError) {
         guard timestamps.count == values.count else { throw .block(.countMismatch(timestamps: timestamps.count, values: values.count)) }
         var start = 0
-        var block: [UInt8] = []
+        // One scratch buffer for every block of the file, encoded straight from the arrays.
+        var block = scratch
+        scratch = []
+        defer { scratch = block }
         while start < timestamps.count {
             let end = min(start + TSMFormat.maxPointsPerBlock, timestamps.count)
             block.removeAll(keepingCapacity: true)
-            do throws(EncodingError) {
-                try Block.encode(timestamps: Array(timestamps[start..<end]), values: Array(values[start..<end]), flavor: flavor, into: &block)
-            } catch {
-                throw .block(error)
+            let encoded: Result<Void, EncodingError> = timestamps.withUnsafeBufferPointer { ts in
+                values.withUnsafeBufferPointer { vs in
+                    do throws(EncodingError) {
+                        try Block.encode(timestamps: UnsafeBufferPointer(rebasing: ts[start..<end]), values: UnsafeBufferPointer(rebasing: vs[start..<end]),
+                                         flavor: flavor, into: &block)
+                        return .success(())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
             }
+            if case .failure(let error) = encoded { throw .block(error) }
             try writeBlock(key: key, minTime: timestamps[start], maxTime: timestamps[end - 1], block: block)
             start = end
         }
@@ -60,6 +72,19 @@ public struct TSMWriter: ~Copyable {
 
     /// Appends an already encoded block (what compaction copies unchanged).
     public mutating func writeBlock(key: [UInt8], minTime: Int64, maxTime: Int64, block: [UInt8]) throws(TSMFileError) {
+        let result: Result<Void, TSMFileError> = block.withUnsafeBytes { raw in
+            do throws(TSMFileError) {
+                try writeBlock(key: key, minTime: minTime, maxTime: maxTime, bytes: raw)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// Appends an already encoded block from memory it does not keep (a mapped TSM file).
+    public mutating func writeBlock(key: [UInt8], minTime: Int64, maxTime: Int64, bytes block: UnsafeRawBufferPointer) throws(TSMFileError) {
         guard key.count <= TSMFormat.maxKeyLength else { throw .maxKeyLengthExceeded }
         guard !block.isEmpty else { return }
         guard let type = BlockType(rawValue: block[0]) else { throw .block(.unknownBlockType(block[0])) }
@@ -67,7 +92,7 @@ public struct TSMWriter: ~Copyable {
             guard type == currentType, let last = currentEntries.last, minTime > last.maxTime else { throw .keyOrder }
         } else {
             if let current = currentKey {
-                guard current.lexicographicallyPrecedes(key) else { throw .keyOrder }
+                guard ByteKey(current) < ByteKey(key) else { throw .keyOrder }
                 appendIndex(key: current)
             }
             currentKey = key
@@ -79,9 +104,8 @@ public struct TSMWriter: ~Copyable {
             buffer.append(TSMFormat.version)
             written = Int64(TSMFormat.headerSize)
         }
-        let crc = block.withUnsafeBytes { CRC32.checksum($0) }
-        BigEndian.append(crc, to: &buffer)
-        buffer += block
+        BigEndian.append(CRC32.checksum(block), to: &buffer)
+        buffer.append(contentsOf: block)
         let size = UInt32(TSMFormat.checksumSize + block.count)
         currentEntries.append(TSMIndexEntry(minTime: minTime, maxTime: maxTime, offset: written, size: size))
         written += Int64(size)

@@ -7,7 +7,7 @@
     python3 tools/benchmark/ingest.py --sundiald /tmp/sundiald-baseline  # any build (no freshness check
                                                                          # outside .build)
 
-Data: TSBS devops `cpu` lines as size-bench makes them (10 tags hostname ... service_environment,
+Data: TSBS devops `cpu` lines shaped as size-bench's (its own seeded generator; 10 tags hostname ... service_environment,
 10 integer fields usage_user ... usage_guest_nice as seeded random walks in 0...100), one line per
 host every 10 s from 2016-01-01T00:00:00Z, ordered by time then host as TSBS writes them, cut
 into requests of `--batch` lines (`--hosts N` x `--hours H` makes N x H x 360 points, each of 10
@@ -32,13 +32,24 @@ Reported per server (and as sundiald / influxd ratios):
 - peak RSS: VmRSS sampled every 100 ms during the load, and VmHWM (the kernel's peak since start)
   read at the end of the load;
 - after the load: the time until the WAL directory holds only empty files (cache snapshotted to
-  TSM; bounded by `--settle`), then bytes on disk of data + wal (sum of file sizes; "allocated"
+  TSM; bounded by `--settle`), then bytes on disk of data + wal, and again once compactions
+  have stopped (no file changed for 15 s, within the same bound) (sum of file sizes; "allocated"
   is du's count of blocks: influxd's _series segments are sparse 4 MB files, so the two differ),
   the number of .tsm files and their bytes (and bytes per value); peak VmRSS during that wait;
 - count check: `SELECT count(usage_user) FROM cpu` must equal the points written;
 - restart: the server is killed (`--restart-signal kill`, or `term` for a clean shutdown), started
   again on the same directories, and the time from its start until the count query first answers
-  the full count is measured (also the time to the first /ping).
+  the full count is measured (also the time to the first /ping, and what the count query
+  answered before it was right: an empty result from a server that answers before its store is
+  loaded shows there).
+
+The load is capped by `--max-seconds` (then abandoned: reported INCOMPLETE, the points/s are
+those acknowledged until then; the count is read once it stops changing, since the requests in
+flight may still be applied). The machine should be idle: "other processes CPU" shows whether it
+was, and `--wait-idle SECONDS` waits (that long at most) for it before each load. Two cores are
+enough for one server and the client, so the servers never run at the same time.
+`--dry-run STEPS` only generates the first STEPS time steps of each size (to try a large
+`--hosts` cheaply).
 
 With a comma list of `--hosts`, every size runs in turn and a final table gives points/s per
 size for both servers, showing how ingest scales with the number of series. `--json FILE` writes
@@ -152,12 +163,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def config(tmp, http_port, rpc_port, cold):
+def config(tmp, http_port, rpc_port, cold, snapshot_size=None):
     path = f"{tmp}/influxdb.conf"
     with open(path, "w") as f:
         f.write(f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc_port}"\n[meta]\n  dir = "{tmp}/meta"\n'
                 f'[data]\n  dir = "{tmp}/data"\n  wal-dir = "{tmp}/wal"\n  query-log-enabled = false\n'
                 f'  cache-snapshot-write-cold-duration = "{cold}"\n'
+                + (f'  cache-snapshot-memory-size = {snapshot_size}\n' if snapshot_size else '') +
                 f'[monitor]\n  store-enabled = false\n[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = false\n'
                 f'[logging]\n  level = "error"\n  suppress-logo = true\n')
     return path
@@ -167,14 +179,14 @@ class Server:
     """One server process on `tmp`; `start` writes a config with fresh loopback ports (the
     directories stay the same across restarts) and returns once the process is spawned."""
 
-    def __init__(self, name, binary, tmp, cold):
-        self.name, self.binary, self.tmp, self.cold = name, binary, tmp, cold
+    def __init__(self, name, binary, tmp, cold, snapshot_size=None):
+        self.name, self.binary, self.tmp, self.cold, self.snapshot_size = name, binary, tmp, cold, snapshot_size
         self.proc = None
         self.log = open(f"{tmp}/server.log", "ab")
 
     def start(self):
         self.port = free_port()
-        conf = config(self.tmp, self.port, free_port(), self.cold)
+        conf = config(self.tmp, self.port, free_port(), self.cold, self.snapshot_size)
         self.proc = subprocess.Popen([self.binary, "run", "-config", conf], stdout=self.log, stderr=self.log)
         return self.proc.pid
 
@@ -213,13 +225,17 @@ class Server:
 
     def count(self, timeout=120):
         """count(usage_user) over cpu, or None when the answer holds no count."""
+        return self.count_answer(timeout)[0]
+
+    def count_answer(self, timeout=120):
+        """(count or None, the answer as "status body" when it holds no count)."""
         status, body = self.query("SELECT count(usage_user) FROM cpu", timeout)
-        if status != 200:
-            return None
         try:
-            return json.loads(body)["results"][0]["series"][0]["values"][0][1]
+            if status == 200:
+                return json.loads(body)["results"][0]["series"][0]["values"][0][1], None
         except (ValueError, KeyError, IndexError, TypeError):
-            return None
+            pass
+        return None, f"{status} {body[:200].decode(errors='replace')}"
 
     def kill(self, sig):
         self.proc.send_signal(sig)
@@ -523,7 +539,8 @@ def load(server, path, index, writers, max_seconds):
         "points": points, "values": points * 10, "wall_s": wall,
         "points_per_s": points / wall, "values_per_s": points * 10 / wall,
         "server_cpu_cores": (ticks1 - ticks0) / TICK / wall, "client_cpu_cores": client_cpu / wall,
-        "other_cpu_cores": max(0.0, ((busy1 - busy0) - (ticks1 - ticks0)) / TICK - client_cpu) / (ended - began),
+        # (in clock ticks of 10 ms: meaningless for a load of a second or two)
+        "other_cpu_cores": max(0.0, ((busy1 - busy0) - (ticks1 - ticks0)) / TICK - client_cpu) / (ended - began) if ended - began >= 2 else None,
         "latency_p50_ms": percentile(latencies, 50), "latency_p99_ms": percentile(latencies, 99), "latency_max_ms": latencies[-1] if latencies else None,
         "latency_mean_ms": statistics.fmean(latencies) if latencies else None,
         "longest_gap_ms": gap * 1000,
@@ -547,11 +564,24 @@ def settle(server, limit):
             break
         time.sleep(0.25)
     waited = time.time() - began
-    peak = sampler.stop()
     size, alloc, tsm, tsm_bytes = tree_bytes(data, wal)
     wal_size = tree_bytes(wal)[0]
+    # Then until compactions have stopped: the files unchanged for `quiet` seconds (bounded
+    # by the same limit). Both servers compact in the background once the load ends.
+    quiet, last, stable_since = 15.0, None, time.time()
+    while time.time() - began < limit and server.alive():
+        now_state = tree_bytes(data, wal)
+        if now_state != last:
+            last, stable_since = now_state, time.time()
+        elif time.time() - stable_since >= quiet:
+            break
+        time.sleep(0.5)
+    compacted_s = stable_since - began
+    size2, alloc2, tsm2, tsm_bytes2 = tree_bytes(data, wal)
+    peak = sampler.stop()
     return {"settled": settled, "settle_s": waited, "disk_bytes": size, "disk_alloc_bytes": alloc, "wal_bytes": wal_size, "tsm_files": tsm, "tsm_bytes": tsm_bytes,
-            "settle_peak_rss_mb": peak / 1024}
+            "compacted_s": compacted_s, "compacted_disk_bytes": size2, "compacted_disk_alloc_bytes": alloc2, "compacted_tsm_files": tsm2,
+            "compacted_tsm_bytes": tsm_bytes2, "settle_peak_rss_mb": peak / 1024}
 
 
 def stable_count(server, limit=120):
@@ -578,6 +608,7 @@ def restart(server, sig, expected, limit=300):
     server.start()
     ping_s = ready_s = None
     last = None
+    seen = []  # (seconds, count or None): each change in what the count query answered before the full count
     while time.perf_counter() - began < limit:
         if not server.alive():
             break
@@ -588,22 +619,26 @@ def restart(server, sig, expected, limit=300):
                 time.sleep(0.02)
                 continue
         try:
-            c = server.count(timeout=max(1, limit - (time.perf_counter() - began)))
-        except (OSError, http.client.HTTPException):
-            c = None
+            c, answer = server.count_answer(timeout=max(1, limit - (time.perf_counter() - began)))
+        except (OSError, http.client.HTTPException) as e:
+            c, answer = None, f"{type(e).__name__}: {e}"
         last = c if c is not None else last
+        if not seen or seen[-1][1] != c or (c is None and seen[-1][2] != answer):
+            seen.append((round(time.perf_counter() - began, 3), c, answer))
         if c == expected:
             ready_s = time.perf_counter() - began
             break
         time.sleep(0.02)
     return {"restart_signal": signal.Signals(sig).name, "restart_ping_s": ping_s, "restart_ready_s": ready_s,
-            "restart_count": last, "restart_alive": server.alive()}
+            "restart_count": last, "restart_alive": server.alive(), "restart_answers": seen,
+            "restart_wrong_counts": sorted({c for _, c, _ in seen if c is not None and c != expected}),
+            "restart_no_count_answers": sorted({a for _, c, a in seen if c is None})}
 
 
 def run_server(name, binary, path, index, args):
     began = time.time()
     tmp = tempfile.mkdtemp(prefix=f"ingest-{name}-")
-    server = Server(name, binary, tmp, args.cold)
+    server = Server(name, binary, tmp, args.cold, args.snapshot_size)
     result = {"server": name, "binary": binary, "dir": tmp}
     try:
         server.start()
@@ -635,6 +670,10 @@ def run_server(name, binary, path, index, args):
             result["restart_expected"] = expected
             sig = signal.SIGKILL if args.restart_signal == "kill" else signal.SIGTERM
             result.update(restart(server, sig, expected))
+            if result["restart_no_count_answers"]:
+                print(f"{name}: before the full count, the restarted server answered {result['restart_no_count_answers'][:3]}", flush=True)
+            if result["restart_wrong_counts"]:
+                print(f"{name}: before the full count, the restarted server answered counts {result['restart_wrong_counts'][:5]}", flush=True)
             if result["restart_ready_s"] is not None:
                 print(f"{name}: restart ({args.restart_signal}) answered the full count after {result['restart_ready_s']:.2f} s "
                       f"(/ping after {result['restart_ping_s']:.2f} s)", flush=True)
@@ -686,6 +725,10 @@ ROWS = [
     (".tsm files", "tsm_files", "{}"),
     (".tsm MB", "tsm_bytes", "{:.1f}", 1e-6),
     (".tsm bytes/value", "tsm_bytes_per_value", "{:.2f}"),
+    ("compactions quiet after s", "compacted_s", "{:.1f}"),
+    ("disk MB once quiet", "compacted_disk_bytes", "{:.1f}", 1e-6),
+    ("disk MB allocated, quiet", "compacted_disk_alloc_bytes", "{:.1f}", 1e-6),
+    (".tsm files once quiet", "compacted_tsm_files", "{}"),
     ("count(usage_user)", "count", "{}"),
     ("restart to /ping s", "restart_ping_s", "{:.2f}"),
     ("restart to full count s", "restart_ready_s", "{:.2f}"),
@@ -745,7 +788,9 @@ def main():
     ap.add_argument("--influxd", default="/usr/bin/influxd")
     ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
     ap.add_argument("--cold", default="10s", help="[data] cache-snapshot-write-cold-duration")
-    ap.add_argument("--settle", type=float, default=60, help="at most this long to wait for an empty WAL after the load")
+    ap.add_argument("--snapshot-size", type=int, metavar="BYTES",
+                    help="[data] cache-snapshot-memory-size (small: snapshots and compactions all through the load)")
+    ap.add_argument("--settle", type=float, default=300, help="at most this long to wait after the load for an empty WAL, then for compactions to stop (files unchanged for 15 s)")
     ap.add_argument("--restart-signal", choices=["kill", "term"], default="kill")
     ap.add_argument("--max-seconds", type=float, default=1800, help="abandon a load after this long (reported as incomplete)")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",

@@ -13,6 +13,15 @@ public enum WALValues: Sendable, Equatable {
         }
     }
 
+    /// Bytes of the points in a WAL write entry: time and value per point.
+    var walBodySize: Int {
+        switch self {
+        case .float(let t, _), .integer(let t, _), .unsigned(let t, _): t.count * 16
+        case .boolean(let t, _): t.count * 9
+        case .string(let t, let v): t.count * 12 + v.reduce(0) { $0 + $1.count }
+        }
+    }
+
     /// The WAL's type byte (not the TSM block type): 1 float … 5 unsigned.
     var walType: UInt8 {
         switch self {
@@ -57,26 +66,44 @@ public enum WALEntry: Sendable, Equatable {
     public func encode(into out: inout [UInt8]) {
         switch self {
         case .write(let series):
-            for (key, values) in series {
-                out.append(values.walType)
-                BigEndian.append(UInt16(truncatingIfNeeded: key.count), to: &out)
-                out += key
-                let ts = values.timestamps
-                BigEndian.append(UInt32(ts.count), to: &out)
-                switch values {
-                case .float(_, let vs):
-                    for (t, v) in zip(ts, vs) { BigEndian.append(t, to: &out); BigEndian.append(v.bitPattern, to: &out) }
-                case .integer(_, let vs):
-                    for (t, v) in zip(ts, vs) { BigEndian.append(t, to: &out); BigEndian.append(v, to: &out) }
-                case .unsigned(_, let vs):
-                    for (t, v) in zip(ts, vs) { BigEndian.append(t, to: &out); BigEndian.append(v, to: &out) }
-                case .boolean(_, let vs):
-                    for (t, v) in zip(ts, vs) { BigEndian.append(t, to: &out); out.append(v ? 1 : 0) }
-                case .string(_, let vs):
-                    for (t, v) in zip(ts, vs) {
-                        BigEndian.append(t, to: &out)
-                        BigEndian.append(UInt32(v.count), to: &out)
-                        out += v
+            // Sized once and written in place: a write entry is the bulk of every /write.
+            var size = 0
+            for (key, values) in series { size += 7 + key.count + values.walBodySize }
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: size))
+            out.withUnsafeMutableBytes { raw in
+                var at = start
+                func put<T: FixedWidthInteger>(_ v: T) {
+                    raw.storeBytes(of: v.bigEndian, toByteOffset: at, as: T.self)
+                    at += MemoryLayout<T>.size
+                }
+                func put(_ bytes: [UInt8]) {
+                    bytes.withUnsafeBytes { b in
+                        if !b.isEmpty { (raw.baseAddress! + at).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+                    }
+                    at += bytes.count
+                }
+                for (key, values) in series {
+                    put(values.walType)
+                    put(UInt16(truncatingIfNeeded: key.count))
+                    put(key)
+                    let ts = values.timestamps
+                    put(UInt32(ts.count))
+                    switch values {
+                    case .float(_, let vs):
+                        for i in vs.indices { put(ts[i]); put(vs[i].bitPattern) }
+                    case .integer(_, let vs):
+                        for i in vs.indices { put(ts[i]); put(vs[i]) }
+                    case .unsigned(_, let vs):
+                        for i in vs.indices { put(ts[i]); put(vs[i]) }
+                    case .boolean(_, let vs):
+                        for i in vs.indices { put(ts[i]); put(UInt8(vs[i] ? 1 : 0)) }
+                    case .string(_, let vs):
+                        for i in vs.indices {
+                            put(ts[i])
+                            put(UInt32(truncatingIfNeeded: vs[i].count))
+                            put(vs[i])
+                        }
                     }
                 }
             }

@@ -27,6 +27,7 @@ import Testing
         let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         logFile.seekToEndOfFile()
         process.standardError = logFile
+        process.standardOutput = logFile
         try process.run()
         // Generous: a debug daemon replaying its WAL shares two cores with the rest of the suite.
         for _ in 0..<1200 where process.isRunning {

@@ -7,7 +7,64 @@ import Testing
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0])
         .deletingLastPathComponent().appendingPathComponent("sundiald")
 
-    static func freePort() -> Int { Int.random(in: 20_000...40_000) }
+    /// A loopback port nothing listens on now, below Linux's ephemeral range (32768+) so the
+    /// suite's own client sockets cannot be holding it when the daemon binds.
+    static func freePort() -> Int {
+        while true {
+            let port = Int.random(in: 20_000...32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return port }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+    }
+
+    /// `[logging] level` filters what the daemon logs; a level influxd would refuse stops it at start.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: binary.path)))
+    func honoursLoggingLevel() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func start(level: String) throws -> (Process, Pipe, Int) {
+            let port = Self.freePort()
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = ["run"]
+            process.currentDirectoryURL = dir
+            process.environment = ProcessInfo.processInfo.environment.merging(
+                ["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)", "INFLUXDB_LOGGING_LEVEL": level]) { $1 }
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return (process, pipe, port)
+        }
+        for level in ["info", "error"] {
+            let (process, pipe, port) = try start(level: level)
+            var status: Int?
+            for _ in 0..<300 where status == nil && process.isRunning {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try? await Self.pingStatus(port: port)
+            }
+            process.terminate()
+            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(status == 204)
+            #expect(log.contains(" info ") == (level == "info"), "\(level): \(log)")
+        }
+        let (process, pipe, _) = try start(level: "chatty")
+        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(log.contains("unrecognized level: \"chatty\""), "\(log)")
+    }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()

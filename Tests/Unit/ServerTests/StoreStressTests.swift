@@ -63,6 +63,19 @@ import Testing
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// The run lasts `seconds`, and on a loaded machine longer, until enough writes and deletes
+    /// have overlapped to make the check meaningful (at most 20× as long).
+    struct Deadline: Sendable {
+        let log: Log
+        let at: UInt64
+        var passed: Bool {
+            let t = StoreStressTests.now()
+            if t >= at + 19 * UInt64(StoreStressTests.seconds * 1e9) { return true }
+            guard t >= at else { return false }
+            return log.writes.withLock { $0.count } > 50 && log.deletes.withLock { $0.count } > 10
+        }
+    }
+
     @Test func concurrentWritesQueriesAndDeletesAgreeWithTheModel() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-stress-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -75,7 +88,7 @@ import Testing
         for db in Self.databases { try await server.meta.createDatabase(db) }
         let log = Log()
         try await server.withHTTPServer { port in
-            let deadline = Self.now() + UInt64(Self.seconds * 1e9)
+            let deadline = Deadline(log: log, at: Self.now() + UInt64(Self.seconds * 1e9))
             await withTaskGroup(of: Void.self) { group in
                 for w in 0..<3 {
                     group.addTask { await Self.writer(w, port: port, log: log, until: deadline) }
@@ -132,9 +145,9 @@ import Testing
         return (status, String(decoding: body, as: UTF8.self))
     }
 
-    static func writer(_ w: Int, port: Int, log: Log, until deadline: UInt64) async {
+    static func writer(_ w: Int, port: Int, log: Log, until deadline: Deadline) async {
         var random = SeededRandom(seed: UInt64(100 + w))
-        while now() < deadline {
+        while !deadline.passed {
             let db = databases[Int(random.next() % 2)], m = measurements[Int(random.next() % 3)], s = Int(random.next() % UInt64(seriesCount))
             let key = "\(db)/\(m)/\(s)"
             let times: [Int64] = log.clock.withLock { clock in
@@ -157,10 +170,10 @@ import Testing
         }
     }
 
-    static func deleter(port: Int, log: Log, until deadline: UInt64) async {
+    static func deleter(port: Int, log: Log, until deadline: Deadline) async {
         var random = SeededRandom(seed: 7)
         var round = 0
-        while now() < deadline {
+        while !deadline.passed {
             try? await Task.sleep(for: .milliseconds(60))
             round += 1
             let db = databases[Int(random.next() % 2)], m = measurements[Int(random.next() % 3)], s = Int(random.next() % UInt64(seriesCount))
@@ -190,8 +203,8 @@ import Testing
         }
     }
 
-    static func reader(port: Int, log: Log, until deadline: UInt64) async {
-        while now() < deadline {
+    static func reader(port: Int, log: Log, until deadline: Deadline) async {
+        while !deadline.passed {
             for m in measurements {
                 let (status, text) = await post(port, "/query?db=db0", "SELECT count(v), max(v) FROM \(m)", form: true)
                 if status != 200 || text.contains("\"error\"") { log.fail("read \(m): \(status) \(text)") }

@@ -264,6 +264,36 @@ struct EngineConcurrencyTests {
         #expect(error?.description.contains(path) == true)
     }
 
+    /// An engine asked for compactions again while one of its compactions runs (the store asks
+    /// every second) gets its next compaction when that one ends: the queue keeps draining.
+    @Test func scheduledCompactionsContinueWhenRequestedDuringOne() throws {
+        let dirs = EngineTests.directories()
+        let scheduler = EngineScheduler(maxConcurrentCompactions: 1, compactThroughput: 0)
+        defer { scheduler.shutdown() }
+        let engine = Engine(path: dirs.0, walPath: dirs.1, scheduler: scheduler)
+        _ = try engine.open()
+        let gate = Gate()
+        engine.hooks.withLock { $0.compactionMerging = { gate.hold() } }
+        for part in 0..<16 {
+            try engine.write([(Self.k("a#!~#v"), Self.ints(part * 10..<(part + 1) * 10))])
+            try engine.snapshot()
+            if part == 7 {
+                gate.entered.wait()  // the first level-1 compaction is running
+                engine.hooks.withLock { $0.compactionMerging = nil }
+            }
+        }
+        for _ in 0..<3 { try engine.tick() }
+        gate.released.signal()
+        var waited = 0
+        while engine.fileCount != 2 && waited < 400 {
+            usleep(50_000)
+            waited += 1
+        }
+        let names = engine.fileStore.files.map(\.name)
+        #expect(names == [TSMFileName(generation: 8, sequence: 2), TSMFileName(generation: 16, sequence: 2)])
+        #expect(try engine.read(key: Self.k("a#!~#v")) == Self.ints(0..<160))
+    }
+
     /// Writes, reads, snapshots, compactions and deletes at once, on the background scheduler,
     /// checked against a model of what must be there.
     @Test func backgroundWorkUnderConcurrentWritesAndDeletes() throws {
@@ -297,7 +327,21 @@ struct EngineConcurrencyTests {
                 group.leave()
             }
         }
+        // The store's once-a-second check, much more often: it queues the snapshots (a scheduled
+        // engine does not snapshot from its writers) and the compactions.
+        let writing = Atomic(true)
+        let ticker = DispatchGroup()
+        ticker.enter()
+        Thread.detachNewThread {
+            while writing.load(ordering: .relaxed) {
+                do { try engine.tick() } catch { failures.withLock { $0.append("tick: \(error)") } }
+                usleep(2_000)
+            }
+            ticker.leave()
+        }
         #expect(group.wait(timeout: .now() + 120) == .success)
+        writing.store(false, ordering: .relaxed)
+        ticker.wait()
         #expect(failures.withLock { $0 } == [])
         func expected(_ w: Int) -> (x: WALValues, y: WALValues) {
             let all: [Int64] = (0..<(rounds * 10)).map(Int64.init)
@@ -312,8 +356,8 @@ struct EngineConcurrencyTests {
             #expect(try engine.read(key: Self.k("w\(w),x#!~#v")) == expected(w).x)
             #expect(try engine.read(key: Self.k("w\(w),y#!~#v")) == expected(w).y)
         }
+        #expect(engine.fileCount > 0, "the ticks snapshotted while the writers wrote")
         engine.close()
-        #expect(engine.fileCount > 0)
         let reopened = EngineTests.engine(dirs)
         _ = try reopened.open()
         for w in 0..<writers {
