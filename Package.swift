@@ -126,7 +126,7 @@ let package = Package(
             dependencies: [
                 "TSM",
                 .product(name: "NIOPosix", package: "swift-nio"),
-                "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query",
+                "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query", "Retention", "Precreator", "ContinuousQuery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -186,6 +186,34 @@ let package = Package(
             name: "query-bench",
             dependencies: ["Server", "HTTPD", "TSDB", "TSM", "Allocator", .product(name: "Hummingbird", package: "hummingbird")],
             path: "tools/benchmark/query-bench",
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "Retention",
+            dependencies: [
+                "Meta", "TSDB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ContinuousQuery",
+            dependencies: [
+                "Meta", "Query", "InfluxQL", "Coordinator", "LineProtocol", "TSDB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Precreator",
+            dependencies: [
+                "Meta",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
 
@@ -265,7 +293,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport",
+                "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
+                "ContinuousQuery", "Query", "InfluxQL",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -246,6 +246,7 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
     case incompatibleDurations
     case replicationFactorTooLow
     case retentionPolicyNotFound(String)
+    case shardGroupNotFound
     case continuousQueryExists
     case subscriptionExists
     case subscriptionNotFound
@@ -268,6 +269,7 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
         case .incompatibleDurations: "retention policy duration must be greater than the shard duration"
         case .replicationFactorTooLow: "replication factor must be greater than 0"
         case .retentionPolicyNotFound(let name): "retention policy not found: \(name)"
+        case .shardGroupNotFound: "shard group not found"
         case .continuousQueryExists: "continuous query already exists"
         case .subscriptionExists: "subscription already exists"
         case .subscriptionNotFound: "subscription not found"

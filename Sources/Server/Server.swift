@@ -2,12 +2,15 @@ import NIOCore
 import NIOPosix
 import TSM
 import UnixSignals
+import ContinuousQuery
 import Coordinator
 import HTTPD
 import Hummingbird
 import Logging
 import Meta
+import Precreator
 import Query
+import Retention
 import ServiceLifecycle
 import TSDB
 import LineProtocol
@@ -23,6 +26,9 @@ public struct Server: Sendable {
     public let store: Store
     public let pointsWriter: PointsWriter
     public let handler: Handler
+    /// The query executor of HTTP and of the continuous queries (one registry: SHOW QUERIES
+    /// and KILL QUERY see both, as in 1.x).
+    public let queryExecutor: QueryExecutor
     let logger: Logger
 
     /// Background snapshots and compactions (nil: they run on the writing thread, as in the
@@ -62,17 +68,18 @@ public struct Server: Sendable {
                            limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
                            scheduler: scheduler, pool: storePool ?? .singleton, report: { storeLogger.error("\($0)") })
         self.pointsWriter = PointsWriter(meta: meta, store: store)
+        self.queryExecutor = QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
+            maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
+            pointsWriter: pointsWriter,
+            limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
+                                 maxBuckets: config.coordinator.maxSelectBuckets))
         self.handler = Handler(
             config: config.http,
             version: Version.header,
             catalog: meta,
             pointsWriter: pointsWriter,
             users: meta,
-            queryExecutor: QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
-                maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
-                pointsWriter: pointsWriter,
-                limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
-                                     maxBuckets: config.coordinator.maxSelectBuckets)),
+            queryExecutor: queryExecutor,
             logger: Logger(label: "httpd")
         )
     }
@@ -112,13 +119,31 @@ public struct Server: Sendable {
 
     /// The services in start order.
     public func services() throws(ConfigError) -> [any Service] {
+        try config.validate()
         var services: [any Service] = [
             LifecycleStep(name: "meta", logger: logger),
             StoreService(store: store, logger: logger),
             LifecycleStep(name: "points-writer", logger: logger),
         ]
+        // 1.x's order from here: precreator, (snapshotter, continuous queries), HTTP, retention.
+        if config.precreator.enabled {
+            let c = config.precreator
+            services.append(PrecreatorService(meta: meta, checkInterval: c.checkInterval.duration, advancePeriod: c.advancePeriod.nanoseconds,
+                                              literals: (c.checkInterval.literal, c.advancePeriod.literal), logger: logger))
+        }
+        if config.continuousQueries.enabled {
+            let c = config.continuousQueries
+            let statisticsStore = config.monitor.storeEnabled
+                ? ContinuousQueryService.StatisticsStore(database: config.monitor.storeDatabase, pointsWriter: pointsWriter) : nil
+            services.append(ContinuousQueryService(meta: meta, queryExecutor: queryExecutor, logEnabled: c.logEnabled, queryStatsEnabled: c.queryStatsEnabled,
+                                                   runInterval: c.runInterval.duration, statisticsStore: statisticsStore, logger: logger))
+        }
         if config.http.enabled {
             services.append(try makeHTTPServer())
+        }
+        if config.retention.enabled {
+            services.append(RetentionService(meta: meta, store: store, checkInterval: config.retention.checkInterval.duration,
+                                             checkIntervalLiteral: config.retention.checkInterval.literal, logger: logger))
         }
         return services
     }

@@ -48,7 +48,16 @@ public final class Shard: Sendable {
         // field it lacks (a shard copied without it, or written by another server) is learnt
         // back from the stored values, as 1.x's inmem index does when it loads the shard.
         var learnt = false
+        // Keys come sorted, so a series' fields are adjacent and a measurement's series too:
+        // each series key is taken once (no set of every key), and a field already checked
+        // for the current measurement is skipped without decoding the key.
+        var seriesKeys: [[UInt8]] = []
+        var checked = CheckedFields()
         for key in keys {
+            let sep = Self.fieldSeparatorStart(key)
+            if seriesKeys.last.map({ !$0.elementsEqual(key[..<sep]) }) ?? true { seriesKeys.append(Array(key[..<sep])) }
+            if checked.contains(key, separator: sep) { continue }
+            checked.insert(key, separator: sep)
             let (measurement, field) = Self.split(key)
             guard set.type(of: field, in: measurement) == nil else { continue }
             do throws(EngineError) {
@@ -65,18 +74,55 @@ public final class Shard: Sendable {
         }
         fields = Mutex((set, 1))
         fieldsFile = GroupCommit(durable: 1)
-        databaseSeries.add(index.add(Set(keys.map { Self.seriesKey(ofTSMKey: $0) })))
+        databaseSeries.add(index.add(seriesKeys))
     }
 
     /// The series key part of a TSM key (`cpu,host=a#!~#value` → `cpu,host=a`).
     static func seriesKey(ofTSMKey key: [UInt8]) -> [UInt8] {
-        let sep = TSMFormat.fieldSeparator
-        var i = key.count - sep.count
-        while i >= 0 {
-            if key[i] == sep[0] && Array(key[i..<(i + sep.count)]) == sep { return Array(key[..<i]) }
-            i -= 1
+        Array(key[..<fieldSeparatorStart(key)])
+    }
+
+    /// Where the last `#!~#` of a TSM key starts (the key's length when it has none).
+    static func fieldSeparatorStart(_ key: [UInt8]) -> Int {
+        key.withUnsafeBufferPointer { b in
+            var i = b.count - 4
+            while i >= 0 {
+                if b[i] == 0x23 && b[i + 1] == 0x21 && b[i + 2] == 0x7E && b[i + 3] == 0x23 { return i }
+                i -= 1
+            }
+            return b.count
         }
-        return key
+    }
+
+    /// The (measurement, field) pairs of the current measurement already checked against
+    /// fields.idx while a shard opens; forgotten when the measurement changes.
+    struct CheckedFields {
+        private var measurement: [UInt8] = []
+        private var fields: [[UInt8]] = []
+
+        /// The end of the key's (escaped) measurement: its first unescaped comma.
+        private static func measurementEnd(_ key: [UInt8], _ separator: Int) -> Int {
+            var end = 0
+            while end < separator && !(key[end] == UInt8(ascii: ",") && (end == 0 || key[end - 1] != UInt8(ascii: "\\"))) { end += 1 }
+            return end
+        }
+
+        func contains(_ key: [UInt8], separator: Int) -> Bool {
+            let end = Self.measurementEnd(key, separator)
+            guard measurement.elementsEqual(key[..<end]) else { return false }
+            let field = key[Swift.min(key.count, separator + 4)...]
+            return fields.contains { $0.elementsEqual(field) }
+        }
+
+        mutating func insert(_ key: [UInt8], separator: Int) {
+            let end = Self.measurementEnd(key, separator)
+            if !measurement.elementsEqual(key[..<end]) {
+                measurement = Array(key[..<end])
+                fields = []
+            }
+            // A measurement with very many fields is checked key by key rather than scanned.
+            if fields.count < 256 { fields.append(Array(key[Swift.min(key.count, separator + 4)...])) }
+        }
     }
 
     /// Validates and stores points. Returns normally when every point was written; throws a
@@ -219,12 +265,7 @@ public final class Shard: Sendable {
     /// `measurement,tags#!~#field` → (unescaped measurement, field).
     static func split(_ key: [UInt8]) -> (String, String) {
         let sep = TSMFormat.fieldSeparator
-        var fieldStart = key.count
-        var i = key.count - sep.count
-        while i >= 0 {
-            if Array(key[i..<(i + sep.count)]) == sep { fieldStart = i; break }
-            i -= 1
-        }
+        let fieldStart = fieldSeparatorStart(key)
         var end = 0
         while end < fieldStart && !(key[end] == UInt8(ascii: ",") && (end == 0 || key[end - 1] != UInt8(ascii: "\\"))) { end += 1 }
         var measurement: [UInt8] = []

@@ -192,6 +192,11 @@ public final class Store: Sendable {
         await blocking { for shard in all { shard.engine.close() } }
     }
 
+    /// Every shard the store holds (1.x `Store.ShardIDs`): open ones and those that failed to open.
+    public var shardIDs: [UInt64] {
+        shards.withLock { all in all.compactMap { id, slot in if case .opening = slot { nil } else { id } } }
+    }
+
     /// Shards currently open.
     public var openShards: [Shard] {
         shards.withLock { all in all.values.compactMap { if case .open(let s) = $0 { s } else { nil } } }

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -101,11 +102,22 @@ public final class Engine: Sendable {
         var report = OpenReport()
         let names = try Self.fileNames(in: path)
         for name in names where name.hasSuffix(".tsm.tmp") { unlink(path + "/" + name) }
+        // Files open (their indexes parsed) in parallel: a shard's restart is mostly this.
+        let tsmNames = names.filter { $0.hasSuffix(".tsm") }.sorted()
+        let opened = Mutex([Result<TSMFile, TSMFileError>?](repeating: nil, count: tsmNames.count))
+        let directory = path
+        DispatchQueue.concurrentPerform(iterations: tsmNames.count) { i in
+            let result: Result<TSMFile, TSMFileError>
+            do throws(TSMFileError) { result = .success(try TSMFile.open(directory + "/" + tsmNames[i])) } catch { result = .failure(error) }
+            opened.withLock { $0[i] = result }
+        }
         var files: [TSMFile] = []
-        do throws(TSMFileError) {
-            for name in names.filter({ $0.hasSuffix(".tsm") }).sorted() { files.append(try TSMFile.open(path + "/" + name)) }
-        } catch {
-            throw .tsm(error)
+        for result in opened.withLock({ $0 }) {
+            switch result {
+            case .success(let file)?: files.append(file)
+            case .failure(let error)?: throw .tsm(error)
+            case nil: break
+            }
         }
         fileStore.replace([], with: files)
         generation.store(fileStore.maxGeneration, ordering: .relaxed)

@@ -76,6 +76,10 @@ struct Run: AsyncParsableCommand {
         LogSettings.level.withLock { $0 = level }
         logger.logLevel = level
         for note in notes { logger.log(level: note.level, note.message, metadata: note.metadata) }
+        do throws(ConfigError) { try config.validate() } catch {
+            // influxd's wording, with this binary's command.
+            throw ConfigError("\(error.description). To generate a valid configuration file run `sundiald config > sundial.generated.conf`")
+        }
         if let pidfile {
             try "\(getpid())\n".write(toFile: pidfile, atomically: true, encoding: .utf8)
         }

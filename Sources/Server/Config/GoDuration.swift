@@ -85,4 +85,14 @@ public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertibl
         }
         return "\(whole).\(digits)"
     }
+
+    /// 1.x's `logger.DurationLiteral`: the value in the largest unit that divides it exactly
+    /// (`30m`, `7d`, `1500ms`), as its services log their settings.
+    public var literal: String {
+        let units: [(String, Int64)] = [("w", 7 * 86_400_000_000_000), ("d", 86_400_000_000_000), ("h", 3_600_000_000_000),
+                                        ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)]
+        if nanoseconds == 0 { return "0s" }
+        for (name, size) in units where nanoseconds % size == 0 { return "\(nanoseconds / size)\(name)" }
+        return "\(nanoseconds / 1_000_000)ms"
+    }
 }

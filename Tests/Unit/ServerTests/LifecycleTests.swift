@@ -1,22 +1,61 @@
+import ContinuousQuery
 import HTTPD
 import Logging
+import Precreator
+import Retention
 import ServiceLifecycle
 import Testing
 @testable import Server
 
 @Suite struct LifecycleTests {
-    @Test func servicesStartStorageFirstAndHTTPLast() throws {
+    /// A service's name in the start order.
+    static func name(_ service: any Service) -> String {
+        switch service {
+        case let step as LifecycleStep: step.name
+        case is StoreService: "store"
+        case is PrecreatorService: "precreator"
+        case is ContinuousQueryService: "continuous_querier"
+        case is RetentionService: "retention"
+        default: "http"
+        }
+    }
+
+    /// 1.x's order: storage first, then precreation, continuous queries, HTTP, retention.
+    @Test func servicesStartStorageFirstInOrder() throws {
         var config = Config.embeddedDefault(directory: "/tmp/unused")
         config.http.bindAddress = "127.0.0.1:0"
         let services = try Server(config: config).services()
-        let names = services.map { ($0 as? LifecycleStep)?.name ?? ($0 is StoreService ? "store" : "http") }
-        #expect(names == ["meta", "store", "points-writer", "http"])
+        #expect(services.map(Self.name) == ["meta", "store", "points-writer", "precreator", "continuous_querier", "http", "retention"])
     }
 
-    @Test func httpCanBeDisabled() throws {
+    /// A disabled section runs no service.
+    @Test func sectionsCanBeDisabled() throws {
         var config = Config()
         config.http.enabled = false
-        #expect(try Server(config: config).services().count == 3)
+        config.retention.enabled = false
+        config.precreator.enabled = false
+        config.continuousQueries.enabled = false
+        #expect(try Server(config: config).services().map(Self.name) == ["meta", "store", "points-writer"])
+    }
+
+    /// An enabled section with an impossible setting stops the server before it opens, with 1.x's text.
+    @Test(arguments: [
+        ("retention", "check-interval must be positive"),
+        ("precreator-check", "check-interval must be positive"),
+        ("precreator-advance", "advance-period must be positive"),
+    ])
+    func refusesNonPositiveIntervals(section: String, message: String) throws {
+        var config = Config()
+        switch section {
+        case "retention": config.retention.checkInterval = .zero
+        case "precreator-check": config.precreator.checkInterval = GoDuration(nanoseconds: -1)
+        default: config.precreator.advancePeriod = .zero
+        }
+        #expect(throws: ConfigError(message)) { try Server(config: config).services() }
+        // Disabled, the same setting is not checked (1.x validates enabled sections only).
+        config.retention.enabled = false
+        config.precreator.enabled = false
+        _ = try Server(config: config).services()
     }
 
     /// The whole group comes up and winds down on a graceful shutdown without hanging.

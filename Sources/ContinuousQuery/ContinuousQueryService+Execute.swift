@@ -1,0 +1,86 @@
+import Coordinator
+import InfluxQL
+import LineProtocol
+import Logging
+import Meta
+import Query
+import Synchronization
+import TSDB
+
+extension ContinuousQueryService {
+    /// 1.x's `ExecuteContinuousQuery`: nil when the CQ is not due or its window is empty.
+    func execute(_ name: String, _ text: String, database: String, defaultPolicy: String, now: Int64) async throws(ContinuousQueryError) -> ContinuousQueryRun? {
+        var cq = try ScheduledQuery(database: database, name: name, query: text)
+        let id = database + "\u{1F}" + name
+        let lastRun = state.lastRuns.withLock { $0[id] }
+        if cq.select.target?.retentionPolicy.isEmpty == true { cq.select.target?.retentionPolicy = defaultPolicy }
+        guard let plan = try cq.plan(now: now, lastRun: lastRun) else { return nil }
+        // Remembered before running: a failed run is not retried until it is due again.
+        state.lastRuns.withLock { $0[id] = plan.lastRun }
+        guard let window = plan.window else { return nil }
+        do throws(ParseError) { try cq.select.setTimeRange(start: window.start, end: window.end) } catch {
+            throw ContinuousQueryError("unable to set time range: \(error)")
+        }
+
+        let began = ContinuousClock.now
+        var log = logger
+        let range: Logger.Metadata = ["name": "\(name)", "db_instance": "\(database)",
+                                      "start": "\(LogText.time(window.start))", "end": "\(LogText.time(window.end))"]
+        if logEnabled {
+            log[metadataKey: "op_name"] = "continuous_querier_execute"
+            log.info("Continuous query execution (start)", metadata: ["op_event": "start"])
+            log.info("Executing continuous query", metadata: range)
+        }
+        // 1.x logs the operation's end however it finishes, before the caller logs an error.
+        defer {
+            if logEnabled {
+                log.info("Continuous query execution (end)", metadata: ["op_event": "end", "op_elapsed": "\(LogText.milliseconds(ContinuousClock.now - began))"])
+            }
+        }
+
+        let results = await queryExecutor.execute(InfluxQL.Query(statements: [.select(cq.select)]), options: ExecutionOptions(database: database))
+        if let error = results.first?.error { throw ContinuousQueryError(error) }
+        let elapsed = ContinuousClock.now - began
+        var written: Int64 = -1
+        if let series = results.first?.series, series.count == 1, series[0].values.count == 1, series[0].values[0].count > 1,
+           case .integer(let n) = series[0].values[0][1] {
+            written = n
+        }
+        if logEnabled {
+            log.info("Finished continuous query", metadata: range.merging(["written": "\(written)", "duration": "\(LogText.durationLiteral(elapsed))"]) { $1 })
+        }
+        if queryStatsEnabled, let store = statisticsStore {
+            await writeStatistics(to: store, cq: name, database: database, window: window, elapsed: elapsed, written: written)
+        }
+        return ContinuousQueryRun(database: database, name: name, start: window.start, end: window.end, written: written)
+    }
+
+    /// 1.x's `cq_query` point in the monitor store. Sundial has no monitor service creating
+    /// that database yet: without it (or its policy) nothing is written.
+    private func writeStatistics(to store: StatisticsStore, cq: String, database: String, window: ScheduledQuery.Window,
+                                 elapsed: Swift.Duration, written: Int64) async {
+        guard let info = meta.database(store.database), info.retentionPolicies.contains(where: { $0.name == store.retentionPolicy }) else { return }
+        let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        var key: [UInt8] = Array("cq_query,cq=".utf8)
+        Self.escapeTag(cq, into: &key)
+        key += Array(",db=".utf8)
+        Self.escapeTag(database, into: &key)
+        let line = key + Array(" durationNs=\(ns)i,endTime=\(window.end)i,pointsWrittenOK=\(written)i,startTime=\(window.start)i \(PointsWriter.wallClock())".utf8)
+        let points = LineProtocolParser.parse(line, options: ParseOptions(defaultTime: 0)).points
+        do throws(WriteError) {
+            try await store.pointsWriter.writePoints(database: store.database, retentionPolicy: store.retentionPolicy, points: points)
+        } catch {
+            var monitorLog = logger
+            monitorLog[metadataKey: "service"] = "monitor"
+            monitorLog.info("failed to store statistics", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Line protocol's escaping of a tag value.
+    private static func escapeTag(_ s: String, into out: inout [UInt8]) {
+        for b in s.utf8 {
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: "=") || b == UInt8(ascii: " ") { out.append(UInt8(ascii: "\\")) }
+            out.append(b)
+        }
+    }
+}
