@@ -19,11 +19,16 @@ public final class PointsWriter: Sendable {
     private let meta: MetaClient
     private let store: Store
     private let now: @Sendable () -> Int64
+    /// Told of every accepted write (the subscriber service), if any.
+    private let subscriber: (any WriteSubscriber)?
 
-    public init(meta: MetaClient, store: Store, now: @escaping @Sendable () -> Int64 = PointsWriter.wallClock) {
+    /// `subscriber` is handed the points of each write that succeeded (see ``WriteSubscriber``).
+    public init(meta: MetaClient, store: Store, now: @escaping @Sendable () -> Int64 = PointsWriter.wallClock,
+                subscriber: (any WriteSubscriber)? = nil) {
         self.meta = meta
         self.store = store
         self.now = now
+        self.subscriber = subscriber
     }
 
     /// Unix nanoseconds now.
@@ -95,6 +100,12 @@ public final class PointsWriter: Sendable {
         }
         if let firstError { throw firstError }
         if partialDropped > 0 { throw .partial(reason: partialReason, dropped: partialDropped) }
+        // Every point that reached a shard was written: subscribers get those (1.x hands them
+        // the whole request as soon as it is mapped; Sundial only what was stored).
+        if let subscriber {
+            let written = dropped == 0 ? points : points.filter { point in groups.contains { $0.start <= point.time && point.time < $0.end } }
+            if !written.isEmpty { subscriber.pointsWritten(database: database, retentionPolicy: rpName, points: written) }
+        }
         if dropped > 0 { throw .partial(reason: "points beyond retention policy", dropped: dropped) }
     }
 

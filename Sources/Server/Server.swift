@@ -12,6 +12,7 @@ import Precreator
 import Query
 import Retention
 import ServiceLifecycle
+import Subscriber
 import TSDB
 import LineProtocol
 
@@ -29,6 +30,8 @@ public struct Server: Sendable {
     /// The query executor of HTTP and of the continuous queries (one registry: SHOW QUERIES
     /// and KILL QUERY see both, as in 1.x).
     public let queryExecutor: QueryExecutor
+    /// Forwards accepted writes to subscriptions (nil when `[subscriber]` is disabled).
+    public let subscriber: SubscriberService?
     let logger: Logger
 
     /// Background snapshots and compactions (nil: they run on the writing thread, as in the
@@ -67,7 +70,15 @@ public struct Server: Sendable {
         self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig,
                            limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
                            scheduler: scheduler, pool: storePool ?? .singleton, report: { storeLogger.error("\($0)") })
-        self.pointsWriter = PointsWriter(meta: meta, store: store)
+        if config.subscriber.enabled {
+            let c = config.subscriber
+            subscriber = SubscriberService(meta: meta, settings: SubscriberSettings(
+                httpTimeout: c.httpTimeout.duration, insecureSkipVerify: c.insecureSkipVerify, caCerts: c.caCerts,
+                writeConcurrency: c.writeConcurrency, writeBufferSize: c.writeBufferSize), logger: logger)
+        } else {
+            subscriber = nil
+        }
+        self.pointsWriter = PointsWriter(meta: meta, store: store, subscriber: subscriber?.writeSubscriber)
         self.queryExecutor = QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
             maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
             pointsWriter: pointsWriter,
@@ -123,8 +134,10 @@ public struct Server: Sendable {
         var services: [any Service] = [
             LifecycleStep(name: "meta", logger: logger),
             StoreService(store: store, logger: logger),
-            LifecycleStep(name: "points-writer", logger: logger),
         ]
+        // 1.x opens the subscriber between the store and the points writer.
+        if let subscriber { services.append(subscriber) }
+        services.append(LifecycleStep(name: "points-writer", logger: logger))
         // 1.x's order from here: precreator, (snapshotter, continuous queries), HTTP, retention.
         if config.precreator.enabled {
             let c = config.precreator

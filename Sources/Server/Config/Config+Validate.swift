@@ -1,7 +1,10 @@
+import Foundation
+
 extension Config {
     /// 1.x's `Config.Validate` for the sections Sundial runs, in its order: the first problem
     /// stops the daemon before anything opens, with 1.x's text.
     public func validate() throws(ConfigError) {
+        try refuseUnservedSections()
         if continuousQueries.enabled && continuousQueries.runInterval.nanoseconds <= 0 {
             throw ConfigError("run-interval must be positive")
         }
@@ -12,5 +15,31 @@ extension Config {
             if precreator.checkInterval.nanoseconds <= 0 { throw ConfigError("check-interval must be positive") }
             if precreator.advancePeriod.nanoseconds <= 0 { throw ConfigError("advance-period must be positive") }
         }
+        try subscriber.validate()
+    }
+}
+
+extension SubscriberConfig {
+    /// 1.x's `subscriber.Config.Validate`, which checks the section even when it is disabled.
+    func validate() throws(ConfigError) {
+        if httpTimeout.nanoseconds <= 0 { throw ConfigError("http-timeout must be greater than 0") }
+        if !caCerts.isEmpty {
+            var directory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: caCerts, isDirectory: &directory) || directory.boolValue {
+                throw ConfigError("ca-certs file \(Self.absolute(caCerts)) does not exist")
+            }
+        }
+        if writeBufferSize <= 0 { throw ConfigError("write-buffer-size must be greater than 0") }
+        if writeConcurrency <= 0 { throw ConfigError("write-concurrency must be greater than 0") }
+    }
+
+    /// Go's `filepath.Abs`: relative paths are taken from the working directory, then cleaned.
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var parts: [Substring] = []
+        for part in full.split(separator: "/") where part != "." {
+            if part == ".." { if !parts.isEmpty { parts.removeLast() } } else { parts.append(part) }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }

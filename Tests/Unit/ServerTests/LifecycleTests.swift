@@ -4,6 +4,7 @@ import Logging
 import Precreator
 import Retention
 import ServiceLifecycle
+import Subscriber
 import Testing
 @testable import Server
 
@@ -16,16 +17,18 @@ import Testing
         case is PrecreatorService: "precreator"
         case is ContinuousQueryService: "continuous_querier"
         case is RetentionService: "retention"
+        case is SubscriberService: "subscriber"
         default: "http"
         }
     }
 
-    /// 1.x's order: storage first, then precreation, continuous queries, HTTP, retention.
+    /// 1.x's order: storage first, the subscriber before the points writer, then precreation,
+    /// continuous queries, HTTP, retention.
     @Test func servicesStartStorageFirstInOrder() throws {
         var config = Config.embeddedDefault(directory: "/tmp/unused")
         config.http.bindAddress = "127.0.0.1:0"
         let services = try Server(config: config).services()
-        #expect(services.map(Self.name) == ["meta", "store", "points-writer", "precreator", "continuous_querier", "http", "retention"])
+        #expect(services.map(Self.name) == ["meta", "store", "subscriber", "points-writer", "precreator", "continuous_querier", "http", "retention"])
     }
 
     /// A disabled section runs no service.
@@ -35,7 +38,9 @@ import Testing
         config.retention.enabled = false
         config.precreator.enabled = false
         config.continuousQueries.enabled = false
+        config.subscriber.enabled = false
         #expect(try Server(config: config).services().map(Self.name) == ["meta", "store", "points-writer"])
+        #expect(Server(config: config).subscriber == nil)
     }
 
     /// An enabled section with an impossible setting stops the server before it opens, with 1.x's text.
@@ -56,6 +61,25 @@ import Testing
         config.retention.enabled = false
         config.precreator.enabled = false
         _ = try Server(config: config).services()
+    }
+
+    /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
+    @Test(arguments: ["graphite", "collectd", "opentsdb", "udp", "ifql"])
+    func refusesSectionsItCannotServe(section: String) throws {
+        var config = Config()
+        _ = try Server(config: config).services()  // all disabled by default, as in 1.x
+        switch section {
+        case "graphite": config.graphite.append(GraphiteConfig()); config.graphite[1].enabled = true
+        case "collectd": config.collectd[0].enabled = true
+        case "opentsdb": config.opentsdb[0].enabled = true
+        case "udp": config.udp[0].enabled = true
+        default: config.ifql.enabled = true
+        }
+        #expect {
+            try Server(config: config).services()
+        } throws: { error in
+            (error as? ConfigError)?.description.hasPrefix(section == "ifql" ? "[ifql] is enabled" : "[[\(section)]] is enabled") == true
+        }
     }
 
     /// The whole group comes up and winds down on a graceful shutdown without hanging.
