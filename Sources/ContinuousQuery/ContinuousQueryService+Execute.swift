@@ -55,10 +55,15 @@ extension ContinuousQueryService {
         return ContinuousQueryRun(database: database, name: name, start: window.start, end: window.end, written: written)
     }
 
-    /// 1.x's `cq_query` point in the monitor store. Sundial has no monitor service creating
-    /// that database yet: without it (or its policy) nothing is written.
+    /// 1.x's `cq_query` point in the monitor store. The store's database is created with 1.x's
+    /// `monitor` policy (7 days) when missing, as 1.x's monitor creates it before it stores
+    /// anything; a database that exists without that policy gets nothing.
     private func writeStatistics(to store: StatisticsStore, cq: String, database: String, window: ScheduledQuery.Window,
                                  elapsed: Swift.Duration, written: Int64) async {
+        if meta.database(store.database) == nil {
+            let week: Int64 = 7 * 24 * 3_600_000_000_000
+            _ = try? await meta.createDatabase(store.database, policy: RetentionPolicySpec(name: store.retentionPolicy, duration: week, replicaN: 1))
+        }
         guard let info = meta.database(store.database), info.retentionPolicies.contains(where: { $0.name == store.retentionPolicy }) else { return }
         let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         var key: [UInt8] = Array("cq_query,cq=".utf8)

@@ -235,8 +235,8 @@ import Testing
         #expect(records.all[3].metadata["op_event"] == "end")
     }
 
-    /// `query-stats-enabled` writes a `cq_query` point per run to the monitor store, when that
-    /// database exists (Sundial does not create `_internal` yet).
+    /// `query-stats-enabled` writes a `cq_query` point per run to the monitor store, creating
+    /// `_internal` with its `monitor` policy when it does not exist yet.
     @Test(arguments: [(true, true), (true, false), (false, true)])
     func writesQueryStatistics(enabled: Bool, internalExists: Bool) async throws {
         let env = try await Self.setUp()
@@ -249,7 +249,7 @@ import Testing
         let service = env.service(queryStatsEnabled: enabled)
         #expect(await service.runContinuousQueries(now: Self.t0 + 20 * Self.minute).count == 1)
         let result = try await env.query("SELECT cq, db, pointsWrittenOK, startTime, endTime FROM \"_internal\".\"monitor\".cq_query")
-        if enabled && internalExists {
+        if enabled {
             let row = try #require(result.series.first)
             #expect(row.values.count == 1)
             #expect(Array(row.values.first?.dropFirst() ?? []) == [
@@ -258,6 +258,9 @@ import Testing
         } else {
             #expect(result.series.isEmpty)
         }
+        // Created as 1.x's monitor creates it: the `monitor` policy, seven days.
+        let policy = env.meta.database("_internal")?.retentionPolicies.first { $0.name == "monitor" }
+        #expect((policy?.duration == 7 * 1440 * Self.minute) == (enabled || internalExists))
     }
 
     /// The server runs the service after the precreator and before HTTP, as 1.x's start

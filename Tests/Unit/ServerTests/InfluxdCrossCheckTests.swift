@@ -16,7 +16,8 @@ import Testing
         let process: Process
         let port: Int
 
-        static func start(_ binary: URL, dir: URL) async throws -> Server {
+        /// `extra` is appended to the config (sections it does not already have).
+        static func start(_ binary: URL, dir: URL, continuousQueries: Bool = false, extra: String = "") async throws -> Server {
             let port = DaemonProcessTests.freePort()
             let config = dir.appendingPathComponent("influxdb-\(port).conf")
             try """
@@ -32,12 +33,14 @@ import Testing
             [monitor]
               store-enabled = false
             [continuous_queries]
-              enabled = false
+              enabled = \(continuousQueries)
+              run-interval = "1s"
             [http]
               bind-address = "127.0.0.1:\(port)"
               log-enabled = false
             [logging]
               level = "error"
+            \(extra)
             """.write(to: config, atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = binary
