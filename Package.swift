@@ -172,7 +172,7 @@ let package = Package(
 
         .executableTarget(
             name: "size-bench",
-            dependencies: ["TSM", "LineProtocol"],
+            dependencies: ["TSM", "LineProtocol", "SundialTestSupport"],
             path: "tools/benchmark/size-bench",
             swiftSettings: strict
         ),
@@ -236,14 +236,14 @@ let package = Package(
 
         .executableTarget(
             name: "write-bench",
-            dependencies: ["TSDB", "TSM", "LineProtocol", "Allocator"],
+            dependencies: ["TSDB", "TSM", "LineProtocol", "Allocator", "SundialTestSupport"],
             path: "tools/benchmark/write-bench",
             swiftSettings: strict
         ),
 
         .executableTarget(
             name: "tsm-bench",
-            dependencies: ["TSM"],
+            dependencies: ["TSM", "SundialTestSupport"],
             path: "tools/benchmark/tsm-bench",
             swiftSettings: strict
         ),

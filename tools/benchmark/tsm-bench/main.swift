@@ -7,21 +7,11 @@
 
 import Foundation
 import TSM
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SundialTestSupport
 
 let pointsPerBlock = 1000
 let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5000 : 5000
-var rng = SplitMix64(state: 42)
+var rng = SeededRandom(seed: 42)
 
 // 10 s cadence with an occasional missed sample: simple8b timestamps, divisor 10^10.
 var t: Int64 = 1_700_000_000_000_000_000

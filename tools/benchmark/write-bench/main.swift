@@ -12,6 +12,7 @@ import TSM
 
 #if canImport(Glibc)
 import Glibc
+import SundialTestSupport
 #endif
 
 func now() -> Double {
@@ -20,24 +21,13 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let hours = arguments.first ?? 2
 let rounds = arguments.dropFirst().first ?? 3
 let hosts = arguments.dropFirst(2).first ?? 100
 let regions = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"]
 let names = ["usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"]
-var rng = SplitMix(state: 7)
+var rng = SeededRandom(seed: 7)
 var walk = (0..<hosts).map { _ in (0..<10).map { _ in Int.random(in: 0...100, using: &rng) } }
 var requests: [[UInt8]] = []
 var body: [UInt8] = []
