@@ -1,3 +1,5 @@
+import HTTPD
+
 extension Config {
     /// A section Sundial cannot serve yet is refused when enabled, naming it, rather than
     /// loaded and ignored (a sender would get "connection refused" with nothing in the log).
@@ -9,8 +11,24 @@ extension Config {
             ("[[udp]]", "the UDP line protocol listener", udp.map(\.enabled)),
             ("[ifql]", "the IFQL service", [ifql.enabled]),
         ]
+        if http.enabled && http.unixSocketEnabled {
+            throw ConfigError("[http] unix-socket-enabled is true, but Sundial does not listen on a unix socket yet: set it to false to start")
+        }
         for input in inputs where input.enabled.contains(true) {
             throw ConfigError("\(input.section) is enabled, but Sundial does not run \(input.what) yet: set enabled = false in that section to start")
         }
+    }
+
+    /// Settings on by default in 1.x that Sundial does not act on yet: refusing them would
+    /// refuse every stock influxdb.conf, so the daemon says so at start instead.
+    public var unservedDefaults: [String] {
+        var out: [String] = []
+        if monitor.storeEnabled {
+            out.append("[monitor] store-enabled: Sundial does not write its statistics to \(monitor.storeDatabase) yet (dashboards on it stay empty)")
+        }
+        if http.enabled && http.logEnabled {
+            out.append("[http] log-enabled: Sundial writes no HTTP access log yet")
+        }
+        return out
     }
 }

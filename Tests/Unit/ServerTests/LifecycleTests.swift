@@ -64,7 +64,7 @@ import Testing
     }
 
     /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
-    @Test(arguments: ["graphite", "collectd", "opentsdb", "udp", "ifql"])
+    @Test(arguments: ["graphite", "collectd", "opentsdb", "udp", "ifql", "unix-socket"])
     func refusesSectionsItCannotServe(section: String) throws {
         var config = Config()
         _ = try Server(config: config).services()  // all disabled by default, as in 1.x
@@ -73,13 +73,28 @@ import Testing
         case "collectd": config.collectd[0].enabled = true
         case "opentsdb": config.opentsdb[0].enabled = true
         case "udp": config.udp[0].enabled = true
+        case "unix-socket": config.http.unixSocketEnabled = true
         default: config.ifql.enabled = true
         }
         #expect {
             try Server(config: config).services()
         } throws: { error in
-            (error as? ConfigError)?.description.hasPrefix(section == "ifql" ? "[ifql] is enabled" : "[[\(section)]] is enabled") == true
+            let prefix = switch section {
+            case "ifql": "[ifql] is enabled"
+            case "unix-socket": "[http] unix-socket-enabled is true"
+            default: "[[\(section)]] is enabled"
+            }
+            return (error as? ConfigError)?.description.hasPrefix(prefix) == true
         }
+    }
+
+    /// 1.x's defaults that Sundial does not act on yet are named (the daemon warns at start).
+    @Test func namesDefaultsItDoesNotServe() {
+        var config = Config()
+        #expect(config.unservedDefaults.count == 2)
+        config.monitor.storeEnabled = false
+        config.http.logEnabled = false
+        #expect(config.unservedDefaults.isEmpty)
     }
 
     /// The whole group comes up and winds down on a graceful shutdown without hanging.
