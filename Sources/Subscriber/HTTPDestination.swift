@@ -36,7 +36,7 @@ struct HTTPDestination: DestinationWriter {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !settings.caCerts.isEmpty {
             let path = settings.caCerts
-            let pem = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+            let pem = try await BlockingPool.shared.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
             // Go's AppendCertsFromPEM skips what it cannot parse.
             tls.trustRoots = .certificates((try? NIOSSLCertificate.fromPEMBytes(Array(pem))) ?? [])
         } else if settings.insecureSkipVerify {

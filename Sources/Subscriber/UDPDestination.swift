@@ -15,7 +15,7 @@ struct UDPDestination: DestinationWriter {
         let channel: any Channel
         do {
             // getaddrinfo blocks: on NIO's thread pool, not the cooperative one.
-            let address = try await NIOThreadPool.singleton.runIfActive { try SocketAddress.makeAddressResolvingHost(host, port: port) }
+            let address = try await BlockingPool.shared.runIfActive { try SocketAddress.makeAddressResolvingHost(host, port: port) }
             channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(to: address).get()
         } catch {
             throw DestinationError(description: "dial udp \(host):\(port): \(error)")

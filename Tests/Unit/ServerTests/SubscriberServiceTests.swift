@@ -172,8 +172,8 @@ import Testing
     @Test func unreachableDestinationFails() async throws {
         let records = LogRecords()
         let logger = Logger(label: "test") { _ in CapturingLogHandler(records: records) }
-        // A refused connection fails at once (Go's dial does not retry): well within the timeout.
-        let began = ContinuousClock.now
+        // A refused connection fails at once (Go's dial does not retry): the failure is counted
+        // within `until`'s 10 s, far inside the 60 s http-timeout.
         try await Self.withService(SubscriberSettings(httpTimeout: .seconds(60), writeConcurrency: 1), logger: logger) { env in
             try await env.subscribe("s", ["http://127.0.0.1:1"])
             try await env.write("m v=1 1")
@@ -183,7 +183,6 @@ import Testing
         }
         let prefix = "Post http://127.0.0.1:1/write?consistency=&db=db&precision=ns&rp=autogen: "
         #expect(records.messages.contains { $0.hasPrefix(prefix) })
-        #expect(ContinuousClock.now - began < .seconds(30))
     }
 
     // MARK: Buffering
