@@ -66,26 +66,16 @@ extension ContinuousQueryService {
         }
         guard let info = meta.database(store.database), info.retentionPolicies.contains(where: { $0.name == store.retentionPolicy }) else { return }
         let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        var key: [UInt8] = Array("cq_query,cq=".utf8)
-        Self.escapeTag(cq, into: &key)
-        key += Array(",db=".utf8)
-        Self.escapeTag(database, into: &key)
-        let line = key + Array(" durationNs=\(ns)i,endTime=\(window.end)i,pointsWrittenOK=\(written)i,startTime=\(window.start)i \(PointsWriter.wallClock())".utf8)
-        let points = LineProtocolParser.parse(line, options: ParseOptions(defaultTime: 0)).points
-        do throws(WriteError) {
-            try await store.pointsWriter.writePoints(database: store.database, retentionPolicy: store.retentionPolicy, points: points)
+        do {
+            let point = try Point(measurement: "cq_query", tags: [("cq", cq), ("db", database)],
+                                  fields: [("durationNs", .integer(ns)), ("endTime", .integer(window.end)),
+                                           ("pointsWrittenOK", .integer(written)), ("startTime", .integer(window.start))],
+                                  time: PointsWriter.wallClock())
+            try await store.pointsWriter.writePoints(database: store.database, retentionPolicy: store.retentionPolicy, points: [point])
         } catch {
             var monitorLog = logger
             monitorLog[metadataKey: "service"] = "monitor"
             monitorLog.info("failed to store statistics", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Line protocol's escaping of a tag value.
-    private static func escapeTag(_ s: String, into out: inout [UInt8]) {
-        for b in s.utf8 {
-            if b == UInt8(ascii: ",") || b == UInt8(ascii: "=") || b == UInt8(ascii: " ") { out.append(UInt8(ascii: "\\")) }
-            out.append(b)
         }
     }
 }

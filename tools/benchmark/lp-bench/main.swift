@@ -3,16 +3,7 @@
 // Reports MB/s and points/s for one core: best and median of the rounds.
 import Foundation
 import LineProtocol
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+import SundialTestSupport
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let megabytes = arguments.first ?? 100
@@ -40,9 +31,9 @@ print("lp-bench: \(lines) lines, \(body.count) bytes (\(body.count / lines) B/li
 var seconds: [Double] = []
 var points = 0
 for _ in 0..<rounds {
-    let start = now()
+    let start = monotonicSeconds()
     let result = body.withUnsafeBytes { LineProtocolParser.parse($0, options: ParseOptions(defaultTime: 0)) }
-    seconds.append(now() - start)
+    seconds.append(monotonicSeconds() - start)
     points = result.points.count
     precondition(result.errors.isEmpty && points == lines)
 }

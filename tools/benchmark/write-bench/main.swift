@@ -8,18 +8,8 @@
 import Foundation
 import LineProtocol
 import TSDB
-import TSM
-
-#if canImport(Glibc)
-import Glibc
 import SundialTestSupport
-#endif
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+import TSM
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let hours = arguments.first ?? 2
@@ -59,11 +49,11 @@ for _ in 0..<rounds {
     let shard = try Shard(id: 1, database: "db", retentionPolicy: "rp", dataDir: dir + "/data", walDir: dir + "/wal")
     var parseTime = 0.0, writeTime = 0.0
     for request in requests {
-        let t0 = now()
+        let t0 = monotonicSeconds()
         let parsed = request.withUnsafeBytes { LineProtocolParser.parse($0, options: ParseOptions(defaultTime: 0)) }
-        let t1 = now()
+        let t1 = monotonicSeconds()
         try shard.write(parsed.points)
-        writeTime += now() - t1
+        writeTime += monotonicSeconds() - t1
         parseTime += t1 - t0
     }
     best = (min(best.parse, parseTime), min(best.write, writeTime))
