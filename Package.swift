@@ -100,12 +100,18 @@ let package = Package(
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
         .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator"], swiftSettings: strict),
+        // Prometheus remote write/read messages (generated once from Spec/proto/prometheus.proto).
+        .target(
+            name: "PromRemote",
+            dependencies: ["LineProtocol", "Snappy", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict
+        ),
 
         // MARK: Services
         .target(
             name: "HTTPD",
             dependencies: [
-                "Gzip",
+                "Gzip", "PromRemote",
                 "LineProtocol", "TSDB", "Meta", "Query", "InfluxQL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

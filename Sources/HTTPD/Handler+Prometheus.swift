@@ -1,16 +1,100 @@
 import HTTPTypes
 import Hummingbird
+import PromRemote
+import Logging
+import Prometheus
+import Query
+import TSDB
 
 extension Handler {
-    /// `POST /api/v1/prom/write`: Prometheus remote write. Registered as in 1.x; decoding the
-    /// Snappy-compressed protobuf comes with the Prometheus work, until then 501.
+    /// `POST /api/v1/prom/write`: a snappy-compressed protobuf `WriteRequest`, stored as 1.8
+    /// stores it (``RemoteWrite``), with `/write`'s checks in 1.x's order: database, user,
+    /// body size, then decoding. NaN and ±Inf samples are dropped, not refused (1.8).
     func servePromWrite(_ call: RouteRequest) async -> Reply {
-        httpError("prometheus remote write is not implemented yet", .notImplemented, call)
+        statistics.writeRequests.increment()
+        statistics.promWriteRequests.increment()
+        let database = call.params["db"]
+        guard !database.isEmpty else { return httpError("database is required", .badRequest, call) }
+        guard catalog.databaseExists(database) else {
+            return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
+        }
+        if let refusal = writeRefusal(database: database, call) { return refusal }
+        guard let body = await boundedBody(call) else { return tooLarge(call) }
+        statistics.writeRequestBytes.increment(by: Int64(body.readableBytes))
+
+        let decoded: RemoteWrite.Decoded
+        do throws(PromError) { decoded = try RemoteWrite.decode(snappy: Array(buffer: body)) } catch {
+            return httpError(error.description, .badRequest, call)
+        }
+        if config.writeTracing, let dropped = decoded.droppedDescription {
+            logger.info("Prom write handler", metadata: ["error": "\(dropped)"])
+        }
+        if let refusal = consistencyRefusal(call) { return refusal }
+        if let failure = await write(decoded.points, database: database, retentionPolicy: call.params["rp"], call) { return failure }
+        return Reply(status: .noContent)
     }
 
-    /// `POST /api/v1/prom/read`: Prometheus remote read. Registered as in 1.x; 501 until the
-    /// query engine exists.
+    /// `POST /api/v1/prom/read`: one query of label matchers over a time range, answered with
+    /// the float `value` fields of the matching series as a snappy-compressed `ReadResponse`
+    /// (1.x's storage read: the `db` and `rp` parameters choose where).
     func servePromRead(_ call: RouteRequest) async -> Reply {
-        httpError("prometheus remote read is not implemented yet", .notImplemented, call)
+        statistics.promReadRequests.increment()
+        // 1.x reads the body without a limit; Sundial holds it to max-body-size like a write.
+        guard let body = await boundedBody(call) else { return tooLarge(call) }
+        let query: RemoteReadQuery
+        do throws(PromError) { query = try RemoteRead.decode(snappy: Array(buffer: body)) } catch {
+            return httpError(error.description, .badRequest, call)
+        }
+        guard let queryExecutor else { return httpError("no database", .badRequest, call) }
+        let matchers = query.matchers.map { m in
+            TagMatcher(m.name, { switch m.kind {
+            case .equal: .equal
+            case .notEqual: .notEqual
+            case .regexMatch: .regex
+            case .regexNoMatch: .notRegex
+            } }(), m.value)
+        }
+        let result: StorageReadResult
+        do throws(StatementError) {
+            // Go's `ms * int64(time.Millisecond)` wraps; a bound that lands at or below 0 is open.
+            result = try await queryExecutor.readFloatSeries(
+                database: call.params["db"], retentionPolicy: call.params["rp"],
+                start: query.startMs &* 1_000_000, end: query.endMs &* 1_000_000,
+                matchers: matchers, field: RemoteWrite.field)
+        } catch {
+            return httpError(error.description, .badRequest, call)
+        }
+        for s in result.skipped {
+            logger.info("Prometheus can't read cursor", metadata: ["cursor_type": "\(s.type.promCursorName)", "series": "\(s.seriesKey)"])
+        }
+        let series = result.series.map { s in
+            RemoteSeries(labels: s.tags.filter { !$0.value.isEmpty }.map { ($0.key, $0.value) },
+                         timestampsMs: s.times.map { $0 / 1_000_000 }, values: s.values)
+        }
+        var reply = Reply(status: .ok, body: RemoteRead.encode(series))
+        reply.headers[.contentType] = "application/x-protobuf"
+        reply.headers[.contentEncoding] = "snappy"
+        return reply
+    }
+
+    /// The request body, or nil past `max-body-size` (announced or sent): 413.
+    func boundedBody(_ call: RouteRequest) async -> ByteBuffer? {
+        let limit = config.maxBodySize
+        let declared = call.request.headers.first(.contentLength).flatMap { Int($0) } ?? -1
+        if limit > 0 && declared > limit { return nil }
+        return await readBody(call.request, limit: limit > 0 ? limit : nil)
+    }
+}
+
+private extension FieldType {
+    /// The cursor names 1.x logs for a field Prometheus cannot read.
+    var promCursorName: String {
+        switch self {
+        case .integer: "int64"
+        case .unsigned: "uint"
+        case .boolean: "bool"
+        case .string: "string"
+        default: "float"
+        }
     }
 }

@@ -19,11 +19,46 @@ extension Handler {
         return nil
     }
 
-    /// `POST /write`: line protocol into a database, with 1.x's checks in 1.x's order —
-    /// database, body size, gzip, parse, consistency, write — and its status codes.
+    /// `POST /write` (1.8's `serveWriteV1`): the `db`, `rp` and `precision` parameters. An
+    /// unknown precision is refused; 1.8 answers the same 400 but writes the points anyway
+    /// (its handler does not return there), which Sundial does not copy.
     func serveWrite(_ call: RouteRequest) async -> Reply {
+        let precision = call.params["precision"]
+        guard ["", "n", "ns", "u", "ms", "s", "m", "h"].contains(precision) else {
+            return httpError("invalid precision \(GoQuote.quote(precision)) (use n, u, ms, s, m or h)", .badRequest, call)
+        }
+        return await serveWrite(database: call.params["db"], retentionPolicy: call.params["rp"], precision: precision, call)
+    }
+
+    /// `POST /api/v2/write` (1.8): the `bucket` is `db` or `db/rp`, `org` is ignored, the
+    /// precision is spelled as in 2.x (`ns`, `us`, `ms`, `s`).
+    func serveWriteV2(_ call: RouteRequest) async -> Reply {
+        var precision = call.params["precision"]
+        switch precision {
+        case "ns": precision = "n"
+        case "us": precision = "u"
+        case "ms", "s", "": break
+        default:
+            return httpError("invalid precision \(GoQuote.quote(precision)) (use ns, us, ms or s)", .badRequest, call)
+        }
+        let bucket = call.params["bucket"]
+        guard let slash = bucket.firstIndex(of: "/") else {
+            guard !bucket.isEmpty else {
+                return httpError("bucket name \(GoQuote.quote(bucket)) is missing a slash; not in \"database/retention-policy\" format", .notFound, call)
+            }
+            return await serveWrite(database: bucket, retentionPolicy: "", precision: precision, call)
+        }
+        let database = String(bucket[..<slash])
+        guard !database.isEmpty else {
+            return httpError("bucket name \(GoQuote.quote(bucket)) is in db/rp form but has an empty database", .notFound, call)
+        }
+        return await serveWrite(database: database, retentionPolicy: String(bucket[bucket.index(after: slash)...]), precision: precision, call)
+    }
+
+    /// Line protocol into a database, with 1.x's checks in 1.x's order — database, body size,
+    /// gzip, parse, consistency, write — and its status codes.
+    func serveWrite(database: String, retentionPolicy: String, precision: String, _ call: RouteRequest) async -> Reply {
         statistics.writeRequests.increment()
-        let database = call.params["db"]
         guard !database.isEmpty else { return httpError("database is required", .badRequest, call) }
         guard catalog.databaseExists(database) else {
             return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
@@ -51,34 +86,14 @@ extension Handler {
         }
         statistics.writeRequestBytes.increment(by: Int64(lines.readableBytes))
 
-        let options = ParseOptions(precision: Precision(queryValue: call.params["precision"]), defaultTime: now())
+        let options = ParseOptions(precision: Precision(queryValue: precision), defaultTime: now())
         let parsed = lines.withUnsafeReadableBytes { LineProtocolParser.parse($0, options: options) }
         if let parseError = parsed.errorBytes, parsed.points.isEmpty {
             return httpError(parseError, .badRequest, call)
         }
 
-        let level = call.params["consistency"]
-        if !level.isEmpty && !["any", "one", "quorum", "all"].contains(level.lowercased()) {
-            return httpError("invalid consistency level", .badRequest, call)
-        }
-
-        do {
-            try await pointsWriter.writePoints(database: database, retentionPolicy: call.params["rp"], points: parsed.points)
-        } catch {
-            switch error {
-            case .client(let message):
-                statistics.pointsWrittenFail.increment(by: Int64(parsed.points.count))
-                return httpError(message, .badRequest, call)
-            case .partial(_, let dropped):
-                statistics.pointsWrittenOK.increment(by: Int64(max(0, parsed.points.count - dropped)))
-                statistics.pointsWrittenDropped.increment(by: Int64(dropped))
-                return httpError(error.description, .badRequest, call)
-            case .server(let message):
-                statistics.pointsWrittenFail.increment(by: Int64(parsed.points.count))
-                return httpError(message, .internalServerError, call)
-            }
-        }
-        statistics.pointsWrittenOK.increment(by: Int64(parsed.points.count))
+        if let refusal = consistencyRefusal(call) { return refusal }
+        if let failure = await write(parsed.points, database: database, retentionPolicy: retentionPolicy, call) { return failure }
         if let parseError = parsed.errorBytes {
             // Good lines were written; the bad ones are reported as a partial write.
             return httpError(Array("partial write: ".utf8) + parseError + Array(" dropped=0".utf8), .badRequest, call)
@@ -86,12 +101,44 @@ extension Handler {
         return Reply(status: .noContent)
     }
 
-    private func tooLarge(_ call: RouteRequest) -> Reply {
+    /// 1.x's check of the `consistency` parameter (a single node accepts every level).
+    func consistencyRefusal(_ call: RouteRequest) -> Reply? {
+        let level = call.params["consistency"]
+        if !level.isEmpty && !["any", "one", "quorum", "all"].contains(level.lowercased()) {
+            return httpError("invalid consistency level", .badRequest, call)
+        }
+        return nil
+    }
+
+    /// Writes the points and counts them; the failure reply with 1.x's status for each kind
+    /// of write error, or nil when all were written.
+    func write(_ points: [Point], database: String, retentionPolicy: String, _ call: RouteRequest) async -> Reply? {
+        do {
+            try await pointsWriter.writePoints(database: database, retentionPolicy: retentionPolicy, points: points)
+        } catch {
+            switch error {
+            case .client(let message):
+                statistics.pointsWrittenFail.increment(by: Int64(points.count))
+                return httpError(message, .badRequest, call)
+            case .partial(_, let dropped):
+                statistics.pointsWrittenOK.increment(by: Int64(max(0, points.count - dropped)))
+                statistics.pointsWrittenDropped.increment(by: Int64(dropped))
+                return httpError(error.description, .badRequest, call)
+            case .server(let message):
+                statistics.pointsWrittenFail.increment(by: Int64(points.count))
+                return httpError(message, .internalServerError, call)
+            }
+        }
+        statistics.pointsWrittenOK.increment(by: Int64(points.count))
+        return nil
+    }
+
+    func tooLarge(_ call: RouteRequest) -> Reply {
         httpError("Request Entity Too Large", .contentTooLarge, call)
     }
 
     /// The whole body, or nil once it exceeds `limit` bytes.
-    private func readBody(_ request: Request, limit: Int?) async -> ByteBuffer? {
+    func readBody(_ request: Request, limit: Int?) async -> ByteBuffer? {
         var collected = ByteBuffer()
         do {
             for try await var chunk in request.body {

@@ -170,7 +170,7 @@ public struct Handler: Sendable {
         var headers = headers
         var reply: Reply
         var user: UserInfo?
-        if route.requiresAuthentication {
+        if route.requiresAuthentication(config) {
             switch await authenticate(request, params: params, format: format) {
             case .success(let u): user = u
             case .failure(let refusal):

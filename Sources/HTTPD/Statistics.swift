@@ -6,6 +6,8 @@ final class Statistics: Sendable {
     let requests: Counter
     let queryRequests: Counter
     let writeRequests: Counter
+    let promWriteRequests: Counter
+    let promReadRequests: Counter
     let pingRequests: Counter
     let statusRequests: Counter
     let writeRequestBytes: Counter
@@ -25,6 +27,8 @@ final class Statistics: Sendable {
         requests = counter("requests", "HTTP requests received.")
         queryRequests = counter("query_requests", "Query requests received.")
         writeRequests = counter("write_requests", "Write requests received.")
+        promWriteRequests = counter("prom_write_requests", "Prometheus remote write requests received.")
+        promReadRequests = counter("prom_read_requests", "Prometheus remote read requests received.")
         pingRequests = counter("ping_requests", "Ping requests received.")
         statusRequests = counter("status_requests", "Status requests received.")
         writeRequestBytes = counter("write_request_bytes", "Bytes of write request bodies received.")

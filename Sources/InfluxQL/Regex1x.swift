@@ -395,3 +395,9 @@ enum TimeZoneNames {
         return TimeZone(identifier: name) != nil
     }
 }
+
+/// Go's `regexp.Compile` acceptance for patterns that arrive outside InfluxQL text (Prometheus
+/// remote read matchers): Go's error message, or nil when Go compiles the pattern.
+public enum InfluxQLRegex {
+    public static func goError(_ pattern: String) -> String? { Regex1x.goError(pattern) }
+}

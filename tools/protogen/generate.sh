@@ -21,4 +21,5 @@ gen() {  # gen PROTO OUTDIR
 }
 gen meta.proto "$root/Sources/Meta/Generated"
 gen tsdb.proto "$root/Sources/TSDB/Generated"
-echo "generated into Sources/Meta/Generated and Sources/TSDB/Generated"
+gen prometheus.proto "$root/Sources/PromRemote/Generated"
+echo "generated into Sources/{Meta,TSDB,PromRemote}/Generated"

@@ -14,6 +14,9 @@ extension Config {
         if http.enabled && http.unixSocketEnabled {
             throw ConfigError("[http] unix-socket-enabled is true, but Sundial does not listen on a unix socket yet: set it to false to start")
         }
+        if http.enabled && http.fluxEnabled {
+            throw ConfigError("[http] flux-enabled is true, but Sundial runs no Flux engine (InfluxQL only): set it to false to start")
+        }
         for input in inputs where input.enabled.contains(true) {
             throw ConfigError("\(input.section) is enabled, but Sundial does not run \(input.what) yet: set enabled = false in that section to start")
         }

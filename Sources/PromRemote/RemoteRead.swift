@@ -1,0 +1,152 @@
+import Snappy
+import SwiftProtobuf
+
+/// A label matcher of a remote read query.
+public struct LabelMatcher: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case equal, notEqual, regexMatch, regexNoMatch }
+    public var kind: Kind
+    public var name: String
+    public var value: String
+
+    public init(_ kind: Kind, _ name: String, _ value: String) {
+        self.kind = kind
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The one query of a remote read request that 1.x serves.
+public struct RemoteReadQuery: Sendable, Equatable {
+    public var startMs: Int64
+    public var endMs: Int64
+    public var matchers: [LabelMatcher]
+}
+
+/// One series of a remote read answer: labels sorted by name, samples oldest first.
+public struct RemoteSeries: Sendable {
+    public var labels: [(name: String, value: String)]
+    public var timestampsMs: [Int64]
+    public var values: [Double]
+
+    public init(labels: [(name: String, value: String)], timestampsMs: [Int64], values: [Double]) {
+        self.labels = labels
+        self.timestampsMs = timestampsMs
+        self.values = values
+    }
+}
+
+/// Prometheus remote read as 1.x serves it (`servePromRead`, `ReadRequestToInfluxStorageRequest`).
+public enum RemoteRead {
+    /// Decodes a snappy-compressed `ReadRequest` and applies 1.x's checks: exactly one query,
+    /// at least one matcher, known match types.
+    public static func decode(snappy body: [UInt8]) throws(PromError) -> RemoteReadQuery {
+        let message = try SnappyBody.decode(body)
+        let queries = try message.withUnsafeBytes { bytes in Result { () throws(PromError) in try decodeQueries(bytes) } }.get()
+        guard queries.count == 1 else { throw PromError("Prometheus read endpoint currently only supports one query at a time") }
+        let query = queries[0]
+        guard !query.matchers.isEmpty else { throw PromError("expected matcher") }
+        var matchers: [LabelMatcher] = []
+        for m in query.matchers {
+            let kind: LabelMatcher.Kind
+            switch m.type {
+            case 0: kind = .equal
+            case 1: kind = .notEqual
+            case 2: kind = .regexMatch
+            case 3: kind = .regexNoMatch
+            default: throw PromError("unknown match type \(m.type)")
+            }
+            matchers.append(LabelMatcher(kind, m.name, m.value))
+        }
+        return RemoteReadQuery(startMs: query.start, endMs: query.end, matchers: matchers)
+    }
+
+    /// The answer body: a `ReadResponse` with one result, snappy-compressed as Go's encoder
+    /// compresses it.
+    public static func encode(_ series: [RemoteSeries]) -> [UInt8] {
+        var result = Prometheus_QueryResult()
+        result.timeseries = series.map { s in
+            var ts = Prometheus_TimeSeries()
+            ts.labels = s.labels.map { l in
+                var pair = Prometheus_LabelPair()
+                pair.name = l.name
+                pair.value = l.value
+                return pair
+            }
+            ts.samples = zip(s.timestampsMs, s.values).map { t, v in
+                var sample = Prometheus_Sample()
+                sample.timestampMs = t
+                sample.value = v
+                return sample
+            }
+            return ts
+        }
+        var response = Prometheus_ReadResponse()
+        response.results = [result]
+        // Serializing plain proto3 fields cannot fail.
+        let message: [UInt8] = (try? response.serializedBytes()) ?? []
+        return Snappy.compressGoCompatible(message)
+    }
+
+    private struct RawQuery {
+        var start: Int64 = 0
+        var end: Int64 = 0
+        var matchers: [(type: Int32, name: String, value: String)] = []
+    }
+
+    private static func decodeQueries(_ bytes: UnsafeRawBufferPointer) throws(PromError) -> [RawQuery] {
+        var queries: [RawQuery] = []
+        var reader = WireReader(bytes)
+        while !reader.atEnd {
+            let tag = try reader.tag(in: "ReadRequest")
+            guard tag.field == 1 else { try reader.skipField(from: tag.start); continue }
+            guard tag.wireType == 2 else { throw .wrongWireType(tag.wireType, field: "Queries") }
+            queries.append(try query(bytes, try reader.lengthDelimited()))
+        }
+        return queries
+    }
+
+    private static func query(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(PromError) -> RawQuery {
+        var q = RawQuery()
+        var reader = WireReader(bytes, from: range.lowerBound, to: range.upperBound)
+        while !reader.atEnd {
+            let tag = try reader.tag(in: "Query")
+            switch tag.field {
+            case 1:
+                guard tag.wireType == 0 else { throw .wrongWireType(tag.wireType, field: "StartTimestampMs") }
+                q.start = Int64(bitPattern: try reader.varint())
+            case 2:
+                guard tag.wireType == 0 else { throw .wrongWireType(tag.wireType, field: "EndTimestampMs") }
+                q.end = Int64(bitPattern: try reader.varint())
+            case 3:
+                guard tag.wireType == 2 else { throw .wrongWireType(tag.wireType, field: "Matchers") }
+                q.matchers.append(try matcher(bytes, try reader.lengthDelimited()))
+            default:
+                try reader.skipField(from: tag.start)
+            }
+        }
+        return q
+    }
+
+    private static func matcher(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(PromError) -> (type: Int32, name: String, value: String) {
+        var m: (type: Int32, name: String, value: String) = (0, "", "")
+        var reader = WireReader(bytes, from: range.lowerBound, to: range.upperBound)
+        while !reader.atEnd {
+            let tag = try reader.tag(in: "LabelMatcher")
+            switch tag.field {
+            case 1:
+                guard tag.wireType == 0 else { throw .wrongWireType(tag.wireType, field: "Type") }
+                // The enum is an int32 in Go: the varint's high bits shift out.
+                m.type = Int32(truncatingIfNeeded: try reader.varint())
+            case 2:
+                guard tag.wireType == 2 else { throw .wrongWireType(tag.wireType, field: "Name") }
+                m.name = String(decoding: reader.slice(try reader.lengthDelimited()), as: UTF8.self)
+            case 3:
+                guard tag.wireType == 2 else { throw .wrongWireType(tag.wireType, field: "Value") }
+                m.value = String(decoding: reader.slice(try reader.lengthDelimited()), as: UTF8.self)
+            default:
+                try reader.skipField(from: tag.start)
+            }
+        }
+        return m
+    }
+}
