@@ -6,13 +6,14 @@ extension Meta_Data {
 
     /// Go's `time.Truncate(d)` on Unix nanoseconds: multiples of `d` counted from Go's zero
     /// time (January 1, year 1 UTC), not from the Unix epoch — so weekly groups start on
-    /// Mondays, as in 1.x.
+    /// Mondays, as in 1.x. A group starting before the earliest representable time starts at
+    /// it (Go would wrap the start's UnixNano to a time in the far future).
     static func truncate(_ unixNanos: Int64, to d: Int64) -> Int64 {
         guard d > 0 else { return unixNanos }
         let zeroToUnix = Int128(62_135_596_800) * 1_000_000_000
         let sinceZero = Int128(unixNanos) + zeroToUnix
         let remainder = ((sinceZero % Int128(d)) + Int128(d)) % Int128(d)
-        return Int64(Int128(unixNanos) - remainder)
+        return Int64(clamping: Int128(unixNanos) - remainder)
     }
 
     /// The live shard group of `database`/`policy` containing `timestamp`, if any.

@@ -18,6 +18,17 @@ struct ShardGroupTests {
         #expect(group.startTime == 1_499_644_800_000_000_000)
     }
 
+    /// The earliest times fall in a group whose truncated start lies before Int64.min: it starts
+    /// at the earliest time instead of trapping (a write at such a time crashed the daemon).
+    @Test(arguments: [Int64.min + 2, Int64.min + 1_000_000, Int64.min + 86_400_000_000_000])
+    func earliestTimesGetAGroup(time: Int64) async throws {
+        let meta = MetaClient()
+        try await meta.createDatabase("db")
+        let group = try await meta.shardGroup(database: "db", policy: "autogen", for: time)
+        #expect(group.start <= time && time < group.end)
+        #expect(group.start >= Int64.min && group.end - group.start <= 7 * 86_400_000_000_000)
+    }
+
     @Test func createsOnDemandAndReuses() async throws {
         let meta = MetaClient()
         try await meta.createDatabase("db")
