@@ -287,6 +287,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "PromRemoteTests",
+            dependencies: ["PromRemote", "LineProtocol", "Snappy", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Tests/Unit/PromRemoteTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LineProtocolTests",
             dependencies: ["LineProtocol"],
             path: "Tests/Unit/LineProtocolTests",
@@ -317,7 +323,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
-                "ContinuousQuery", "Query", "InfluxQL", "Subscriber",
+                "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
