@@ -24,13 +24,6 @@ public enum RemoteWrite {
         }
     }
 
-    /// Decodes a snappy-compressed `WriteRequest` (the request body).
-    public static func decode(snappy body: [UInt8]) throws(PromError) -> Decoded {
-        let message = try SnappyBody.decode(body)
-        let result = message.withUnsafeBytes { bytes in Result { () throws(PromError) in try decode(protobuf: bytes) } }
-        return try result.get()
-    }
-
     /// Decodes a `WriteRequest`. Every decoding error is found before any conversion error,
     /// as 1.x unmarshals the whole message first.
     public static func decode(protobuf bytes: UnsafeRawBufferPointer) throws(PromError) -> Decoded {

@@ -17,3 +17,20 @@ enum SnappyBody {
         do throws(SnappyError) { return try Snappy.decompress(body, maxLength: length) } catch { throw .snappyCorrupt }
     }
 }
+
+extension RemoteWrite {
+    /// Decodes a snappy-compressed `WriteRequest` (the request body).
+    public static func decode(snappy body: [UInt8]) throws(PromError) -> Decoded {
+        let message = try SnappyBody.decode(body)
+        let result = message.withUnsafeBytes { bytes in Result { () throws(PromError) in try decode(protobuf: bytes) } }
+        return try result.get()
+    }
+}
+
+extension RemoteRead {
+    /// Decodes a snappy-compressed `ReadRequest` (the request body) with 1.x's checks.
+    public static func decode(snappy body: [UInt8]) throws(PromError) -> RemoteReadQuery {
+        let message = try SnappyBody.decode(body)
+        return try message.withUnsafeBytes { bytes in Result { () throws(PromError) in try decode(protobuf: bytes) } }.get()
+    }
+}

@@ -51,6 +51,14 @@ enough for one server and the client, so the servers never run at the same time.
 `--dry-run STEPS` only generates the first STEPS time steps of each size (to try a large
 `--hosts` cheaply).
 
+`--protocol prom` sends the same data as Prometheus remote write requests instead
+(POST /api/v1/prom/write, snappy-compressed protobuf `WriteRequest` built by
+tools/prometheus/promwire.py): each line's 10 fields become 10 samples of the metrics
+`cpu_usage_user` ... with the line's tags as labels, one sample per series per request as
+Prometheus sends them; `--batch` still counts lines (so 10x as many samples per request), points/s
+counts lines and values/s counts samples, and the count check reads `count(value)` of
+`cpu_usage_user`.
+
 With a comma list of `--hosts`, every size runs in turn and a final table gives points/s per
 size for both servers, showing how ingest scales with the number of series. `--json FILE` writes
 every figure (and a per-second points timeline of each load).
@@ -58,6 +66,9 @@ every figure (and a per-second points timeline of each load).
 import argparse, http.client, json, os, queue, random, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "prometheus"))
+import promwire  # noqa: E402
+PROTOCOL = "line"  # or "prom": set from --protocol
 START_NS = 1_451_606_400_000_000_000  # 2016-01-01T00:00:00Z
 STEP_NS = 10_000_000_000
 FIELDS = ["usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"]
@@ -98,14 +109,35 @@ def lines_by_step(hosts, steps, seed):
 
 
 def request_bytes(body):
+    if PROTOCOL == "prom":
+        body = promwire.snappy_encode(prom_body(body))
+        return (b"POST /api/v1/prom/write?db=benchmark HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
+                b"Content-Encoding: snappy\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
     return (b"POST /write?db=benchmark HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+
+
+def prom_body(lines):
+    """The lines as a remote write WriteRequest: one series per line and field, one sample each."""
+    out = []
+    for line in lines.split(b"\n"):
+        if not line:
+            continue
+        key, fields, ts = line.split(b" ")
+        tags = [t.split(b"=", 1) for t in key.split(b",")[1:]]
+        labels = b"".join(promwire.field(1, 2, promwire.label(k, v)) for k, v in tags)
+        ms = int(ts) // 1_000_000
+        for f in fields.split(b","):
+            name, value = f.split(b"=", 1)
+            series = promwire.field(1, 2, promwire.label(b"__name__", b"cpu_" + name)) + labels + promwire.field(2, 2, promwire.sample(float(value[:-1]), ms))
+            out.append(promwire.field(1, 2, series))
+    return b"".join(out)
 
 
 def dataset(hosts, hours, batch, seed, steps_limit=None):
     """Makes (or reuses) /tmp/ingest-...req: the requests back to back, and its .json index
     [[offset, length, lines], ...]. Only one request is in memory at a time."""
     steps = steps_for(hours) if steps_limit is None else min(steps_limit, steps_for(hours))
-    key = f"ingest-v{GENERATOR_VERSION}-{hosts}hosts-{steps}steps-b{batch}-s{seed}"
+    key = f"ingest-v{GENERATOR_VERSION}-{hosts}hosts-{steps}steps-b{batch}-s{seed}" + ("-prom" if PROTOCOL == "prom" else "")
     path = f"/tmp/{key}.req"
     index_path = f"/tmp/{key}.json"
     if os.path.exists(path) and os.path.exists(index_path):
@@ -229,7 +261,7 @@ class Server:
 
     def count_answer(self, timeout=120):
         """(count or None, the answer as "status body" when it holds no count)."""
-        status, body = self.query("SELECT count(usage_user) FROM cpu", timeout)
+        status, body = self.query("SELECT count(value) FROM cpu_usage_user" if PROTOCOL == "prom" else "SELECT count(usage_user) FROM cpu", timeout)
         try:
             if status == 200:
                 return json.loads(body)["results"][0]["series"][0]["values"][0][1], None
@@ -782,6 +814,7 @@ def main():
     ap.add_argument("--hosts", default="100", help="hosts (series = hosts); a comma list runs each size in turn")
     ap.add_argument("--hours", type=float, default=24, help="hours of data, one point per host every 10 s (0.5 = 30 minutes)")
     ap.add_argument("--batch", type=int, default=5000, help="lines per write request")
+    ap.add_argument("--protocol", choices=["line", "prom"], default="line", help="line protocol /write, or Prometheus remote write")
     ap.add_argument("--writers", type=int, default=4, help="concurrent writers (kept-alive connections)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--servers", default="influxd,sundiald")
@@ -799,6 +832,8 @@ def main():
     ap.add_argument("--json", help="write every figure to this file")
     ap.add_argument("--dry-run", type=int, metavar="STEPS", help="only generate the first STEPS time steps of each size and exit")
     args = ap.parse_args()
+    global PROTOCOL
+    PROTOCOL = args.protocol
     sizes = [int(h) for h in args.hosts.split(",") if h.strip()]
     servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     binaries = {"influxd": args.influxd, "sundiald": os.path.abspath(args.sundiald)}

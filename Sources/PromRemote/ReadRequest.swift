@@ -1,6 +1,3 @@
-import Snappy
-import SwiftProtobuf
-
 /// A label matcher of a remote read query.
 public struct LabelMatcher: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case equal, notEqual, regexMatch, regexNoMatch }
@@ -37,11 +34,10 @@ public struct RemoteSeries: Sendable {
 
 /// Prometheus remote read as 1.x serves it (`servePromRead`, `ReadRequestToInfluxStorageRequest`).
 public enum RemoteRead {
-    /// Decodes a snappy-compressed `ReadRequest` and applies 1.x's checks: exactly one query,
-    /// at least one matcher, known match types.
-    public static func decode(snappy body: [UInt8]) throws(PromError) -> RemoteReadQuery {
-        let message = try SnappyBody.decode(body)
-        let queries = try message.withUnsafeBytes { bytes in Result { () throws(PromError) in try decodeQueries(bytes) } }.get()
+    /// Decodes a `ReadRequest` and applies 1.x's checks: exactly one query, at least one
+    /// matcher, known match types.
+    public static func decode(protobuf bytes: UnsafeRawBufferPointer) throws(PromError) -> RemoteReadQuery {
+        let queries = try decodeQueries(bytes)
         guard queries.count == 1 else { throw PromError("Prometheus read endpoint currently only supports one query at a time") }
         let query = queries[0]
         guard !query.matchers.isEmpty else { throw PromError("expected matcher") }
@@ -58,33 +54,6 @@ public enum RemoteRead {
             matchers.append(LabelMatcher(kind, m.name, m.value))
         }
         return RemoteReadQuery(startMs: query.start, endMs: query.end, matchers: matchers)
-    }
-
-    /// The answer body: a `ReadResponse` with one result, snappy-compressed as Go's encoder
-    /// compresses it.
-    public static func encode(_ series: [RemoteSeries]) -> [UInt8] {
-        var result = Prometheus_QueryResult()
-        result.timeseries = series.map { s in
-            var ts = Prometheus_TimeSeries()
-            ts.labels = s.labels.map { l in
-                var pair = Prometheus_LabelPair()
-                pair.name = l.name
-                pair.value = l.value
-                return pair
-            }
-            ts.samples = zip(s.timestampsMs, s.values).map { t, v in
-                var sample = Prometheus_Sample()
-                sample.timestampMs = t
-                sample.value = v
-                return sample
-            }
-            return ts
-        }
-        var response = Prometheus_ReadResponse()
-        response.results = [result]
-        // Serializing plain proto3 fields cannot fail.
-        let message: [UInt8] = (try? response.serializedBytes()) ?? []
-        return Snappy.compressGoCompatible(message)
     }
 
     private struct RawQuery {
