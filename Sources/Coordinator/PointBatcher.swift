@@ -58,8 +58,8 @@ public final class PointBatcher: Sendable {
     @discardableResult
     public func add(_ points: [Point]) -> Bool {
         guard !points.isEmpty else { return hasRoom }
-        let (delivery, room): (Delivery, Bool) = state.withLock { s in
-            guard !s.stopped else { return (Delivery(), true) }
+        let (delivery, room, taken): (Delivery, Bool, Bool) = state.withLock { s in
+            guard !s.stopped else { return (Delivery(), true, false) }
             for point in points {
                 if s.batch.isEmpty {
                     s.batch.reserveCapacity(size)
@@ -71,9 +71,9 @@ public final class PointBatcher: Sendable {
                     emit(&s)
                 }
             }
-            return (handOff(&s), s.ready.count < pending)
+            return (handOff(&s), s.ready.count < pending, true)
         }
-        counters.points.add(Int64(points.count), ordering: .relaxed)
+        if taken { counters.points.add(Int64(points.count), ordering: .relaxed) }
         delivery.run()
         return room
     }
