@@ -90,6 +90,8 @@ final class TelnetHandler: ChannelInboundHandler {
             points.append(point)
         case .rejected(let rejection):
             if let badTime = rejection.badTime { report(.badTime, "Malformed time", "time", badTime) }
+            for tag in rejection.badTags { report(nil, "Malformed tag data", "tag", tag) }
+            statistics.telnetBadTag.add(Int64(rejection.badTags.count), ordering: .relaxed)
             switch rejection.kind {
             case .badLine: report(.badLine, rejection.message, "line", rejection.subject)
             case .badTime: report(.badTime, rejection.message, "time", rejection.subject)

@@ -25,6 +25,8 @@ public enum TelnetPut {
         /// A malformed timestamp's text, already counted as `tlBadTime` before the line is
         /// dropped for its length (1.x counts it twice then).
         public var badTime: String? = nil
+        /// Malformed tags, counted as `tlBadTag` before a bad value drops the line (as in 1.x).
+        public var badTags: [String] = []
         public var description: String { "\(message): \(subject)" }
     }
 
@@ -76,7 +78,7 @@ public enum TelnetPut {
         }
 
         let valueBytes = bytes(fields[3])
-        let badFloat = Rejection(kind: .badFloat, message: "Bad float", subject: text(fields[3]), badTime: badTime)
+        let badFloat = Rejection(kind: .badFloat, message: "Bad float", subject: text(fields[3]), badTime: badTime, badTags: badTags)
         guard case .success(let value) = GoFloat.parse(valueBytes), value.isFinite, let time else {
             return .rejected(badFloat)
         }
