@@ -107,6 +107,38 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Inputs
+        .target(name: "GoText", swiftSettings: strict),
+        .target(
+            name: "InputSupport",
+            dependencies: ["Coordinator", "LineProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Graphite",
+            dependencies: [
+                "GoText", "InputSupport", "Coordinator", "LineProtocol", "Meta", "TSDB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OpenTSDB",
+            dependencies: [
+                "GoText", "InputSupport", "Coordinator", "LineProtocol", "Meta", "TSDB", "Gzip",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Services
         .target(
             name: "HTTPD",
@@ -135,6 +167,7 @@ let package = Package(
                 "TSM",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query", "Retention", "Precreator", "ContinuousQuery", "Subscriber",
+                "Graphite", "OpenTSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -320,10 +353,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "InputTests",
+            dependencies: ["Graphite", "OpenTSDB", "GoText", "LineProtocol", "Gzip", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/Unit/InputTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
-                "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy",
+                "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -62,7 +62,11 @@ enum Escaping {
     }
 
     static func escape(_ s: String, _ escapable: [UInt8], into out: inout [UInt8]) {
-        for b in s.utf8 {
+        escape(s.utf8, escapable, into: &out)
+    }
+
+    static func escape(_ bytes: some Sequence<UInt8>, _ escapable: [UInt8], into out: inout [UInt8]) {
+        for b in bytes {
             if escapable.contains(b) { out.append(ASCII.backslash) }
             out.append(b)
         }

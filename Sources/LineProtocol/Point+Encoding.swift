@@ -2,7 +2,15 @@ extension Point {
     /// Builds a point from unescaped parts, as another input (graphite, prometheus, tests) would;
     /// it is validated exactly as a parsed line, with tags sorted canonically.
     public init(measurement: String, tags: [(String, String)], fields: [(String, FieldValue)], time: Int64) throws(LineError) {
+        try self.init(measurement: Array(measurement.utf8), tags: tags.map { (Array($0.0.utf8), Array($0.1.utf8)) },
+                      fields: fields.map { (Array($0.0.utf8), $0.1) }, time: time)
+    }
+
+    /// As ``init(measurement:tags:fields:time:)`` from raw bytes, which are kept as they are
+    /// (1.x's `models.NewPoint` takes any bytes; a `String` would replace invalid UTF-8).
+    public init(measurement: [UInt8], tags: [([UInt8], [UInt8])], fields: [([UInt8], FieldValue)], time: Int64) throws(LineError) {
         var line: [UInt8] = []
+        line.reserveCapacity(measurement.count + 48)
         Escaping.escape(measurement, Escaping.measurement, into: &line)
         for (k, v) in tags {
             line.append(ASCII.comma)

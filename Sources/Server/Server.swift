@@ -15,6 +15,8 @@ import ServiceLifecycle
 import Subscriber
 import TSDB
 import LineProtocol
+import Graphite
+import OpenTSDB
 
 /// The database server: every component built from one `Config`, run as one service group.
 ///
@@ -157,6 +159,24 @@ public struct Server: Sendable {
         if config.retention.enabled {
             services.append(RetentionService(meta: meta, store: store, checkInterval: config.retention.checkInterval.duration,
                                              checkIntervalLiteral: config.retention.checkInterval.literal, logger: logger))
+        }
+        // 1.x's inputs, after retention: graphite, collectd, opentsdb, udp; each section its own.
+        for c in config.graphite where c.enabled {
+            do throws(GraphiteConfigError) {
+                let settings = try GraphiteSettings(bindAddress: c.bindAddress, database: c.database, retentionPolicy: c.retentionPolicy,
+                                                    protocol: c.protocolName, batchSize: c.batchSize, batchPending: c.batchPending,
+                                                    batchTimeout: c.batchTimeout.duration, udpReadBuffer: c.udpReadBuffer,
+                                                    separator: c.separator, templates: c.templates, tags: c.tags)
+                services.append(try GraphiteService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger))
+            } catch {
+                throw ConfigError(error.description)
+            }
+        }
+        for c in config.opentsdb where c.enabled {
+            let settings = OpenTSDBSettings(bindAddress: c.bindAddress, database: c.database, retentionPolicy: c.retentionPolicy,
+                                            tlsEnabled: c.tlsEnabled, certificate: c.certificate, logPointErrors: c.logPointErrors,
+                                            batchSize: c.batchSize, batchPending: c.batchPending, batchTimeout: c.batchTimeout.duration)
+            services.append(OpenTSDBService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger))
         }
         return services
     }

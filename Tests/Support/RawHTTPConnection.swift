@@ -48,6 +48,14 @@ public final class RawHTTPConnection: @unchecked Sendable {
         return try await read().isEmpty
     }
 
+    /// Everything the server sends until it closes the connection (or a read times out).
+    public func readToEnd() async throws -> [UInt8] {
+        var all = received
+        received = []
+        while let more = try? await read(), !more.isEmpty { all += more }
+        return all
+    }
+
     /// Shuts down the sending side (the server sees its input end).
     public func finishSending() { _ = shutdown(fd, Int32(SHUT_WR)) }
 

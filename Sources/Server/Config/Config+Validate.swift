@@ -1,4 +1,5 @@
 import Foundation
+import Graphite
 
 extension Config {
     /// 1.x's `Config.Validate` for the sections Sundial runs, in its order: the first problem
@@ -16,6 +17,12 @@ extension Config {
             if precreator.advancePeriod.nanoseconds <= 0 { throw ConfigError("advance-period must be positive") }
         }
         try subscriber.validate()
+        // 1.x checks every [[graphite]] section, enabled or not.
+        for c in graphite {
+            do throws(GraphiteConfigError) { try GraphiteSettings.validate(templates: c.templates, tags: c.tags) } catch {
+                throw ConfigError("invalid graphite config: \(error)")
+            }
+        }
     }
 }
 

@@ -64,14 +64,12 @@ import Testing
     }
 
     /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
-    @Test(arguments: ["graphite", "collectd", "opentsdb", "udp", "ifql", "unix-socket"])
+    @Test(arguments: ["collectd", "udp", "ifql", "unix-socket"])
     func refusesSectionsItCannotServe(section: String) throws {
         var config = Config()
         _ = try Server(config: config).services()  // all disabled by default, as in 1.x
         switch section {
-        case "graphite": config.graphite.append(GraphiteConfig()); config.graphite[1].enabled = true
         case "collectd": config.collectd[0].enabled = true
-        case "opentsdb": config.opentsdb[0].enabled = true
         case "udp": config.udp[0].enabled = true
         case "unix-socket": config.http.unixSocketEnabled = true
         default: config.ifql.enabled = true
