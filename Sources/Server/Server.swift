@@ -158,6 +158,9 @@ public struct Server: Sendable {
             services.append(RetentionService(meta: meta, store: store, checkInterval: config.retention.checkInterval.duration,
                                              checkIntervalLiteral: config.retention.checkInterval.literal, logger: logger))
         }
+        // Then the inputs, in 1.x's order: graphite, collectd, opentsdb, udp.
+        services += try collectdServices() as [any Service]
+        services += try udpServices() as [any Service]
         return services
     }
 

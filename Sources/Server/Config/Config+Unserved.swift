@@ -6,9 +6,7 @@ extension Config {
     func refuseUnservedSections() throws(ConfigError) {
         let inputs: [(section: String, what: String, enabled: [Bool])] = [
             ("[[graphite]]", "the Graphite listener", graphite.map(\.enabled)),
-            ("[[collectd]]", "the collectd listener", collectd.map(\.enabled)),
             ("[[opentsdb]]", "the OpenTSDB listener", opentsdb.map(\.enabled)),
-            ("[[udp]]", "the UDP line protocol listener", udp.map(\.enabled)),
             ("[ifql]", "the IFQL service", [ifql.enabled]),
         ]
         if http.enabled && http.unixSocketEnabled {

@@ -16,6 +16,7 @@ extension Config {
             if precreator.advancePeriod.nanoseconds <= 0 { throw ConfigError("advance-period must be positive") }
         }
         try subscriber.validate()
+        for section in collectd { try section.validate() }
     }
 }
 
