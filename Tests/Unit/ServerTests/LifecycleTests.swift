@@ -116,6 +116,11 @@ import Testing
         bad.collectd[0].typesDB = "/nonexistent/types.db"
         #expect(throws: ConfigError("collectd: Stat(): stat /nonexistent/types.db: no such file or directory")) { try Server(config: bad).services() }
         bad = config
+        bad.collectd = try Config(toml: "[[collectd]]\n  enabled = true\n  typesdb = \"\(typesDB.path)\"\n  security-level = \"none\"\n").collectd
+        #expect(throws: ConfigError("invalid collectd config: Invalid value for parse-multivalue-plugin. Valid options are \"split\" and \"join\"")) {
+            try Server(config: bad).services()
+        }
+        bad = config
         bad.udp[0].bindAddress = ""
         #expect(throws: ConfigError("bind address has to be specified in config")) { try Server(config: bad).services() }
     }
