@@ -336,7 +336,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
-                "ContinuousQuery", "Query", "InfluxQL", "Subscriber",
+                "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "Collectd",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -4,9 +4,12 @@ import CryptoExtras
 /// Builds packets of collectd's binary protocol as its network plugin sends them: for tests,
 /// the fuzzer's seeds and the benchmark.
 public struct PacketBuilder: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    public var bytes: [UInt8] = []
 
     public init() {}
+
+    /// A builder holding `bytes` as they are (to sign or encrypt a packet built elsewhere).
+    public init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// A string part (host 0, plugin 2, plugin instance 3, type 4, type instance 5), NUL-terminated.
     public mutating func string(_ type: UInt16, _ value: String) {
@@ -58,7 +61,7 @@ public struct PacketBuilder: Sendable {
         return out.bytes + bytes
     }
 
-    /// The packet encrypted into one 0x0210 part with `iv`.
+    /// The packet encrypted into one 0x0210 part with `iv`, which must be 16 bytes.
     public func encrypted(user: String, password: String, iv: [UInt8]) -> [UInt8] {
         let user = Array(user.utf8)
         let key = SymmetricKey(data: SHA256.hash(data: Array(password.utf8)))

@@ -18,10 +18,6 @@ public enum MultiValueMode: Sendable {
 }
 
 extension ValueList {
-    /// Go's zero `time.Time` as Unix nanoseconds (the time of a value list without a time part
-    /// in 1.x, where it is not range-checked).
-    static let zeroTimeNanoseconds: Int64 = -6_795_364_578_871_345_152
-
     /// The tags 1.x gives every point of the list: `host`, `instance` (plugin instance), `type`,
     /// `type_instance`, each only when not empty.
     var tags: [(String, String)] {
@@ -35,16 +31,13 @@ extension ValueList {
 
     /// The points 1.x writes for this list; a point 1.x's `NewPoint` would refuse (NaN or
     /// infinite value, time out of range, empty field name, …) is counted in `dropped`.
+    ///
+    /// A list without a time part is dropped too: 1.x stores it at Go's zero time, in a
+    /// shard group of year 1 that no query reaches (its bounds wrap in `UnixNano`).
     public func points(_ mode: MultiValueMode, dropped: inout Int) -> [Point] {
-        let time: Int64
-        if let t = self.time {
-            guard t >= TimeRange.minNanoseconds && t <= TimeRange.maxNanoseconds else {
-                dropped += mode == .join ? 1 : values.count
-                return []
-            }
-            time = t
-        } else {
-            time = Self.zeroTimeNanoseconds
+        guard let time, time >= TimeRange.minNanoseconds && time <= TimeRange.maxNanoseconds else {
+            dropped += mode == .join ? 1 : values.count
+            return []
         }
         let tags = self.tags
         switch mode {
