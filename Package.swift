@@ -167,7 +167,7 @@ let package = Package(
                 "TSM",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query", "Retention", "Precreator", "ContinuousQuery", "Subscriber",
-                "Graphite", "OpenTSDB",
+                "Graphite", "OpenTSDB", "Collectd", "UDP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -258,6 +258,30 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Collectd",
+            dependencies: [
+                "Coordinator", "LineProtocol", "Meta", "TSDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "UDP",
+            dependencies: [
+                "Coordinator", "LineProtocol", "Meta", "TSDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -362,7 +386,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
-                "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip",
+                "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip", "Collectd", "UDP",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -372,6 +396,26 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/Unit/ServerTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectdTests",
+            dependencies: ["Collectd", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "SundialTestSupport",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "CryptoExtras", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Tests/Unit/CollectdTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UDPTests",
+            dependencies: ["UDP", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "SundialTestSupport",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Tests/Unit/UDPTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -172,12 +172,14 @@ public struct Server: Sendable {
                 throw ConfigError(error.description)
             }
         }
+        services += try collectdServices() as [any Service]
         for c in config.opentsdb where c.enabled {
             let settings = OpenTSDBSettings(bindAddress: c.bindAddress, database: c.database, retentionPolicy: c.retentionPolicy,
                                             tlsEnabled: c.tlsEnabled, certificate: c.certificate, logPointErrors: c.logPointErrors,
                                             batchSize: c.batchSize, batchPending: c.batchPending, batchTimeout: c.batchTimeout.duration)
             services.append(OpenTSDBService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger))
         }
+        services += try udpServices() as [any Service]
         return services
     }
 

@@ -5,8 +5,6 @@ extension Config {
     /// loaded and ignored (a sender would get "connection refused" with nothing in the log).
     func refuseUnservedSections() throws(ConfigError) {
         let inputs: [(section: String, what: String, enabled: [Bool])] = [
-            ("[[collectd]]", "the collectd listener", collectd.map(\.enabled)),
-            ("[[udp]]", "the UDP line protocol listener", udp.map(\.enabled)),
             ("[ifql]", "the IFQL service", [ifql.enabled]),
         ]
         if http.enabled && http.unixSocketEnabled {

@@ -23,6 +23,7 @@ extension Config {
                 throw ConfigError("invalid graphite config: \(error)")
             }
         }
+        for section in collectd { try section.validate() }
     }
 }
 

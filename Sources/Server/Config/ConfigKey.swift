@@ -28,4 +28,6 @@ public struct ConfigKey<Section>: @unchecked Sendable {
 public protocol ConfigSection: Sendable, Equatable {
     init()
     static var keys: [ConfigKey<Self>] { get }
+    /// What a `[[section]]` table starts from (see `Config+ArrayElements.swift`).
+    static var arrayElement: Self { get }
 }

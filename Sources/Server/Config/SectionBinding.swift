@@ -93,7 +93,7 @@ struct ArrayBinding<Section: ConfigSection>: SectionBinding, @unchecked Sendable
         var unknown: [String] = []
         for (i, element) in array.enumerated() {
             guard let table = element.table else { throw ConfigError("\(name)[\(i)]: expected a table") }
-            var section = Section()
+            var section = Section.arrayElement
             unknown += try section.load(table, path: "\(name)[\(i)]")
             sections.append(section)
         }

@@ -100,6 +100,8 @@ import Testing
         #expect(c.collectd[0].typesDB == "/tmp/types.db")
         #expect(c.opentsdb[0].batchSize == 10)
         #expect(c.udp[0].precision == "s")
+        // A [[collectd]] or [[udp]] table starts from Go's zero values, as in 1.x.
+        #expect(c.collectd[0].securityLevel == "" && c.collectd[0].parseMultivaluePlugin == "" && c.udp[0].bindAddress == "")
         #expect(c.continuousQueries.runInterval == .seconds(10))
         #expect(c.tls.minVersion == "tls1.2")
     }

@@ -1,4 +1,5 @@
 import ContinuousQuery
+import Foundation
 import HTTPD
 import Logging
 import Precreator
@@ -64,14 +65,13 @@ import Testing
     }
 
     /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
-    @Test(arguments: ["collectd", "udp", "ifql", "unix-socket"])
+    @Test(arguments: ["ifql", "unix-socket", "flux"])
     func refusesSectionsItCannotServe(section: String) throws {
         var config = Config()
         _ = try Server(config: config).services()  // all disabled by default, as in 1.x
         switch section {
-        case "collectd": config.collectd[0].enabled = true
-        case "udp": config.udp[0].enabled = true
         case "unix-socket": config.http.unixSocketEnabled = true
+        case "flux": config.http.fluxEnabled = true
         default: config.ifql.enabled = true
         }
         #expect {
@@ -80,10 +80,49 @@ import Testing
             let prefix = switch section {
             case "ifql": "[ifql] is enabled"
             case "unix-socket": "[http] unix-socket-enabled is true"
+            case "flux": "[http] flux-enabled is true"
             default: "[[\(section)]] is enabled"
             }
             return (error as? ConfigError)?.description.hasPrefix(prefix) == true
         }
+    }
+
+    /// Enabled collectd and UDP sections (any number) become services after retention, in
+    /// 1.x's order; collectd's settings are checked in every section, enabled or not, and a
+    /// missing types.db stops the start.
+    @Test func collectdAndUDPSectionsBecomeServices() throws {
+        let typesDB = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-types-\(UUID()).db")
+        defer { try? FileManager.default.removeItem(at: typesDB) }
+        try "load shortterm:GAUGE:0:U midterm:GAUGE:0:U longterm:GAUGE:0:U\n".write(to: typesDB, atomically: true, encoding: .utf8)
+        var config = Config()
+        config.collectd[0].enabled = true
+        config.collectd[0].typesDB = typesDB.path
+        config.collectd[0].bindAddress = "127.0.0.1:0"
+        config.collectd.append(config.collectd[0])
+        config.udp[0].enabled = true
+        config.udp[0].bindAddress = "127.0.0.1:0"
+        let names = try Server(config: config).services().map { "\(type(of: $0))" }
+        #expect(Array(names.suffix(4)) == ["RetentionService", "CollectdService", "CollectdService", "UDPService"])
+        var bad = config
+        bad.collectd[1].enabled = false
+        bad.collectd[1].securityLevel = "high"
+        #expect(throws: ConfigError("invalid collectd config: Invalid security level")) { try Server(config: bad).services() }
+        bad = config
+        bad.collectd[0].parseMultivaluePlugin = "merge"
+        #expect(throws: ConfigError("invalid collectd config: Invalid value for parse-multivalue-plugin. Valid options are \"split\" and \"join\"")) {
+            try Server(config: bad).services()
+        }
+        bad = config
+        bad.collectd[0].typesDB = "/nonexistent/types.db"
+        #expect(throws: ConfigError("collectd: Stat(): stat /nonexistent/types.db: no such file or directory")) { try Server(config: bad).services() }
+        bad = config
+        bad.collectd = try Config(toml: "[[collectd]]\n  enabled = true\n  typesdb = \"\(typesDB.path)\"\n  security-level = \"none\"\n").collectd
+        #expect(throws: ConfigError("invalid collectd config: Invalid value for parse-multivalue-plugin. Valid options are \"split\" and \"join\"")) {
+            try Server(config: bad).services()
+        }
+        bad = config
+        bad.udp[0].bindAddress = ""
+        #expect(throws: ConfigError("bind address has to be specified in config")) { try Server(config: bad).services() }
     }
 
     /// 1.x's defaults that Sundial does not act on yet are named (the daemon warns at start).
