@@ -7,35 +7,68 @@ public protocol PasswordLookup: Sendable {
     func password(for user: [UInt8]) throws(CollectdError) -> [UInt8]
 }
 
-/// collectd's auth file (`auth-file`): `user: password` lines, read again whenever its
-/// modification time changes, as collectd's Go library does.
+/// collectd's auth file (`auth-file`): `user: password` lines, read again when its
+/// modification time changes, as collectd's Go library does (looked at once a second at most).
 ///
 /// Kept from the library: lines are split at the first colon and both sides trimmed, a user
 /// starting with `#` is a comment, and a last line without a newline is not read.
 public final class AuthFile: PasswordLookup {
     public let path: String
-    private let state = Mutex<(modified: Date?, users: [[UInt8]: [UInt8]])>((nil, [:]))
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var modified: Date?
+        var users: [[UInt8]: [UInt8]] = [:]
+        /// When the file was last looked at (monotonic seconds), and what that found.
+        var checkedAt: Double = -.infinity
+        var missing = false
+    }
 
     public init(path: String) { self.path = path }
 
+    /// The file is looked at (a stat, and a read when it changed) at most once a second, never
+    /// under the lock: a busy sender does not make every packet wait on the file system.
     public func password(for user: [UInt8]) throws(CollectdError) -> [UInt8] {
-        let modified: Date
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            modified = attributes[.modificationDate] as? Date ?? .distantPast
-        } catch {
-            throw CollectdError("stat \(path): no such file or directory")
+        let now = Self.monotonicSeconds()
+        let due = state.withLock { s -> (Bool, Date?) in
+            guard now - s.checkedAt >= 1 else { return (false, nil) }
+            s.checkedAt = now
+            return (true, s.modified)
         }
-        let path = self.path
-        let found = try state.withLock { state throws(CollectdError) -> [UInt8]? in
-            if state.modified.map({ modified > $0 }) ?? true {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CollectdError("open \(path): permission denied") }
-                state = (modified, Self.parse(Array(data)))
-            }
-            return state.users[user]
+        if due.0 { refresh(known: due.1) }
+        let found = try state.withLock { s throws(CollectdError) -> [UInt8]? in
+            if s.missing { throw CollectdError("stat \(path): no such file or directory") }
+            return s.users[user]
         }
         guard let found else { throw CollectdError("no such user: \"\(String(decoding: user, as: UTF8.self))\"") }
         return found
+    }
+
+    /// Reads the file again when its modification time moved past `known`.
+    private func refresh(known: Date?) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            state.withLock { $0.missing = true }
+            return
+        }
+        let modified = attributes[.modificationDate] as? Date ?? .distantPast
+        guard known.map({ modified > $0 }) ?? true else {
+            state.withLock { $0.missing = false }
+            return
+        }
+        let users = FileManager.default.contents(atPath: path).map { Self.parse(Array($0)) }
+        state.withLock { s in
+            s.missing = false
+            if let users {
+                s.users = users
+                s.modified = modified
+            }
+        }
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// The users of the file's bytes.

@@ -110,6 +110,9 @@ import Testing
         let file = AuthFile(path: path)
         #expect(throws: CollectdError.self) { try file.password(for: Array("alice".utf8)) }
         try "alice: secret\n".write(toFile: path, atomically: true, encoding: .utf8)
+        // The file is looked at once a second at most: the new file is not seen at once.
+        #expect(throws: CollectdError.self) { try file.password(for: Array("alice".utf8)) }
+        Thread.sleep(forTimeInterval: 1.1)
         #expect(try file.password(for: Array("alice".utf8)) == Array("secret".utf8))
         #expect(throws: CollectdError("no such user: \"bob\"")) { try file.password(for: Array("bob".utf8)) }
     }
