@@ -111,7 +111,7 @@ let package = Package(
         .target(name: "GoText", swiftSettings: strict),
         .target(
             name: "InputSupport",
-            dependencies: ["Coordinator", "LineProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Coordinator", "LineProtocol", "Meta", "TSDB", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -266,7 +266,7 @@ let package = Package(
         .target(
             name: "Collectd",
             dependencies: [
-                "Coordinator", "LineProtocol", "Meta", "TSDB",
+                "Coordinator", "InputSupport", "LineProtocol", "Meta", "TSDB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -279,7 +279,7 @@ let package = Package(
         .target(
             name: "UDP",
             dependencies: [
-                "Coordinator", "LineProtocol", "Meta", "TSDB",
+                "Coordinator", "InputSupport", "LineProtocol", "Meta", "TSDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

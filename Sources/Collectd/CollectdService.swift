@@ -1,4 +1,5 @@
 import Coordinator
+import InputSupport
 import LineProtocol
 import Logging
 import Meta
@@ -98,7 +99,7 @@ public struct CollectdService: Service {
                             let bytes = envelope.data.readableBytesView.prefix(Self.maxPacketSize)
                             statistics.bytesReceived.add(Int64(bytes.count), ordering: .relaxed)
                             let points = bytes.withContiguousStorageIfAvailable { handle(UnsafeRawBufferPointer($0)) } ?? handle(Array(bytes))
-                            if !batcher.add(points) { await Self.room(in: batcher) }
+                            if !batcher.add(points) { await batcher.room() }
                         }
                     }
                 } catch {
@@ -136,45 +137,13 @@ public struct CollectdService: Service {
         return points
     }
 
-    /// Writes each batch; the database is created before the first (1.x's
-    /// `createInternalStorage`), and again tried before the next if that failed.
+    /// Writes each batch; the database is created before the first, and again tried before
+    /// the next if that failed.
     func writeBatches(from batcher: PointBatcher) async {
-        var ready = false
-        for await batch in batcher.batches {
-            if !ready {
-                do throws(MetaError) {
-                    try await meta.createDatabase(settings.database)
-                    ready = true
-                } catch {
-                    logger.info("Required database not yet created", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                    continue
-                }
-            }
-            do throws(WriteError) {
-                try await pointsWriter.writePoints(database: settings.database, retentionPolicy: settings.retentionPolicy, points: batch)
-                statistics.batchesTransmitted.add(1, ordering: .relaxed)
-                statistics.pointsTransmitted.add(Int64(batch.count), ordering: .relaxed)
-            } catch {
-                logger.info("Failed to write point batch to database", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                statistics.batchesTransmitFail.add(1, ordering: .relaxed)
-            }
-        }
+        let meta = self.meta, database = settings.database, logger = self.logger
+        await batcher.writeBatches(database: database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
+                                   statistics: statistics, logger: logger,
+                                   prepare: { () throws(MetaError) in try await meta.createDatabase(database) },
+                                   notReady: { logger.info("Required database not yet created", metadata: ["db_instance": "\(database)", "error": "\($0)"]) })
     }
-
-    static func room(in batcher: PointBatcher) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            batcher.whenRoom { continuation.resume() }
-        }
-    }
-}
-
-/// Counts a socket's read errors and keeps them from ending the read loop (1.x logs them,
-/// counts `readFail`, and reads on).
-final class ReadFailureCounter: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias InboundOut = AddressedEnvelope<ByteBuffer>
-    let report: @Sendable (any Error) -> Void
-    init(report: @escaping @Sendable (any Error) -> Void) { self.report = report }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { report(error) }
 }

@@ -1,3 +1,4 @@
+import InputSupport
 import Synchronization
 
 /// The collectd input's counters, under 1.x's statistic names (measurement `collectd`, tag
@@ -29,4 +30,13 @@ public final class CollectdStatistics: Sendable {
 
     /// One counter by its 1.x name (0 for an unknown name).
     public subscript(name: String) -> Int64 { values.first { $0.name == name }?.value ?? 0 }
+}
+
+extension CollectdStatistics: BatchStatistics {
+    public func batchWritten(points: Int) {
+        batchesTransmitted.add(1, ordering: .relaxed)
+        pointsTransmitted.add(Int64(points), ordering: .relaxed)
+    }
+
+    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }

@@ -95,26 +95,11 @@ public final class GraphiteService: Service, Sendable {
 
     /// 1.x's `processBatches`: each batch is written in turn; the database is made first.
     private func writeBatches() async {
-        var ready = false
-        for await batch in batcher.batches {
-            if !ready {
-                do throws(MetaError) {
-                    try await createStorage()
-                    ready = true
-                } catch {
-                    logger.info("Required database or retention policy do not yet exist", metadata: ["error": "\(error)"])
-                    continue
-                }
-            }
-            do throws(WriteError) {
-                try await pointsWriter.writePoints(database: settings.database, retentionPolicy: settings.retentionPolicy, points: batch)
-                statistics.batchesTransmitted.add(1, ordering: .relaxed)
-                statistics.pointsTransmitted.add(Int64(batch.count), ordering: .relaxed)
-            } catch {
-                logger.info("Failed to write point batch to database", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                statistics.batchesTransmitFail.add(1, ordering: .relaxed)
-            }
-        }
+        let logger = self.logger
+        await batcher.writeBatches(database: settings.database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
+                                   statistics: statistics, logger: logger,
+                                   prepare: { () throws(MetaError) in try await self.createStorage() },
+                                   notReady: { logger.info("Required database or retention policy do not yet exist", metadata: ["error": "\($0)"]) })
     }
 
     /// 1.x's `createInternalStorage`: the database with the section's retention policy as its

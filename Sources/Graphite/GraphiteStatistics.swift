@@ -1,3 +1,4 @@
+import InputSupport
 import Synchronization
 
 /// 1.x's Graphite statistics (measurement `graphite`, tags `proto` and `bind`).
@@ -31,4 +32,13 @@ public final class GraphiteStatistics: Sendable {
 
     /// One value by its 1.x name (`pointsRx`, `batchesTx`, …); nil for an unknown name.
     public subscript(name: String) -> Int64? { values.first { $0.name == name }?.value }
+}
+
+extension GraphiteStatistics: BatchStatistics {
+    public func batchWritten(points: Int) {
+        batchesTransmitted.add(1, ordering: .relaxed)
+        pointsTransmitted.add(Int64(points), ordering: .relaxed)
+    }
+
+    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }

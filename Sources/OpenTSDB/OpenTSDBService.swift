@@ -97,26 +97,11 @@ public final class OpenTSDBService: Service, Sendable {
 
     /// 1.x's `processBatches`.
     private func writeBatches() async {
-        var ready = false
-        for await batch in batcher.batches {
-            if !ready {
-                do throws(MetaError) {
-                    try await meta.createDatabase(settings.database)
-                    ready = true
-                } catch {
-                    logger.info("Required database does not yet exist", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                    continue
-                }
-            }
-            do throws(WriteError) {
-                try await pointsWriter.writePoints(database: settings.database, retentionPolicy: settings.retentionPolicy, points: batch)
-                statistics.batchesTransmitted.add(1, ordering: .relaxed)
-                statistics.pointsTransmitted.add(Int64(batch.count), ordering: .relaxed)
-            } catch {
-                logger.info("Failed to write point batch to database", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                statistics.batchesTransmitFail.add(1, ordering: .relaxed)
-            }
-        }
+        let meta = self.meta, database = settings.database, logger = self.logger
+        await batcher.writeBatches(database: database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
+                                   statistics: statistics, logger: logger,
+                                   prepare: { () throws(MetaError) in try await meta.createDatabase(database) },
+                                   notReady: { logger.info("Required database does not yet exist", metadata: ["db_instance": "\(database)", "error": "\($0)"]) })
     }
 }
 

@@ -1,3 +1,4 @@
+import InputSupport
 import Synchronization
 
 /// 1.x's OpenTSDB statistics (measurement `opentsdb`, tag `bind`).
@@ -45,4 +46,13 @@ public final class OpenTSDBStatistics: Sendable {
 
     /// One value by its 1.x name (`tlPointsRx`, `batchesTx`, …); nil for an unknown name.
     public subscript(name: String) -> Int64? { values.first { $0.name == name }?.value }
+}
+
+extension OpenTSDBStatistics: BatchStatistics {
+    public func batchWritten(points: Int) {
+        batchesTransmitted.add(1, ordering: .relaxed)
+        pointsTransmitted.add(Int64(points), ordering: .relaxed)
+    }
+
+    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }

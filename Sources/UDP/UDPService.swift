@@ -1,4 +1,5 @@
 import Coordinator
+import InputSupport
 import LineProtocol
 import Logging
 import Meta
@@ -94,7 +95,7 @@ public struct UDPService: Service {
                         for try await envelope in inbound {
                             statistics.bytesReceived.add(Int64(envelope.data.readableBytes), ordering: .relaxed)
                             let points = envelope.data.withUnsafeReadableBytes { handle($0) }
-                            if !batcher.add(points) { await Self.room(in: batcher) }
+                            if !batcher.add(points) { await batcher.room() }
                         }
                     }
                 } catch {
@@ -120,45 +121,13 @@ public struct UDPService: Service {
         return result.points
     }
 
-    /// Writes each batch; the database is created before the first (1.x's
-    /// `createInternalStorage`), and again tried before the next if that failed.
+    /// Writes each batch; the database is created before the first, and again tried before
+    /// the next if that failed.
     func writeBatches(from batcher: PointBatcher) async {
-        var ready = false
-        for await batch in batcher.batches {
-            if !ready {
-                do throws(MetaError) {
-                    try await meta.createDatabase(settings.database)
-                    ready = true
-                } catch {
-                    logger.info("Required database does not yet exist", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                    continue
-                }
-            }
-            do throws(WriteError) {
-                try await pointsWriter.writePoints(database: settings.database, retentionPolicy: settings.retentionPolicy, points: batch)
-                statistics.batchesTransmitted.add(1, ordering: .relaxed)
-                statistics.pointsTransmitted.add(Int64(batch.count), ordering: .relaxed)
-            } catch {
-                logger.info("Failed to write point batch to database", metadata: ["db_instance": "\(settings.database)", "error": "\(error)"])
-                statistics.batchesTransmitFail.add(1, ordering: .relaxed)
-            }
-        }
+        let meta = self.meta, database = settings.database, logger = self.logger
+        await batcher.writeBatches(database: database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
+                                   statistics: statistics, logger: logger,
+                                   prepare: { () throws(MetaError) in try await meta.createDatabase(database) },
+                                   notReady: { logger.info("Required database does not yet exist", metadata: ["db_instance": "\(database)", "error": "\($0)"]) })
     }
-
-    static func room(in batcher: PointBatcher) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            batcher.whenRoom { continuation.resume() }
-        }
-    }
-}
-
-/// Counts a socket's read errors and keeps them from ending the read loop (1.x logs them,
-/// counts `readFail`, and reads on).
-final class ReadFailureCounter: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias InboundOut = AddressedEnvelope<ByteBuffer>
-    let report: @Sendable (any Error) -> Void
-    init(report: @escaping @Sendable (any Error) -> Void) { self.report = report }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { report(error) }
 }

@@ -1,3 +1,4 @@
+import InputSupport
 import Synchronization
 
 /// The UDP input's counters, under 1.x's statistic names (measurement `udp`, tag `bind`), for
@@ -27,4 +28,13 @@ public final class UDPStatistics: Sendable {
 
     /// One counter by its 1.x name (0 for an unknown name).
     public subscript(name: String) -> Int64 { values.first { $0.name == name }?.value ?? 0 }
+}
+
+extension UDPStatistics: BatchStatistics {
+    public func batchWritten(points: Int) {
+        batchesTransmitted.add(1, ordering: .relaxed)
+        pointsTransmitted.add(Int64(points), ordering: .relaxed)
+    }
+
+    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }
