@@ -25,7 +25,7 @@ public enum GoQuote {
                 i += 1
                 continue
             }
-            let length = sequenceLength(input, at: i)
+            let length = GoUTF8.sequenceLength(input, at: i)
             if length == 0 {
                 out += "\\x" + hex(b)
                 i += 1
@@ -49,23 +49,4 @@ public enum GoQuote {
 
     private static func hex(_ b: UInt8) -> String { pad(String(b, radix: 16), 2) }
     private static func pad(_ s: String, _ n: Int) -> String { String(repeating: "0", count: max(0, n - s.count)) + s }
-
-    /// The length of the valid UTF-8 sequence at `i`, or 0.
-    static func sequenceLength(_ s: [UInt8], at i: Int) -> Int {
-        let b = s[i]
-        let (n, lo, hi): (Int, UInt8, UInt8)
-        switch b {
-        case 0xC2...0xDF: (n, lo, hi) = (2, 0x80, 0xBF)
-        case 0xE0: (n, lo, hi) = (3, 0xA0, 0xBF)
-        case 0xE1...0xEC, 0xEE...0xEF: (n, lo, hi) = (3, 0x80, 0xBF)
-        case 0xED: (n, lo, hi) = (3, 0x80, 0x9F)
-        case 0xF0: (n, lo, hi) = (4, 0x90, 0xBF)
-        case 0xF1...0xF3: (n, lo, hi) = (4, 0x80, 0xBF)
-        case 0xF4: (n, lo, hi) = (4, 0x80, 0x8F)
-        default: return 0
-        }
-        guard i + n <= s.count, (lo...hi).contains(s[i + 1]) else { return 0 }
-        for k in 2..<max(2, n) where !(0x80...0xBF).contains(s[i + k]) { return 0 }
-        return n
-    }
 }

@@ -233,7 +233,7 @@ public enum PutJSON {
                 case 0..<0x20:
                     throw Failure()
                 case 0x80...:
-                    let n = Self.utf8Length(bytes, at: i - 1)
+                    let n = GoUTF8.sequenceLength(bytes, at: i - 1)
                     if n == 0 {
                         out += [0xEF, 0xBF, 0xBD]
                     } else {
@@ -352,25 +352,6 @@ public enum PutJSON {
         static func double(_ number: UnsafeRawBufferPointer) -> Double? {
             guard case .success(let v) = GoFloat.parse(number) else { return nil }
             return v
-        }
-
-        /// The length of the valid UTF-8 sequence at `i`, or 0.
-        static func utf8Length(_ s: UnsafeRawBufferPointer, at i: Int) -> Int {
-            let b = s[i]
-            let (n, lo, hi): (Int, UInt8, UInt8)
-            switch b {
-            case 0xC2...0xDF: (n, lo, hi) = (2, 0x80, 0xBF)
-            case 0xE0: (n, lo, hi) = (3, 0xA0, 0xBF)
-            case 0xE1...0xEC, 0xEE...0xEF: (n, lo, hi) = (3, 0x80, 0xBF)
-            case 0xED: (n, lo, hi) = (3, 0x80, 0x9F)
-            case 0xF0: (n, lo, hi) = (4, 0x90, 0xBF)
-            case 0xF1...0xF3: (n, lo, hi) = (4, 0x80, 0xBF)
-            case 0xF4: (n, lo, hi) = (4, 0x80, 0x8F)
-            default: return 0
-            }
-            guard i + n <= s.count, (lo...hi).contains(s[i + 1]) else { return 0 }
-            for k in 2..<max(2, n) where !(0x80...0xBF).contains(s[i + k]) { return 0 }
-            return n
         }
     }
 }
