@@ -111,7 +111,10 @@ let package = Package(
         .target(name: "GoText", swiftSettings: strict),
         .target(
             name: "InputSupport",
-            dependencies: ["Coordinator", "LineProtocol", "Meta", "TSDB", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Coordinator", "LineProtocol", "Meta", "TSDB",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -70,19 +70,10 @@ public struct CollectdService: Service {
     public func run() async throws {
         logger.info("Starting collectd service")
         let statistics = self.statistics, logger = self.logger
-        var bootstrap = DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.maxPacketSize))
-        if settings.readBuffer != 0 {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: settings.readBuffer))
-        }
-        let channel = try await bootstrap.bind(host: settings.host, port: settings.port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ReadFailureCounter { error in
-                    statistics.readFail.add(1, ordering: .relaxed)
-                    logger.info("ReadFromUDP error", metadata: ["error": "\(error)"])
-                })
-                return try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
-            }
+        let channel = try await DatagramListener.bind(host: settings.host, port: settings.port, maxDatagram: Self.maxPacketSize,
+                                                      readBuffer: settings.readBuffer) { error in
+            statistics.readFail.add(1, ordering: .relaxed)
+            logger.info("ReadFromUDP error", metadata: ["error": "\(error)"])
         }
         if let address = channel.channel.localAddress {
             logger.info("Listening on UDP", metadata: ["addr": "\(address)"])

@@ -1,7 +1,6 @@
 import Coordinator
 import Logging
 import Meta
-import NIOCore
 import TSDB
 
 /// An input's batch counters, under 1.x's names `batchesTx`, `pointsTx`, `batchesTxFail`.
@@ -47,15 +46,4 @@ extension PointBatcher {
             whenRoom { continuation.resume() }
         }
     }
-}
-
-/// Counts a socket's read errors and keeps them from ending the read loop (1.x logs them,
-/// counts `readFail`, and reads on).
-public final class ReadFailureCounter: ChannelInboundHandler, Sendable {
-    public typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    public typealias InboundOut = AddressedEnvelope<ByteBuffer>
-    let report: @Sendable (any Error) -> Void
-    public init(report: @escaping @Sendable (any Error) -> Void) { self.report = report }
-
-    public func errorCaught(context: ChannelHandlerContext, error: any Error) { report(error) }
 }

@@ -70,19 +70,10 @@ public struct UDPService: Service {
 
     public func run() async throws {
         let statistics = self.statistics, logger = self.logger
-        var bootstrap = DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.maxPayload))
-        if settings.readBuffer != 0 {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: settings.readBuffer))
-        }
-        let channel = try await bootstrap.bind(host: settings.host, port: settings.port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ReadFailureCounter { error in
-                    statistics.readFail.add(1, ordering: .relaxed)
-                    logger.info("Failed to read UDP message", metadata: ["error": "\(error)"])
-                })
-                return try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
-            }
+        let channel = try await DatagramListener.bind(host: settings.host, port: settings.port, maxDatagram: Self.maxPayload,
+                                                      readBuffer: settings.readBuffer) { error in
+            statistics.readFail.add(1, ordering: .relaxed)
+            logger.info("Failed to read UDP message", metadata: ["error": "\(error)"])
         }
         let batcher = PointBatcher(size: settings.batchSize, pending: settings.batchPending, timeout: settings.batchTimeout)
         logger.info("Started listening on UDP", metadata: ["addr": "\(channel.channel.localAddress.map { "\($0)" } ?? "")"])
