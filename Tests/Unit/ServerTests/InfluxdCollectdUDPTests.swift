@@ -15,34 +15,13 @@ import Testing
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/perl")
     }
 
-    /// Every stored value of `db`, as `measurement|tags|time|field=value` lines.
-    static func contents(_ server: Server, db: String) async throws -> Set<String> {
-        let (status, body) = try await server.post("/query?db=\(db)&epoch=ns", "SELECT * FROM /.*/ GROUP BY *", form: true)
-        #expect(status == 200)
-        let json = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-        let series = ((json?["results"] as? [[String: Any]])?.first?["series"] as? [[String: Any]]) ?? []
-        var out = Set<String>()
-        for s in series {
-            let tags = (s["tags"] as? [String: String] ?? [:]).filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-            let columns = s["columns"] as? [String] ?? []
-            for row in s["values"] as? [[Any]] ?? [] {
-                let time = (row[0] as? NSNumber)?.int64Value ?? 0
-                for (column, value) in zip(columns, row).dropFirst() where !(value is NSNull) {
-                    out.insert("\(s["name"] as? String ?? "")|\(tags)|\(time)|\(column)=\(Server.render(value))")
-                }
-            }
-        }
-        return out
-    }
-
     /// Polls until both servers hold the same non-empty contents of `db` (the inputs write in
     /// batches), then returns both.
     static func settled(_ a: Server, _ b: Server, db: String) async throws -> (Set<String>, Set<String>) {
         var x = Set<String>(), y = Set<String>()
         for _ in 0..<50 {
             try await Task.sleep(for: .milliseconds(200))
-            (x, y) = (try await contents(a, db: db), try await contents(b, db: db))
+            (x, y) = (try await a.contents(of: db), try await b.contents(of: db))
             if !x.isEmpty && x == y { break }
         }
         return (x, y)

@@ -67,8 +67,11 @@ import Testing
         }
 
         /// Every stored value, as `measurement|tags|time|field=value` lines.
-        func contents() async throws -> Set<String> {
-            let (status, body) = try await post("/query?db=db0&epoch=ns", "SELECT * FROM /.*/ GROUP BY *", form: true)
+        /// `polling`: an answer other than 200 (the database is not there yet) is no contents
+        /// rather than a failure.
+        func contents(of database: String = "db0", polling: Bool = false) async throws -> Set<String> {
+            let (status, body) = try await post("/query?db=\(database)&epoch=ns", "SELECT * FROM /.*/ GROUP BY *", form: true)
+            if polling && status != 200 { return [] }
             #expect(status == 200)
             let json = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
             let series = ((json?["results"] as? [[String: Any]])?.first?["series"] as? [[String: Any]]) ?? []

@@ -80,28 +80,6 @@ import Glibc
         put sys.load 1600000005 3 host=e
         """
 
-    /// Every value of a database, as `measurement|tags|time|field=value` lines.
-    static func contents(_ server: Server, _ db: String) async throws -> Set<String> {
-        let (status, body) = try await server.post("/query?db=\(db)&epoch=ns", "SELECT * FROM /.*/ GROUP BY *", form: true)
-        guard status == 200 else { return [] }
-        let json = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-        let series = ((json?["results"] as? [[String: Any]])?.first?["series"] as? [[String: Any]]) ?? []
-        var out = Set<String>()
-        for s in series {
-            let name = s["name"] as? String ?? ""
-            let tags = (s["tags"] as? [String: String] ?? [:]).filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-            let columns = s["columns"] as? [String] ?? []
-            for row in s["values"] as? [[Any]] ?? [] {
-                let time = (row[0] as? NSNumber)?.int64Value ?? 0
-                for (column, value) in zip(columns, row).dropFirst() where !(value is NSNull) {
-                    out.insert("\(name)|\(tags)|\(time)|\(column)=\(Server.render(value))")
-                }
-            }
-        }
-        return out
-    }
-
     static func sendTCP(_ text: String, port: Int) async throws -> [UInt8] {
         let connection = try RawHTTPConnection(port: port)
         try await connection.send(text)
@@ -146,7 +124,7 @@ import Glibc
             var created = false
             for _ in 0..<100 where !created {
                 try await Task.sleep(for: .milliseconds(50))
-                created = !(try await Self.contents(server, "tsdb")).isEmpty
+                created = !(try await server.contents(of: "tsdb", polling: true)).isEmpty
             }
             let array = #"[{"metric":"http.m","timestamp":1600000010,"value":1.5,"tags":{"host":"a"}},"#
                 + #"{"Metric":"http.m","timestamp":1600000011000,"value":2,"tags":{"host":"b","empty":""}}]"#
@@ -170,8 +148,8 @@ import Glibc
         for (db, values) in [("gtcp", 7), ("gudp", 3), ("tsdb", 9)] {
             var expected = Set<String>(), got = Set<String>()
             for _ in 0..<60 {
-                expected = try await Self.contents(influxd, db)
-                got = try await Self.contents(sundial, db)
+                expected = try await influxd.contents(of: db, polling: true)
+                got = try await sundial.contents(of: db, polling: true)
                 if !expected.isEmpty && expected == got { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
