@@ -14,11 +14,7 @@ extension Handler {
         statistics.writeRequests.increment()
         statistics.promWriteRequests.increment()
         let database = call.params["db"]
-        guard !database.isEmpty else { return httpError("database is required", .badRequest, call) }
-        guard catalog.databaseExists(database) else {
-            return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
-        }
-        if let refusal = writeRefusal(database: database, call) { return refusal }
+        if let refusal = targetRefusal(database: database, call) { return refusal }
         guard let body = await boundedBody(call) else { return tooLarge(call) }
         statistics.writeRequestBytes.increment(by: Int64(body.readableBytes))
 

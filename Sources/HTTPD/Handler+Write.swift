@@ -7,8 +7,18 @@ import Meta
 import TSDB
 
 extension Handler {
+    /// 1.x's first checks of a write, in its order: a database is named, exists, and the user
+    /// may write to it.
+    func targetRefusal(database: String, _ call: RouteRequest) -> Reply? {
+        guard !database.isEmpty else { return httpError("database is required", .badRequest, call) }
+        guard catalog.databaseExists(database) else {
+            return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
+        }
+        return writeRefusal(database: database, call)
+    }
+
     /// 1.x's write authorization when `auth-enabled`: a user with WRITE (or ALL) on the database.
-    func writeRefusal(database: String, _ call: RouteRequest) -> Reply? {
+    private func writeRefusal(database: String, _ call: RouteRequest) -> Reply? {
         guard config.authEnabled, users != nil else { return nil }
         guard let user = call.user else {
             return httpError("user is required to write to database \(GoQuote.quote(database))", .forbidden, call)
@@ -59,11 +69,7 @@ extension Handler {
     /// gzip, parse, consistency, write — and its status codes.
     func serveWrite(database: String, retentionPolicy: String, precision: String, _ call: RouteRequest) async -> Reply {
         statistics.writeRequests.increment()
-        guard !database.isEmpty else { return httpError("database is required", .badRequest, call) }
-        guard catalog.databaseExists(database) else {
-            return httpError("database not found: \(GoQuote.quote(database))", .notFound, call)
-        }
-        if let refusal = writeRefusal(database: database, call) { return refusal }
+        if let refusal = targetRefusal(database: database, call) { return refusal }
 
         let gzipped = call.request.headers.first(.contentEncoding) == "gzip"
         let limit = config.maxBodySize
