@@ -79,3 +79,11 @@ extension MetaClient {
         }
     }
 }
+
+extension Meta_RetentionPolicyInfo {
+    /// The live shard groups overlapping `[min, max]` (1.x's `ShardGroupsByTimeRange`): a group
+    /// covers `[startTime, endTime)`.
+    public func shardGroups(overlapping min: Int64, _ max: Int64) -> [Meta_ShardGroupInfo] {
+        shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= max && $0.endTime > min }
+    }
+}

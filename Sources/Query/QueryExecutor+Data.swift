@@ -249,7 +249,7 @@ extension QueryExecutor {
         guard let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else {
             throw StatementError("retention policy not found: \(m.retentionPolicy)")
         }
-        let groups = rp.shardGroups.filter { $0.deletedAt == 0 && $0.startTime <= range.max && $0.endTime > range.min }
+        let groups = rp.shardGroups(overlapping: range.min, range.max)
         return Set(groups.flatMap { $0.shards.map(\.id) })
     }
 

@@ -51,9 +51,8 @@ extension QueryExecutor {
         let max = end <= 0 ? Int64.max - 1 : end
 
         let data = meta.snapshot()
-        let groups = data.databases.first { $0.name == database }?.retentionPolicies.first { $0.name == rpName }?.shardGroups
-            .filter { $0.deletedAt == 0 && $0.startTime <= max && $0.endTime > min }
-            .sorted { $0.startTime < $1.startTime } ?? []
+        let groups = data.databases.first { $0.name == database }?.retentionPolicies.first { $0.name == rpName }?
+            .shardGroups(overlapping: min, max).sorted { $0.startTime < $1.startTime } ?? []
         let ids = groups.flatMap { $0.shards.map(\.id) }
         guard !ids.isEmpty else { return StorageReadResult(series: [], skipped: []) }
         for m in matchers where m.op == .regex || m.op == .notRegex {
