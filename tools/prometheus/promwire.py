@@ -78,16 +78,20 @@ def snappy_encode(data):
     return bytes(out)
 
 
-def snappy_decode(data):
-    n, i = 0, 0
-    shift = 0
+def read_varint(buf, i):
+    """(value, next index) of the varint at i."""
+    n, shift = 0, 0
     while True:
-        b = data[i]
+        b = buf[i]
         i += 1
         n |= (b & 0x7F) << shift
         shift += 7
         if b < 0x80:
-            break
+            return n, i
+
+
+def snappy_decode(data):
+    n, i = read_varint(data, 0)
     out = bytearray()
     while i < len(data):
         tag = data[i]
@@ -124,37 +128,16 @@ def snappy_decode(data):
 def _fields(buf):
     i = 0
     while i < len(buf):
-        key, shift = 0, 0
-        while True:
-            b = buf[i]
-            i += 1
-            key |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
+        key, i = read_varint(buf, i)
         num, wire = key >> 3, key & 7
         if wire == 0:
-            v, shift = 0, 0
-            while True:
-                b = buf[i]
-                i += 1
-                v |= (b & 0x7F) << shift
-                shift += 7
-                if b < 0x80:
-                    break
+            v, i = read_varint(buf, i)
             yield num, v
         elif wire == 1:
             yield num, buf[i:i + 8]
             i += 8
         elif wire == 2:
-            length, shift = 0, 0
-            while True:
-                b = buf[i]
-                i += 1
-                length |= (b & 0x7F) << shift
-                shift += 7
-                if b < 0x80:
-                    break
+            length, i = read_varint(buf, i)
             yield num, buf[i:i + length]
             i += length
         else:
