@@ -99,7 +99,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
-        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator"], swiftSettings: strict),
+        // 1.x's monitor: statistics and diagnostics of every component, `_internal`.
+        .target(
+            name: "Monitor",
+            dependencies: [
+                "LineProtocol", "GoText", "Coordinator", "Meta",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor"], swiftSettings: strict),
         // Prometheus remote write/read messages (generated once from Spec/proto/prometheus.proto).
         .target(
             name: "PromRemote",
@@ -147,7 +157,7 @@ let package = Package(
             name: "HTTPD",
             dependencies: [
                 "Gzip", "PromRemote",
-                "LineProtocol", "TSDB", "Meta", "Query", "InfluxQL",
+                "LineProtocol", "TSDB", "Meta", "Query", "InfluxQL", "Monitor",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -170,7 +180,7 @@ let package = Package(
                 "TSM",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query", "Retention", "Precreator", "ContinuousQuery", "Subscriber",
-                "Graphite", "OpenTSDB", "Collectd", "UDP",
+                "Graphite", "OpenTSDB", "Collectd", "UDP", "Monitor", "GoText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -245,7 +255,7 @@ let package = Package(
         .target(
             name: "ContinuousQuery",
             dependencies: [
-                "Meta", "Query", "InfluxQL", "Coordinator", "LineProtocol", "TSDB",
+                "Meta", "Query", "InfluxQL", "Coordinator", "LineProtocol", "TSDB", "Monitor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -367,7 +377,7 @@ let package = Package(
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
-                "HTTPD", "TSDB", "LineProtocol", "Gzip", "Meta", "Query", "InfluxQL", "SundialTestSupport",
+                "HTTPD", "TSDB", "LineProtocol", "Gzip", "Meta", "Query", "InfluxQL", "Monitor", "SundialTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -390,6 +400,7 @@ let package = Package(
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
                 "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip", "Collectd", "UDP",
+                "Monitor",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

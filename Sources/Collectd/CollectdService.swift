@@ -19,6 +19,8 @@ public struct CollectdService: Service {
     /// A `[[collectd]]` section, checked and with types.db loaded.
     public struct Settings: Sendable {
         public var host: String
+        /// The `bind-address` as configured (the statistics' `bind` tag, as in 1.x).
+        public var bindAddress: String
         public var port: Int
         public var database: String
         public var retentionPolicy: String
@@ -29,9 +31,10 @@ public struct CollectdService: Service {
         public var multiValue: MultiValueMode
         public var parser: PacketParser
 
-        public init(host: String, port: Int, database: String, retentionPolicy: String = "", batchSize: Int = 5000, batchPending: Int = 10,
+        public init(host: String, port: Int, bindAddress: String? = nil, database: String, retentionPolicy: String = "", batchSize: Int = 5000, batchPending: Int = 10,
                     batchTimeout: Duration = .seconds(10), readBuffer: Int = 0, multiValue: MultiValueMode = .split, parser: PacketParser) {
             self.host = host
+            self.bindAddress = bindAddress ?? "\(host):\(port)"
             self.port = port
             self.database = database
             self.retentionPolicy = retentionPolicy

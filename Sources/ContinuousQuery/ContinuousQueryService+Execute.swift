@@ -3,6 +3,7 @@ import InfluxQL
 import LineProtocol
 import Logging
 import Meta
+import Monitor
 import Query
 import Synchronization
 import TSDB
@@ -55,27 +56,15 @@ extension ContinuousQueryService {
         return ContinuousQueryRun(database: database, name: name, start: window.start, end: window.end, written: written)
     }
 
-    /// 1.x's `cq_query` point in the monitor store. The store's database is created with 1.x's
-    /// `monitor` policy (7 days) when missing, as 1.x's monitor creates it before it stores
-    /// anything; a database that exists without that policy gets nothing.
+    /// 1.x's `cq_query` point, written through the monitor's store (which adds the global
+    /// `hostname` tag and creates the store's database with the `monitor` policy when missing).
     private func writeStatistics(to store: StatisticsStore, cq: String, database: String, window: ScheduledQuery.Window,
                                  elapsed: Swift.Duration, written: Int64) async {
-        if meta.database(store.database) == nil {
-            let week: Int64 = 7 * 24 * 3_600_000_000_000
-            _ = try? await meta.createDatabase(store.database, policy: RetentionPolicySpec(name: store.retentionPolicy, duration: week, replicaN: 1))
-        }
-        guard let info = meta.database(store.database), info.retentionPolicies.contains(where: { $0.name == store.retentionPolicy }) else { return }
         let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        do {
-            let point = try Point(measurement: "cq_query", tags: [("cq", cq), ("db", database)],
-                                  fields: [("durationNs", .integer(ns)), ("endTime", .integer(window.end)),
-                                           ("pointsWrittenOK", .integer(written)), ("startTime", .integer(window.start))],
-                                  time: PointsWriter.wallClock())
-            try await store.pointsWriter.writePoints(database: store.database, retentionPolicy: store.retentionPolicy, points: [point])
-        } catch {
-            var monitorLog = logger
-            monitorLog[metadataKey: "service"] = "monitor"
-            monitorLog.info("failed to store statistics", metadata: ["error": "\(error)"])
-        }
+        let statistic = Statistic(name: "cq_query", tags: ["cq": cq, "db": database],
+                                  values: ["durationNs": .integer(ns), "endTime": .integer(window.end),
+                                           "pointsWrittenOK": .integer(written), "startTime": .integer(window.start)])
+        // Stamped with the time it ran, not a store boundary (1.x: time.Now()).
+        await store.write([statistic], time: PointsWriter.wallClock())
     }
 }

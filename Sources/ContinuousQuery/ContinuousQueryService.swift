@@ -1,6 +1,8 @@
 import Coordinator
+import LineProtocol
 import Logging
 import Meta
+import Monitor
 import Query
 import ServiceLifecycle
 import Synchronization
@@ -10,21 +12,7 @@ import Synchronization
 /// time interval and offset and its RESAMPLE EVERY / FOR options. When each CQ last ran is
 /// kept in memory only, so after a restart every CQ runs at the first check, as in 1.x.
 /// The first check runs one interval after start.
-public struct ContinuousQueryService: Service {
-    /// Where `query-stats-enabled` writes its `cq_query` points: 1.x's monitor store
-    /// (`[monitor] store-database`, policy `monitor`).
-    public struct StatisticsStore: Sendable {
-        public var database: String
-        public var retentionPolicy: String
-        public var pointsWriter: PointsWriter
-
-        public init(database: String, retentionPolicy: String = "monitor", pointsWriter: PointsWriter) {
-            self.database = database
-            self.retentionPolicy = retentionPolicy
-            self.pointsWriter = pointsWriter
-        }
-    }
-
+public struct ContinuousQueryService: Service, StatisticsReporter {
     let meta: MetaClient
     let queryExecutor: QueryExecutor
     let logEnabled: Bool
@@ -67,6 +55,11 @@ public struct ContinuousQueryService: Service {
     /// `cq` statistics (1.x's `queryOk`, `queryFail`): runs that executed and runs that failed.
     public var statistics: ContinuousQueryStatistics {
         ContinuousQueryStatistics(queryOK: state.queryOK.load(ordering: .relaxed), queryFail: state.queryFail.load(ordering: .relaxed))
+    }
+
+    public func statistics(tags: [String: String]) -> [Statistic] {
+        let now = statistics
+        return [Statistic(name: "cq", tags: tags, values: ["queryOk": .integer(now.queryOK), "queryFail": .integer(now.queryFail)])]
     }
 
     /// One pass at `now` (Unix ns), as 1.x's `runContinuousQueries`: each CQ of each database

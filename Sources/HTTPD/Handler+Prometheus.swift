@@ -12,6 +12,12 @@ extension Handler {
     /// body size, then decoding. NaN and ±Inf samples are dropped, not refused (1.8).
     func servePromWrite(_ call: RouteRequest) async -> Reply {
         statistics.writeRequests.increment()
+        statistics.activeWriteRequests.increment()
+        let began = ContinuousClock.now
+        defer {
+            statistics.activeWriteRequests.decrement()
+            statistics.writeRequestDuration.add(ContinuousClock.now - began)
+        }
         statistics.promWriteRequests.increment()
         let database = call.params["db"]
         if let refusal = targetRefusal(database: database, call) { return refusal }

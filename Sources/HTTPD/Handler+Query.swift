@@ -12,6 +12,8 @@ extension Handler {
     /// buffered results in the client's format — 1.x's `serveQuery`.
     func serveQuery(_ call: RouteRequest) async -> Reply {
         statistics.queryRequests.increment()
+        let began = ContinuousClock.now
+        defer { statistics.queryRequestDuration.add(ContinuousClock.now - began) }
         var form = call.params
         if call.request.method == .post,
            call.request.headers.first(.contentType)?.hasPrefix("application/x-www-form-urlencoded") == true {
@@ -72,10 +74,14 @@ extension Handler {
             let format = call.format
             var reply = Reply(status: .ok)
             reply.chunked = true
+            let statistics = self.statistics
             reply.stream = { write in
                 await Self.streamResults(query, options: options, executor: queryExecutor) { result in
                     QueryResponse(results: [result]).encoded(format, epoch: epoch)
-                } write: { try await write($0) }
+                } write: { bytes in
+                    statistics.queryResponseBytes.increment(by: Int64(bytes.count))
+                    try await write(bytes)
+                }
             }
             return reply
         }
@@ -86,6 +92,7 @@ extension Handler {
         } else {
             body = QueryResponse.buffered(raw, maxRowLimit: config.maxRowLimit).encoded(call.format, epoch: epoch)
         }
+        statistics.queryResponseBytes.increment(by: Int64(body.count))
         var reply = Reply(status: .ok, body: body)
         reply.chunked = true
         return reply

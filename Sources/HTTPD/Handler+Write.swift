@@ -69,6 +69,12 @@ extension Handler {
     /// gzip, parse, consistency, write — and its status codes.
     func serveWrite(database: String, retentionPolicy: String, precision: String, _ call: RouteRequest) async -> Reply {
         statistics.writeRequests.increment()
+        statistics.activeWriteRequests.increment()
+        let began = ContinuousClock.now
+        defer {
+            statistics.activeWriteRequests.decrement()
+            statistics.writeRequestDuration.add(ContinuousClock.now - began)
+        }
         if let refusal = targetRefusal(database: database, call) { return refusal }
 
         let gzipped = call.request.headers.first(.contentEncoding) == "gzip"

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Meta
+import Monitor
 import Query
 
 /// Serves InfluxDB 1.x's HTTP API.
@@ -24,6 +25,9 @@ public struct Handler: Sendable {
     /// The current time in Unix nanoseconds (for points without a timestamp and request IDs).
     let now: @Sendable () -> Int64
     let statistics: Statistics
+    /// Every component's statistics and diagnostics: `/debug/vars`, `/metrics` (nil: only
+    /// the handler's own).
+    let monitor: Monitor?
     let writeThrottler: Throttler
     let logger: Logger
     private let requestIDs = TimeUUIDGenerator()
@@ -42,6 +46,7 @@ public struct Handler: Sendable {
         pointsWriter: any PointsWriting,
         users: MetaClient? = nil,
         queryExecutor: QueryExecutor? = nil,
+        monitor: Monitor? = nil,
         logger: Logger = Logger(label: "httpd"),
         now: @escaping @Sendable () -> Int64 = { Clock.unixNanoseconds() }
     ) {
@@ -51,9 +56,10 @@ public struct Handler: Sendable {
         self.pointsWriter = pointsWriter
         self.users = users
         self.queryExecutor = queryExecutor
+        self.monitor = monitor
         self.logger = logger
         self.now = now
-        self.statistics = Statistics()
+        self.statistics = Statistics(bind: config.bindAddress)
         self.configuredHeaders = config.headers.sorted(by: { $0.key < $1.key }).compactMap { name, value in
             HTTPField.Name(name).map { ($0, value) }
         }
@@ -64,9 +70,18 @@ public struct Handler: Sendable {
     /// Answers one request.
     public func respond(to request: Request) async -> Response {
         statistics.requests.increment()
+        statistics.activeRequests.increment()
+        let began = ContinuousClock.now
+        defer {
+            statistics.activeRequests.decrement()
+            statistics.requestDuration.add(ContinuousClock.now - began)
+        }
         let path = request.uri.path
         var reply: Reply
-        if let route = Route.all.first(where: { $0.method == request.method && $0.path == path }) {
+        if path.hasPrefix("/debug/vars") {
+            // 1.x serves it by prefix, any method, before its routes.
+            reply = serveDebugVars()
+        } else if let route = Route.all.first(where: { $0.method == request.method && $0.path == path }) {
             reply = await serve(route, request)
         } else {
             let allowed = Route.all.filter { $0.path == path }.map(\.method.rawValue)

@@ -1,42 +1,77 @@
-import Prometheus
+import LineProtocol
+import Synchronization
 
-/// The handler's counters (1.x's `httpd` statistics), exposed at /metrics in Prometheus format.
-final class Statistics: Sendable {
-    let registry: PrometheusCollectorRegistry
-    let requests: Counter
-    let queryRequests: Counter
-    let writeRequests: Counter
-    let promWriteRequests: Counter
-    let promReadRequests: Counter
-    let pingRequests: Counter
-    let statusRequests: Counter
-    let writeRequestBytes: Counter
-    let pointsWrittenOK: Counter
-    let pointsWrittenDropped: Counter
-    let pointsWrittenFail: Counter
-    let clientErrors: Counter
-    let serverErrors: Counter
-    let authenticationFailures: Counter
+/// One of the handler's counters.
+final class StatCounter: Sendable {
+    private let value = Atomic<Int64>(0)
 
-    init() {
-        let registry = PrometheusCollectorRegistry()
-        self.registry = registry
-        func counter(_ name: String, _ help: String) -> Counter {
-            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "sundial", subsystem: "httpd", metricName: name, unitName: "total", helpText: help))
-        }
-        requests = counter("requests", "HTTP requests received.")
-        queryRequests = counter("query_requests", "Query requests received.")
-        writeRequests = counter("write_requests", "Write requests received.")
-        promWriteRequests = counter("prom_write_requests", "Prometheus remote write requests received.")
-        promReadRequests = counter("prom_read_requests", "Prometheus remote read requests received.")
-        pingRequests = counter("ping_requests", "Ping requests received.")
-        statusRequests = counter("status_requests", "Status requests received.")
-        writeRequestBytes = counter("write_request_bytes", "Bytes of write request bodies received.")
-        pointsWrittenOK = counter("points_written_ok", "Points accepted by write requests.")
-        pointsWrittenDropped = counter("points_written_dropped", "Points dropped by partial writes.")
-        pointsWrittenFail = counter("points_written_fail", "Points in failed write requests.")
-        clientErrors = counter("client_errors", "Responses with a 4xx status.")
-        serverErrors = counter("server_errors", "Responses with a 5xx status.")
-        authenticationFailures = counter("authentication_failures", "Requests whose credentials were missing or wrong.")
+    func increment(by amount: Int64 = 1) { value.add(amount, ordering: .relaxed) }
+    func decrement() { value.subtract(1, ordering: .relaxed) }
+    /// Adds a duration in nanoseconds.
+    func add(_ duration: Duration) {
+        increment(by: duration.components.seconds &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
     }
+    var current: Int64 { value.load(ordering: .relaxed) }
+}
+
+/// The handler's counters, 1.x's `httpd` statistics (tag `bind`).
+final class Statistics: Sendable {
+    /// The configured bind address: the `bind` tag.
+    let bind: String
+    let requests = StatCounter()
+    let queryRequests = StatCounter()
+    let writeRequests = StatCounter()
+    let promWriteRequests = StatCounter()
+    let promReadRequests = StatCounter()
+    let pingRequests = StatCounter()
+    let statusRequests = StatCounter()
+    let writeRequestBytes = StatCounter()
+    let queryResponseBytes = StatCounter()
+    let pointsWrittenOK = StatCounter()
+    let pointsWrittenDropped = StatCounter()
+    let pointsWrittenFail = StatCounter()
+    let clientErrors = StatCounter()
+    let serverErrors = StatCounter()
+    let authenticationFailures = StatCounter()
+    /// Wall time spent answering (until the answer is handed to the connection; a streamed
+    /// body is not included), and in /query and /write.
+    let requestDuration = StatCounter()
+    let queryRequestDuration = StatCounter()
+    let writeRequestDuration = StatCounter()
+    let activeRequests = StatCounter()
+    let activeWriteRequests = StatCounter()
+
+    init(bind: String) { self.bind = bind }
+
+    /// The statistic under 1.x's field names. `recoveredPanics` is always 0: a Swift trap
+    /// ends the process rather than being recovered.
+    var statistic: Statistic {
+        Statistic(name: "httpd", tags: ["bind": bind], values: [
+            "req": .integer(requests.current),
+            "queryReq": .integer(queryRequests.current),
+            "writeReq": .integer(writeRequests.current),
+            "pingReq": .integer(pingRequests.current),
+            "statusReq": .integer(statusRequests.current),
+            "writeReqBytes": .integer(writeRequestBytes.current),
+            "queryRespBytes": .integer(queryResponseBytes.current),
+            "pointsWrittenOK": .integer(pointsWrittenOK.current),
+            "pointsWrittenDropped": .integer(pointsWrittenDropped.current),
+            "pointsWrittenFail": .integer(pointsWrittenFail.current),
+            "authFail": .integer(authenticationFailures.current),
+            "reqDurationNs": .integer(requestDuration.current),
+            "queryReqDurationNs": .integer(queryRequestDuration.current),
+            "writeReqDurationNs": .integer(writeRequestDuration.current),
+            "reqActive": .integer(activeRequests.current),
+            "writeReqActive": .integer(activeWriteRequests.current),
+            "clientError": .integer(clientErrors.current),
+            "serverError": .integer(serverErrors.current),
+            "recoveredPanics": 0,
+            "promWriteReq": .integer(promWriteRequests.current),
+            "promReadReq": .integer(promReadRequests.current),
+        ])
+    }
+}
+
+extension Handler: StatisticsReporter {
+    public func statistics(tags: [String: String]) -> [Statistic] { [statistics.statistic.adding(tags: tags)] }
 }

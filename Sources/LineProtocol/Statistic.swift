@@ -18,12 +18,12 @@ public struct Statistic: Sendable, Hashable {
         self.values = values
     }
 
-    /// `tags` merged over `extra`: a tag of the statistic wins over the same key in `extra`
-    /// (1.x's `StatisticTags.Merge`, which callers use to add the monitor's global tags).
+    /// The statistic with `extra` tags added; where both have a key, `extra`'s value wins
+    /// (1.x's `StatisticTags.Merge`, through which reporters add the caller's tags).
     public func adding(tags extra: [String: String]) -> Statistic {
         guard !extra.isEmpty else { return self }
         var copy = self
-        copy.tags = tags.merging(extra) { own, _ in own }
+        copy.tags = tags.merging(extra) { _, given in given }
         return copy
     }
 }
@@ -47,6 +47,6 @@ extension StatisticValue {
 /// monitor's store loop, `SHOW STATS` and `/debug/vars`: reading must be cheap and never
 /// block (counters are atomics or copied under a short lock, no disk I/O).
 public protocol StatisticsReporter: Sendable {
-    /// The current statistics, each with `tags` added (the component's own tags win).
+    /// The current statistics, each with `tags` added (``Statistic/adding(tags:)``).
     func statistics(tags: [String: String]) -> [Statistic]
 }

@@ -113,6 +113,10 @@ extension QueryExecutor {
                 return await showShards()
             case .showShardGroups:
                 return [await showShardGroups()]
+            case .showStats(let module):
+                return showStats(module: module)
+            case .showDiagnostics(let module):
+                return showDiagnostics(module: module)
             default:
                 return try await rowsForData(statement, options: options)
             }

@@ -1,6 +1,7 @@
 import Coordinator
 import InfluxQL
 import Meta
+import Monitor
 import Synchronization
 import TSDB
 
@@ -42,10 +43,15 @@ public final class QueryExecutor: Sendable {
     /// against the general path in tests).
     let typedAggregates: Bool
     let limits: SelectLimits
+    /// What SHOW STATS and SHOW DIAGNOSTICS show (nil: nothing).
+    let monitor: Monitor?
+    /// 1.x's `queryExecutor` statistics.
+    let counters = QueryCounters()
 
     public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry(), pointsWriter: PointsWriter? = nil,
-                limits: SelectLimits = SelectLimits(), typedAggregates: Bool = true) {
+                limits: SelectLimits = SelectLimits(), monitor: Monitor? = nil, typedAggregates: Bool = true) {
         self.limits = limits
+        self.monitor = monitor
         self.meta = meta
         self.store = store
         self.registry = registry
@@ -75,6 +81,8 @@ public final class QueryExecutor: Sendable {
     /// error unless the failure was in the last statement. A cancelled task stops the query
     /// as KILL QUERY does.
     public func execute(_ query: InfluxQL.Query, options: ExecutionOptions, emit: @escaping Emit) async {
+        let began = counters.began()
+        defer { counters.finished(since: began) }
         let (qid, refusal) = registry.attach({ query.description }, database: options.database, abandoned: options.clientGone)
         guard let qid else {
             _ = await emit(StatementResult(statementID: 0, error: refusal))

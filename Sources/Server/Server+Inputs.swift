@@ -25,7 +25,7 @@ extension Server {
             let parser = PacketParser(securityLevel: level, typesDB: typesDB,
                                       passwords: AuthFile(path: c.authFile.isEmpty ? defaults.authFile : c.authFile))
             let settings = CollectdService.Settings(
-                host: host, port: port, database: c.database.isEmpty ? defaults.database : c.database, retentionPolicy: c.retentionPolicy,
+                host: host, port: port, bindAddress: c.bindAddress.isEmpty ? defaults.bindAddress : c.bindAddress, database: c.database.isEmpty ? defaults.database : c.database, retentionPolicy: c.retentionPolicy,
                 batchSize: c.batchSize == 0 ? defaults.batchSize : c.batchSize,
                 batchPending: c.batchPending == 0 ? defaults.batchPending : c.batchPending,
                 batchTimeout: c.batchTimeout.nanoseconds == 0 ? defaults.batchTimeout.duration : c.batchTimeout.duration,
@@ -43,7 +43,7 @@ extension Server {
             guard !c.bindAddress.isEmpty else { throw ConfigError("bind address has to be specified in config") }
             let (host, port) = try Self.hostAndPort(c.bindAddress)
             let settings = UDPService.Settings(
-                host: host, port: port, database: c.database.isEmpty ? defaults.database : c.database, retentionPolicy: c.retentionPolicy,
+                host: host, port: port, bindAddress: c.bindAddress, database: c.database.isEmpty ? defaults.database : c.database, retentionPolicy: c.retentionPolicy,
                 precision: Precision(queryValue: c.precision),
                 batchSize: c.batchSize == 0 ? defaults.batchSize : c.batchSize,
                 batchPending: c.batchPending == 0 ? defaults.batchPending : c.batchPending,

@@ -8,6 +8,7 @@ import HTTPD
 import Hummingbird
 import Logging
 import Meta
+import Monitor
 import Precreator
 import Query
 import Retention
@@ -34,6 +35,8 @@ public struct Server: Sendable {
     public let queryExecutor: QueryExecutor
     /// Forwards accepted writes to subscriptions (nil when `[subscriber]` is disabled).
     public let subscriber: SubscriberService?
+    /// Every component's statistics and diagnostics (SHOW STATS, `/debug/vars`, `_internal`).
+    public let monitor: Monitor
     let logger: Logger
 
     /// Background snapshots and compactions (nil: they run on the writing thread, as in the
@@ -81,11 +84,14 @@ public struct Server: Sendable {
             subscriber = nil
         }
         self.pointsWriter = PointsWriter(meta: meta, store: store, subscriber: subscriber?.writeSubscriber)
+        let monitor = Monitor(build: BuildInfo(version: Version.header))
+        self.monitor = monitor
         self.queryExecutor = QueryExecutor(meta: meta, store: store, registry: QueryRegistry(
             maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
             pointsWriter: pointsWriter,
             limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
-                                 maxBuckets: config.coordinator.maxSelectBuckets))
+                                 maxBuckets: config.coordinator.maxSelectBuckets),
+            monitor: monitor)
         self.handler = Handler(
             config: config.http,
             version: Version.header,
@@ -93,8 +99,14 @@ public struct Server: Sendable {
             pointsWriter: pointsWriter,
             users: meta,
             queryExecutor: queryExecutor,
+            monitor: monitor,
             logger: Logger(label: "httpd")
         )
+        // 1.x's order: the query executor, the store, the points writer, the subscriber, then
+        // the services (``services()``).
+        monitor.register(queryExecutor)
+        if let subscriber { monitor.register(subscriber) }
+        for (name, table) in config.diagnostics { monitor.register(diagnostics: name) { table } }
     }
 
     /// The daemon's server: metadata loaded from (and saved to) `<[meta] dir>/meta.db`, so
@@ -140,7 +152,12 @@ public struct Server: Sendable {
         // 1.x opens the subscriber between the store and the points writer.
         if let subscriber { services.append(subscriber) }
         services.append(LifecycleStep(name: "points-writer", logger: logger))
-        // 1.x's order from here: precreator, (snapshotter, continuous queries), HTTP, retention.
+        // 1.x's order from here: monitor, precreator, (snapshotter, continuous queries), HTTP, retention.
+        var reporters: [any StatisticsReporter] = []
+        let statisticsStore = config.monitor.storeEnabled
+            ? StatisticsStore(database: config.monitor.storeDatabase, meta: meta, pointsWriter: pointsWriter, logger: logger) : nil
+        services.append(MonitorService(monitor: monitor, store: statisticsStore, intervalNanoseconds: config.monitor.storeInterval.nanoseconds,
+                                       intervalLiteral: config.monitor.storeInterval.literal, logger: logger))
         if config.precreator.enabled {
             let c = config.precreator
             services.append(PrecreatorService(meta: meta, checkInterval: c.checkInterval.duration, advancePeriod: c.advancePeriod.nanoseconds,
@@ -148,13 +165,15 @@ public struct Server: Sendable {
         }
         if config.continuousQueries.enabled {
             let c = config.continuousQueries
-            let statisticsStore = config.monitor.storeEnabled
-                ? ContinuousQueryService.StatisticsStore(database: config.monitor.storeDatabase, pointsWriter: pointsWriter) : nil
-            services.append(ContinuousQueryService(meta: meta, queryExecutor: queryExecutor, logEnabled: c.logEnabled, queryStatsEnabled: c.queryStatsEnabled,
-                                                   runInterval: c.runInterval.duration, statisticsStore: statisticsStore, logger: logger))
+            let service = ContinuousQueryService(meta: meta, queryExecutor: queryExecutor, logEnabled: c.logEnabled,
+                                                 queryStatsEnabled: c.queryStatsEnabled, runInterval: c.runInterval.duration,
+                                                 statisticsStore: statisticsStore, logger: logger)
+            services.append(service)
+            reporters.append(service)
         }
         if config.http.enabled {
             services.append(try makeHTTPServer())
+            reporters.append(handler)
         }
         if config.retention.enabled {
             services.append(RetentionService(meta: meta, store: store, checkInterval: config.retention.checkInterval.duration,
@@ -167,19 +186,28 @@ public struct Server: Sendable {
                                                     protocol: c.protocolName, batchSize: c.batchSize, batchPending: c.batchPending,
                                                     batchTimeout: c.batchTimeout.duration, udpReadBuffer: c.udpReadBuffer,
                                                     separator: c.separator, templates: c.templates, tags: c.tags)
-                services.append(try GraphiteService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger))
+                let service = try GraphiteService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger)
+                services.append(service)
+                reporters.append(service)
             } catch {
                 throw ConfigError(error.description)
             }
         }
-        services += try collectdServices() as [any Service]
+        let collectd = try collectdServices()
+        services += collectd as [any Service]
+        reporters += collectd as [any StatisticsReporter]
         for c in config.opentsdb where c.enabled {
             let settings = OpenTSDBSettings(bindAddress: c.bindAddress, database: c.database, retentionPolicy: c.retentionPolicy,
                                             tlsEnabled: c.tlsEnabled, certificate: c.certificate, logPointErrors: c.logPointErrors,
                                             batchSize: c.batchSize, batchPending: c.batchPending, batchTimeout: c.batchTimeout.duration)
-            services.append(OpenTSDBService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger))
+            let service = OpenTSDBService(settings: settings, meta: meta, pointsWriter: pointsWriter, logger: logger)
+            services.append(service)
+            reporters.append(service)
         }
-        services += try udpServices() as [any Service]
+        let udp = try udpServices()
+        services += udp as [any Service]
+        reporters += udp as [any StatisticsReporter]
+        monitor.setServices(reporters)
         return services
     }
 

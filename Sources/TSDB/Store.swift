@@ -17,7 +17,7 @@ public final class Store: Sendable {
     public let scheduler: EngineScheduler?
     /// Where blocking store work runs.
     public let pool: NIOThreadPool
-    private let shards = Monitor<[UInt64: Slot]>([:])
+    private let shards = ConditionMonitor<[UInt64: Slot]>([:])
     private let databases = Mutex<[String: DatabaseSeries]>([:])
     /// Where a shard that fails to open is reported (the server logs it).
     private let report: @Sendable (String) -> Void

@@ -50,7 +50,7 @@ public final class Engine: Sendable {
     /// The TSM files.
     public let fileStore = FileStore()
     let scheduler: EngineScheduler?
-    let activity = Monitor(Activity())
+    let activity = ConditionMonitor(Activity())
     /// Deletes in progress, plus one once closed: a running compaction gives up when non-zero.
     let stopping = Atomic<Int>(0)
     /// Serialises deletes (their tombstone files); nothing else takes it.

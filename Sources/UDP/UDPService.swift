@@ -20,6 +20,8 @@ public struct UDPService: Service {
     /// A `[[udp]]` section.
     public struct Settings: Sendable {
         public var host: String
+        /// The `bind-address` as configured (the statistics' `bind` tag, as in 1.x).
+        public var bindAddress: String
         public var port: Int
         public var database: String
         public var retentionPolicy: String
@@ -29,9 +31,10 @@ public struct UDPService: Service {
         public var batchTimeout: Duration
         public var readBuffer: Int
 
-        public init(host: String, port: Int, database: String, retentionPolicy: String = "", precision: Precision = .nanosecond,
+        public init(host: String, port: Int, bindAddress: String? = nil, database: String, retentionPolicy: String = "", precision: Precision = .nanosecond,
                     batchSize: Int = 5000, batchPending: Int = 10, batchTimeout: Duration = .seconds(1), readBuffer: Int = 0) {
             self.host = host
+            self.bindAddress = bindAddress ?? "\(host):\(port)"
             self.port = port
             self.database = database
             self.retentionPolicy = retentionPolicy

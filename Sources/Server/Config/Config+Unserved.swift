@@ -22,9 +22,6 @@ extension Config {
     /// refuse every stock influxdb.conf, so the daemon says so at start instead.
     public var unservedDefaults: [String] {
         var out: [String] = []
-        if monitor.storeEnabled {
-            out.append("[monitor] store-enabled: Sundial does not write its statistics to \(monitor.storeDatabase) yet (dashboards on it stay empty)")
-        }
         if http.enabled && http.logEnabled {
             out.append("[http] log-enabled: Sundial writes no HTTP access log yet")
         }

@@ -1,3 +1,4 @@
+import GoText
 /// A duration written the way Go's `time.ParseDuration` reads and `time.Duration.String` prints it
 /// ("10s", "1h30m", "1m0s"), which is how influxdb.conf spells every duration.
 public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -51,40 +52,7 @@ public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     /// Go's `time.Duration.String()`: "0s", "1.5s", "100ms", "1m0s", "1h0m0s".
-    public var description: String {
-        if nanoseconds == 0 { return "0s" }
-        let negative = nanoseconds < 0
-        let u = nanoseconds.magnitude
-        var out: String
-        if u < 1_000_000_000 {
-            // Sub-second: the largest unit that keeps the integer part non-zero.
-            let (unit, scale): (String, UInt64) = u < 1_000 ? ("ns", 1) : u < 1_000_000 ? ("µs", 1_000) : ("ms", 1_000_000)
-            out = Self.fraction(u, scale) + unit
-        } else {
-            let hours = u / 3_600_000_000_000
-            let minutes = (u / 60_000_000_000) % 60
-            let secondsPart = u % 60_000_000_000
-            out = Self.fraction(secondsPart, 1_000_000_000) + "s"
-            if hours > 0 || minutes > 0 { out = "\(minutes)m" + out }
-            if hours > 0 { out = "\(hours)h" + out }
-        }
-        return negative ? "-" + out : out
-    }
-
-    /// `value / scale` with the fraction's trailing zeros trimmed, as Go prints it.
-    private static func fraction(_ value: UInt64, _ scale: UInt64) -> String {
-        let whole = value / scale
-        var rest = value % scale
-        guard rest != 0 else { return String(whole) }
-        var digits = ""
-        var s = scale / 10
-        while rest != 0 && s > 0 {
-            digits.append(Character(String(rest / s)))
-            rest %= s
-            s /= 10
-        }
-        return "\(whole).\(digits)"
-    }
+    public var description: String { GoDurationText.string(nanoseconds) }
 
     /// 1.x's `logger.DurationLiteral`: the value in the largest unit that divides it exactly
     /// (`30m`, `7d`, `1500ms`), as its services log their settings.

@@ -16,7 +16,7 @@ public final class GroupCommit<Failure: Error>: Sendable {
         var failure: (upTo: UInt64, error: Failure)?
     }
 
-    private let monitor: Monitor<State>
+    private let monitor: ConditionMonitor<State>
 
     /// What a waiter does next.
     enum Step {
@@ -27,7 +27,7 @@ public final class GroupCommit<Failure: Error>: Sendable {
 
     /// Everything up to `durable` is already durable.
     public init(durable: UInt64 = 0) {
-        monitor = Monitor(State(durable: durable))
+        monitor = ConditionMonitor(State(durable: durable))
     }
 
     /// The position known to be durable.

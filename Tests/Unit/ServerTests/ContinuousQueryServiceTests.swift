@@ -4,6 +4,7 @@ import InfluxQL
 import LineProtocol
 import Logging
 import Meta
+import Monitor
 import Precreator
 import Query
 import Retention
@@ -38,7 +39,10 @@ import Testing
 
         func service(logEnabled: Bool = false, queryStatsEnabled: Bool = false, logger: Logger = Logger(label: "test")) -> ContinuousQueryService {
             ContinuousQueryService(meta: meta, queryExecutor: executor, logEnabled: logEnabled, queryStatsEnabled: queryStatsEnabled,
-                                   runInterval: .seconds(1), statisticsStore: .init(database: "_internal", pointsWriter: writer), logger: logger)
+                                   runInterval: .seconds(1),
+                                   statisticsStore: StatisticsStore(database: "_internal", globalTags: ["hostname": "testhost"], meta: meta,
+                                                                    pointsWriter: writer, logger: logger),
+                                   logger: logger)
         }
     }
 
@@ -248,12 +252,13 @@ import Testing
         #expect(try await env.query("CREATE CONTINUOUS QUERY cq ON db BEGIN SELECT count(value) INTO c FROM cpu GROUP BY time(10m) END").error == nil)
         let service = env.service(queryStatsEnabled: enabled)
         #expect(await service.runContinuousQueries(now: Self.t0 + 20 * Self.minute).count == 1)
-        let result = try await env.query("SELECT cq, db, pointsWrittenOK, startTime, endTime FROM \"_internal\".\"monitor\".cq_query")
+        let result = try await env.query("SELECT cq, db, hostname, pointsWrittenOK, startTime, endTime FROM \"_internal\".\"monitor\".cq_query")
         if enabled {
             let row = try #require(result.series.first)
             #expect(row.values.count == 1)
+            // The monitor's global tag is added, as 1.x's Monitor.WritePoints adds it.
             #expect(Array(row.values.first?.dropFirst() ?? []) == [
-                .string("cq"), .string("db"), .integer(1), .integer(Self.t0 + 10 * Self.minute), .integer(Self.t0 + 20 * Self.minute),
+                .string("cq"), .string("db"), .string("testhost"), .integer(1), .integer(Self.t0 + 10 * Self.minute), .integer(Self.t0 + 20 * Self.minute),
             ])
         } else {
             #expect(result.series.isEmpty)

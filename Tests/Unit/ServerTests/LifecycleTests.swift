@@ -2,6 +2,7 @@ import ContinuousQuery
 import Foundation
 import HTTPD
 import Logging
+import Monitor
 import Precreator
 import Retention
 import ServiceLifecycle
@@ -19,17 +20,18 @@ import Testing
         case is ContinuousQueryService: "continuous_querier"
         case is RetentionService: "retention"
         case is SubscriberService: "subscriber"
+        case is MonitorService: "monitor"
         default: "http"
         }
     }
 
-    /// 1.x's order: storage first, the subscriber before the points writer, then precreation,
-    /// continuous queries, HTTP, retention.
+    /// 1.x's order: storage first, the subscriber before the points writer, then the monitor,
+    /// precreation, continuous queries, HTTP, retention.
     @Test func servicesStartStorageFirstInOrder() throws {
         var config = Config.embeddedDefault(directory: "/tmp/unused")
         config.http.bindAddress = "127.0.0.1:0"
         let services = try Server(config: config).services()
-        #expect(services.map(Self.name) == ["meta", "store", "subscriber", "points-writer", "precreator", "continuous_querier", "http", "retention"])
+        #expect(services.map(Self.name) == ["meta", "store", "subscriber", "points-writer", "monitor", "precreator", "continuous_querier", "http", "retention"])
     }
 
     /// A disabled section runs no service.
@@ -40,7 +42,8 @@ import Testing
         config.precreator.enabled = false
         config.continuousQueries.enabled = false
         config.subscriber.enabled = false
-        #expect(try Server(config: config).services().map(Self.name) == ["meta", "store", "points-writer"])
+        // The monitor always runs (1.x's too): SHOW STATS and SHOW DIAGNOSTICS need it.
+        #expect(try Server(config: config).services().map(Self.name) == ["meta", "store", "points-writer", "monitor"])
         #expect(Server(config: config).subscriber == nil)
     }
 
@@ -128,8 +131,7 @@ import Testing
     /// 1.x's defaults that Sundial does not act on yet are named (the daemon warns at start).
     @Test func namesDefaultsItDoesNotServe() {
         var config = Config()
-        #expect(config.unservedDefaults.count == 2)
-        config.monitor.storeEnabled = false
+        #expect(config.unservedDefaults.count == 1)
         config.http.logEnabled = false
         #expect(config.unservedDefaults.isEmpty)
     }

@@ -9,7 +9,7 @@ import Darwin
 ///
 /// Only for threads that may block (the store's thread pools); never used from Swift's
 /// cooperative pool or a NIO event loop. Closures run with the lock held and must not block.
-public final class Monitor<State>: @unchecked Sendable {
+public final class ConditionMonitor<State>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var state: State
