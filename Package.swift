@@ -330,7 +330,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TSDBTests",
-            dependencies: ["TSDB", "LineProtocol"],
+            dependencies: ["TSDB", "TSM", "LineProtocol"],
             path: "Tests/Unit/TSDBTests",
             swiftSettings: strict
         ),
