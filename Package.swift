@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "TSM",
-            dependencies: ["Snappy", "Checksum", "Gzip", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["Snappy", "Checksum", "Gzip", "LineProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
 
@@ -340,13 +340,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TSDBTests",
-            dependencies: ["TSDB", "LineProtocol"],
+            dependencies: ["TSDB", "TSM", "LineProtocol"],
             path: "Tests/Unit/TSDBTests",
             swiftSettings: strict
         ),
         .testTarget(
             name: "TSMTests",
-            dependencies: ["TSM", "Snappy", "Gzip", "SundialTestSupport"],
+            dependencies: ["TSM", "LineProtocol", "Snappy", "Gzip", "SundialTestSupport"],
             path: "Tests/Unit/TSMTests",
             swiftSettings: strict
         ),

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import LineProtocol
 import Meta
+import Synchronization
 import TSDB
 
 /// Routes written points to shards (1.x's `coordinator.PointsWriter`): each point goes to the
@@ -21,6 +22,8 @@ public final class PointsWriter: Sendable {
     private let now: @Sendable () -> Int64
     /// Told of every accepted write (the subscriber service), if any.
     private let subscriber: (any WriteSubscriber)?
+    /// 1.x's `write` statistic (``statistics(tags:)``).
+    let counters = Counters()
 
     /// `subscriber` is handed the points of each write that succeeded (see ``WriteSubscriber``).
     public init(meta: MetaClient, store: Store, now: @escaping @Sendable () -> Int64 = PointsWriter.wallClock,
@@ -40,6 +43,8 @@ public final class PointsWriter: Sendable {
 
     /// Writes `points` to `database`; `retentionPolicy` empty means the default one.
     public func writePoints(database: String, retentionPolicy: String, points: [Point]) async throws(WriteError) {
+        counters.req.add(1, ordering: .relaxed)
+        counters.pointReq.add(Int64(points.count), ordering: .relaxed)
         guard let info = meta.database(database) else {
             throw .client("database not found: \"\(database)\"")
         }
@@ -72,6 +77,7 @@ public final class PointsWriter: Sendable {
             }
             byShard[group.shardIDs[0], default: []].append(point)
         }
+        if dropped > 0 { counters.writeDrop.add(Int64(dropped), ordering: .relaxed) }
         let results: [WriteError?]
         if byShard.count == 1, let (id, shardPoints) = byShard.first {
             results = [await write(shardPoints, shard: id, database: database, policy: rpName)]
@@ -104,7 +110,10 @@ public final class PointsWriter: Sendable {
         // the whole request as soon as it is mapped; Sundial only what was stored).
         if let subscriber {
             let written = dropped == 0 ? points : points.filter { point in groups.contains { $0.start <= point.time && point.time < $0.end } }
-            if !written.isEmpty { subscriber.pointsWritten(database: database, retentionPolicy: rpName, points: written) }
+            if !written.isEmpty {
+                subscriber.pointsWritten(database: database, retentionPolicy: rpName, points: written)
+                counters.subWriteOk.add(1, ordering: .relaxed)
+            }
         }
         if dropped > 0 { throw .partial(reason: "points beyond retention policy", dropped: dropped) }
     }
@@ -112,7 +121,8 @@ public final class PointsWriter: Sendable {
     /// One shard's write, on the store's thread pool.
     private func write(_ points: [Point], shard id: UInt64, database: String, policy: String) async -> WriteError? {
         let store = self.store
-        return await store.blocking { () -> WriteError? in
+        counters.pointReqLocal.add(Int64(points.count), ordering: .relaxed)
+        let failure = await store.blocking { () -> WriteError? in
             do throws(StoreError) {
                 let shard = try store.shard(id: id, database: database, retentionPolicy: policy)
                 do throws(WriteError) {
@@ -125,5 +135,43 @@ public final class PointsWriter: Sendable {
                 return .server(error.description)
             }
         }
+        // 1.x: a partial write is a shard write error too.
+        if failure == nil { counters.writeOk.add(1, ordering: .relaxed) } else { counters.writeError.add(1, ordering: .relaxed) }
+        return failure
+    }
+}
+
+extension PointsWriter: StatisticsReporter {
+    /// 1.x's `PointsWriter` counters.
+    final class Counters: Sendable {
+        let req = Atomic<Int64>(0)
+        let pointReq = Atomic<Int64>(0)
+        let pointReqLocal = Atomic<Int64>(0)
+        let writeOk = Atomic<Int64>(0)
+        let writeDrop = Atomic<Int64>(0)
+        let writeError = Atomic<Int64>(0)
+        let subWriteOk = Atomic<Int64>(0)
+    }
+
+    /// 1.x's `write` statistic (no tags of its own): `req` (write requests), `pointReq` (their
+    /// points), `pointReqLocal` (points handed to a shard), `writeOk` / `writeError` (shard
+    /// writes that succeeded / failed — a partial write is an error, as in 1.x), `writeDrop`
+    /// (points outside the retention policy), `subWriteOk` (writes handed to the subscriber
+    /// service). `writeTimeout` and `subWriteDrop` are always 0: Sundial does not enforce
+    /// `[coordinator] write-timeout` (a write waits for its shards), and the hand-off to the
+    /// subscriber service never fails (a subscription whose buffer is full drops the write and
+    /// counts it in the `subscriber` statistic's `writeFailures`).
+    public func statistics(tags: [String: String]) -> [Statistic] {
+        [Statistic(name: "write", tags: tags, values: [
+            "req": .integer(counters.req.load(ordering: .relaxed)),
+            "pointReq": .integer(counters.pointReq.load(ordering: .relaxed)),
+            "pointReqLocal": .integer(counters.pointReqLocal.load(ordering: .relaxed)),
+            "writeOk": .integer(counters.writeOk.load(ordering: .relaxed)),
+            "writeDrop": .integer(counters.writeDrop.load(ordering: .relaxed)),
+            "writeTimeout": 0,
+            "writeError": .integer(counters.writeError.load(ordering: .relaxed)),
+            "subWriteOk": .integer(counters.subWriteOk.load(ordering: .relaxed)),
+            "subWriteDrop": 0,
+        ])]
     }
 }

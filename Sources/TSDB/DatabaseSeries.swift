@@ -8,14 +8,28 @@ public final class DatabaseSeries: Sendable {
         var series: [[UInt8]: Int] = [:]
         /// measurement → tag key → value → series holding it.
         var tagValues: [String: [String: [String: Int]]] = [:]
+        /// measurement → its series.
+        var measurements: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
+    /// The counts of `state`, kept so that reading them (the limits, the `database`
+    /// statistic) takes no lock.
+    private let seriesCount = Atomic<Int>(0)
+    private let measurementCount = Atomic<Int>(0)
 
     public init() {}
 
     /// Number of distinct series in the database.
-    public var count: Int { state.withLock { $0.series.count } }
+    public var count: Int { seriesCount.load(ordering: .relaxed) }
+
+    /// Number of distinct measurements (with at least one series) in the database.
+    public var measurementsCount: Int { measurementCount.load(ordering: .relaxed) }
+
+    private func publishCounts(_ s: State) {
+        seriesCount.store(s.series.count, ordering: .relaxed)
+        measurementCount.store(s.measurements.count, ordering: .relaxed)
+    }
 
     func contains(_ key: [UInt8]) -> Bool { state.withLock { $0.series[key] != nil } }
 
@@ -33,8 +47,10 @@ public final class DatabaseSeries: Sendable {
             for key in keys {
                 s.series[key.key, default: 0] += 1
                 guard s.series[key.key] == 1 else { continue }
+                s.measurements[key.measurement, default: 0] += 1
                 for tag in key.tags { s.tagValues[key.measurement, default: [:]][tag.key, default: [:]][tag.value, default: 0] += 1 }
             }
+            publishCounts(s)
         }
     }
 
@@ -45,11 +61,14 @@ public final class DatabaseSeries: Sendable {
                 guard let n = s.series[key.key] else { continue }
                 if n > 1 { s.series[key.key] = n - 1; continue }
                 s.series[key.key] = nil
+                let series = (s.measurements[key.measurement] ?? 1) - 1
+                s.measurements[key.measurement] = series > 0 ? series : nil
                 for tag in key.tags {
                     let left = (s.tagValues[key.measurement]?[tag.key]?[tag.value] ?? 1) - 1
                     s.tagValues[key.measurement]?[tag.key]?[tag.value] = left > 0 ? left : nil
                 }
             }
+            publishCounts(s)
         }
     }
 }

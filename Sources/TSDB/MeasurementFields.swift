@@ -24,19 +24,22 @@ public struct MeasurementFieldSet: Sendable {
     /// Validates a batch as 1.x's `Shard.validateSeriesAndFields` does and records new fields.
     public mutating func validate(_ points: [Point]) -> (accepted: [Point], error: WriteError?) {
         var keep = [Bool](repeating: true, count: points.count)
-        let (_, error) = validate(points, keep: &keep)
+        let error = validate(points, keep: &keep).error
         return (zip(points, keep).filter(\.1).map(\.0), error)
     }
 
     /// Validates the points marked in `keep` as 1.x's `Shard.validateSeriesAndFields` does,
-    /// unmarking each point it drops, and records new fields; returns whether it created any.
+    /// unmarking each point it drops, and records new fields; returns how many it created and
+    /// how many points it dropped for a field type conflict (what 1.x counts in the shard's
+    /// `writePointsDropped`; its `time` tag and field drops are not counted there).
     ///
     /// Points with a `time` tag, with only `time` fields, or with a field whose type conflicts
     /// with the shard's are dropped; the reason of the first drop is reported. New fields are
     /// validated against the shard as it was before the batch, then created in order — a
     /// conflict between two new fields of the same batch fails the whole write, as in 1.x.
-    public mutating func validate(_ points: [Point], keep: inout [Bool]) -> (created: Bool, error: WriteError?) {
+    public mutating func validate(_ points: [Point], keep: inout [Bool]) -> (created: Int, error: WriteError?, conflicts: Int) {
         var dropped = 0
+        var conflicts = 0
         var reason = ""
         func drop(_ i: Int, _ why: @autoclosure () -> String) {
             keep[i] = false
@@ -75,6 +78,7 @@ public struct MeasurementFieldSet: Sendable {
             }
             if let conflict {
                 drop(i, conflict)
+                conflicts += 1
                 continue
             }
             acceptedShapes.insert(shapeKey)
@@ -82,18 +86,18 @@ public struct MeasurementFieldSet: Sendable {
                 toCreate.append((measurement, key, FieldType(value)))
             }
         }
-        var created = false
+        var created = 0
         for new in toCreate {
             if let existing = fields[new.measurement]?[new.field] {
                 if existing != new.type {
                     for i in keep.indices { keep[i] = false }
-                    return (false, .client("field type conflict"))
+                    return (0, .client("field type conflict"), 0)
                 }
                 continue
             }
             fields[new.measurement, default: [:]][new.field] = new.type
-            created = true
+            created += 1
         }
-        return (created, dropped > 0 ? .partial(reason: reason, dropped: dropped) : nil)
+        return (created, dropped > 0 ? .partial(reason: reason, dropped: dropped) : nil, conflicts)
     }
 }

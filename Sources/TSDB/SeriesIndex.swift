@@ -124,6 +124,9 @@ public final class SeriesIndex: SeriesIndexing {
     }
 
     private let state = Mutex(State())
+    /// `state.all.count`, kept so that ``count`` (the shard's `seriesCreate` statistic) takes
+    /// no lock.
+    private let seriesCount = Atomic<Int>(0)
 
     public init() {}
 
@@ -138,6 +141,7 @@ public final class SeriesIndex: SeriesIndexing {
                 s.measurements[parsed.measurement, default: Measurement()].insert(parsed)
                 added.append(parsed)
             }
+            if !added.isEmpty { seriesCount.store(s.all.count, ordering: .relaxed) }
             return added
         }
     }
@@ -179,7 +183,7 @@ public final class SeriesIndex: SeriesIndexing {
     /// Every series.
     public var allSeries: [ParsedSeriesKey] { state.withLock { $0.measurements.values.flatMap(\.series.values) } }
 
-    public var count: Int { state.withLock { $0.all.count } }
+    public var count: Int { seriesCount.load(ordering: .relaxed) }
 
     /// Removes a measurement; returns the series it had.
     @discardableResult
@@ -187,6 +191,7 @@ public final class SeriesIndex: SeriesIndexing {
         state.withLock { s in
             guard let gone = s.measurements.removeValue(forKey: measurement) else { return [] }
             for key in gone.series.keys { s.all.remove(key) }
+            seriesCount.store(s.all.count, ordering: .relaxed)
             return Array(gone.series.values)
         }
     }
@@ -202,6 +207,7 @@ public final class SeriesIndex: SeriesIndexing {
                 if let gone = s.measurements[m]?.remove(key) { removed.append(gone) }
                 if s.measurements[m]?.series.isEmpty == true { s.measurements[m] = nil }
             }
+            seriesCount.store(s.all.count, ordering: .relaxed)
             return removed
         }
     }

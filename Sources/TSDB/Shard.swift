@@ -29,6 +29,10 @@ public final class Shard: Sendable {
     let limits: SeriesLimits
     /// Serialises DROP MEASUREMENT, DROP SERIES and DELETE on this shard (writes do not take it).
     let deleteLock = Mutex(())
+    /// 1.x's `shard` statistic counters (``statistics(tags:)``).
+    let counters = ShardCounters()
+    /// The shard's statistic tags: `database`, `retentionPolicy`, `id`, `engine`, `path`, `walPath`.
+    public let statisticTags: [String: String]
 
     /// Opens (or creates) the shard: field index, TSM files, WAL replay.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
@@ -39,7 +43,10 @@ public final class Shard: Sendable {
         self.database = database
         self.retentionPolicy = retentionPolicy
         path = "\(dataDir)/\(database)/\(retentionPolicy)/\(id)"
-        engine = Engine(path: path, walPath: "\(walDir)/\(database)/\(retentionPolicy)/\(id)", config: config, scheduler: scheduler)
+        let walPath = "\(walDir)/\(database)/\(retentionPolicy)/\(id)"
+        statisticTags = ["database": database, "retentionPolicy": retentionPolicy, "id": String(id), "engine": "tsm1",
+                         "path": path, "walPath": walPath]
+        engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
         var set: MeasurementFieldSet
         do throws(FieldsIndexError) { set = try MeasurementFieldSet.load(path + "/fields.idx") } catch { throw .engine(error.description) }
@@ -127,7 +134,13 @@ public final class Shard: Sendable {
 
     /// Validates and stores points. Returns normally when every point was written; throws a
     /// partial write (the others were stored) or a whole-write error.
+    ///
+    /// Counted as 1.x's shard counts: every call is a `writeReq`; one that reaches the engine
+    /// is a `writeReqOk` (its points stored in `writePointsOk`, partial or not) or, if the
+    /// engine fails, a `writeReqErr` (its points in `writePointsErr`); a batch refused before
+    /// (conflicting new fields, `fields.idx` not saved) is neither, as in 1.x.
     public func write(_ points: [Point]) throws(WriteError) {
+        counters.writeReq.add(1, ordering: .relaxed)
         let batch = PointBatch(points)
         var keep = [Bool](repeating: true, count: points.count)
         let limited = admitSeries(points, batch, keep: &keep)
@@ -135,13 +148,18 @@ public final class Shard: Sendable {
         // point by point (a type conflict, a `time` tag or field) is validated point by point.
         var built = batch.build(points, keep: keep, known: index)
         var problem: WriteError?
-        var columnsValid = false
-        if !built.irregular { columnsValid = try validateColumns(built.fields) }
-        if !columnsValid {
-            problem = try validateFields(points, keep: &keep)
+        var created: Int?
+        if !built.irregular { created = try validateColumns(built.fields) }
+        if created == nil {
+            let validated = try validateFields(points, keep: &keep)
+            problem = validated.error
+            created = validated.created
+            counters.writePointsDropped.add(Int64(validated.conflicts), ordering: .relaxed)
             built = batch.build(points, keep: keep, known: index)
         }
+        counters.fieldsCreate.add(Int64(created ?? 0), ordering: .relaxed)
         if let limited {
+            counters.writePointsDropped.add(Int64(limited.dropped), ordering: .relaxed)
             // 1.x: the series limit's reason wins; drops add up.
             switch problem {
             case .partial(_, let n)?: problem = .partial(reason: limited.reason, dropped: limited.dropped + n)
@@ -150,24 +168,30 @@ public final class Shard: Sendable {
             }
         }
         if !built.fresh.isEmpty { databaseSeries.add(index.add(built.fresh)) }
+        var stored = 0
+        for kept in keep where kept { stored += 1 }
         if !built.values.isEmpty {
             do throws(EngineError) { try engine.write(built.values, keysAreUnique: true) } catch {
+                counters.writePointsErr.add(Int64(stored), ordering: .relaxed)
+                counters.writeReqErr.add(1, ordering: .relaxed)
                 throw .server(error.description)
             }
         }
+        counters.writePointsOk.add(Int64(stored), ordering: .relaxed)
+        counters.writeReqOk.add(1, ordering: .relaxed)
         if let problem { throw problem }
     }
 
     /// Validation per column: every (measurement, field) of the batch has one kind, the type the
-    /// shard has for it where it has one; new fields are published and saved. False when the
-    /// batch must be validated point by point instead (a conflict, within the batch or with the
-    /// shard, which 1.x reports and drops per point).
-    private func validateColumns(_ written: [(measurement: String, field: [UInt8], kind: FieldKind)]) throws(WriteError) -> Bool {
+    /// shard has for it where it has one; new fields are published and saved. Returns the number
+    /// of fields created, or nil when the batch must be validated point by point instead (a
+    /// conflict, within the batch or with the shard, which 1.x reports and drops per point).
+    private func validateColumns(_ written: [(measurement: String, field: [UInt8], kind: FieldKind)]) throws(WriteError) -> Int? {
         var kinds: [String: [ByteKey: FieldKind]] = [:]
         for (measurement, field, kind) in written {
             let key = ByteKey(field)
             if let seen = kinds[measurement]?[key] {
-                if seen != kind { return false }
+                if seen != kind { return nil }
             } else {
                 kinds[measurement, default: [:]][key] = kind
             }
@@ -179,46 +203,49 @@ public final class Shard: Sendable {
                 let name = String(decoding: Point.unescapedFieldKey(field.bytes), as: UTF8.self)
                 let type = FieldType(kind)
                 if let existing = set.type(of: name, in: measurement) {
-                    if existing != type { return false }
+                    if existing != type { return nil }
                 } else {
                     new.append((measurement, name, type))
                 }
             }
         }
-        guard !new.isEmpty else { return true }
+        guard !new.isEmpty else { return 0 }
         // Others may have published fields meanwhile: check again against the latest set.
-        let version = fields.withLock { f -> UInt64? in
+        let published = fields.withLock { f -> (version: UInt64, created: Int)? in
             for field in new {
                 if let existing = f.set.type(of: field.field, in: field.measurement), existing != field.type { return nil }
             }
+            var created = 0
             for field in new where f.set.type(of: field.field, in: field.measurement) == nil {
                 f.set.fields[field.measurement, default: [:]][field.field] = field.type
+                created += 1
             }
             f.version += 1
-            return f.version
+            return (f.version, created)
         }
-        guard let version else { return false }
-        try saveFields(upTo: version)
-        return true
+        guard let published else { return nil }
+        try saveFields(upTo: published.version)
+        return published.created
     }
 
     /// Field validation point by point against the published set; a batch that creates fields
-    /// publishes them and waits until `fields.idx` holds them.
-    private func validateFields(_ points: [Point], keep: inout [Bool]) throws(WriteError) -> WriteError? {
+    /// publishes them and waits until `fields.idx` holds them. Returns the partial-write error,
+    /// the fields created and the points dropped for a type conflict.
+    private func validateFields(_ points: [Point], keep: inout [Bool]) throws(WriteError) -> (error: WriteError?, created: Int, conflicts: Int) {
         var candidate = fields.withLock { $0.set }
         var trial = keep
-        let (created, problem) = candidate.validate(points, keep: &trial)
-        guard created else {
+        let first = candidate.validate(points, keep: &trial)
+        guard first.created > 0 else {
             keep = trial
-            if case .client? = problem { throw problem! }
-            return problem
+            if case .client? = first.error { throw first.error! }
+            return (first.error, 0, first.conflicts)
         }
         // Others may have published fields meanwhile: validate again against the latest set.
-        let (result, version) = fields.withLock { f -> ((created: Bool, error: WriteError?), UInt64) in
+        let (result, version) = fields.withLock { f -> ((created: Int, error: WriteError?, conflicts: Int), UInt64) in
             var latest = f.set
             let r = latest.validate(points, keep: &keep)
             if case .client? = r.error { return (r, f.version) }
-            if r.created {
+            if r.created > 0 {
                 f.set = latest
                 f.version += 1
             }
@@ -226,7 +253,7 @@ public final class Shard: Sendable {
         }
         if case .client? = result.error { throw result.error! }
         try saveFields(upTo: version)
-        return result.error
+        return (result.error, result.created, result.conflicts)
     }
 
     /// Returns once `fields.idx` holds field-set version `version` or a later one.

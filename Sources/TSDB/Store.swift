@@ -58,6 +58,9 @@ public final class Store: Sendable {
         }
     }
 
+    /// The series of every database the store has opened shards of, by name.
+    var databaseSeries: [String: DatabaseSeries] { databases.withLock { $0 } }
+
     /// The shard `id` of `database`/`retentionPolicy`, opened or created — exactly once: a
     /// caller that finds it being opened waits for that. A shard on disk that fails to open at
     /// start (`remembering`) stays failed, with its error, until the server restarts; a failure

@@ -12,12 +12,16 @@ public final class Cache: Sendable {
     private let partitions: [CachePartition]
     private let liveBytes = Atomic<Int>(0)
     private let snapshotBytes = Atomic<Int>(0)
+    /// 1.x's cache statistics (``statistics(tags:)``): counters bumped where the cache already
+    /// does the work, read without a lock.
+    let counters = CacheCounters()
 
     static let partitionCount = 16
 
     public init(maxSize: Int) {
         self.maxSize = maxSize
         partitions = (0..<Self.partitionCount).map { _ in CachePartition() }
+        counters.lastSnapshot.store(Engine.monotonicNow(), ordering: .relaxed)
     }
 
     /// 1.x's `Cache.Size()`: bytes of the live store plus the snapshot being written.
@@ -25,6 +29,9 @@ public final class Cache: Sendable {
 
     /// Bytes in the live store only (what `cache-snapshot-memory-size` is compared with).
     public var liveSize: Int { liveBytes.load(ordering: .relaxed) }
+
+    /// Bytes in the snapshot being written (0 when none is).
+    public var snapshotSize: Int { snapshotBytes.load(ordering: .relaxed) }
 
     /// Whether a snapshot is being written.
     public var isSnapshotting: Bool { partitions[0].state.withLock { $0.snapshot != nil } }
@@ -37,7 +44,10 @@ public final class Cache: Sendable {
         if maxSize > 0 && !ignoringLimit {
             let added = series.reduce(0) { $0 + $1.values.byteSize }
             let current = size
-            if current + added > maxSize { throw .memoryLimitExceeded(current + added, maxSize) }
+            if current + added > maxSize {
+                counters.writeErr.add(1, ordering: .relaxed)
+                throw .memoryLimitExceeded(current + added, maxSize)
+            }
         }
         // Each partition is locked once per write, for all of its keys.
         var slots = [UInt8](repeating: 0, count: series.count)
@@ -62,7 +72,14 @@ public final class Cache: Sendable {
             }
         }
         liveBytes.add(grown, ordering: .relaxed)
-        if conflict { throw .fieldTypeConflict }
+        // As 1.x's WriteMulti: a write with a conflicting key is still a write (the other keys
+        // are in), and also a dropped one and an error.
+        counters.writeOK.add(1, ordering: .relaxed)
+        if conflict {
+            counters.writeDropped.add(1, ordering: .relaxed)
+            counters.writeErr.add(1, ordering: .relaxed)
+            throw .fieldTypeConflict
+        }
     }
 
     /// The cached points of `key` — the snapshot's, then newer ones — sorted, one per
@@ -116,6 +133,8 @@ public final class Cache: Sendable {
     /// Throws `snapshot in progress` while a previous snapshot is not cleared.
     public func snapshot() throws(CacheError) -> [(key: [UInt8], values: WALValues)] {
         if isSnapshotting { throw .snapshotInProgress }
+        counters.snapshotAttempts.add(1, ordering: .relaxed)
+        counters.lastSnapshot.store(Engine.monotonicNow(), ordering: .relaxed)
         var keys: [ByteKey] = []
         var values: [WALValues] = []
         for partition in partitions {
@@ -130,6 +149,7 @@ public final class Cache: Sendable {
             }
             liveBytes.subtract(bytes, ordering: .relaxed)
             snapshotBytes.add(bytes, ordering: .relaxed)
+            counters.cachedBytes.add(Int64(bytes), ordering: .relaxed)
             keys.reserveCapacity(keys.count + moved.count)
             values.reserveCapacity(values.count + moved.count)
             for (key, entry) in moved {
@@ -156,7 +176,11 @@ public final class Cache: Sendable {
             }
             snapshotBytes.subtract(dropped, ordering: .relaxed)
             liveBytes.add(restored, ordering: .relaxed)
+            // Bytes put back are counted again by the snapshot that retries them (1.x retries
+            // the same snapshot and counts them once).
+            if !written { counters.cachedBytes.subtract(Int64(dropped), ordering: .relaxed) }
         }
+        if written { counters.snapshotAttempts.store(0, ordering: .relaxed) }
     }
 
     /// The partition of a key: from the high bits of its digest (the low ones pick its

@@ -47,20 +47,6 @@ extension Engine {
         return out.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0, out[$0]!) }
     }
 
-    /// Bytes on disk: TSM files, their tombstones and the WAL segments (the shard's
-    /// `diskBytes` statistic).
-    public var diskSize: Int {
-        var total = 0
-        for dir in [path, walPath] {
-            guard let names = try? Self.fileNames(in: dir) else { continue }
-            for name in names where name.hasSuffix(".tsm") || name.hasSuffix(".tombstone") || name.hasSuffix(".wal") {
-                var info = stat()
-                if stat(dir + "/" + name, &info) == 0 { total += Int(info.st_size) }
-            }
-        }
-        return total
-    }
-
     /// `measurement,tags#!~#field` → (measurement, field): the measurement ends at the first
     /// unescaped comma, the field follows the last `#!~#`.
     static func split(_ key: [UInt8]) -> (measurement: [UInt8], field: [UInt8]) {

@@ -17,10 +17,11 @@ extension Engine {
         case full
     }
 
-    /// A planned compaction: its inputs (marked in use) and whether it is a full one.
+    /// A planned compaction: its inputs (marked in use) and which kind it is.
     struct CompactionJob {
         var inputs: [TSMFile]
-        var full: Bool
+        var kind: CompactionKind
+        var full: Bool { kind == .full }
     }
 
     /// 1.x's once-a-second engine check, done on this thread: a cache cold for
@@ -80,7 +81,15 @@ extension Engine {
     /// delete or a close).
     func compactOnce(_ scope: CompactionScope, throttle: Throttle?) throws(EngineError) -> Bool {
         guard let job = planCompaction(scope) else { return false }
+        // 1.x's statistics of the job's kind: running while merging, its wall time added
+        // whatever the outcome, a success or an error counted (a compaction that gives way to a
+        // delete or a close is neither, as 1.x's aborted ones).
+        let stats = counters.compactions(job.kind)
+        stats.active.add(1, ordering: .relaxed)
+        let started = Self.monotonicNow()
         defer {
+            stats.durationNs.add(Int64(clamping: Self.monotonicNow() &- started), ordering: .relaxed)
+            stats.active.subtract(1, ordering: .relaxed)
             activity.update { a in
                 a.compacting.subtract(job.inputs.map(\.path))
                 a.compactions -= 1
@@ -93,12 +102,14 @@ extension Engine {
                                           shouldStop: { self.stopping.load(ordering: .relaxed) > 0 }, throttle: throttle)
         } catch {
             if error == .compactionAborted { return false }
+            stats.errors.add(1, ordering: .relaxed)
             throw .tsm(error)
         }
         var opened: [TSMFile] = []
         do throws(TSMFileError) {
             for output in outputs { opened.append(TSMFile(reader: try TSMReader(path: output))) }
         } catch {
+            stats.errors.add(1, ordering: .relaxed)
             throw .tsm(error)
         }
         fileStore.replace(job.inputs, with: opened)
@@ -109,6 +120,7 @@ extension Engine {
             unlink(TombstoneFile.path(forTSM: input.path))
         }
         if job.full { compactedSinceWrite.store(true, ordering: .relaxed) }
+        stats.runs.add(1, ordering: .relaxed)
         return true
     }
 
@@ -122,31 +134,42 @@ extension Engine {
             let busy = a.compacting
             func free(_ plan: [TSMFileName]) -> Bool { !files.contains { busy.contains($0.path) && plan.contains($0.name) } }
             var chosen: [TSMFileName]?
-            var full = false
+            var kind = CompactionKind.full
             switch scope {
             case .full:
                 guard busy.isEmpty, files.count > 1 || files.contains(where: \.hasTombstones) else { return nil }
                 chosen = files.map(\.name)
-                full = true
             case .levels, .any:
-                for level in 1...3 {
-                    if let plan = Compactor.planLevel(level, generations: generations).first(where: free) {
+                // Every level is planned (not only up to the first with work): the plans not
+                // yet running are the levels' queue statistics, as 1.x's once-a-second planning
+                // sets them.
+                let levelPlans = (1...3).map { Compactor.planLevel($0, generations: generations).filter(free) }
+                for (i, plans) in levelPlans.enumerated() {
+                    counters.levels[i].queue.store(Int64(plans.count), ordering: .relaxed)
+                    if chosen == nil, let plan = plans.first {
                         chosen = plan
-                        break
+                        kind = .level(i + 1)
                     }
                 }
-                guard chosen == nil, case .any(let now) = scope else { break }
-                if !compactedSinceWrite.load(ordering: .relaxed) && cache.liveSize == 0
-                    && idle(now) >= config.compactFullWriteColdDuration {
+                guard case .any(let now) = scope else { break }
+                let cold = !compactedSinceWrite.load(ordering: .relaxed) && cache.liveSize == 0
+                    && idle(now) >= config.compactFullWriteColdDuration
+                let fullDue = cold && (files.count > 1 || files.contains(where: \.hasTombstones))
+                let optimizePlans = cold ? [] : Compactor.planOptimize(generations: generations).filter(free)
+                counters.full.queue.store(fullDue && busy.isEmpty ? 1 : 0, ordering: .relaxed)
+                counters.optimize.queue.store(Int64(optimizePlans.count), ordering: .relaxed)
+                guard chosen == nil else { break }
+                if cold {
                     guard busy.isEmpty else { return nil }
-                    if files.count > 1 || files.contains(where: \.hasTombstones) {
+                    if fullDue {
                         chosen = files.map(\.name)
-                        full = true
+                        kind = .full
                     } else {
                         compactedSinceWrite.store(true, ordering: .relaxed)
                     }
-                } else {
-                    chosen = Compactor.planOptimize(generations: generations).first(where: free)
+                } else if let plan = optimizePlans.first {
+                    chosen = plan
+                    kind = .optimize
                 }
             }
             guard let chosen, !chosen.isEmpty else { return nil }
@@ -155,7 +178,7 @@ extension Engine {
             guard !inputs.isEmpty else { return nil }
             a.compacting.formUnion(inputs.map(\.path))
             a.compactions += 1
-            return CompactionJob(inputs: inputs, full: full)
+            return CompactionJob(inputs: inputs, kind: kind)
         }
     }
 

@@ -21,7 +21,7 @@ extension Engine {
             for file in fileStore.files where file.reader.maxTime >= min && file.reader.minTime <= max {
                 let hit = keys.filter { key in file.reader.entries(for: key)?.entries.contains { $0.overlaps(min: min, max: max) } ?? false }
                 do throws(TombstoneError) {
-                    try file.addTombstones(hit.map { Tombstone(key: $0, min: min, max: max) })
+                    fileStore.tombstonesGrew(by: try file.addTombstones(hit.map { Tombstone(key: $0, min: min, max: max) }))
                 } catch {
                     throw .tombstone(error)
                 }

@@ -53,12 +53,26 @@ extension Engine {
     /// Writes the snapshot whose slot this thread holds, releases the slot, then runs or
     /// schedules the compactions that became due.
     private func snapshotClaimed() throws(EngineError) {
+        // 1.x's cache compaction statistics: a snapshot that wrote a file (or failed to) counts,
+        // one of an empty cache does not (1.x never snapshots an empty cache in the background).
+        let stats = counters.cache
+        stats.active.add(1, ordering: .relaxed)
+        let started = Self.monotonicNow()
+        func finished(ok: Bool) {
+            let elapsed = Int64(clamping: Self.monotonicNow() &- started)
+            stats.durationNs.add(elapsed, ordering: .relaxed)
+            cache.counters.compactionTimeMs.add(elapsed / 1_000_000, ordering: .relaxed)
+            if ok { stats.runs.add(1, ordering: .relaxed) } else { stats.errors.add(1, ordering: .relaxed) }
+        }
         do throws(EngineError) {
-            try writeSnapshot()
+            if try writeSnapshot() { finished(ok: true) }
         } catch {
+            finished(ok: false)
+            stats.active.subtract(1, ordering: .relaxed)
             activity.update { $0.snapshotting = false }
             throw error
         }
+        stats.active.subtract(1, ordering: .relaxed)
         activity.update { $0.snapshotting = false }
         try compactionsDue()
     }
@@ -68,8 +82,10 @@ extension Engine {
     /// TSM file), the snapshot is written to the next generation's level-1 file with no lock
     /// held, the file is published, the snapshot dropped and the closed segments removed. Reads
     /// see the snapshot's points in the cache until the file is published, and in the file after.
-    /// A failed write puts the snapshot back into the cache and keeps the segments.
-    func writeSnapshot() throws(EngineError) {
+    /// A failed write puts the snapshot back into the cache and keeps the segments. Returns
+    /// whether the cache held anything (a file was written).
+    @discardableResult
+    func writeSnapshot() throws(EngineError) -> Bool {
         let segments: [Int]
         do throws(WALError) { segments = try wal.rollForSnapshot() } catch { throw .wal(error) }
         let taken: [(key: [UInt8], values: WALValues)]
@@ -77,7 +93,7 @@ extension Engine {
         guard !taken.isEmpty else {
             cache.clearSnapshot(written: true)
             wal.remove(segments: segments)
-            return
+            return false
         }
         hooks.withLock { $0.snapshotWriting }?()
         let final = path + "/" + Self.fileName(generation: generation.add(1, ordering: .relaxed).newValue, sequence: 1)
@@ -96,5 +112,6 @@ extension Engine {
         }
         cache.clearSnapshot(written: true)
         wal.remove(segments: segments)
+        return true
     }
 }

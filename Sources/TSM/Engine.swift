@@ -63,6 +63,8 @@ public final class Engine: Sendable {
     let compactedSinceWrite = Atomic<Bool>(true)
     /// Test hooks (see ``EngineHooks``).
     let hooks = Mutex(EngineHooks())
+    /// 1.x's snapshot and compaction statistics (``statistics(tags:)``).
+    let counters = EngineCounters()
 
     /// What background work is running or due.
     struct Activity {
@@ -163,8 +165,10 @@ public final class Engine: Sendable {
             compactedSinceWrite.store(false, ordering: .relaxed)
             try wal.waitDurable(position)
         } catch {
+            wal.writesFailed.add(1, ordering: .relaxed)
             throw .wal(error)
         }
+        wal.writesOK.add(1, ordering: .relaxed)
         // A scheduled engine snapshots from 1.x's once-a-second check (``tick(now:)``), as 1.x
         // does: the cache may pass `cache-snapshot-memory-size` by up to a second's writes, and
         // fewer, larger level-1 files are written. An engine on its own checks here.

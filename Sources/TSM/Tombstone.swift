@@ -64,8 +64,13 @@ public enum TombstoneFile {
 
     /// Adds `tombstones` to `path` as a new gzip member of a v4 file (an older file is
     /// rewritten as v4 with its tombstones first), via a temporary file, fsync and rename.
-    public static func append(_ tombstones: [Tombstone], to path: String) throws(TombstoneError) {
-        guard !tombstones.isEmpty else { return }
+    /// Returns the file's new size (its old size when there is nothing to add).
+    @discardableResult
+    public static func append(_ tombstones: [Tombstone], to path: String) throws(TombstoneError) -> Int {
+        guard !tombstones.isEmpty else {
+            var info = stat()
+            return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        }
         var existing: [UInt8] = []
         do throws(WALError) { existing = try WAL.readFile(path) } catch {
             if case .io(_, _, let code) = error, code != ENOENT { throw .io("\(error)") }
@@ -98,6 +103,7 @@ public enum TombstoneFile {
             throw .io("write \(path): errno \(errno)")
         }
         Engine.syncDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+        return out.count
     }
 
     /// Records: key length u32, key, min i64, max i64.

@@ -22,16 +22,22 @@ extension WAL {
         if let (failed, code) = Directory.make(directory) { throw .io("mkdir", path: failed, errno: code) }
         var replay = Replay()
         let segments = try Self.segmentIDs(in: directory)
+        var sizes: [Int: Int] = [:]
         for id in segments {
             let path = segmentPath(id)
             let bytes = try Self.readFile(path)
             let (entries, valid, failure) = bytes.withUnsafeBytes { Self.readEntries($0) }
             replay.entries += entries
+            var size = bytes.count
             if let failure {
                 guard truncate(path, off_t(valid)) == 0 else { throw .io("truncate", path: path, errno: errno) }
                 replay.truncated.append((path, valid, failure))
+                size = valid
             }
+            if id != segments.last { sizes[id] = size }
         }
+        state.withLock { $0.closedSizes = sizes }
+        oldBytes.store(sizes.values.reduce(0, +), ordering: .relaxed)
         guard let last = segments.last else { return replay }
         let path = segmentPath(last)
         var info = stat()
@@ -53,6 +59,7 @@ extension WAL {
             s.contiguous = UInt64(size)
             s.unsynced = [(segment, nil)]
         }
+        currentBytes.store(size, ordering: .relaxed)
         commit.markDurable(UInt64(size))
         return replay
     }

@@ -27,6 +27,12 @@ public final class WAL: Sendable {
     private let rolling = Mutex(())
     private let fsyncCount = Atomic<Int>(0)
     private let entryCount = Atomic<Int>(0)
+    /// 1.x's WAL statistics (``statistics(tags:)``): sizes kept as segments grow, roll and go
+    /// (never a `stat` when they are read), and the engine's writes.
+    let currentBytes = Atomic<Int>(0)
+    let oldBytes = Atomic<Int>(0)
+    let writesOK = Atomic<Int64>(0)
+    let writesFailed = Atomic<Int64>(0)
 
     /// 1.x's `DefaultSegmentSize`.
     public static let defaultSegmentSize = 10 * 1024 * 1024
@@ -52,6 +58,8 @@ public final class WAL: Sendable {
         /// Segments where a write failed, and the position of the failure: entries after it
         /// sit behind a hole that replay stops at, so they are not durable.
         var broken: [Int: UInt64] = [:]
+        /// Size of each closed segment still on disk (what `oldSegmentsDiskBytes` adds up).
+        var closedSizes: [Int: Int] = [:]
     }
 
     public init(directory: String, segmentSize: Int = WAL.defaultSegmentSize, fsyncDelay: Int64 = 0) {
@@ -131,8 +139,13 @@ public final class WAL: Sendable {
 
     /// Removes closed segments `ids` (after their contents are in TSM files).
     public func remove(segments ids: [Int]) {
-        let current = state.withLock { $0.current?.id }
+        let (current, freed) = state.withLock { s -> (Int?, Int) in
+            var freed = 0
+            for id in ids where id != s.current?.id { freed += s.closedSizes.removeValue(forKey: id) ?? 0 }
+            return (s.current?.id, freed)
+        }
         for id in ids where id != current { unlink(segmentPath(id)) }
+        oldBytes.subtract(freed, ordering: .relaxed)
     }
 
     /// The path of segment `id`: `_00001.wal`.
@@ -160,6 +173,7 @@ public final class WAL: Sendable {
             let start = s.reserved
             s.currentSize += count
             s.reserved += UInt64(count)
+            currentBytes.store(s.currentSize, ordering: .relaxed)
             return (segment, offset, start)
         }
     }
@@ -187,6 +201,11 @@ public final class WAL: Sendable {
         let segment = WALSegment(id: id, path: path, fd: fd)
         state.withLock { s in
             if let old = s.unsynced.firstIndex(where: { $0.end == nil }) { s.unsynced[old].end = s.reserved }
+            if let closed = s.current {
+                s.closedSizes[closed.id] = s.currentSize
+                oldBytes.add(s.currentSize, ordering: .relaxed)
+            }
+            currentBytes.store(0, ordering: .relaxed)
             s.current = segment
             s.currentSize = 0
             s.mustRoll = false

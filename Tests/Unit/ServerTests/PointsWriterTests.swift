@@ -59,4 +59,52 @@ import Testing
         #expect(shard.fieldSet.type(of: "g", in: "m") == .float)
         #expect(throws: WriteError.self) { try shard.write(Self.points("m f=\"s\" 4000")) }
     }
+
+    /// 1.x's `write` statistic keys (`coordinator/points_writer.go`; influxd 1.6.7's `_internal`
+    /// in `Tests/Golden/monitor/internal-1.6.7.json`).
+    static let writeFieldKeys1x = [
+        "pointReq", "pointReqLocal", "req", "subWriteDrop", "subWriteOk", "writeDrop", "writeError", "writeOk", "writeTimeout",
+    ]
+
+    final class Subscriber: WriteSubscriber {
+        func pointsWritten(database: String, retentionPolicy: String, points: [Point]) {}
+    }
+
+    /// The counters after known writes: one with a point beyond the retention policy, one to a
+    /// missing database, one with a field type conflict, one over two shards.
+    @Test func writeStatistics() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-pw-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let meta = MetaClient()
+        try await meta.createDatabase("db")
+        try await meta.createRetentionPolicy(database: "db", name: "short", duration: Self.hour, shardGroupDuration: Self.hour, makeDefault: true)
+        let store = Store(dataDir: root + "/data", walDir: root + "/wal")
+        let now = 10 * Self.hour + Self.hour / 2
+        let writer = PointsWriter(meta: meta, store: store, now: { now }, subscriber: Subscriber())
+        func counters() throws -> [String: Int64] {
+            let all = writer.statistics(tags: ["hostname": "h"])
+            #expect(all.map(\.name) == ["write"])
+            let statistic = try #require(all.first)
+            #expect(statistic.tags == ["hostname": "h"])
+            #expect(statistic.values.keys.sorted() == Self.writeFieldKeys1x)
+            return statistic.values.compactMapValues { if case .integer(let n) = $0 { n } else { nil } }
+        }
+        #expect(try counters() == Dictionary(uniqueKeysWithValues: Self.writeFieldKeys1x.map { ($0, 0) }))
+
+        // 9.7 h and 9.2 h to the 9 h shard; 8.5 h dropped.
+        let batch = Self.points("m v=1 \(97 * Self.hour / 10)\nm v=2 \(92 * Self.hour / 10)\nm v=3 \(85 * Self.hour / 10)")
+        await #expect(throws: WriteError.self) { try await writer.writePoints(database: "db", retentionPolicy: "", points: batch) }
+        await #expect(throws: WriteError.self) { try await writer.writePoints(database: "nope", retentionPolicy: "", points: batch) }
+        // A type conflict: the shard's partial write is a shard write error, and is not forwarded.
+        await #expect(throws: WriteError.self) {
+            try await writer.writePoints(database: "db", retentionPolicy: "", points: Self.points("m v=1i \(97 * Self.hour / 10)"))
+        }
+        // Two shard groups (9 h and 10 h): two shard writes.
+        try await writer.writePoints(database: "db", retentionPolicy: "",
+                                     points: Self.points("m v=4 \(95 * Self.hour / 10)\nm v=5 \(102 * Self.hour / 10)"))
+        #expect(try counters() == [
+            "req": 4, "pointReq": 9, "pointReqLocal": 5, "writeOk": 3, "writeError": 1, "writeDrop": 1,
+            "subWriteOk": 2, "subWriteDrop": 0, "writeTimeout": 0,
+        ])
+    }
 }
