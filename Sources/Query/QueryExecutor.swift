@@ -145,7 +145,10 @@ extension Statement {
         case .createSubscription(let s): return s.database
         case .showSeries(let c): return c.database
         case .showMeasurements(let s): return s.database
-        case .showSeriesCardinality(let c), .showMeasurementCardinality(let c): return c.database
+        case .showSeriesCardinality(let c), .showMeasurementCardinality(let c), .showTagKeyCardinality(let c),
+             .showTagValuesCardinality(let c, _, _), .showFieldKeyCardinality(let c):
+            return c.database
+        case .showTagKeys(let c), .showTagValues(let c, _, _), .showFieldKeys(let c): return c.database
         default: return ""
         }
     }

@@ -105,6 +105,8 @@ public struct Server: Sendable {
         // 1.x's order: the query executor, the store, the points writer, the subscriber, then
         // the services (``services()``).
         monitor.register(queryExecutor)
+        monitor.register(store)
+        monitor.register(pointsWriter)
         if let subscriber { monitor.register(subscriber) }
         for (name, table) in config.diagnostics { monitor.register(diagnostics: name) { table } }
     }

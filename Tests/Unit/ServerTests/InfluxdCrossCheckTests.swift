@@ -16,8 +16,10 @@ import Testing
         let process: Process
         let port: Int
 
-        /// `extra` is appended to the config (sections it does not already have).
-        static func start(_ binary: URL, dir: URL, continuousQueries: Bool = false, extra: String = "") async throws -> Server {
+        /// `extra` is appended to the config (sections it does not already have); `monitor`
+        /// and `http` are the keys of those sections.
+        static func start(_ binary: URL, dir: URL, continuousQueries: Bool = false, monitor: String = "store-enabled = false",
+                          http: String = "log-enabled = false", extra: String = "") async throws -> Server {
             let port = DaemonProcessTests.freePort()
             let config = dir.appendingPathComponent("influxdb-\(port).conf")
             try """
@@ -31,13 +33,14 @@ import Testing
               query-log-enabled = false
               cache-snapshot-memory-size = 16384
             [monitor]
-              store-enabled = false
+              \(monitor)
             [continuous_queries]
               enabled = \(continuousQueries)
+              query-stats-enabled = \(continuousQueries)
               run-interval = "1s"
             [http]
               bind-address = "127.0.0.1:\(port)"
-              log-enabled = false
+              \(http)
             [logging]
               level = "error"
             \(extra)
