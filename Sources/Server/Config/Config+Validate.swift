@@ -6,6 +6,9 @@ extension Config {
     /// stops the daemon before anything opens, with 1.x's text.
     public func validate() throws(ConfigError) {
         try refuseUnservedSections()
+        // Checked even with store-enabled off, as 1.x checks it.
+        if monitor.storeInterval.nanoseconds <= 0 { throw ConfigError("monitor store interval must be positive") }
+        if monitor.storeDatabase.isEmpty { throw ConfigError("monitor store database name must not be empty") }
         if continuousQueries.enabled && continuousQueries.runInterval.nanoseconds <= 0 {
             throw ConfigError("run-interval must be positive")
         }

@@ -52,12 +52,16 @@ import Testing
         ("retention", "check-interval must be positive"),
         ("precreator-check", "check-interval must be positive"),
         ("precreator-advance", "advance-period must be positive"),
+        ("monitor-interval", "monitor store interval must be positive"),
+        ("monitor-database", "monitor store database name must not be empty"),
     ])
     func refusesNonPositiveIntervals(section: String, message: String) throws {
         var config = Config()
         switch section {
         case "retention": config.retention.checkInterval = .zero
         case "precreator-check": config.precreator.checkInterval = GoDuration(nanoseconds: -1)
+        case "monitor-interval": config.monitor.storeInterval = .zero
+        case "monitor-database": config.monitor.storeDatabase = ""
         default: config.precreator.advancePeriod = .zero
         }
         #expect(throws: ConfigError(message)) { try Server(config: config).services() }
