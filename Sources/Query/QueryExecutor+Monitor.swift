@@ -1,11 +1,16 @@
 import LineProtocol
 import Monitor
+import TSDB
 
 extension QueryExecutor {
     /// `SHOW STATS [FOR 'module']`: a series per statistic (name, tags, columns sorted by
     /// value name, one row), as 1.x's statement executor builds them from the monitor; an
-    /// unknown module shows nothing.
+    /// unknown module shows nothing; `indexes` is the series indexes' estimated memory.
     func showStats(module: String) -> [Row] {
+        // 1.x computes the index's size only when asked by name (it grows with the index).
+        if module == "indexes" {
+            return [Row(name: "indexes", columns: ["memoryBytes"], values: [[.integer(Int64(store.indexBytes))]])]
+        }
         guard let monitor else { return [] }
         return monitor.statistics().compactMap { statistic in
             guard module.isEmpty || statistic.name == module else { return nil }

@@ -76,6 +76,8 @@ public protocol SeriesIndexing: Sendable {
     func tagKeys(of measurement: String) -> Set<String>
     var allSeries: [ParsedSeriesKey] { get }
     var count: Int { get }
+    /// An estimate of the memory the index holds, in bytes (`SHOW STATS FOR 'indexes'`).
+    var estimatedBytes: Int { get }
     @discardableResult func remove(measurement: String) -> [ParsedSeriesKey]
     @discardableResult func remove(_ keys: [[UInt8]]) -> [ParsedSeriesKey]
 }
@@ -127,6 +129,8 @@ public final class SeriesIndex: SeriesIndexing {
     /// `state.all.count`, kept so that ``count`` (the shard's `seriesCreate` statistic) takes
     /// no lock.
     private let seriesCount = Atomic<Int>(0)
+    /// Kept as series come and go, so that reading it scans nothing.
+    private let bytes = Atomic<Int>(0)
 
     public init() {}
 
@@ -139,6 +143,7 @@ public final class SeriesIndex: SeriesIndexing {
                 guard s.all.insert(ByteKey(key)).inserted else { continue }
                 let parsed = ParsedSeriesKey(key)
                 s.measurements[parsed.measurement, default: Measurement()].insert(parsed)
+                bytes.add(parsed.estimatedBytes, ordering: .relaxed)
                 added.append(parsed)
             }
             if !added.isEmpty { seriesCount.store(s.all.count, ordering: .relaxed) }
@@ -185,12 +190,15 @@ public final class SeriesIndex: SeriesIndexing {
 
     public var count: Int { seriesCount.load(ordering: .relaxed) }
 
+    public var estimatedBytes: Int { bytes.load(ordering: .relaxed) }
+
     /// Removes a measurement; returns the series it had.
     @discardableResult
     public func remove(measurement: String) -> [ParsedSeriesKey] {
         state.withLock { s in
             guard let gone = s.measurements.removeValue(forKey: measurement) else { return [] }
             for key in gone.series.keys { s.all.remove(key) }
+            bytes.subtract(gone.series.values.reduce(0) { $0 + $1.estimatedBytes }, ordering: .relaxed)
             seriesCount.store(s.all.count, ordering: .relaxed)
             return Array(gone.series.values)
         }
@@ -204,7 +212,10 @@ public final class SeriesIndex: SeriesIndexing {
             for key in keys {
                 guard s.all.remove(ByteKey(key)) != nil else { continue }
                 let m = ParsedSeriesKey.measurementName(key)
-                if let gone = s.measurements[m]?.remove(key) { removed.append(gone) }
+                if let gone = s.measurements[m]?.remove(key) {
+                    bytes.subtract(gone.estimatedBytes, ordering: .relaxed)
+                    removed.append(gone)
+                }
                 if s.measurements[m]?.series.isEmpty == true { s.measurements[m] = nil }
             }
             seriesCount.store(s.all.count, ordering: .relaxed)
@@ -214,6 +225,13 @@ public final class SeriesIndex: SeriesIndexing {
 }
 
 extension ParsedSeriesKey {
+    /// What one series costs the index, roughly: its key three times (the parsed series, the
+    /// series table, the membership set), each tag's strings plus a postings entry, and the
+    /// hash-table slots.
+    var estimatedBytes: Int {
+        3 * key.count + tags.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 32 } + 144
+    }
+
     /// The unescaped measurement of a series key, without parsing its tags.
     static func measurementName(_ key: [UInt8]) -> String {
         var end = 0

@@ -66,3 +66,9 @@ extension Store: StatisticsReporter {
         return statistics
     }
 }
+
+extension Store {
+    /// The memory the open shards' series indexes hold, estimated (1.x's `IndexBytes`, for
+    /// `SHOW STATS FOR 'indexes'`).
+    public var indexBytes: Int { openShards.reduce(0) { $0 + $1.index.estimatedBytes } }
+}

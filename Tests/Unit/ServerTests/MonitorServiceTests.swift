@@ -156,6 +156,20 @@ import Testing
         }
         #expect(try await env.query("SHOW STATS FOR 'httpd'").series.map(\.tags) == [["bind": "127.0.0.1:0"]])
         #expect(try await env.query("SHOW STATS FOR 'nothing'").series.isEmpty)
+        // `indexes`: the series indexes' memory, growing with the series.
+        func indexBytes() async throws -> Int64? {
+            let row = try await env.query("SHOW STATS FOR 'indexes'").series.first
+            #expect(row?.name == "indexes" && row?.columns == ["memoryBytes"])
+            if case .integer(let n)? = row?.values.first?.first { return n } else { return nil }
+        }
+        let before = try #require(try await indexBytes())
+        try await env.server.meta.createDatabase("db0")
+        let points = try (0..<100).map { try Point(measurement: "m", tags: [("host", "h\($0)")], fields: [("v", .integer(1))], time: 1) }
+        try await env.server.pointsWriter.writePoints(database: "db0", retentionPolicy: "", points: points)
+        let after = try #require(try await indexBytes())
+        #expect(after - before > 100 * 50)
+        #expect(try await env.query("DROP MEASUREMENT m", database: "db0").error == nil)
+        #expect(try await indexBytes() == before)
 
         let diagnostics = try await env.query("SHOW DIAGNOSTICS").series
         #expect(diagnostics.map(\.name) == diagnostics.map(\.name).sorted())
