@@ -43,7 +43,7 @@ public struct HTTP1ServerChannel: ServerChildChannel {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try channel.pipeline.syncOperations.addHandler(HTTP1Connection(responder: responder, dates: dates))
+            try channel.pipeline.syncOperations.addHandler(HTTP1Connection(responder: responder, dates: dates, remoteAddress: channel.remoteAddress))
             return Value(channel: channel)
         }
     }
