@@ -33,6 +33,7 @@ extension Handler {
     /// unknown precision is refused; 1.8 answers the same 400 but writes the points anyway
     /// (its handler does not return there), which Sundial does not copy.
     func serveWrite(_ call: RouteRequest) async -> Reply {
+        requestTracker.add(.write, user: call.user?.name)
         let precision = call.params["precision"]
         guard ["", "n", "ns", "u", "ms", "s", "m", "h"].contains(precision) else {
             return httpError("invalid precision \(GoQuote.quote(precision)) (use n, u, ms, s, m or h)", .badRequest, call)
