@@ -3,6 +3,7 @@ import Prometheus
 import HTTPTypes
 import Hummingbird
 import LineProtocol
+import Logging
 import Meta
 import TSDB
 
@@ -92,6 +93,9 @@ extension Handler {
             do { lines = try GzipStream.decode(body) } catch { return httpError(error.description, .badRequest, call) }
         }
         statistics.writeRequestBytes.increment(by: Int64(lines.readableBytes))
+        if config.writeTracing {
+            logger.info("Write body received by handler", metadata: ["body": "\(String(buffer: lines))"])
+        }
 
         let options = ParseOptions(precision: Precision(queryValue: precision), defaultTime: now())
         let parsed = lines.withUnsafeReadableBytes { LineProtocolParser.parse($0, options: options) }
