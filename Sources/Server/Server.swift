@@ -93,7 +93,7 @@ public struct Server: Sendable {
             pointsWriter: pointsWriter,
             users: meta,
             queryExecutor: queryExecutor,
-            logger: Logger(label: "httpd")
+            logger: Self.httpLogger(Logger(label: "httpd"))
         )
     }
 
@@ -104,14 +104,22 @@ public struct Server: Sendable {
         return Server(config: config, meta: meta, logger: logger, background: true)
     }
 
-    /// The HTTP server on the configured bind address: Hummingbird's server with Sundial's
-    /// HTTP/1.1 connection handling (``HTTP1ServerChannel``).
+    /// The HTTP service on the configured bind address: Hummingbird's server with Sundial's
+    /// HTTP/1.1 connection handling (``HTTP1ServerChannel``), the unix socket when enabled, and
+    /// the access log.
     public func makeHTTPServer(
         bindAddress: String? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws(ConfigError) -> any Service {
         let (host, port) = try Self.hostAndPort(bindAddress ?? config.http.bindAddress)
-        return httpChannel.server(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
+        return HTTPService(handler: handler, host: host, port: port, logger: Self.httpLogger(logger), onServerRunning: onServerRunning)
+    }
+
+    /// `logger` with 1.x's `service=httpd`.
+    static func httpLogger(_ logger: Logger) -> Logger {
+        var logger = logger
+        logger[metadataKey: "service"] = "httpd"
+        return logger
     }
 
     /// Runs the HTTP server on `bindAddress` (an ephemeral loopback port unless given) while

@@ -7,9 +7,6 @@ extension Config {
         let inputs: [(section: String, what: String, enabled: [Bool])] = [
             ("[ifql]", "the IFQL service", [ifql.enabled]),
         ]
-        if http.enabled && http.unixSocketEnabled {
-            throw ConfigError("[http] unix-socket-enabled is true, but Sundial does not listen on a unix socket yet: set it to false to start")
-        }
         if http.enabled && http.fluxEnabled {
             throw ConfigError("[http] flux-enabled is true, but Sundial runs no Flux engine (InfluxQL only): set it to false to start")
         }
@@ -24,9 +21,6 @@ extension Config {
         var out: [String] = []
         if monitor.storeEnabled {
             out.append("[monitor] store-enabled: Sundial does not write its statistics to \(monitor.storeDatabase) yet (dashboards on it stay empty)")
-        }
-        if http.enabled && http.logEnabled {
-            out.append("[http] log-enabled: Sundial writes no HTTP access log yet")
         }
         return out
     }
