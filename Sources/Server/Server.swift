@@ -85,7 +85,8 @@ public struct Server: Sendable {
             maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
             pointsWriter: pointsWriter,
             limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
-                                 maxBuckets: config.coordinator.maxSelectBuckets))
+                                 maxBuckets: config.coordinator.maxSelectBuckets),
+            logging: Self.queryLogging(config, logger: logger))
         self.handler = Handler(
             config: config.http,
             version: Version.header,
@@ -95,6 +96,20 @@ public struct Server: Sendable {
             queryExecutor: queryExecutor,
             logger: Self.httpLogger(Logger(label: "httpd"))
         )
+    }
+
+    /// `[data] query-log-enabled` and `[coordinator] log-queries-after` as 1.x logs them (with
+    /// `service=query`): each statement at info, a query still running at the threshold at warn.
+    static func queryLogging(_ config: Config, logger: Logger) -> QueryLogging {
+        var queryLogger = logger
+        queryLogger[metadataKey: "service"] = "query"
+        let log = queryLogger
+        var executing: (@Sendable (String) -> Void)?
+        if config.data.queryLogEnabled {
+            executing = { statement in log.info("Executing query", metadata: ["query": .string(statement)]) }
+        }
+        return QueryLogging(executing: executing, slowAfter: config.coordinator.logQueriesAfter.nanoseconds,
+                            slow: { message in log.warning(Logger.Message(stringLiteral: message)) })
     }
 
     /// The daemon's server: metadata loaded from (and saved to) `<[meta] dir>/meta.db`, so
