@@ -65,12 +65,11 @@ import Testing
     }
 
     /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
-    @Test(arguments: ["ifql", "unix-socket", "flux"])
+    @Test(arguments: ["ifql", "flux"])
     func refusesSectionsItCannotServe(section: String) throws {
         var config = Config()
         _ = try Server(config: config).services()  // all disabled by default, as in 1.x
         switch section {
-        case "unix-socket": config.http.unixSocketEnabled = true
         case "flux": config.http.fluxEnabled = true
         default: config.ifql.enabled = true
         }
@@ -79,7 +78,6 @@ import Testing
         } throws: { error in
             let prefix = switch section {
             case "ifql": "[ifql] is enabled"
-            case "unix-socket": "[http] unix-socket-enabled is true"
             case "flux": "[http] flux-enabled is true"
             default: "[[\(section)]] is enabled"
             }
@@ -128,9 +126,8 @@ import Testing
     /// 1.x's defaults that Sundial does not act on yet are named (the daemon warns at start).
     @Test func namesDefaultsItDoesNotServe() {
         var config = Config()
-        #expect(config.unservedDefaults.count == 2)
+        #expect(config.unservedDefaults.count == 1)
         config.monitor.storeEnabled = false
-        config.http.logEnabled = false
         #expect(config.unservedDefaults.isEmpty)
     }
 
