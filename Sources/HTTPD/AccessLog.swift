@@ -44,6 +44,9 @@ public final class AccessLog: Sendable {
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
     private let dropped = Atomic<Int>(0)
+    /// Whether lines are being taken (between `open` and `close`): read without the lock, so
+    /// that a handler whose log was never opened does not build lines.
+    private let taking = Atomic<Bool>(false)
     /// Whether `configuredFilters` apply (not after falling back to stderr, as in 1.x).
     private let filtersApply = Atomic<Bool>(true)
     private let writeFailures = Atomic<Int>(0)
@@ -55,6 +58,9 @@ public final class AccessLog: Sendable {
         self.configuredFilters = filters
         self.capacity = capacity
     }
+
+    /// Whether the log is open and takes lines.
+    public var isOpen: Bool { taking.load(ordering: .relaxed) }
 
     /// Lines dropped because the buffer was full.
     public var droppedLines: Int { dropped.load(ordering: .relaxed) }
@@ -106,6 +112,7 @@ public final class AccessLog: Sendable {
             if owns { Glibc.close(fd) }
             return
         }
+        taking.store(true, ordering: .relaxed)
         let thread = Thread { [self] in writerLoop() }
         thread.name = "access-log"
         thread.start()
@@ -116,6 +123,7 @@ public final class AccessLog: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let running = state.withLock { s -> Bool in
                 guard s.open, !s.closed else { return false }
+                taking.store(false, ordering: .relaxed)
                 s.closed = true
                 s.exited = continuation
                 return true

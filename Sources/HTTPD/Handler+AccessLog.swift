@@ -15,10 +15,10 @@ struct AccessLogStart: Sendable {
 
 extension Handler {
     /// The start of a logged request, or nil when `route` writes no access log line: the log
-    /// is off, or the route is a write and `suppress-write-log` is set (both `/write` and 1.8's
-    /// `/api/v2/write`; Prometheus remote write is still logged, as in 1.x).
+    /// is off (or not open), or the route is a write and `suppress-write-log` is set (both
+    /// `/write` and 1.8's `/api/v2/write`; Prometheus remote write is still logged, as in 1.x).
     func accessLogStart(_ route: Route) -> AccessLogStart? {
-        guard accessLog != nil, !(config.suppressWriteLog && route.name == "write") else { return nil }
+        guard accessLog?.isOpen == true, !(config.suppressWriteLog && route.name == "write") else { return nil }
         return AccessLogStart(unixNanoseconds: now(), began: .now, host: ConnectionState.current?.remoteHost ?? "",
                               proto: ConnectionState.requestProtocol)
     }
