@@ -29,8 +29,10 @@ public final class AccessLog: Sendable {
 
     private struct State {
         var pending: [UInt8] = []
-        /// The writer is waiting for lines (a line appended must wake it).
+        /// The writer is waiting for lines with none pending (the next line wakes it).
         var sleeping = false
+        /// The writer has been woken early to make room (once per batch).
+        var urged = false
         var closed = false
         var open = false
         /// Woken once the writer thread has written what was pending at `close` and exited.
@@ -146,22 +148,34 @@ public final class AccessLog: Sendable {
             s.pending.append(contentsOf: s.prefix)
             s.pending.append(contentsOf: line)
             s.pending.append(UInt8(ascii: "\n"))
-            let sleeping = s.sleeping
+            // One wake-up per batch, not per line: the writer is woken by the first line after
+            // it ran out, or when the buffer is half full; otherwise it takes what gathered
+            // after a short pause.
+            var wake = s.sleeping
             s.sleeping = false
-            return (true, sleeping)
+            if !wake && !s.urged && s.pending.count >= capacity / 2 {
+                s.urged = true
+                wake = true
+            }
+            return (true, wake)
         }
         if !outcome.accepted { dropped.add(1, ordering: .relaxed) }
         if outcome.wake { wake.signal() }
     }
 
-    /// The writer thread: takes everything pending, writes it with the lock released, sleeps
-    /// when nothing is left.
+    /// How long the writer lets lines gather after writing a batch (while requests keep coming,
+    /// they wake nobody: a signal per line would cost a request more than building its line).
+    static let gatherPause = 20
+
+    /// The writer thread: takes everything pending, writes it with the lock released, pauses
+    /// to let the next lines gather, sleeps when nothing is left.
     private func writerLoop() {
         var batch: [UInt8] = []
         batch.reserveCapacity(64 << 10)
         while true {
             let (fd, closing) = state.withLock { s -> (Int32, Bool) in
                 swap(&batch, &s.pending)
+                s.urged = false
                 if batch.isEmpty && !s.closed { s.sleeping = true }
                 return (s.fd, s.closed)
             }
@@ -172,6 +186,8 @@ public final class AccessLog: Sendable {
             }
             if !Self.writeAll(batch, to: fd) { writeFailures.add(1, ordering: .relaxed) }
             batch.removeAll(keepingCapacity: true)
+            // `close` and a half-full buffer end the pause early.
+            if !closing { _ = wake.wait(timeout: .now() + .milliseconds(Self.gatherPause)) }
         }
         let exited = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if s.ownsDescriptor { Glibc.close(s.fd) }

@@ -49,9 +49,9 @@ struct AccessLogLine {
         add(" ")
         add(proto)
         add("\" ")
-        add(String(status))
+        Self.appendDecimal(Int64(status), to: &out)
         add(" ")
-        add(String(size))
+        Self.appendDecimal(Int64(size), to: &out)
         add(" \"")
         add(referer.isEmpty ? "-" : referer)
         add("\" \"")
@@ -59,8 +59,18 @@ struct AccessLogLine {
         add("\" ")
         add(requestID)
         add(" ")
-        add(String(microseconds))
+        Self.appendDecimal(microseconds, to: &out)
         return out
+    }
+
+    static func appendDecimal(_ n: Int64, to out: inout [UInt8]) {
+        if n < 0 {
+            out.append(UInt8(ascii: "-"))
+            appendDecimal(0 &- n, to: &out)
+            return
+        }
+        if n >= 10 { appendDecimal(n / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(n % 10))
     }
 
     /// The request target as 1.x logs it (`r.URL.RequestURI()` after its rewrites): a `/query`
@@ -69,11 +79,18 @@ struct AccessLogLine {
     /// `p` parameter has it replaced by `[REDACTED]` (`redactPassword`), which re-encodes too.
     static func loggedURI(_ target: String, sanitizeQuery: Bool) -> String {
         guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        let raw = target[target.utf8.index(after: mark)...]
+        // Most targets come out as they went in: one scan says so without decoding them.
+        let scan = RawQueryScan(raw.utf8)
+        if !scan.mayHavePassword && (!sanitizeQuery || (scan.canonical && !scan.queryMayHavePassword)) { return target }
+        return rewrittenURI(target, sanitizeQuery: sanitizeQuery)
+    }
+
+    /// ``loggedURI(_:sanitizeQuery:)`` without the scan that skips the parse.
+    static func rewrittenURI(_ target: String, sanitizeQuery: Bool) -> String {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
         let path = target[..<mark]
         let raw = target[target.utf8.index(after: mark)...]
-        // Only a parameter spelled with a `p` can be a password: most targets skip the parse.
-        let mayHavePassword = raw.utf8.contains(UInt8(ascii: "p")) || raw.utf8.contains(UInt8(ascii: "%"))
-        guard sanitizeQuery || mayHavePassword else { return target }
         var values = GoURLValues(raw)
         var changed = false
         if sanitizeQuery {
@@ -103,6 +120,113 @@ struct AccessLogLine {
         let text = String(decoding: data, as: UTF8.self)
         guard let colon = text.firstIndex(of: ":") else { return "" }
         return String(text[..<colon])
+    }
+}
+
+/// What one pass over a raw query string tells the access log, erring on the side of the
+/// full rewrite: whether `Values.Encode` would give it back unchanged (pairs with `=`, keys
+/// without escapes in sorted order, only bytes `QueryEscape` keeps and escapes it would make),
+/// whether a `p` may carry a password, whether a `q` may hold one.
+struct RawQueryScan {
+    var canonical = true
+    var mayHavePassword = false
+    var queryMayHavePassword = false
+
+    init(_ raw: Substring.UTF8View) {
+        var previousKey: Substring.UTF8View.SubSequence?
+        var start = raw.startIndex
+        while true {
+            var end = start
+            while end != raw.endIndex && raw[end] != UInt8(ascii: "&") && raw[end] != UInt8(ascii: ";") { end = raw.index(after: end) }
+            if end != raw.endIndex && raw[end] == UInt8(ascii: ";") { canonical = false }
+            let pair = raw[start..<end]
+            if pair.isEmpty {
+                // `a&&b` and a trailing `&` lose the empty pair; an empty query stays empty.
+                if !raw.isEmpty { canonical = false }
+            } else {
+                scanPair(pair, previousKey: &previousKey)
+            }
+            guard end != raw.endIndex else { break }
+            start = raw.index(after: end)
+        }
+    }
+
+    private mutating func scanPair(_ pair: Substring.UTF8View.SubSequence, previousKey: inout Substring.UTF8View.SubSequence?) {
+        guard let eq = pair.firstIndex(of: UInt8(ascii: "=")) else {
+            canonical = false  // `k` is written `k=`
+            if pair.contains(UInt8(ascii: "%")) { mayHavePassword = true }
+            return
+        }
+        let key = pair[..<eq], value = pair[pair.index(after: eq)...]
+        let escapedKey = key.contains(UInt8(ascii: "%")) || key.contains(UInt8(ascii: "+"))
+        if escapedKey {
+            canonical = false
+            // An escaped key may decode to `p` or `q`.
+            if !value.isEmpty { mayHavePassword = true }
+            queryMayHavePassword = true
+        } else {
+            if key.elementsEqual("p".utf8) && !value.isEmpty { mayHavePassword = true }
+            if key.elementsEqual("q".utf8) && Self.mayHoldPassword(value) { queryMayHavePassword = true }
+            if let previous = previousKey, key.lexicographicallyPrecedes(previous) { canonical = false }
+            previousKey = key
+        }
+        if canonical && !(Self.isCanonical(key) && Self.isCanonical(value)) { canonical = false }
+    }
+
+    /// Whether `Values.Encode` writes the decoded bytes of `part` as `part` is.
+    private static func isCanonical(_ part: Substring.UTF8View.SubSequence) -> Bool {
+        var i = part.startIndex
+        while i != part.endIndex {
+            let b = part[i]
+            if isUnreserved(b) || b == UInt8(ascii: "+") {
+                i = part.index(after: i)
+                continue
+            }
+            guard b == UInt8(ascii: "%") else { return false }
+            let h = part.index(after: i)
+            guard h != part.endIndex else { return false }
+            let l = part.index(after: h)
+            guard l != part.endIndex, let high = upperHex(part[h]), let low = upperHex(part[l]) else { return false }
+            let decoded = high << 4 | low
+            if isUnreserved(decoded) || decoded == UInt8(ascii: " ") { return false }
+            i = part.index(after: l)
+        }
+        return true
+    }
+
+    private static func isUnreserved(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
+
+    private static func upperHex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// Whether a raw `q` value may contain the word `password` (any case), which both of
+    /// `Sanitize`'s expressions need; an escaped value is assumed to.
+    private static func mayHoldPassword(_ value: Substring.UTF8View.SubSequence) -> Bool {
+        if value.contains(UInt8(ascii: "%")) { return true }
+        let word = Array("password".utf8)
+        var i = value.startIndex
+        while i != value.endIndex {
+            var j = i, k = 0
+            while k < word.count, j != value.endIndex, value[j] | 0x20 == word[k] {
+                j = value.index(after: j)
+                k += 1
+            }
+            if k == word.count { return true }
+            i = value.index(after: i)
+        }
+        return false
     }
 }
 

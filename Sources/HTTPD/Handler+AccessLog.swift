@@ -30,10 +30,11 @@ extension Handler {
         let status = Int(reply.status.code)
         if accessLog.accepts(status: status) {
             var host = start.host
-            let forwarded = request.headers[values: .xForwardedFor]
-            if !forwarded.isEmpty { host = (forwarded + [host]).joined(separator: ",") }
+            if request.headers.contains(.xForwardedFor) {
+                host = (request.headers[values: .xForwardedFor] + [host]).joined(separator: ",")
+            }
             let target = request.head.path ?? "/"
-            let query: Substring? = target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
+            let query: Substring? = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[target.utf8.index(after: $0)...] }
             let elapsed = ContinuousClock.now - start.began
             let line = AccessLogLine(
                 host: host,
