@@ -49,7 +49,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let responder: Responder
     private let dates: HTTPDate
-    private let connection = ConnectionState()
+    private let connection: ConnectionState
     private var context: ChannelHandlerContext?
 
     private var receiving = Receiving.idle
@@ -65,9 +65,10 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiescing = false
     private var bodyID = 0
 
-    init(responder: @escaping Responder, dates: HTTPDate) {
+    init(responder: @escaping Responder, dates: HTTPDate, remoteAddress: SocketAddress? = nil) {
         self.responder = responder
         self.dates = dates
+        self.connection = ConnectionState(remoteAddress: remoteAddress)
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -184,6 +185,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             if !answering { context.close(promise: nil) }
         case is ChannelShouldQuiesceEvent:
             quiescing = true
+            connection.quiesce()
             if !answering, case .idle = receiving { context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)
@@ -231,8 +233,11 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         let writer = AnswerWriter(connection: NIOLoopBound(self, eventLoop: context.eventLoop), channel: context.channel, dates: dates)
         let responder = self.responder
         let state = self.connection
+        let proto = head.version == .http1_1 ? "HTTP/1.1" : "HTTP/\(head.version.major).\(head.version.minor)"
         Task {
-            let response = await ConnectionState.$current.withValue(state) { await responder(request) }
+            let response = await ConnectionState.$current.withValue(state) {
+                await ConnectionState.$requestProtocol.withValue(proto) { await responder(request) }
+            }
             await writer.write(response)
         }
     }
@@ -260,7 +265,11 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             promise.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if let head { context.write(wrapOutboundOut(.head(head)), promise: nil) }
+        if let head {
+            // A handler that says `Connection: close` (1.x's /debug/requests) ends the connection.
+            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { closeAfterAnswer = true }
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        }
         if let first { context.write(wrapOutboundOut(.body(.byteBuffer(first))), promise: end || second != nil ? nil : promise) }
         if let second { context.write(wrapOutboundOut(.body(.byteBuffer(second))), promise: end ? nil : promise) }
         if end {

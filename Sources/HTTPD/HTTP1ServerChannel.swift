@@ -43,7 +43,7 @@ public struct HTTP1ServerChannel: ServerChildChannel {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try channel.pipeline.syncOperations.addHandler(HTTP1Connection(responder: responder, dates: dates))
+            try channel.pipeline.syncOperations.addHandler(HTTP1Connection(responder: responder, dates: dates, remoteAddress: channel.remoteAddress))
             return Value(channel: channel)
         }
     }
@@ -83,8 +83,34 @@ extension HTTP1ServerChannel {
         logger: Logger,
         _ body: (Int, @escaping @Sendable () async -> Void) async throws -> T
     ) async throws -> T {
+        try await runServing(logger: logger, { server(host: host, port: port, logger: logger, onServerRunning: $0) }, body)
+    }
+}
+
+extension HTTPService {
+    /// Runs the service on `host`:`port` (by default an ephemeral loopback port) while `body`
+    /// runs with the TCP port it listens on and a way to begin the graceful shutdown early;
+    /// then shuts it down gracefully and waits for it.
+    public static func withService<T: Sendable>(
+        handler: Handler,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        logger: Logger,
+        _ body: (Int, @escaping @Sendable () async -> Void) async throws -> T
+    ) async throws -> T {
+        try await runServing(logger: logger, { HTTPService(handler: handler, host: host, port: port, logger: logger, onServerRunning: $0) }, body)
+    }
+}
+
+/// Runs the service `make` builds (handing it the callback that reports the TCP port) in a
+/// service group of its own while `body` runs; then shuts it down gracefully.
+private func runServing<T: Sendable>(
+    logger: Logger,
+    _ make: (@escaping @Sendable (any Channel) async -> Void) -> any Service,
+    _ body: (Int, @escaping @Sendable () async -> Void) async throws -> T
+) async throws -> T {
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let service = server(host: host, port: port, logger: logger) { channel in
+        let service = make { channel in
             listening.yield(channel.localAddress?.port ?? 0)
             listening.finish()
         }
@@ -111,7 +137,6 @@ extension HTTP1ServerChannel {
             try await tasks.waitForAll()
             return result
         }
-    }
 }
 
 /// The server stopped before it listened (and gave no error of its own).

@@ -21,6 +21,10 @@ public struct HTTPDConfig: Sendable, Equatable {
     public var maxConnectionLimit = 0
     public var unixSocketEnabled = false
     public var bindSocket = "/var/run/influxdb.sock"
+    /// The socket file's mode (`unix-socket-permissions`, an octal string in the file).
+    public var unixSocketPermissions: UInt32 = 0o777
+    /// The socket file's group (`unix-socket-group`); nil leaves the daemon's.
+    public var unixSocketGroup: UnixSocketGroup?
     /// Largest accepted /write body in bytes; 0 disables the limit.
     public var maxBodySize = 25_000_000
     public var maxConcurrentWriteLimit = 0

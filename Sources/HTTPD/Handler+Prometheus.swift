@@ -23,6 +23,10 @@ extension Handler {
         if let refusal = targetRefusal(database: database, call) { return refusal }
         guard let body = await boundedBody(call) else { return tooLarge(call) }
         statistics.writeRequestBytes.increment(by: Int64(body.readableBytes))
+        if config.writeTracing {
+            // The body as received: snappy-compressed protobuf, as 1.x logs it.
+            logger.info("Prom write body received by handler", metadata: ["body": "\(String(buffer: body))"])
+        }
 
         let decoded: RemoteWrite.Decoded
         do throws(PromError) { decoded = try RemoteWrite.decode(snappy: Array(buffer: body)) } catch {

@@ -12,8 +12,17 @@ extension Handler {
     /// buffered results in the client's format — 1.x's `serveQuery`.
     func serveQuery(_ call: RouteRequest) async -> Reply {
         statistics.queryRequests.increment()
+        requestTracker.add(.query, user: call.user?.name)
         let began = ContinuousClock.now
         defer { statistics.queryRequestDuration.add(ContinuousClock.now - began) }
+        var sanitized = false
+        var reply = await queryReply(call, sanitized: &sanitized)
+        reply.sanitizesLoggedQuery = sanitized
+        return reply
+    }
+
+    /// `serveQuery` past its counters; `sanitized` is set once a `q` is found.
+    private func queryReply(_ call: RouteRequest, sanitized: inout Bool) async -> Reply {
         var form = call.params
         if call.request.method == .post,
            call.request.headers.first(.contentType)?.hasPrefix("application/x-www-form-urlencoded") == true {
@@ -25,6 +34,7 @@ extension Handler {
         guard !q.isEmpty else {
             return httpError("missing required parameter \"q\"", .badRequest, call)
         }
+        sanitized = true
         let epoch = Self.trimmed(form["epoch"], .whitespaces)
         let database = form["db"]
 

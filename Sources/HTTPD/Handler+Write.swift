@@ -3,6 +3,7 @@ import Prometheus
 import HTTPTypes
 import Hummingbird
 import LineProtocol
+import Logging
 import Meta
 import TSDB
 
@@ -33,6 +34,7 @@ extension Handler {
     /// unknown precision is refused; 1.8 answers the same 400 but writes the points anyway
     /// (its handler does not return there), which Sundial does not copy.
     func serveWrite(_ call: RouteRequest) async -> Reply {
+        requestTracker.add(.write, user: call.user?.name)
         let precision = call.params["precision"]
         guard ["", "n", "ns", "u", "ms", "s", "m", "h"].contains(precision) else {
             return httpError("invalid precision \(GoQuote.quote(precision)) (use n, u, ms, s, m or h)", .badRequest, call)
@@ -97,6 +99,9 @@ extension Handler {
             do { lines = try GzipStream.decode(body) } catch { return httpError(error.description, .badRequest, call) }
         }
         statistics.writeRequestBytes.increment(by: Int64(lines.readableBytes))
+        if config.writeTracing {
+            logger.info("Write body received by handler", metadata: ["body": "\(String(buffer: lines))"])
+        }
 
         let options = ParseOptions(precision: Precision(queryValue: precision), defaultTime: now())
         let parsed = lines.withUnsafeReadableBytes { LineProtocolParser.parse($0, options: options) }

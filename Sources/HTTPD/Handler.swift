@@ -33,6 +33,12 @@ public struct Handler: Sendable {
     private let requestIDs = TimeUUIDGenerator()
     /// Recently parsed query texts.
     let parsedQueries = ParsedQueryCache(capacity: 256)
+    /// The access log (`log-enabled`), written once its ``AccessLog/open(logger:)`` has run.
+    public let accessLog: AccessLog?
+    /// What `/debug/requests` counts while it waits.
+    let requestTracker = RequestTracker()
+    /// The route table (1.x's, plus the debug routes of `pprof-auth-enabled`).
+    private let routes: [Route]
     /// `[http] headers`, in the order they are set on every response (sorted once here).
     private let configuredHeaders: [(HTTPField.Name, String)]
     /// Bodies up to this size are sent in one write with their head; larger ones a piece of
@@ -65,6 +71,12 @@ public struct Handler: Sendable {
         }
         self.writeThrottler = Throttler(concurrent: config.maxConcurrentWriteLimit, enqueued: config.maxEnqueuedWriteLimit,
                                         timeoutNanoseconds: config.enqueuedWriteTimeoutNanoseconds)
+        // The filters were checked with the rest of the configuration; one that does not parse
+        // here is left out.
+        self.accessLog = config.logEnabled
+            ? AccessLog(path: config.accessLogPath, filters: config.accessLogStatusFilters.compactMap { try? StatusFilter(parsing: $0) })
+            : nil
+        self.routes = Route.table(config)
     }
 
     /// Answers one request.
@@ -77,14 +89,17 @@ public struct Handler: Sendable {
             statistics.requestDuration.add(ContinuousClock.now - began)
         }
         let path = request.uri.path
+        // 1.x answers the /debug prefixes ahead of its route table, without the route filters.
+        if path.utf8.count >= 6 && path.hasPrefix("/debug"), let reply = await serveDebug(request, path: path) {
+            return finish(reply, request, routed: false, log: nil)
+        }
         var reply: Reply
-        if path.hasPrefix("/debug/vars") {
-            // 1.x serves it by prefix, any method, before its routes.
-            reply = serveDebugVars()
-        } else if let route = Route.all.first(where: { $0.method == request.method && $0.path == path }) {
+        var log: AccessLogStart?
+        if let route = routes.first(where: { $0.method == request.method && $0.path == path }) {
+            log = accessLogStart(route)
             reply = await serve(route, request)
         } else {
-            let allowed = Route.all.filter { $0.path == path }.map(\.method.rawValue)
+            let allowed = routes.filter { $0.path == path }.map(\.method.rawValue)
             if allowed.isEmpty {
                 reply = .plainText("404 page not found", status: .notFound)
             } else {
@@ -92,26 +107,44 @@ public struct Handler: Sendable {
                 reply.headers[.allow] = allowed.joined(separator: ", ")
             }
         }
+        return finish(reply, request, routed: true, log: log)
+    }
+
+    /// The headers every answer gets, the error counters, HEAD's empty body, and the access log
+    /// line of a logged route (written once the body is, for a streamed answer).
+    private func finish(_ reply: Reply, _ request: Request, routed: Bool, log: AccessLogStart?) -> Response {
+        var reply = reply
         // No route sets these two: appended rather than searched for.
         reply.headers.append(HTTPField(name: .xInfluxdbVersion, value: version))
         reply.headers.append(HTTPField(name: .xInfluxdbBuild, value: "OSS"))
-        for (name, value) in configuredHeaders { reply.headers[name] = value }
+        if routed {
+            for (name, value) in configuredHeaders { reply.headers[name] = value }
+        }
         switch reply.status.code / 100 {
         case 4: statistics.clientErrors.increment()
         case 5: statistics.serverErrors.increment()
         default: break
         }
+        // Go counts what a HEAD handler writes though it sends none of it.
+        let bodySize = reply.body.count
         if request.method == .head {
             // Go still announces the length of the body it does not send.
             if !reply.body.isEmpty { reply.headers[.contentLength] = String(reply.body.count) }
             reply.body = []
         }
         if let stream = reply.stream, request.method != .head {
+            let logged = reply
             return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
-                await stream { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                var written = 0
+                await stream { bytes in
+                    written += bytes.count
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                }
+                if let log { writeAccessLog(log, request, logged, size: written) }
                 try await writer.finish(nil)
             })
         }
+        if let log { writeAccessLog(log, request, reply, size: bodySize) }
         if reply.chunked && request.method != .head {
             if reply.body.count <= Self.singleWriteLimit {
                 // One buffer goes out with the head and the terminating chunk in one write.

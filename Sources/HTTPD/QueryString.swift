@@ -36,6 +36,9 @@ public struct QueryString: Sendable {
         pairs.first { $0.key == key }?.value ?? ""
     }
 
+    /// Every pair in the order it came.
+    var allPairs: [(key: String, value: String)] { pairs }
+
     /// Whether `key` appears at all.
     public func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 

@@ -12,6 +12,9 @@ struct Reply: Sendable {
     /// Writes the body while the response is being sent (a chunked `/query` producing its
     /// results); `write` throws once the client is gone.
     var stream: (@Sendable (_ write: ([UInt8]) async throws -> Void) async -> Void)?
+    /// The access log shows the target's parameters re-encoded with the passwords in `q`
+    /// redacted (1.x's `sanitize`, which `/query` applies once it has found a `q`).
+    var sanitizesLoggedQuery = false
 
     init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
         self.status = status

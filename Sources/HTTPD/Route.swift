@@ -11,7 +11,7 @@ struct Route: Sendable {
     /// 1.x wraps the handlers that take a user (query, write, Prometheus) in `authenticate`;
     /// 1.8 also the ping, status, health and metrics routes when `ping-auth-enabled`.
     func requiresAuthentication(_ config: HTTPDConfig) -> Bool {
-        if ["query", "write", "prometheus-write", "prometheus-read"].contains(name) { return true }
+        if ["query", "write", "prometheus-write", "prometheus-read"].contains(name) || name.hasPrefix("pprof-") || name.hasPrefix("debug-") { return true }
         return config.authEnabled && config.pingAuthEnabled && Self.pingRoutes.contains(name)
     }
 
@@ -36,4 +36,22 @@ struct Route: Sendable {
         Route(name: "prometheus-metrics", method: .get, path: "/metrics") { await $0.serveMetrics($1) },
         Route(name: "flux-read", method: .post, path: "/api/v2/query") { await $0.serveFluxQuery($1) },
     ]
+
+    /// The debug routes 1.8 adds with `pprof-auth-enabled` (and `auth-enabled` and
+    /// `pprof-enabled`), for admin users only; the `/debug` prefixes then answer nothing else.
+    static let authenticatedDebug: [Route] = [
+        Route(name: "pprof-cmdline", method: .get, path: "/debug/pprof/cmdline") { h, call in await h.serveAdminDebug(call) { Handler.pprofCmdline() } },
+        Route(name: "pprof-profile", method: .get, path: "/debug/pprof/profile") { h, call in await h.serveAdminDebug(call) { Handler.goProfileUnavailable("profile") } },
+        Route(name: "pprof-symbol", method: .get, path: "/debug/pprof/symbol") { h, call in await h.serveAdminDebug(call) { Handler.goProfileUnavailable("symbol") } },
+        Route(name: "pprof-all", method: .get, path: "/debug/pprof/all") { h, call in await h.serveAdminDebug(call) { Handler.goProfileUnavailable("all") } },
+        Route(name: "debug-expvar", method: .get, path: "/debug/vars") { h, call in await h.serveAdminDebug(call) { h.serveDebugVars() } },
+        Route(name: "debug-requests", method: .get, path: "/debug/requests") { h, call in
+            await h.serveAdminDebug(call) { await h.serveDebugRequests(params: call.params, routed: call) }
+        },
+    ]
+
+    /// The routes `config` registers.
+    static func table(_ config: HTTPDConfig) -> [Route] {
+        config.debugRoutesAuthenticated ? all + authenticatedDebug : all
+    }
 }

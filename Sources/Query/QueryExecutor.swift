@@ -31,6 +31,26 @@ public struct ExecutionOptions: Sendable {
     }
 }
 
+/// 1.x's query logging: `[data] query-log-enabled` (each statement as it starts) and
+/// `[coordinator] log-queries-after` (a query still running after that long). Both cost
+/// nothing when off.
+public struct QueryLogging: Sendable {
+    /// Gets each statement's text, after normalization and with passwords redacted, just
+    /// before it runs (1.x's `Executing query`); nil when `query-log-enabled` is false.
+    public var executing: (@Sendable (_ statement: String) -> Void)?
+    /// Nanoseconds a query may run before it is reported as slow; 0: never.
+    public var slowAfter: Int64
+    /// Gets 1.x's `Detected slow query: <query> (qid: N, database: db, threshold: 1s)` text
+    /// once a query has run `slowAfter`.
+    public var slow: (@Sendable (_ message: String) -> Void)?
+
+    public init(executing: (@Sendable (String) -> Void)? = nil, slowAfter: Int64 = 0, slow: (@Sendable (String) -> Void)? = nil) {
+        self.executing = executing
+        self.slowAfter = slowAfter
+        self.slow = slow
+    }
+}
+
 /// Runs parsed queries statement by statement (1.x `query.Executor` with the coordinator's
 /// `StatementExecutor`).
 public final class QueryExecutor: Sendable {
@@ -47,11 +67,14 @@ public final class QueryExecutor: Sendable {
     let monitor: Monitor?
     /// 1.x's `queryExecutor` statistics.
     let counters = QueryCounters()
+    let logging: QueryLogging
 
     public init(meta: MetaClient, store: Store, registry: QueryRegistry = QueryRegistry(), pointsWriter: PointsWriter? = nil,
-                limits: SelectLimits = SelectLimits(), monitor: Monitor? = nil, typedAggregates: Bool = true) {
+                limits: SelectLimits = SelectLimits(), monitor: Monitor? = nil, typedAggregates: Bool = true,
+                logging: QueryLogging = QueryLogging()) {
         self.limits = limits
         self.monitor = monitor
+        self.logging = logging
         self.meta = meta
         self.store = store
         self.registry = registry
@@ -88,7 +111,20 @@ public final class QueryExecutor: Sendable {
             _ = await emit(StatementResult(statementID: 0, error: refusal))
             return
         }
-        defer { registry.detach(qid) }
+        // 1.x's task manager starts a timer per query when `log-queries-after` is set.
+        var slowWatch: Task<Void, Never>?
+        if logging.slowAfter > 0, let slow = logging.slow {
+            let threshold = logging.slowAfter, database = options.database
+            slowWatch = Task {
+                try? await Task.sleep(nanoseconds: UInt64(threshold))
+                guard !Task.isCancelled else { return }
+                slow("Detected slow query: \(query.description) (qid: \(qid), database: \(database), threshold: \(InfluxQL.Duration.goString(threshold)))")
+            }
+        }
+        defer {
+            slowWatch?.cancel()
+            registry.detach(qid)
+        }
         var options = options
         options.queryID = qid
         var i = 0
@@ -105,6 +141,7 @@ public final class QueryExecutor: Sendable {
             }
             do throws(StatementError) {
                 let normalized = try await normalize(statement, database: defaultDatabase, retentionPolicy: options.retentionPolicy)
+                logging.executing?(normalized.description)
                 try await execute(normalized, id: i, options: options, emit: emit)
             } catch {
                 _ = await emit(StatementResult(statementID: i, error: error.description))

@@ -91,7 +91,8 @@ public struct Server: Sendable {
             pointsWriter: pointsWriter,
             limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
                                  maxBuckets: config.coordinator.maxSelectBuckets),
-            monitor: monitor)
+            monitor: monitor,
+            logging: Self.queryLogging(config, logger: logger))
         self.handler = Handler(
             config: config.http,
             version: Version.header,
@@ -100,7 +101,7 @@ public struct Server: Sendable {
             users: meta,
             queryExecutor: queryExecutor,
             monitor: monitor,
-            logger: Logger(label: "httpd")
+            logger: Self.httpLogger(Logger(label: "httpd"))
         )
         // 1.x's order: the query executor, the store, the points writer, the subscriber, then
         // the services (``services()``).
@@ -111,6 +112,20 @@ public struct Server: Sendable {
         for (name, table) in config.diagnostics { monitor.register(diagnostics: name) { table } }
     }
 
+    /// `[data] query-log-enabled` and `[coordinator] log-queries-after` as 1.x logs them (with
+    /// `service=query`): each statement at info, a query still running at the threshold at warn.
+    static func queryLogging(_ config: Config, logger: Logger) -> QueryLogging {
+        var queryLogger = logger
+        queryLogger[metadataKey: "service"] = "query"
+        let log = queryLogger
+        var executing: (@Sendable (String) -> Void)?
+        if config.data.queryLogEnabled {
+            executing = { statement in log.info("Executing query", metadata: ["query": .string(statement)]) }
+        }
+        return QueryLogging(executing: executing, slowAfter: config.coordinator.logQueriesAfter.nanoseconds,
+                            slow: { message in log.warning(Logger.Message(stringLiteral: message)) })
+    }
+
     /// The daemon's server: metadata loaded from (and saved to) `<[meta] dir>/meta.db`, so
     /// databases, retention policies and users survive restarts.
     public static func open(config: Config, logger: Logger = Logger(label: "sundiald")) throws(MetaError) -> Server {
@@ -118,14 +133,22 @@ public struct Server: Sendable {
         return Server(config: config, meta: meta, logger: logger, background: true)
     }
 
-    /// The HTTP server on the configured bind address: Hummingbird's server with Sundial's
-    /// HTTP/1.1 connection handling (``HTTP1ServerChannel``).
+    /// The HTTP service on the configured bind address: Hummingbird's server with Sundial's
+    /// HTTP/1.1 connection handling (``HTTP1ServerChannel``), the unix socket when enabled, and
+    /// the access log.
     public func makeHTTPServer(
         bindAddress: String? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws(ConfigError) -> any Service {
         let (host, port) = try Self.hostAndPort(bindAddress ?? config.http.bindAddress)
-        return httpChannel.server(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
+        return HTTPService(handler: handler, host: host, port: port, logger: Self.httpLogger(logger), onServerRunning: onServerRunning)
+    }
+
+    /// `logger` with 1.x's `service=httpd`.
+    static func httpLogger(_ logger: Logger) -> Logger {
+        var logger = logger
+        logger[metadataKey: "service"] = "httpd"
+        return logger
     }
 
     /// Runs the HTTP server on `bindAddress` (an ephemeral loopback port unless given) while

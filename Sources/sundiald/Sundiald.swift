@@ -80,7 +80,6 @@ struct Run: AsyncParsableCommand {
             // influxd's wording, with this binary's command.
             throw ConfigError("\(error.description). To generate a valid configuration file run `sundiald config > sundial.generated.conf`")
         }
-        for setting in config.unservedDefaults { logger.warning("setting_not_served", metadata: ["setting": "\(setting)"]) }
         if let pidfile {
             try "\(getpid())\n".write(toFile: pidfile, atomically: true, encoding: .utf8)
         }

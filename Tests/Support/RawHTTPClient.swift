@@ -33,6 +33,42 @@ public enum RawHTTPClient {
         }
     }
 
+    /// Sends `request` over the unix socket at `path` (as ``send(_:port:isHead:)`` does over TCP).
+    public static func send(_ request: [UInt8], unixSocket path: String, isHead: Bool = false) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try exchange(request, fd: try connectUnix(path), isHead: isHead) })
+            }
+        }
+    }
+
+    /// A socket connected to the unix socket at `path`, with a 30 s receive timeout.
+    static func connectUnix(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            _ = Glibc.close(fd)
+            throw Failure(description: "socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            let code = errno
+            _ = Glibc.close(fd)
+            throw Failure(description: "connect failed: \(code)")
+        }
+        return fd
+    }
+
     /// The bytes of a request as a golden case describes it.
     public static func encode(method: String, target: String, headers: [[String]], body: [UInt8], chunked: Bool, port: Int) -> [UInt8] {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
@@ -93,7 +129,10 @@ public enum RawHTTPClient {
     public static func closeSocket(_ fd: Int32) { _ = Glibc.close(fd) }
 
     private static func exchange(_ request: [UInt8], port: Int, isHead: Bool) throws -> Response {
-        let fd = try connectLoopback(port: port)
+        try exchange(request, fd: try connectLoopback(port: port), isHead: isHead)
+    }
+
+    private static func exchange(_ request: [UInt8], fd: Int32, isHead: Bool) throws -> Response {
         defer { close(fd) }
         // The server may answer (413) and close before taking the whole body.
         _ = sendAll(request, to: fd)

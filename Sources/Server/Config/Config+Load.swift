@@ -55,7 +55,7 @@ extension Config {
 
     /// The configuration as influxdb.conf TOML text (what `sundiald config` prints).
     public var tomlText: String {
-        var out = Self.topLevelKeys.map { "\($0.name) = \($0.render(self))\n" }.joined()
+        var out = Self.topLevelKeys.compactMap { key in key.render(self).map { "\(key.name) = \($0)\n" } }.joined()
         for section in Self.sections {
             let rendered = section.render(self)
             if !rendered.isEmpty { out += "\n" + rendered }

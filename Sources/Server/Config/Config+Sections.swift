@@ -213,6 +213,8 @@ extension HTTPDConfig: ConfigSection {
          .init("max-connection-limit", .int(\.maxConnectionLimit)),
          .init("unix-socket-enabled", .bool(\.unixSocketEnabled)),
          .init("bind-socket", .string(\.bindSocket)),
+         .init("unix-socket-permissions", .fileMode(\.unixSocketPermissions)),
+         .init("unix-socket-group", .group(\.unixSocketGroup)),
          .init("max-body-size", .int(\.maxBodySize)),
          .init("max-concurrent-write-limit", .int(\.maxConcurrentWriteLimit)),
          .init("max-enqueued-write-limit", .int(\.maxEnqueuedWriteLimit)),

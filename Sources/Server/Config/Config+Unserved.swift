@@ -7,24 +7,11 @@ extension Config {
         let inputs: [(section: String, what: String, enabled: [Bool])] = [
             ("[ifql]", "the IFQL service", [ifql.enabled]),
         ]
-        if http.enabled && http.unixSocketEnabled {
-            throw ConfigError("[http] unix-socket-enabled is true, but Sundial does not listen on a unix socket yet: set it to false to start")
-        }
         if http.enabled && http.fluxEnabled {
             throw ConfigError("[http] flux-enabled is true, but Sundial runs no Flux engine (InfluxQL only): set it to false to start")
         }
         for input in inputs where input.enabled.contains(true) {
             throw ConfigError("\(input.section) is enabled, but Sundial does not run \(input.what) yet: set enabled = false in that section to start")
         }
-    }
-
-    /// Settings on by default in 1.x that Sundial does not act on yet: refusing them would
-    /// refuse every stock influxdb.conf, so the daemon says so at start instead.
-    public var unservedDefaults: [String] {
-        var out: [String] = []
-        if http.enabled && http.logEnabled {
-            out.append("[http] log-enabled: Sundial writes no HTTP access log yet")
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Graphite
+import HTTPD
 
 extension Config {
     /// 1.x's `Config.Validate` for the sections Sundial runs, in its order: the first problem
@@ -19,6 +20,7 @@ extension Config {
             if precreator.checkInterval.nanoseconds <= 0 { throw ConfigError("check-interval must be positive") }
             if precreator.advancePeriod.nanoseconds <= 0 { throw ConfigError("advance-period must be positive") }
         }
+        try http.validate()
         try subscriber.validate()
         // 1.x checks every [[graphite]] section, enabled or not.
         for c in graphite {
@@ -52,5 +54,18 @@ extension SubscriberConfig {
             if part == ".." { if !parts.isEmpty { parts.removeLast() } } else { parts.append(part) }
         }
         return "/" + parts.joined(separator: "/")
+    }
+}
+
+extension HTTPDConfig {
+    /// What 1.8 refuses while loading `[http]`: a status filter it cannot parse, a socket group
+    /// that does not exist.
+    func validate() throws(ConfigError) {
+        for filter in accessLogStatusFilters {
+            do throws(StatusFilterError) { _ = try StatusFilter(parsing: filter) } catch { throw ConfigError(error.description) }
+        }
+        if let unixSocketGroup {
+            do throws(UnixSocketError) { _ = try unixSocketGroup.resolve() } catch { throw ConfigError(error.description) }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import HTTPD
 import TOMLKit
 
 extension ConfigKey {
@@ -43,6 +44,17 @@ extension ConfigKey {
                 out[k] = s
             }
             section[keyPath: kp] = out
+        case .fileMode(let kp):
+            guard let s = value.string else { throw mismatch }
+            if !s.isEmpty { section[keyPath: kp] = try Self.parseFileMode(s) }
+        case .group(let kp):
+            if let s = value.string {
+                section[keyPath: kp] = .name(s)
+            } else if let i = value.int {
+                section[keyPath: kp] = .id(i)
+            } else {
+                throw ConfigError("group must be a name (string) or id (int)")
+            }
         }
     }
 
@@ -73,11 +85,27 @@ extension ConfigKey {
         case .stringMap:
             // 1.x has no environment spelling for tables of headers.
             return
+        case .fileMode(let kp):
+            section[keyPath: kp] = try Self.parseFileMode(text)
+        case .group(let kp):
+            // (1.x cannot set its group from the environment; a number is an id, else a name.)
+            section[keyPath: kp] = Int(text).map { .id($0) } ?? .name(text)
         }
     }
 
-    /// The value as a TOML right-hand side, for `sundiald config`.
-    func render(_ section: Section) -> String {
+    /// `toml.FileMode`'s `UnmarshalText`: `strconv.ParseUint(s, 8, 32)`, and never zero.
+    static func parseFileMode(_ s: String) throws(ConfigError) -> UInt32 {
+        guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) else {
+            throw ConfigError("strconv.ParseUint: parsing \(quote(s)): invalid syntax")
+        }
+        guard let mode = UInt32(s, radix: 8) else { throw ConfigError("strconv.ParseUint: parsing \(quote(s)): value out of range") }
+        if mode == 0 { throw ConfigError("file mode cannot be zero") }
+        return mode
+    }
+
+    /// The value as a TOML right-hand side, for `sundiald config`; nil for a setting that is
+    /// not set (and has no TOML spelling for that).
+    func render(_ section: Section) -> String? {
         switch kind {
         case .bool(let kp): return section[keyPath: kp] ? "true" : "false"
         case .int(let kp): return String(section[keyPath: kp])
@@ -88,6 +116,15 @@ extension ConfigKey {
         case .stringMap(let kp):
             let entries = section[keyPath: kp].sorted { $0.key < $1.key }
             return "{" + entries.map { "\(Self.quote($0.key)) = \(Self.quote($0.value))" }.joined(separator: ", ") + "}"
+        case .fileMode(let kp):
+            let octal = String(section[keyPath: kp], radix: 8)
+            return Self.quote(String(repeating: "0", count: max(0, 4 - octal.count)) + octal)
+        case .group(let kp):
+            switch section[keyPath: kp] {
+            case nil: return nil
+            case .name(let name)?: return Self.quote(name)
+            case .id(let id)?: return String(id)
+            }
         }
     }
 
@@ -100,6 +137,8 @@ extension ConfigKey {
         case .size: "toml.Size"
         case .strings: "[]string"
         case .stringMap: "map[string]string"
+        case .fileMode: "toml.FileMode"
+        case .group: "toml.Group"
         }
     }
 

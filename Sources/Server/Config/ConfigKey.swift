@@ -1,3 +1,5 @@
+import HTTPD
+
 /// One scalar setting of a config section: its influxdb.conf name and where it lives in the Swift value.
 ///
 /// The same table of keys drives TOML loading, `INFLUXDB_<SECTION>_<KEY>` environment overrides
@@ -13,6 +15,10 @@ public struct ConfigKey<Section>: @unchecked Sendable {
         case strings(WritableKeyPath<Section, [String]>)
         /// A nested table of string values, e.g. `[http.headers]`.
         case stringMap(WritableKeyPath<Section, [String: String]>)
+        /// 1.x's `toml.FileMode`: an octal string (`"0777"`); empty keeps the default.
+        case fileMode(WritableKeyPath<Section, UInt32>)
+        /// 1.x's `toml.Group`: a group name (string) or id (integer).
+        case group(WritableKeyPath<Section, UnixSocketGroup?>)
     }
 
     public let name: String

@@ -48,7 +48,7 @@ extension ConfigSection {
     /// Lines `  key = value` for `sundiald config`.
     func renderKeys(indent: String) -> String {
         Self.keys.filter { if case .stringMap = $0.kind { return false } else { return true } }
-            .map { "\(indent)\($0.name) = \($0.render(self))\n" }.joined()
+            .compactMap { key in key.render(self).map { "\(indent)\(key.name) = \($0)\n" } }.joined()
     }
 
     static func environmentName(_ name: String) -> String {

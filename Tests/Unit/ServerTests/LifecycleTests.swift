@@ -78,12 +78,11 @@ import Testing
     }
 
     /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
-    @Test(arguments: ["ifql", "unix-socket", "flux"])
+    @Test(arguments: ["ifql", "flux"])
     func refusesSectionsItCannotServe(section: String) throws {
         var config = Config()
         _ = try Server(config: config).services()  // all disabled by default, as in 1.x
         switch section {
-        case "unix-socket": config.http.unixSocketEnabled = true
         case "flux": config.http.fluxEnabled = true
         default: config.ifql.enabled = true
         }
@@ -92,7 +91,6 @@ import Testing
         } throws: { error in
             let prefix = switch section {
             case "ifql": "[ifql] is enabled"
-            case "unix-socket": "[http] unix-socket-enabled is true"
             case "flux": "[http] flux-enabled is true"
             default: "[[\(section)]] is enabled"
             }
@@ -136,14 +134,6 @@ import Testing
         bad = config
         bad.udp[0].bindAddress = ""
         #expect(throws: ConfigError("bind address has to be specified in config")) { try Server(config: bad).services() }
-    }
-
-    /// 1.x's defaults that Sundial does not act on yet are named (the daemon warns at start).
-    @Test func namesDefaultsItDoesNotServe() {
-        var config = Config()
-        #expect(config.unservedDefaults.count == 1)
-        config.http.logEnabled = false
-        #expect(config.unservedDefaults.isEmpty)
     }
 
     /// The whole group comes up and winds down on a graceful shutdown without hanging.

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// `[http] unix-socket-group` (1.x's `toml.Group`): a group name, looked up when the daemon
+/// starts, or a numeric id.
+public enum UnixSocketGroup: Sendable, Equatable {
+    case name(String)
+    case id(Int)
+
+    /// The group id; a name that is not a group fails with Go's `user.LookupGroup` text.
+    public func resolve() throws(UnixSocketError) -> gid_t {
+        switch self {
+        case .id(let id): return gid_t(truncatingIfNeeded: id)
+        case .name(let name):
+            var group = group()
+            var result: UnsafeMutablePointer<group>?
+            var buffer = [CChar](repeating: 0, count: 16384)
+            let status = getgrnam_r(name, &group, &buffer, buffer.count, &result)
+            guard status == 0, result != nil else { throw UnixSocketError("group: unknown group \(name)") }
+            return group.gr_gid
+        }
+    }
+}
+
+/// Why the unix socket could not be set up.
+public struct UnixSocketError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What 1.x's HTTP service does around `net.Listen("unix", bind-socket)`.
+enum UnixSocketFile {
+    /// Before listening: the directory is made (mode 0777 less the umask) and a file left at the
+    /// path by an earlier run is removed, whatever it is (Go's `syscall.Unlink`).
+    static func prepare(_ path: String) throws(UnixSocketError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o777 & ~currentUmask()])
+            } catch {
+                throw UnixSocketError("mkdir \(directory): \(error.localizedDescription)")
+            }
+        }
+        if unlink(path) != 0 && errno != ENOENT {
+            throw UnixSocketError("remove \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// After listening: 1.x's `os.Chmod` (when the mode is not 0) and `os.Chown` to the group
+    /// (when one is set and not 0).
+    static func configure(_ path: String, permissions: UInt32, group: gid_t?) throws(UnixSocketError) {
+        if permissions != 0 && chmod(path, mode_t(permissions)) != 0 {
+            throw UnixSocketError("chmod \(path): \(String(cString: strerror(errno)))")
+        }
+        if let group, group != 0, chown(path, uid_t.max, group) != 0 {
+            throw UnixSocketError("chown \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Go's `UnixListener.Close` removes the socket file it made.
+    static func remove(_ path: String) { unlink(path) }
+
+    private static func currentUmask() -> Int {
+        let mask = umask(0o022)
+        umask(mask)
+        return Int(mask)
+    }
+}
