@@ -34,40 +34,46 @@ public struct UnixSocketError: Error, CustomStringConvertible, Equatable {
 
 /// What 1.x's HTTP service does around `net.Listen("unix", bind-socket)`.
 enum UnixSocketFile {
-    /// Before listening: the directory is made (mode 0777 less the umask) and a file left at the
-    /// path by an earlier run is removed, whatever it is (Go's `syscall.Unlink`).
+    /// Before listening: the directory is made (Go's `os.MkdirAll` with mode 0777, less the
+    /// umask) and a file left at the path by an earlier run is removed, whatever it is (Go's
+    /// `syscall.Unlink`).
     static func prepare(_ path: String) throws(UnixSocketError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o777 & ~currentUmask()])
-            } catch {
-                throw UnixSocketError("mkdir \(directory): \(error.localizedDescription)")
-            }
-        }
+        try makeDirectories((path as NSString).deletingLastPathComponent)
         if unlink(path) != 0 && errno != ENOENT {
-            throw UnixSocketError("remove \(path): \(String(cString: strerror(errno)))")
+            throw UnixSocketError("remove \(path): \(errorText(errno))")
         }
+    }
+
+    private static func makeDirectories(_ directory: String) throws(UnixSocketError) {
+        guard !directory.isEmpty, directory != "/" else { return }
+        var info = stat()
+        if stat(directory, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFDIR { return }
+            throw UnixSocketError("mkdir \(directory): not a directory")
+        }
+        try makeDirectories((directory as NSString).deletingLastPathComponent)
+        if mkdir(directory, 0o777) != 0 && errno != EEXIST {
+            throw UnixSocketError("mkdir \(directory): \(errorText(errno))")
+        }
+    }
+
+    /// Go's text for an errno: `no such file or directory`.
+    static func errorText(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 
     /// After listening: 1.x's `os.Chmod` (when the mode is not 0) and `os.Chown` to the group
     /// (when one is set and not 0).
     static func configure(_ path: String, permissions: UInt32, group: gid_t?) throws(UnixSocketError) {
         if permissions != 0 && chmod(path, mode_t(permissions)) != 0 {
-            throw UnixSocketError("chmod \(path): \(String(cString: strerror(errno)))")
+            throw UnixSocketError("chmod \(path): \(errorText(errno))")
         }
         if let group, group != 0, chown(path, uid_t.max, group) != 0 {
-            throw UnixSocketError("chown \(path): \(String(cString: strerror(errno)))")
+            throw UnixSocketError("chown \(path): \(errorText(errno))")
         }
     }
 
     /// Go's `UnixListener.Close` removes the socket file it made.
     static func remove(_ path: String) { unlink(path) }
-
-    private static func currentUmask() -> Int {
-        let mask = umask(0o022)
-        umask(mask)
-        return Int(mask)
-    }
 }
