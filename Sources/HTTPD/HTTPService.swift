@@ -25,6 +25,8 @@ public struct HTTPService: Service {
         self.handler = handler
         self.host = host
         self.port = port
+        var logger = logger
+        logger[metadataKey: "service"] = "httpd"
         self.logger = logger
         self.onServerRunning = onServerRunning
     }
@@ -44,13 +46,19 @@ public struct HTTPService: Service {
                 throw error
             }
         }
+        // 1.x's start-up lines: the service with its authentication, then the address it
+        // listens on once it does.
+        logger.info("Starting HTTP service", metadata: ["authentication": "\(config.authEnabled)"])
         handler.accessLog?.open(logger: logger)
+        let logger = self.logger, announce = onServerRunning
         let tcp = HTTP1ServerChannel(maxConnections: config.maxConnectionLimit, responder: responder)
-            .server(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
+            .server(host: host, port: port, logger: logger) { channel in
+                logger.info("Listening on HTTP", metadata: ["addr": "\(Self.goAddress(channel.localAddress))", "https": "false"])
+                await announce(channel)
+            }
         var unix: (any Service)?
         let unixFailure = FailureBox()
         if let socket {
-            let logger = self.logger
             let permissions = config.unixSocketPermissions
             unix = HTTP1ServerChannel(responder: responder).server(
                 configuration: ServerConfiguration(address: .unixDomainSocket(path: socket.path)),
@@ -87,6 +95,15 @@ public struct HTTPService: Service {
         }
         if let socket { UnixSocketFile.remove(socket.path) }
         await handler.accessLog?.close()
+    }
+}
+
+extension HTTPService {
+    /// An address as Go prints a `net.Addr`: `127.0.0.1:8086`, `[::1]:8086`.
+    static func goAddress(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return address.map { "\($0)" } ?? "" }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
     }
 }
 

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Prometheus
 import Meta
 
 /// How a request identified its user (1.x `parseCredentials`).

@@ -1,4 +1,3 @@
-import Prometheus
 import HTTPTypes
 
 extension Handler {

@@ -2,7 +2,6 @@ import HTTPTypes
 import Hummingbird
 import PromRemote
 import Logging
-import Prometheus
 import Query
 import TSDB
 

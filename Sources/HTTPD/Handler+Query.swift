@@ -4,7 +4,6 @@ import HTTPTypes
 import Hummingbird
 import InfluxQL
 import Meta
-import Prometheus
 import Query
 
 extension Handler {

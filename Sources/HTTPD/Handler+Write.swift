@@ -1,5 +1,4 @@
 import Gzip
-import Prometheus
 import HTTPTypes
 import Hummingbird
 import LineProtocol

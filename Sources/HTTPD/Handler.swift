@@ -1,5 +1,4 @@
 import Foundation
-import Prometheus
 import HTTPTypes
 import Hummingbird
 import Logging

@@ -30,6 +30,54 @@ import Testing
         }
     }
 
+    /// Start-up is logged as 1.x logs it: each service's start line with its settings, then
+    /// where HTTP listens.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: binary.path)))
+    func logsItsStartUpAs1x() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Self.freePort()
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["run"]
+        process.currentDirectoryURL = dir
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)", "INFLUXDB_BIND_ADDRESS": "127.0.0.1:\(Self.freePort())"]) { $1 }
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var status: Int?
+        for _ in 0..<300 where status == nil && process.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try? await Self.pingStatus(port: port)
+        }
+        process.terminate()
+        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(status == 204)
+        let expected: [(message: String, fields: [String])] = [
+            ("Starting monitor service", ["service=monitor"]),
+            ("Storing statistics", ["db_instance=_internal", "db_rp=monitor", "interval=10s"]),
+            ("Starting precreation service", ["check_interval=10m", "advance_period=30m"]),
+            ("Starting continuous query service", ["service=continuous_querier"]),
+            ("Starting HTTP service", ["authentication=false", "service=httpd"]),
+            ("Listening on HTTP", ["addr=127.0.0.1:\(port)", "https=false"]),
+            ("Starting retention policy enforcement service", ["check_interval=30m"]),
+        ]
+        let lines = log.split(separator: "\n")
+        var positions: [String: Int] = [:]
+        for (message, fields) in expected {
+            let at = lines.firstIndex { $0.hasSuffix(" " + message) }
+            #expect(at != nil, "\(message) in \(log)")
+            guard let at else { continue }
+            positions[message] = at
+            for field in fields { #expect(lines[at].contains(field), "\(field) in \(lines[at])") }
+        }
+        if let start = positions["Starting HTTP service"], let listening = positions["Listening on HTTP"] { #expect(start < listening) }
+    }
+
     /// `[logging] level` filters what the daemon logs; a level influxd would refuse stops it at start.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: binary.path)))
     func honoursLoggingLevel() async throws {
