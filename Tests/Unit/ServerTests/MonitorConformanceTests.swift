@@ -117,7 +117,7 @@ import Testing
         let stamps = times.compactMap { ($0.first as? NSNumber)?.int64Value }
         #expect(stamps.count >= 2)
         #expect(stamps.allSatisfy { $0 % 1_000_000_000 == 0 }, "\(stamps)")
-        #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $1 - $0 >= 1_000_000_000 && $1 - $0 <= 3_000_000_000 }, "\(stamps)")
+        #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $1 > $0 }, "\(stamps)")
 
         try await compareStats(server)
         try await compareDiagnostics(server)

@@ -46,7 +46,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-services-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (process, port, _) = try await Self.start(in: dir, ["INFLUXDB_RETENTION_CHECK_INTERVAL": "1s"])
+        // The monitor's store off: its `_internal` shard would take an id the test names.
+        let (process, port, _) = try await Self.start(in: dir, ["INFLUXDB_RETENTION_CHECK_INTERVAL": "1s",
+                                                                "INFLUXDB_MONITOR_STORE_ENABLED": "false"])
         defer { if process.isRunning { process.terminate() } }
         for statement in ["CREATE DATABASE db0", "CREATE RETENTION POLICY short ON db0 DURATION 2d REPLICATION 1 SHARD DURATION 1h DEFAULT"] {
             #expect(try await CrashLoopTests.post(port, "/query", statement, form: true).0 == 200)
