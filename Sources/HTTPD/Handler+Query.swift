@@ -13,10 +13,19 @@ extension Handler {
         statistics.queryRequests.increment()
         requestTracker.add(.query, user: call.user?.name)
         let began = ContinuousClock.now
-        defer { statistics.queryRequestDuration.add(ContinuousClock.now - began) }
         var sanitized = false
         var reply = await queryReply(call, sanitized: &sanitized)
         reply.sanitizesLoggedQuery = sanitized
+        if let stream = reply.stream {
+            // Chunked results are produced as they are written: the query's time ends there.
+            let statistics = self.statistics
+            reply.stream = { write in
+                await stream(write)
+                statistics.queryRequestDuration.add(ContinuousClock.now - began)
+            }
+        } else {
+            statistics.queryRequestDuration.add(ContinuousClock.now - began)
+        }
         return reply
     }
 

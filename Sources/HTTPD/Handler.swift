@@ -82,15 +82,12 @@ public struct Handler: Sendable {
     public func respond(to request: Request) async -> Response {
         statistics.requests.increment()
         statistics.activeRequests.increment()
-        let began = ContinuousClock.now
-        defer {
-            statistics.activeRequests.decrement()
-            statistics.requestDuration.add(ContinuousClock.now - began)
-        }
+        // Ended in `finish`: when the answer is handed over, or once a streamed one is written.
+        let accounting = RequestAccounting(statistics: statistics)
         let path = request.uri.path
         // 1.x answers the /debug prefixes ahead of its route table, without the route filters.
         if path.utf8.count >= 6 && path.hasPrefix("/debug"), let reply = await serveDebug(request, path: path) {
-            return finish(reply, request, routed: false, log: nil)
+            return finish(reply, request, routed: false, log: nil, accounting: accounting)
         }
         var reply: Reply
         var log: AccessLogStart?
@@ -106,12 +103,12 @@ public struct Handler: Sendable {
                 reply.headers[.allow] = allowed.joined(separator: ", ")
             }
         }
-        return finish(reply, request, routed: true, log: log)
+        return finish(reply, request, routed: true, log: log, accounting: accounting)
     }
 
     /// The headers every answer gets, the error counters, HEAD's empty body, and the access log
     /// line of a logged route (written once the body is, for a streamed answer).
-    private func finish(_ reply: Reply, _ request: Request, routed: Bool, log: AccessLogStart?) -> Response {
+    private func finish(_ reply: Reply, _ request: Request, routed: Bool, log: AccessLogStart?, accounting: RequestAccounting) -> Response {
         var reply = reply
         // No route sets these two: appended rather than searched for.
         reply.headers.append(HTTPField(name: .xInfluxdbVersion, value: version))
@@ -134,6 +131,7 @@ public struct Handler: Sendable {
         if let stream = reply.stream, request.method != .head {
             let logged = reply
             return Response(status: reply.status, headers: reply.headers, body: ResponseBody { writer in
+                defer { accounting.end() }
                 var written = 0
                 await stream { bytes in
                     written += bytes.count
@@ -144,6 +142,7 @@ public struct Handler: Sendable {
             })
         }
         if let log { writeAccessLog(log, request, reply, size: bodySize) }
+        accounting.end()
         if reply.chunked && request.method != .head {
             if reply.body.count <= Self.singleWriteLimit {
                 // One buffer goes out with the head and the terminating chunk in one write.

@@ -33,8 +33,8 @@ final class Statistics: Sendable {
     let clientErrors = StatCounter()
     let serverErrors = StatCounter()
     let authenticationFailures = StatCounter()
-    /// Wall time spent answering (until the answer is handed to the connection; a streamed
-    /// body is not included), and in /query and /write.
+    /// Wall time spent answering (a streamed answer until it is written), and in /query and
+    /// /write.
     let requestDuration = StatCounter()
     let queryRequestDuration = StatCounter()
     let writeRequestDuration = StatCounter()
@@ -74,4 +74,24 @@ final class Statistics: Sendable {
 
 extension Handler: StatisticsReporter {
     public func statistics(tags: [String: String]) -> [Statistic] { [statistics.statistic.adding(tags: tags)] }
+}
+
+/// One request's part in `reqActive` and `reqDurationNs`: begun when the request arrives,
+/// ended once — when its answer is handed to the connection, or for a streamed answer
+/// (chunked query results) when the stream is written, as 1.x counts until its handler returns.
+/// An answer that is dropped unwritten (the client went away first) ends when it is released.
+final class RequestAccounting: Sendable {
+    private let statistics: Statistics
+    private let began = ContinuousClock.now
+    private let ended = Atomic<Bool>(false)
+
+    init(statistics: Statistics) { self.statistics = statistics }
+
+    func end() {
+        guard !ended.exchange(true, ordering: .relaxed) else { return }
+        statistics.activeRequests.decrement()
+        statistics.requestDuration.add(ContinuousClock.now - began)
+    }
+
+    deinit { end() }
 }

@@ -6,7 +6,9 @@ import LineProtocol
 import Meta
 import Monitor
 import NIOCore
+import Query
 import Testing
+import TSDB
 @testable import HTTPD
 
 /// `/debug/vars` and `/metrics` over a monitor whose statistics are known.
@@ -100,6 +102,31 @@ import Testing
         // One TYPE line per family, before its samples.
         let types = body.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
         #expect(types.count == Set(types).count)
+    }
+
+    /// A chunked query is still active while its results stream: SHOW STATS run that way sees
+    /// itself in `reqActive`, as in 1.x; its time counts once it is written.
+    @Test func streamedQueryIsActiveWhileItStreams() async throws {
+        let meta = MetaClient()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-monitor-routes-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = Store(dataDir: dir + "/data", walDir: dir + "/wal")
+        let monitor = Monitor(build: BuildInfo(version: "test"))
+        let executor = QueryExecutor(meta: meta, store: store, monitor: monitor)
+        let handler = Handler(config: HTTPDConfig(), version: "test", catalog: FixedCatalog(names: []), pointsWriter: RecordingWriter(),
+                              queryExecutor: executor, monitor: monitor)
+        monitor.register(handler)
+        let (status, _, body) = try await Self.get(handler, "/query?chunked=true&q=SHOW+STATS+FOR+%27httpd%27")
+        #expect(status == .ok)
+        let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let series = ((json?["results"] as? [[String: Any]])?.first?["series"] as? [[String: Any]])?.first
+        let columns = series?["columns"] as? [String] ?? []
+        let row = (series?["values"] as? [[Any]])?.first ?? []
+        let active = columns.firstIndex(of: "reqActive").flatMap { (row[$0] as? NSNumber)?.intValue }
+        #expect(active == 1)
+        let values = try #require(handler.statistics(tags: [:]).first).values
+        #expect(values["reqActive"] == 0)
+        #expect(values["queryReqDurationNs"] != 0)
     }
 
     /// The handler's own `httpd` statistic counts what it served.
