@@ -195,14 +195,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def config(tmp, http_port, rpc_port, cold, snapshot_size=None):
+def config(tmp, http_port, rpc_port, cold, snapshot_size=None, ops=False):
+    """`ops`: 1.x's defaults for the operations features (monitor store every 10 s, query log,
+    access log, here to a file) instead of all three off."""
     path = f"{tmp}/influxdb.conf"
+    on = "true" if ops else "false"
     with open(path, "w") as f:
         f.write(f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc_port}"\n[meta]\n  dir = "{tmp}/meta"\n'
-                f'[data]\n  dir = "{tmp}/data"\n  wal-dir = "{tmp}/wal"\n  query-log-enabled = false\n'
+                f'[data]\n  dir = "{tmp}/data"\n  wal-dir = "{tmp}/wal"\n  query-log-enabled = {on}\n'
                 f'  cache-snapshot-write-cold-duration = "{cold}"\n'
                 + (f'  cache-snapshot-memory-size = {snapshot_size}\n' if snapshot_size else '') +
-                f'[monitor]\n  store-enabled = false\n[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = false\n'
+                f'[monitor]\n  store-enabled = {on}\n[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = {on}\n'
+                + (f'  access-log-path = "{tmp}/access.log"\n' if ops else '') +
                 f'[logging]\n  level = "error"\n  suppress-logo = true\n')
     return path
 
@@ -211,14 +215,15 @@ class Server:
     """One server process on `tmp`; `start` writes a config with fresh loopback ports (the
     directories stay the same across restarts) and returns once the process is spawned."""
 
-    def __init__(self, name, binary, tmp, cold, snapshot_size=None):
+    def __init__(self, name, binary, tmp, cold, snapshot_size=None, ops=False):
         self.name, self.binary, self.tmp, self.cold, self.snapshot_size = name, binary, tmp, cold, snapshot_size
+        self.ops = ops
         self.proc = None
         self.log = open(f"{tmp}/server.log", "ab")
 
     def start(self):
         self.port = free_port()
-        conf = config(self.tmp, self.port, free_port(), self.cold, self.snapshot_size)
+        conf = config(self.tmp, self.port, free_port(), self.cold, self.snapshot_size, self.ops)
         self.proc = subprocess.Popen([self.binary, "run", "-config", conf], stdout=self.log, stderr=self.log)
         return self.proc.pid
 
@@ -670,7 +675,7 @@ def restart(server, sig, expected, limit=300):
 def run_server(name, binary, path, index, args):
     began = time.time()
     tmp = tempfile.mkdtemp(prefix=f"ingest-{name}-")
-    server = Server(name, binary, tmp, args.cold, args.snapshot_size)
+    server = Server(name, binary, tmp, args.cold, args.snapshot_size, args.ops_defaults)
     result = {"server": name, "binary": binary, "dir": tmp}
     try:
         server.start()
@@ -817,6 +822,8 @@ def main():
     ap.add_argument("--protocol", choices=["line", "prom"], default="line", help="line protocol /write, or Prometheus remote write")
     ap.add_argument("--writers", type=int, default=4, help="concurrent writers (kept-alive connections)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--ops-defaults", action="store_true",
+                    help="both servers with 1.x's defaults for the monitor store, query log and access log (to a file) instead of off")
     ap.add_argument("--servers", default="influxd,sundiald")
     ap.add_argument("--influxd", default="/usr/bin/influxd")
     ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
