@@ -112,17 +112,15 @@ public final class QueryExecutor: Sendable {
             return
         }
         // 1.x's task manager starts a timer per query when `log-queries-after` is set.
-        var slowWatch: Task<Void, Never>?
+        var slowWatch: SlowQueryWatch?
         if logging.slowAfter > 0, let slow = logging.slow {
             let threshold = logging.slowAfter, database = options.database
-            slowWatch = Task {
-                try? await Task.sleep(nanoseconds: UInt64(threshold))
-                guard !Task.isCancelled else { return }
+            slowWatch = SlowQueryWatch(threshold: threshold) {
                 slow("Detected slow query: \(query.description) (qid: \(qid), database: \(database), threshold: \(InfluxQL.Duration.goString(threshold)))")
             }
         }
         defer {
-            slowWatch?.cancel()
+            slowWatch?.end()
             registry.detach(qid)
         }
         var options = options

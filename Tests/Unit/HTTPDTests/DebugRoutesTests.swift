@@ -25,7 +25,8 @@ import Testing
     /// routes and requests that fail authentication are not.
     @Test func debugRequestsCountsQueriesAndWritesPerClient() async throws {
         try await Self.withHandler { port in
-            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=2")
+            // Long enough for the six requests below on a loaded machine.
+            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=6")
             try await Task.sleep(for: .milliseconds(300))
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES")
             _ = try await OperationsFixture.send(port, "POST", "/query", headers: [["X-Forwarded-For", "1.2.3.4"]])

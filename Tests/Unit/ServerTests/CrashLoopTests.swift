@@ -19,6 +19,7 @@ import Testing
         process.currentDirectoryURL = dir
         process.environment = ProcessInfo.processInfo.environment.merging([
             "INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)",
+            "INFLUXDB_MONITOR_STORE_ENABLED": "false",
             "INFLUXDB_DATA_CACHE_SNAPSHOT_MEMORY_SIZE": "65536",
             "INFLUXDB_DATA_COMPACT_THROUGHPUT": "0",
         ]) { $1 }

@@ -19,7 +19,8 @@ import Testing
         process.executableURL = DaemonProcessTests.binary
         process.arguments = ["run"]
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)",
+                                                                                 "INFLUXDB_MONITOR_STORE_ENABLED": "false"]) { $1 }
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
