@@ -24,6 +24,9 @@ final class RequestTracker: Sendable {
     private let active = Atomic<Int>(0)
     private let profiles = Mutex<[ObjectIdentifier: Profile]>([:])
 
+    /// Whether some `/debug/requests` is collecting now.
+    var isCollecting: Bool { active.load(ordering: .relaxed) > 0 }
+
     /// Starts a profile; `stop` it when its time is up.
     func start() -> Profile {
         let profile = Profile()

@@ -11,10 +11,21 @@ import Testing
 @Suite struct DebugRoutesTests {
     static func withHandler(_ config: HTTPDConfig = HTTPDConfig(), meta: MetaClient? = nil,
                             _ body: (Int) async throws -> Void) async throws {
+        try await withServedHandler(config, meta: meta) { port, _ in try await body(port) }
+    }
+
+    static func withServedHandler(_ config: HTTPDConfig = HTTPDConfig(), meta: MetaClient? = nil,
+                                  _ body: (Int, Handler) async throws -> Void) async throws {
         var config = config
         config.logEnabled = false
         let handler = try await OperationsFixture.handler(config, meta: meta)
-        try await HTTPService.withService(handler: handler, logger: Logger(label: "test")) { port, _ in try await body(port) }
+        try await HTTPService.withService(handler: handler, logger: Logger(label: "test")) { port, _ in try await body(port, handler) }
+    }
+
+    /// Waits (at most 10 s) until a `/debug/requests` is collecting, so that what follows is counted.
+    static func untilCollecting(_ handler: Handler) async throws {
+        for _ in 0..<1000 where !handler.requestTracker.isCollecting { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(handler.requestTracker.isCollecting)
     }
 
     static func basic(_ user: String, _ password: String) -> [String] {
@@ -24,10 +35,10 @@ import Testing
     /// While a /debug/requests waits, /query and /write requests are counted per client; other
     /// routes and requests that fail authentication are not.
     @Test func debugRequestsCountsQueriesAndWritesPerClient() async throws {
-        try await Self.withHandler { port in
+        try await Self.withServedHandler { port, handler in
             // Long enough for the six requests below on a loaded machine.
             async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=6")
-            try await Task.sleep(for: .milliseconds(300))
+            try await Self.untilCollecting(handler)
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES")
             _ = try await OperationsFixture.send(port, "POST", "/query", headers: [["X-Forwarded-For", "1.2.3.4"]])
             _ = try await OperationsFixture.send(port, "POST", "/write?db=db0", body: "cpu v=1")
@@ -53,13 +64,14 @@ import Testing
         try await meta.createUser("bob", password: "bb", admin: false)
         var config = HTTPDConfig()
         config.authEnabled = true
-        try await Self.withHandler(config, meta: meta) { port in
+        try await Self.withServedHandler(config, meta: meta) { port, handler in
             // Once first, so that bcrypt (slow in a debug build on a busy machine) is behind us:
             // nothing is counted while no profile waits.
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES", headers: [Self.basic("root", "pw")])
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=bb")
-            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=3")
-            try await Task.sleep(for: .milliseconds(300))
+            // Long enough for four bcrypt checks on a loaded machine.
+            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=6")
+            try await Self.untilCollecting(handler)
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES", headers: [Self.basic("root", "pw")])
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=bb")
             _ = try await OperationsFixture.send(port, "POST", "/write?db=db0&u=bob&p=bb", body: "cpu v=1")

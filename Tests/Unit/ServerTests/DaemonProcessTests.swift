@@ -54,8 +54,11 @@ import Testing
             status = try? await Self.pingStatus(port: port)
         }
         process.terminate()
-        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let log = try await offPool {
+            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return log
+        }
         #expect(status == 204)
         let expected: [(message: String, fields: [String])] = [
             ("Starting monitor service", ["service=monitor"]),

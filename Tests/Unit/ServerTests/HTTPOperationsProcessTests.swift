@@ -75,7 +75,8 @@ import Testing
             kill(process.processIdentifier, SIGTERM)
             for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            let process = self.process
+            try await offPool { process.waitUntilExit() }
             return try String(contentsOf: stderr, encoding: .utf8)
         }
 
@@ -210,24 +211,26 @@ import Testing
         #expect(info.st_mode & 0o777 == 0o770)
         #expect(info.st_gid == group)
 
-        func influx(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.influxCLI)
-            process.arguments = ["-socket", socket] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        func influx(_ arguments: [String]) async throws -> (Int32, String) {
+            try await offPool {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: Self.influxCLI)
+                process.arguments = ["-socket", socket] + arguments
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                process.standardError = pipe
+                try process.run()
+                let output = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+            }
         }
-        #expect(try influx(["-execute", "CREATE DATABASE db0"]).0 == 0)
-        #expect(try influx(["-database", "db0", "-execute", "INSERT cpu,host=a v=5 5"]).0 == 0)
-        let (status, output) = try influx(["-database", "db0", "-format", "csv", "-execute", "SELECT * FROM cpu"])
+        #expect(try await influx(["-execute", "CREATE DATABASE db0"]).0 == 0)
+        #expect(try await influx(["-database", "db0", "-execute", "INSERT cpu,host=a v=5 5"]).0 == 0)
+        let (status, output) = try await influx(["-database", "db0", "-format", "csv", "-execute", "SELECT * FROM cpu"])
         #expect(status == 0)
         #expect(output == "name,time,host,v\ncpu,5,a,5\n")
-        let (_, databases) = try influx(["-format", "csv", "-execute", "SHOW DATABASES"])
+        let (_, databases) = try await influx(["-format", "csv", "-execute", "SHOW DATABASES"])
         #expect(databases == "name,name\ndatabases,db0\n")
         #expect(try await RawHTTPClient.send(Array("GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), unixSocket: socket).status == 204)
 

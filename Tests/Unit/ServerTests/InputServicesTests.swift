@@ -78,7 +78,8 @@ import Glibc
     }
 
     static func until(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: only a failure waits it out, and a loaded 2-core machine is slow.
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting for \(what)")

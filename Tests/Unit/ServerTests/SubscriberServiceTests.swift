@@ -66,9 +66,10 @@ import Testing
         await store.close()
     }
 
-    /// Waits until `condition` holds, checking every 5 ms for at most 10 s; fails with `what`.
+    /// Waits until `condition` holds, checking every 5 ms for at most 30 s; fails with `what`.
     static func until(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: only a failure waits it out, and a loaded 2-core machine is slow.
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting for \(what)")
