@@ -87,7 +87,7 @@ import Testing
             }
             if round == Self.rounds {
                 kill(process.processIdentifier, SIGTERM)
-                process.waitUntilExit()
+                try await offPool { process.waitUntilExit() }
                 break
             }
             // Writers until the kill, which comes at a random moment.

@@ -109,8 +109,11 @@ import Testing
                 status = try? await Self.pingStatus(port: port)
             }
             process.terminate()
-            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let log = try await offPool {
+                let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                return log
+            }
             #expect(status == 204)
             #expect(log.contains(" info ") == (level == "info"), "\(level): \(log)")
         }

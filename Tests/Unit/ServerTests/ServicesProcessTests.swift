@@ -118,7 +118,7 @@ import Testing
             #expect(count > 0 && count <= stored, "second \(second): \(count) of \(stored)")
         }
         process.terminate()
-        process.waitUntilExit()
+        try await offPool { process.waitUntilExit() }
         let log = String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self)
         for line in ["Starting retention policy enforcement service", "Starting precreation service",
                      "Starting continuous query service", "Executing continuous query"] {
