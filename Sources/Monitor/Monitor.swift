@@ -1,3 +1,4 @@
+import Coordinator
 import LineProtocol
 import Synchronization
 
@@ -25,7 +26,7 @@ public final class Monitor: Sendable {
 
     /// A monitor with 1.x's own tables: `build` (from `build`), `runtime`, `network` and
     /// `system`; and the `runtime` statistic.
-    public init(build: BuildInfo, started: Int64 = ProcessFacts.wallClockNanoseconds()) {
+    public init(build: BuildInfo, started: Int64 = PointsWriter.wallClock()) {
         self.started = started
         register(diagnostics: "build") { build.diagnostics }
         register(diagnostics: "runtime") { ProcessFacts.runtimeDiagnostics() }

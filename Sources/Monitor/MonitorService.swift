@@ -39,7 +39,7 @@ public struct MonitorService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 // The next boundary of the interval, as 1.x's ticker started on one.
-                let now = ProcessFacts.wallClockNanoseconds()
+                let now = PointsWriter.wallClock()
                 let next = (now / interval + 1) * interval
                 try await Task.sleep(for: .nanoseconds(next - now))
                 await store.write(monitor.statistics(), time: next)

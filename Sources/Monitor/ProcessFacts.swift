@@ -1,19 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Coordinator
 import Foundation
 import GoText
 
 /// Facts about the process for the built-in diagnostics and the `runtime` statistic, read
 /// from the kernel (`/proc/self`, small in-memory files) and the C library.
 public enum ProcessFacts {
-    /// Now, in Unix nanoseconds.
-    public static func wallClockNanoseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
     /// The host's name (1.x: `os.Hostname`), the monitor's global `hostname` tag.
     public static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -47,7 +41,7 @@ public enum ProcessFacts {
 
     /// 1.x's `system` diagnostics: PID, current time, start time and uptime (Go's duration text).
     static func systemDiagnostics(started: Int64) -> Diagnostics {
-        let now = wallClockNanoseconds()
+        let now = PointsWriter.wallClock()
         return Diagnostics(row: ["PID": .integer(Int64(getpid())), "currentTime": .time(now), "started": .time(started),
                                  "uptime": .string(GoDurationText.string(now - started))])
     }
