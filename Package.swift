@@ -108,7 +108,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor"], swiftSettings: strict),
+        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor", "GoText"], swiftSettings: strict),
         // Prometheus remote write/read messages (generated once from Spec/proto/prometheus.proto).
         .target(
             name: "PromRemote",
@@ -156,7 +156,7 @@ let package = Package(
             name: "HTTPD",
             dependencies: [
                 "Gzip", "PromRemote",
-                "LineProtocol", "TSDB", "Meta", "Query", "InfluxQL", "Monitor",
+                "LineProtocol", "TSDB", "Meta", "Query", "InfluxQL", "Monitor", "GoText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -253,7 +253,7 @@ let package = Package(
         .target(
             name: "ContinuousQuery",
             dependencies: [
-                "Meta", "Query", "InfluxQL", "Coordinator", "LineProtocol", "TSDB", "Monitor",
+                "Meta", "Query", "InfluxQL", "Coordinator", "LineProtocol", "TSDB", "Monitor", "GoText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -262,7 +262,7 @@ let package = Package(
         .target(
             name: "Subscriber",
             dependencies: [
-                "Meta", "Coordinator", "LineProtocol",
+                "Meta", "Coordinator", "LineProtocol", "GoText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -7,6 +7,7 @@ import Monitor
 import Query
 import Synchronization
 import TSDB
+import GoText
 
 extension ContinuousQueryService {
     /// 1.x's `ExecuteContinuousQuery`: nil when the CQ is not due or its window is empty.
@@ -60,9 +61,8 @@ extension ContinuousQueryService {
     /// `hostname` tag and creates the store's database with the `monitor` policy when missing).
     private func writeStatistics(to store: StatisticsStore, cq: String, database: String, window: ScheduledQuery.Window,
                                  elapsed: Swift.Duration, written: Int64) async {
-        let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let statistic = Statistic(name: "cq_query", tags: ["cq": cq, "db": database],
-                                  values: ["durationNs": .integer(ns), "endTime": .integer(window.end),
+                                  values: ["durationNs": .integer(elapsed.nanosecondCount), "endTime": .integer(window.end),
                                            "pointsWrittenOK": .integer(written), "startTime": .integer(window.start)])
         // Stamped with the time it ran, not a store boundary (1.x: time.Now()).
         await store.write([statistic], time: PointsWriter.wallClock())

@@ -1,5 +1,6 @@
 import Foundation
 import Query
+import GoText
 
 /// How 1.x's logger prints the values of the CQ service's fields.
 enum LogText {
@@ -22,7 +23,7 @@ enum LogText {
     /// 1.x's `logger.DurationLiteral`: the largest whole unit (y, w, d, h, m, s), else
     /// whole milliseconds.
     static func durationLiteral(_ d: Swift.Duration) -> String {
-        let ns = d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+        let ns = d.nanosecondCount
         if ns == 0 { return "0s" }
         let second: Int64 = 1_000_000_000, minute = 60 * second, hour = 60 * minute, day = 24 * hour
         for (unit, size) in [("y", 365 * day), ("w", 7 * day), ("d", day), ("h", hour), ("m", minute), ("s", second)] where ns % size == 0 {

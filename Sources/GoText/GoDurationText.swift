@@ -34,3 +34,14 @@ public enum GoDurationText {
         return "\(whole).\(digits)"
     }
 }
+
+extension Duration {
+    /// Whole nanoseconds, as Go's `time.Duration` (an int64) holds a duration; saturated
+    /// beyond its ±292 years rather than trapping.
+    public var nanosecondCount: Int64 {
+        let (whole, overflow) = components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, carry) = whole.addingReportingOverflow(components.attoseconds / 1_000_000_000)
+        guard !overflow && !carry else { return components.seconds < 0 ? .min : .max }
+        return total
+    }
+}

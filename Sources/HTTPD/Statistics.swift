@@ -1,5 +1,6 @@
 import LineProtocol
 import Synchronization
+import GoText
 
 /// One of the handler's counters.
 final class StatCounter: Sendable {
@@ -9,7 +10,7 @@ final class StatCounter: Sendable {
     func decrement() { value.subtract(1, ordering: .relaxed) }
     /// Adds a duration in nanoseconds.
     func add(_ duration: Duration) {
-        increment(by: duration.components.seconds &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
+        increment(by: duration.nanosecondCount)
     }
     var current: Int64 { value.load(ordering: .relaxed) }
 }

@@ -1,5 +1,6 @@
 import LineProtocol
 import Synchronization
+import GoText
 
 /// 1.x's `queryExecutor` statistics: queries running now, started, finished, and the wall
 /// time spent in them. A query counts once however many statements it holds, refused or not.
@@ -16,10 +17,9 @@ final class QueryCounters: Sendable {
     }
 
     func finished(since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
         active.subtract(1, ordering: .relaxed)
         finished.add(1, ordering: .relaxed)
-        duration.add(elapsed.components.seconds &* 1_000_000_000 &+ elapsed.components.attoseconds / 1_000_000_000, ordering: .relaxed)
+        duration.add((ContinuousClock.now - start).nanosecondCount, ordering: .relaxed)
     }
 
     var statistic: Statistic {

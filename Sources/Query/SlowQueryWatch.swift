@@ -1,4 +1,5 @@
 import Synchronization
+import GoText
 
 /// `log-queries-after`: 1.x's task manager starts a timer per query and logs "Detected slow
 /// query" when it fires while the query runs. Here a task sleeps the threshold; and because a
@@ -29,7 +30,6 @@ final class SlowQueryWatch: Sendable {
     /// The query ended: no more reports, unless it ran past the threshold unreported.
     func end() {
         timer.withLock { $0?.cancel() }
-        let elapsed = ContinuousClock.now - started
-        if elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000 >= threshold { fire() }
+        if (ContinuousClock.now - started).nanosecondCount >= threshold { fire() }
     }
 }

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import GoText
 
 /// An `http://` or `https://` destination (1.x's `subscriber.HTTP`, a client v2 write): each
 /// write is one `POST …/write` of the batch as line protocol, one point per line, within
@@ -19,8 +20,7 @@ struct HTTPDestination: DestinationWriter {
     /// Go's dial does, rather than being retried until the timeout.
     init(endpoint: HTTPEndpoint, tls: TLSConfiguration?, settings: SubscriberSettings) {
         self.endpoint = endpoint
-        let nanoseconds = settings.httpTimeout.components.seconds * 1_000_000_000 + settings.httpTimeout.components.attoseconds / 1_000_000_000
-        timeout = .nanoseconds(nanoseconds)
+        timeout = .nanoseconds(settings.httpTimeout.nanosecondCount)
         var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60),
                                                            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, settings.writeConcurrency))
         pool.retryConnectionEstablishment = false

@@ -53,4 +53,22 @@ struct GoTextTests {
         let got = bytes.withUnsafeBytes { raw in GoFields(raw).map { Array(raw[$0]) } }
         #expect(got == [[0x61, 0xC2], [0x62, 0xE2, 0x80]])
     }
+
+    /// A Swift duration as Go's int64 nanoseconds: exact within its range, saturated beyond.
+    @Test(arguments: [
+        (Duration.zero, Int64(0)), (.nanoseconds(1), 1), (.milliseconds(-1500), -1_500_000_000),
+        (.seconds(86_400) + .nanoseconds(7), 86_400_000_000_007), (.seconds(Int64.max), .max), (.seconds(Int64.min), .min),
+    ] as [(Duration, Int64)])
+    func durationNanoseconds(duration: Duration, nanoseconds: Int64) {
+        #expect(duration.nanosecondCount == nanoseconds)
+    }
+
+    /// Go's `time.Duration.String()`.
+    @Test(arguments: [
+        (Int64(0), "0s"), (1, "1ns"), (1_500, "1.5µs"), (100_000_000, "100ms"), (60_000_000_000, "1m0s"),
+        (3_661_000_000_000, "1h1m1s"), (7_800_243_684, "7.800243684s"), (-2_000, "-2µs"),
+    ])
+    func durationText(nanoseconds: Int64, text: String) {
+        #expect(GoDurationText.string(nanoseconds) == text)
+    }
 }
