@@ -38,27 +38,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = Self.freePort()
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["run"]
-        process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)", "INFLUXDB_BIND_ADDRESS": "127.0.0.1:\(Self.freePort())"]) { $1 }
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var status: Int?
-        for _ in 0..<300 where status == nil && process.isRunning {
-            try await Task.sleep(for: .milliseconds(100))
-            status = try? await Self.pingStatus(port: port)
-        }
-        process.terminate()
-        let log = try await offPool {
-            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return log
-        }
+        let (status, log) = try await Self.runUntilReady(in: dir, port: port, ["INFLUXDB_BIND_ADDRESS": "127.0.0.1:\(Self.freePort())"])
         #expect(status == 204)
         let expected: [(message: String, fields: [String])] = [
             ("Starting monitor service", ["service=monitor"]),
@@ -87,41 +67,54 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        func start(level: String) throws -> (Process, Pipe, Int) {
-            let port = Self.freePort()
-            let process = Process()
-            process.executableURL = Self.binary
-            process.arguments = ["run"]
-            process.currentDirectoryURL = dir
-            process.environment = ProcessInfo.processInfo.environment.merging(
-                ["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)", "INFLUXDB_LOGGING_LEVEL": level]) { $1 }
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            return (process, pipe, port)
-        }
         for level in ["info", "error"] {
-            let (process, pipe, port) = try start(level: level)
-            var status: Int?
-            for _ in 0..<300 where status == nil && process.isRunning {
-                try await Task.sleep(for: .milliseconds(100))
-                status = try? await Self.pingStatus(port: port)
-            }
-            process.terminate()
-            let log = try await offPool {
-                let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                return log
-            }
+            let (status, log) = try await Self.runUntilReady(in: dir, port: Self.freePort(), ["INFLUXDB_LOGGING_LEVEL": level])
             #expect(status == 204)
             #expect(log.contains(" info ") == (level == "info"), "\(level): \(log)")
         }
-        let (process, pipe, _) = try start(level: "chatty")
-        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (process, pipe) = try Self.launch(in: dir, ["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(Self.freePort())",
+                                                        "INFLUXDB_LOGGING_LEVEL": "chatty"])
+        let log = try await Self.logAtExit(process, pipe)
         #expect(process.terminationStatus != 0)
         #expect(log.contains("unrecognized level: \"chatty\""), "\(log)")
+    }
+
+    /// Starts `sundiald run` in `dir` (embedded default config) with `environment` added to
+    /// this process's; its stderr is piped.
+    static func launch(in dir: URL, _ environment: [String: String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["run"]
+        process.currentDirectoryURL = dir
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return (process, pipe)
+    }
+
+    /// Everything the process logs until it exits (read off the cooperative pool).
+    static func logAtExit(_ process: Process, _ pipe: Pipe) async throws -> String {
+        try await offPool {
+            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return log
+        }
+    }
+
+    /// Runs the daemon with HTTP on `port` until it answers /ping (at most 30 s), then stops it
+    /// with SIGTERM: the ping's status (nil: never answered) and everything it logged.
+    static func runUntilReady(in dir: URL, port: Int, _ environment: [String: String]) async throws -> (status: Int?, log: String) {
+        let (process, pipe) = try launch(in: dir, environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)"]) { $1 })
+        var status: Int?
+        for _ in 0..<300 where status == nil && process.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try? await pingStatus(port: port)
+        }
+        process.terminate()
+        let log = try await logAtExit(process, pipe)
+        return (status, log)
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
