@@ -136,7 +136,7 @@ public struct CollectdService: Service {
     func writeBatches(from batcher: PointBatcher) async {
         let meta = self.meta, database = settings.database, logger = self.logger
         await batcher.writeBatches(database: database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
-                                   statistics: statistics, logger: logger,
+                                   counters: statistics.batches, logger: logger,
                                    prepare: { () throws(MetaError) in try await meta.createDatabase(database) },
                                    notReady: { logger.info("Required database not yet created", metadata: ["db_instance": "\(database)", "error": "\($0)"]) })
     }

@@ -8,9 +8,8 @@ public final class CollectdStatistics: Sendable {
     let bytesReceived = Atomic<Int64>(0)
     let pointsParseFail = Atomic<Int64>(0)
     let readFail = Atomic<Int64>(0)
-    let batchesTransmitted = Atomic<Int64>(0)
-    let pointsTransmitted = Atomic<Int64>(0)
-    let batchesTransmitFail = Atomic<Int64>(0)
+    /// `batchesTx`, `pointsTx`, `batchesTxFail`.
+    public let batches = BatchCounters()
     let droppedPointsInvalid = Atomic<Int64>(0)
 
     public init() {}
@@ -21,22 +20,10 @@ public final class CollectdStatistics: Sendable {
         [("pointsRx", pointsReceived.load(ordering: .relaxed)),
          ("bytesRx", bytesReceived.load(ordering: .relaxed)),
          ("pointsParseFail", pointsParseFail.load(ordering: .relaxed)),
-         ("readFail", readFail.load(ordering: .relaxed)),
-         ("batchesTx", batchesTransmitted.load(ordering: .relaxed)),
-         ("pointsTx", pointsTransmitted.load(ordering: .relaxed)),
-         ("batchesTxFail", batchesTransmitFail.load(ordering: .relaxed)),
-         ("droppedPointsInvalid", droppedPointsInvalid.load(ordering: .relaxed))]
+         ("readFail", readFail.load(ordering: .relaxed))]
+            + batches.values + [("droppedPointsInvalid", droppedPointsInvalid.load(ordering: .relaxed))]
     }
 
     /// One counter by its 1.x name (0 for an unknown name).
     public subscript(name: String) -> Int64 { values.first { $0.name == name }?.value ?? 0 }
-}
-
-extension CollectdStatistics: BatchStatistics {
-    public func batchWritten(points: Int) {
-        batchesTransmitted.add(1, ordering: .relaxed)
-        pointsTransmitted.add(Int64(points), ordering: .relaxed)
-    }
-
-    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }

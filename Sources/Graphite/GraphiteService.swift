@@ -97,7 +97,7 @@ public final class GraphiteService: Service, Sendable {
     private func writeBatches() async {
         let logger = self.logger
         await batcher.writeBatches(database: settings.database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
-                                   statistics: statistics, logger: logger,
+                                   counters: statistics.batches, logger: logger,
                                    prepare: { () throws(MetaError) in try await self.createStorage() },
                                    notReady: { logger.info("Required database or retention policy do not yet exist", metadata: ["error": "\($0)"]) })
     }

@@ -7,9 +7,8 @@ public final class GraphiteStatistics: Sendable {
     let bytesReceived = Atomic<Int64>(0)
     let pointsParseFail = Atomic<Int64>(0)
     let pointsNaNFail = Atomic<Int64>(0)
-    let batchesTransmitted = Atomic<Int64>(0)
-    let pointsTransmitted = Atomic<Int64>(0)
-    let batchesTransmitFail = Atomic<Int64>(0)
+    /// `batchesTx`, `pointsTx`, `batchesTxFail`.
+    public let batches = BatchCounters()
     let connectionsActive = Atomic<Int64>(0)
     let connectionsHandled = Atomic<Int64>(0)
 
@@ -22,9 +21,7 @@ public final class GraphiteStatistics: Sendable {
             ("bytesRx", bytesReceived.load(ordering: .relaxed)),
             ("pointsParseFail", pointsParseFail.load(ordering: .relaxed)),
             ("pointsNaNFail", pointsNaNFail.load(ordering: .relaxed)),
-            ("batchesTx", batchesTransmitted.load(ordering: .relaxed)),
-            ("pointsTx", pointsTransmitted.load(ordering: .relaxed)),
-            ("batchesTxFail", batchesTransmitFail.load(ordering: .relaxed)),
+        ] + batches.values + [
             ("connsActive", connectionsActive.load(ordering: .relaxed)),
             ("connsHandled", connectionsHandled.load(ordering: .relaxed)),
         ]
@@ -32,13 +29,4 @@ public final class GraphiteStatistics: Sendable {
 
     /// One value by its 1.x name (`pointsRx`, `batchesTx`, …); nil for an unknown name.
     public subscript(name: String) -> Int64? { values.first { $0.name == name }?.value }
-}
-
-extension GraphiteStatistics: BatchStatistics {
-    public func batchWritten(points: Int) {
-        batchesTransmitted.add(1, ordering: .relaxed)
-        pointsTransmitted.add(Int64(points), ordering: .relaxed)
-    }
-
-    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }

@@ -1,12 +1,30 @@
 import Coordinator
 import Logging
 import Meta
+import Synchronization
 import TSDB
 
-/// An input's batch counters, under 1.x's names `batchesTx`, `pointsTx`, `batchesTxFail`.
-public protocol BatchStatistics: Sendable {
-    func batchWritten(points: Int)
-    func batchFailed()
+/// An input's batch counters, under 1.x's names `batchesTx`, `pointsTx`, `batchesTxFail`:
+/// every input counts its writes the same way.
+public final class BatchCounters: Sendable {
+    private let batches = Atomic<Int64>(0)
+    private let points = Atomic<Int64>(0)
+    private let failures = Atomic<Int64>(0)
+
+    public init() {}
+
+    func written(points count: Int) {
+        batches.add(1, ordering: .relaxed)
+        points.add(Int64(count), ordering: .relaxed)
+    }
+
+    func failed() { failures.add(1, ordering: .relaxed) }
+
+    /// `batchesTx`, `pointsTx`, `batchesTxFail`, in 1.x's order.
+    public var values: [(name: String, value: Int64)] {
+        [("batchesTx", batches.load(ordering: .relaxed)), ("pointsTx", points.load(ordering: .relaxed)),
+         ("batchesTxFail", failures.load(ordering: .relaxed))]
+    }
 }
 
 extension PointBatcher {
@@ -15,7 +33,7 @@ extension PointBatcher {
     /// `createInternalStorage`); while it fails, `notReady` logs why, the batch is dropped and
     /// it is tried again before the next one.
     public func writeBatches(database: String, retentionPolicy: String, pointsWriter: PointsWriter,
-                             statistics: some BatchStatistics, logger: Logger,
+                             counters: BatchCounters, logger: Logger,
                              prepare: @Sendable () async throws(MetaError) -> Void,
                              notReady: @Sendable (MetaError) -> Void) async {
         var ready = false
@@ -31,10 +49,10 @@ extension PointBatcher {
             }
             do throws(WriteError) {
                 try await pointsWriter.writePoints(database: database, retentionPolicy: retentionPolicy, points: batch)
-                statistics.batchWritten(points: batch.count)
+                counters.written(points: batch.count)
             } catch {
                 logger.info("Failed to write point batch to database", metadata: ["db_instance": "\(database)", "error": "\(error)"])
-                statistics.batchFailed()
+                counters.failed()
             }
         }
     }

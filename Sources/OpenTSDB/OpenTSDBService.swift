@@ -99,7 +99,7 @@ public final class OpenTSDBService: Service, Sendable {
     private func writeBatches() async {
         let meta = self.meta, database = settings.database, logger = self.logger
         await batcher.writeBatches(database: database, retentionPolicy: settings.retentionPolicy, pointsWriter: pointsWriter,
-                                   statistics: statistics, logger: logger,
+                                   counters: statistics.batches, logger: logger,
                                    prepare: { () throws(MetaError) in try await meta.createDatabase(database) },
                                    notReady: { logger.info("Required database does not yet exist", metadata: ["db_instance": "\(database)", "error": "\($0)"]) })
     }

@@ -13,9 +13,8 @@ public final class OpenTSDBStatistics: Sendable {
     let telnetBadTime = Atomic<Int64>(0)
     let telnetBadTag = Atomic<Int64>(0)
     let telnetBadFloat = Atomic<Int64>(0)
-    let batchesTransmitted = Atomic<Int64>(0)
-    let pointsTransmitted = Atomic<Int64>(0)
-    let batchesTransmitFail = Atomic<Int64>(0)
+    /// `batchesTx`, `pointsTx`, `batchesTxFail`.
+    public let batches = BatchCounters()
     let connectionsActive = Atomic<Int64>(0)
     let connectionsHandled = Atomic<Int64>(0)
     let droppedPointsInvalid = Atomic<Int64>(0)
@@ -35,9 +34,7 @@ public final class OpenTSDBStatistics: Sendable {
             ("tlBadTime", telnetBadTime.load(ordering: .relaxed)),
             ("tlBadTag", telnetBadTag.load(ordering: .relaxed)),
             ("tlBadFloat", telnetBadFloat.load(ordering: .relaxed)),
-            ("batchesTx", batchesTransmitted.load(ordering: .relaxed)),
-            ("pointsTx", pointsTransmitted.load(ordering: .relaxed)),
-            ("batchesTxFail", batchesTransmitFail.load(ordering: .relaxed)),
+        ] + batches.values + [
             ("connsActive", connectionsActive.load(ordering: .relaxed)),
             ("connsHandled", connectionsHandled.load(ordering: .relaxed)),
             ("droppedPointsInvalid", droppedPointsInvalid.load(ordering: .relaxed)),
@@ -46,13 +43,4 @@ public final class OpenTSDBStatistics: Sendable {
 
     /// One value by its 1.x name (`tlPointsRx`, `batchesTx`, …); nil for an unknown name.
     public subscript(name: String) -> Int64? { values.first { $0.name == name }?.value }
-}
-
-extension OpenTSDBStatistics: BatchStatistics {
-    public func batchWritten(points: Int) {
-        batchesTransmitted.add(1, ordering: .relaxed)
-        pointsTransmitted.add(Int64(points), ordering: .relaxed)
-    }
-
-    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }

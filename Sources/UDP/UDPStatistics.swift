@@ -8,9 +8,8 @@ public final class UDPStatistics: Sendable {
     let bytesReceived = Atomic<Int64>(0)
     let pointsParseFail = Atomic<Int64>(0)
     let readFail = Atomic<Int64>(0)
-    let batchesTransmitted = Atomic<Int64>(0)
-    let pointsTransmitted = Atomic<Int64>(0)
-    let batchesTransmitFail = Atomic<Int64>(0)
+    /// `batchesTx`, `pointsTx`, `batchesTxFail`.
+    public let batches = BatchCounters()
 
     public init() {}
 
@@ -20,21 +19,9 @@ public final class UDPStatistics: Sendable {
         [("pointsRx", pointsReceived.load(ordering: .relaxed)),
          ("bytesRx", bytesReceived.load(ordering: .relaxed)),
          ("pointsParseFail", pointsParseFail.load(ordering: .relaxed)),
-         ("readFail", readFail.load(ordering: .relaxed)),
-         ("batchesTx", batchesTransmitted.load(ordering: .relaxed)),
-         ("pointsTx", pointsTransmitted.load(ordering: .relaxed)),
-         ("batchesTxFail", batchesTransmitFail.load(ordering: .relaxed))]
+         ("readFail", readFail.load(ordering: .relaxed))] + batches.values
     }
 
     /// One counter by its 1.x name (0 for an unknown name).
     public subscript(name: String) -> Int64 { values.first { $0.name == name }?.value ?? 0 }
-}
-
-extension UDPStatistics: BatchStatistics {
-    public func batchWritten(points: Int) {
-        batchesTransmitted.add(1, ordering: .relaxed)
-        pointsTransmitted.add(Int64(points), ordering: .relaxed)
-    }
-
-    public func batchFailed() { batchesTransmitFail.add(1, ordering: .relaxed) }
 }
