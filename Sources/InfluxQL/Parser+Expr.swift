@@ -1,38 +1,35 @@
 extension Parser {
     /// An expression with 1.x's operator precedence (all binary operators left-associative).
     public mutating func parseExpr() throws(ParseError) -> Expr {
-        // The tree is built as 1.x does: walk down the right spine while the new operator binds
-        // tighter than the node there, and hang the new node at that point.
-        var root = try parseUnaryExpr()
+        // Operands and operators are read flat, then built into the tree 1.x builds: no
+        // recursion per operator, so a 100,000-term `v+v+…` costs linear time and no stack.
+        var operands = [try parseUnaryExpr()]
+        var operators: [(token: Token, pos: Position)] = []
         while true {
-            let op = scanIgnoringWhitespace().token
-            guard op.isOperator else {
+            let op = scanIgnoringWhitespace()
+            guard op.token.isOperator else {
                 unscan()
-                return root
+                break
             }
-            let rhs: Expr
-            if op.isRegexOperator {
+            if op.token.isRegexOperator {
                 guard let re = try parseRegex() else {
                     let t = scanIgnoringWhitespace()
                     throw .found(tokstr(t), expected: ["regex"], at: t.pos)
                 }
-                rhs = re
+                operands.append(re)
             } else {
-                rhs = try parseUnaryExpr()
+                operands.append(try parseUnaryExpr())
             }
-            root = Self.insert(op: op, rhs: rhs, into: root)
+            operators.append((op.token, op.pos))
         }
-    }
-
-    private static func insert(op: Token, rhs: Expr, into node: Expr) -> Expr {
-        if case .binary(let nodeOp, let l, let r) = node, nodeOp.precedence < op.precedence {
-            return .binary(op: nodeOp, lhs: l, rhs: insert(op: op, rhs: rhs, into: r))
-        }
-        return .binary(op: op, lhs: node, rhs: rhs)
+        return try ExprTree.build(operands: operands, operators: operators)
     }
 
     mutating func parseUnaryExpr() throws(ParseError) -> Expr {
-        if scanIgnoringWhitespace().token == .lparen {
+        let open = scanIgnoringWhitespace()
+        if open.token == .lparen {
+            try enterNesting(at: open.pos)
+            defer { leaveNesting() }
             let inner = try parseExpr()
             let t = scanIgnoringWhitespace()
             guard t.token == .rparen else { throw .found(tokstr(t), expected: [")"], at: t.pos) }
@@ -42,13 +39,21 @@ extension Parser {
         let t = scanIgnoringWhitespace()
         switch t.token {
         case .ident:
-            if scan().token == .lparen { return try parseCall(t.lit) }
+            if scan().token == .lparen {
+                try enterNesting(at: t.pos)
+                defer { leaveNesting() }
+                return try parseCall(t.lit)
+            }
             unscan()
             unscan()
             return try parseVarRef()
         case .distinct:
             let next = scan()
-            if next.token == .lparen { return try parseCall("distinct") }
+            if next.token == .lparen {
+                try enterNesting(at: t.pos)
+                defer { leaveNesting() }
+                return try parseCall("distinct")
+            }
             if next.token == .ws {
                 let ident = scanIgnoringWhitespace()
                 guard ident.token == .ident else { throw .found(tokstr(ident), expected: ["identifier"], at: ident.pos) }

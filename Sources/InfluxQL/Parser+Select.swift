@@ -89,8 +89,11 @@ extension Parser {
             return .measurement(m)
         }
         if subqueries {
-            if scanIgnoringWhitespace().token == .lparen {
+            let open = scanIgnoringWhitespace()
+            if open.token == .lparen {
                 try expect([.select])
+                try enterNesting(at: open.pos)
+                defer { leaveNesting() }
                 let inner = try parseSelect(target: .subquery)
                 try expect([.rparen])
                 return .subquery(inner)

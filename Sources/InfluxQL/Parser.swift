@@ -5,6 +5,8 @@ public struct Parser {
     private var slot = 0
     private var unscanned = 0
     var params: [String: BoundValue]
+    /// Parentheses, calls and subqueries open around the current token (`ParseLimits`).
+    var nesting = 0
 
     public init(_ text: String, params: [String: BoundValue] = [:]) {
         scanner = Scanner(text)

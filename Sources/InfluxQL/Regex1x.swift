@@ -4,6 +4,11 @@ import Foundation
 /// Perl flags, reduced to what decides acceptance and the error text (`<code>: `<expr>``).
 enum Regex1x {
     static func validate(_ pattern: String, at pos: Position) throws(ParseError) {
+        // Matching costs up to pattern × text steps in any linear-time engine (RE2, Go's): a
+        // megabyte pattern over a long value runs for minutes, so patterns are bounded.
+        if pattern.utf8.count > ParseLimits.maxRegexBytes {
+            throw .message("regular expression too large: more than \(ParseLimits.maxRegexBytes) bytes", at: pos)
+        }
         if let message = goError(pattern) { throw .message("error parsing regexp: \(message)", at: pos) }
     }
 
