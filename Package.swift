@@ -59,6 +59,9 @@ let package = Package(
             providers: [.apt(["libcrypt-dev"])]
         ),
 
+        // RE2 (Debian's libre2-dev) behind a small C surface: Go's regexp semantics in linear time.
+        .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
+
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
@@ -108,7 +111,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor", "GoText"], swiftSettings: strict),
+        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor", "GoText", "CRE2"],
+                swiftSettings: strict),
         // Prometheus remote write/read messages (generated once from Spec/proto/prometheus.proto).
         .target(
             name: "PromRemote",

@@ -72,8 +72,7 @@ struct SeriesCondition: Sendable {
     }
 
     static func regexMatches(_ pattern: String, _ value: String) -> Bool {
-        guard let re = RegexCache.shared.regex(pattern) else { return false }
-        return re.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+        RegexCache.shared.regex(pattern)?.matches(value) ?? false
     }
 
     /// Whether the condition mentions `time`.
@@ -152,26 +151,4 @@ struct SeriesCondition: Sendable {
 
     /// RFC 3339 with optional fraction, or a bare date (`2006-01-02`), as UTC nanoseconds.
     static func parseTime(_ s: String) -> Int64? { TimeLiteral.parse(s) }
-}
-
-/// Compiled patterns by source text: a condition's regex is matched once per series (or row),
-/// and compiling it each time cost more than the match. Bounded: cleared when full.
-final class RegexCache: Sendable {
-    static let shared = RegexCache()
-    private let compiled = Mutex<[String: Entry]>([:])
-
-    /// NSRegularExpression is immutable once built, so sharing it between threads is safe.
-    private struct Entry: @unchecked Sendable {
-        let regex: NSRegularExpression?
-    }
-
-    func regex(_ pattern: String) -> NSRegularExpression? {
-        if let hit = compiled.withLock({ $0[pattern] }) { return hit.regex }
-        let entry = Entry(regex: try? NSRegularExpression(pattern: pattern))
-        compiled.withLock { cache in
-            if cache.count >= 512 { cache.removeAll() }
-            cache[pattern] = entry
-        }
-        return entry.regex
-    }
 }
