@@ -121,6 +121,16 @@ enum BoundParameters {
     struct Reader {
         let bytes: [UInt8]
         var i = 0
+        /// Arrays and objects open around the current value. Go before 1.15 recursed without
+        /// limit; 1.15+ stops at 10,000 with this text. Sundial stops at 1,000 (no parameter
+        /// can be an array or object anyway), well inside its 8 MiB stacks.
+        var depth = 0
+        static let maxDepth = 1_000
+
+        mutating func enter() throws(Failure) {
+            depth += 1
+            if depth > Self.maxDepth { throw .syntax("exceeded max depth") }
+        }
 
         mutating func skipSpace() {
             while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
@@ -139,6 +149,8 @@ enum BoundParameters {
             switch bytes[i] {
             case UInt8(ascii: "{"):
                 i += 1
+                try enter()
+                defer { depth -= 1 }
                 var members: [(String, JSON)] = []
                 skipSpace()
                 if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
@@ -159,6 +171,8 @@ enum BoundParameters {
                 }
             case UInt8(ascii: "["):
                 i += 1
+                try enter()
+                defer { depth -= 1 }
                 var items: [JSON] = []
                 skipSpace()
                 if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }

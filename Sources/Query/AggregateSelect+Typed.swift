@@ -1,3 +1,4 @@
+import InfluxQL
 import TSDB
 import TSM
 
@@ -116,10 +117,13 @@ final class TypedAggregate {
         var filled: [(row: [Value], empty: Bool)] = []
         let singleSelector = plans.count == 1 && [.min, .max, .first, .last].contains(plans[0].kind)
         // Under tz() the reduced windows are merged into 1.x's fill walk afterwards.
-        let walk = select.zone == nil || select.interval == 0 ? select.windows(firstTime: firstTime)
+        // fill(none) walks only the windows with points (the empty ones would be dropped).
+        let sparse = select.zone != nil && select.interval > 0 || select.statement.fill == .none && select.interval > 0
+        let walk = !sparse ? try select.windows(firstTime: firstTime, width: 1 + callCount)
             : windows.starts.sorted().map { ($0, $0) }
         filled.reserveCapacity(walk.count)
-        for w in walk {
+        for (n, w) in walk.enumerated() {
+            if n & 4095 == 4095, let why = select.interrupted() { throw StatementError(why) }
             // Each row is allocated once at its final size.
             var row: [Value] = []
             row.reserveCapacity(1 + callCount)

@@ -42,6 +42,8 @@ struct AggregateSelect {
     let offset: Int64
     /// Why the query must stop (killed, timed out), checked between output series.
     var interrupted: @Sendable () -> String? = { nil }
+    /// `max-query-memory`: charged for the windows, rows and points gathered.
+    var memory = QueryMemory(limit: 0)
     /// Whether calls the typed path handles go that way (``TypedAggregate``).
     var typedPath = true
     /// `tz()`: windows follow the zone's wall clock (``window(_:)``).
@@ -205,7 +207,7 @@ struct AggregateSelect {
                     }
                     guard var feed = try PointFeed(GroupRows(streams: streams, ascending: true)) else { continue }
                     values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
-                if transforms { values = transformed(values, columns: columns, ascending: ascending) }
+                if transforms { values = try transformed(values, columns: columns, ascending: ascending) }
                 }
                 // top and bottom keep time order whatever ORDER BY says (as 1.x).
                 if !ascending && calls.count == 1 && (calls[0].function == "top" || calls[0].function == "bottom") { values.reverse() }
@@ -244,8 +246,12 @@ struct AggregateSelect {
     /// Points come from `feed` a window at a time; integral and tz() windows take them all first.
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
-        let points = zonedWindows || calls.contains(where: { $0.function == "integral" }) ? try feed.drain() : []
-        let windows = !zonedWindows ? windows(firstTime: feed.firstTime, extraIntervals: extraIntervals)
+        let width = 1 + calls.count + auxCount
+        let points = zonedWindows || calls.contains(where: { $0.function == "integral" }) ? try feed.drainCharging(memory, width: width) : []
+        // fill(none) keeps only windows with points: they are found from the points, so a
+        // fine interval over a long range costs nothing for the empty ones (as in 1.x).
+        let sparse = statement.fill == .none && !zonedWindows && interval > 0
+        let windows = sparse ? [] : !zonedWindows ? try windows(firstTime: feed.firstTime, extraIntervals: extraIntervals, width: width)
             : Self.distinct(points.map { window($0.time) }).map { ($0.start, $0.end &- 1) }
         var integrals: [Int: [Int64: Value]] = [:]
         for (i, call) in calls.enumerated() where call.function == "integral" {
@@ -255,7 +261,19 @@ struct AggregateSelect {
         }
         var rows: [[Value]] = []
         var filled: [(row: [Value], empty: Bool)] = []
-        for (n, w) in windows.enumerated() {
+        var n = 0
+        while true {
+            let w: (start: Int64, end: Int64)
+            if sparse {
+                guard let t = try feed.nextTime() else { break }
+                let start = Self.truncate(t, interval, offset)
+                w = (start, start &+ interval &- 1)
+                try memory.charge(Self.windowBytes(width: width))
+            } else {
+                guard n < windows.count else { break }
+                w = windows[n]
+            }
+            n += 1
             if n & 255 == 255, let why = interrupted() { throw StatementError(why) }
             let slice = try feed.window(start: w.start, end: w.end)
             let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
@@ -299,14 +317,20 @@ struct AggregateSelect {
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when
     /// the query has none), or the whole range when there is no interval.
-    func windows(firstTime: Int64, extraIntervals: Int64 = 0) -> [(start: Int64, end: Int64)] {
+    /// Each window is charged to `memory` with its row of `width` values before any is made.
+    func windows(firstTime: Int64, extraIntervals: Int64 = 0, width: Int) throws(StatementError) -> [(start: Int64, end: Int64)] {
         guard interval > 0 else { return [(range.min, range.max)] }
         var windows: [(start: Int64, end: Int64)] = []
         let lo = (range.min == .min ? firstTime : range.min) &- extraIntervals &* interval
         var start = Self.truncate(lo, interval, offset)
         let hi = range.max
+        if hi >= start {
+            let (span, overflow) = hi.subtractingReportingOverflow(start)
+            try memory.charge(overflow ? .max : Int(span / interval) + 1, of: Self.windowBytes(width: width))
+        }
         windows.reserveCapacity(windowCapacity(from: start, to: hi))
         while start <= hi {
+            if windows.count & 65535 == 65535, let why = interrupted() { throw StatementError(why) }
             windows.append((start, start &+ interval &- 1))
             let (next, overflow) = start.addingReportingOverflow(interval)
             if overflow { break }
@@ -314,6 +338,9 @@ struct AggregateSelect {
         }
         return windows
     }
+
+    /// A window's estimated cost: its bounds, its row of `width` values and the fill entry.
+    static func windowBytes(width: Int) -> Int { 32 + QueryMemory.rowBytes(width: width) }
 
     /// Room to reserve for the windows starting at `start` (a window start) up to `hi`: their
     /// count, at most 10,000 (a sparse group over a long range does not reserve more).
@@ -349,7 +376,7 @@ struct AggregateSelect {
                         guard let prev = previous, let before = RawSelect.number(prev[1 + j]) else { continue }
                         guard let next = filled[(i + 1)...].first(where: { !$0.empty }), let after = RawSelect.number(next.row[1 + j]),
                               case .time(let t0) = prev[0], case .time(let t1) = next.row[0], case .time(let t) = row[0] else { continue }
-                        let v = before + (after - before) * Double(t - t0) / Double(t1 - t0)
+                        let v = before + (after - before) * Double(t &- t0) / Double(t1 &- t0)
                         if case .integer = prev[1 + j] { row[1 + j] = .integer(GoConvert.int64(v)) } else { row[1 + j] = .float(v) }
                     }
                 }
@@ -363,7 +390,7 @@ struct AggregateSelect {
     /// Transformations over the interval values of their aggregate (rows `[time, values…]`):
     /// null intervals are skipped, the unit of derivative defaults to the interval, and
     /// outputs before the query's start (from the extra intervals read) are dropped.
-    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) -> [[Value]] {
+    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) throws(StatementError) -> [[Value]] {
         var outputs: [[(time: Int64, value: Value)]] = []
         // Outputs from the extra intervals are dropped; the window holding the start stays.
         let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
@@ -403,7 +430,11 @@ struct AggregateSelect {
                 argument = interval
             }
             if name.hasPrefix("holt_winters") {
-                let forecast = HoltWinters.forecast(points.compactMap { p in RawSelect.number(p.value).map { (p.time, $0) } },
+                let series = points.compactMap { p in RawSelect.number(p.value).map { (p.time, $0) } }
+                // The fitted values and h forecasts are made whole: refused first when too many
+                // (fewer than two points forecast nothing).
+                if series.count >= 2 { try memory.charge(series.count + Int(argument & 0xFFFF_FFFF), of: 40 + QueryMemory.rowBytes(width: 2)) }
+                let forecast = HoltWinters.forecast(series,
                                                     h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
                                                     interval: interval)
                 outputs.append(forecast.map { ($0.time, .float($0.value)) })
@@ -429,10 +460,14 @@ struct AggregateSelect {
     }
 
     /// Go's `time.Truncate` from the Unix epoch with an offset, as 1.x's window starts.
+    /// Wrapping like Go's int64 arithmetic; a window that would start before the earliest
+    /// time starts there (1.x's MinTime clamp).
     static func truncate(_ t: Int64, _ d: Int64, _ offset: Int64) -> Int64 {
-        var start = t - ((t - offset) % d + d) % d
-        if start > t { start -= d }
-        return start
+        guard d > 0 else { return t }
+        var dt = (t &- offset) % d
+        if dt < 0 { dt += d }
+        let (start, overflow) = t.subtractingReportingOverflow(dt)
+        return overflow ? .min : start
     }
 
     // MARK: Reducers (1.x's tie-breaking)
@@ -473,7 +508,8 @@ struct AggregateSelect {
             return (best.key, nil)
         case "percentile":
             let sorted = points.sorted { valueLess($0.1, $1.1) || (!valueLess($1.1, $0.1) && $0.0 < $1.0) }
-            let i = Int(Double(sorted.count) * call.argument / 100 + 0.5) - 1
+            // Go converts an out-of-range float to MinInt64, which lands outside the points.
+            let i = Int(GoConvert.int64((Double(sorted.count) * call.argument / 100 + 0.5).rounded(.down)) &- 1)
             guard i >= 0 && i < sorted.count else { return (.null, nil) }
             return (sorted[i].1, (sorted[i].0, sorted[i].1))
         case "min", "max", "first", "last":
@@ -496,7 +532,8 @@ struct AggregateSelect {
 
     /// top/bottom/sample: the chosen points, in time order (ties: rank order).
     static func select(_ call: Call, _ points: [(time: Int64, values: [Value])], tagCount: Int) -> [(time: Int64, values: [Value])] {
-        let n = Int(call.argument)
+        // N past the points selects them all (1.x allocates N first and fails past memory).
+        let n = call.argument >= Double(points.count) ? points.count : max(0, Int(call.argument))
         if call.function == "sample" {
             guard points.count > n else { return points }
             var chosen = Array(points.indices.shuffled().prefix(n)).sorted()
@@ -532,6 +569,7 @@ struct AggregateSelect {
     /// 1.x's integral: trapezoids between points (a later point at the same time replaces the
     /// earlier one); crossing into the next window closes the current one at the boundary with
     /// a linearly interpolated value. Keyed by window start; divided by `unit`.
+    /// Time differences wrap as Go's int64 do (points at both ends of time).
     static func integral(_ points: [(Int64, Double)], unit: Int64, interval: Int64, window: (Int64) -> Int64) -> [Int64: Value] {
         var out: [Int64: Value] = [:]
         guard let first = points.first else { return out }
@@ -546,14 +584,14 @@ struct AggregateSelect {
             let w = window(p.0)
             if w != current {
                 let boundary = current &+ interval
-                let value = prev.1 + (p.1 - prev.1) * Double(boundary - prev.0) / Double(p.0 - prev.0)
-                sum += (prev.1 + value) / 2 * Double(boundary - prev.0)
+                let value = prev.1 + (p.1 - prev.1) * Double(boundary &- prev.0) / Double(p.0 &- prev.0)
+                sum += (prev.1 + value) / 2 * Double(boundary &- prev.0)
                 out[current] = .float(sum / Double(unit))
                 sum = 0
                 prev = (boundary, value)
                 current = w
             }
-            sum += (prev.1 + p.1) / 2 * Double(p.0 - prev.0)
+            sum += (prev.1 + p.1) / 2 * Double(p.0 &- prev.0)
             prev = p
         }
         out[current] = .float(sum / Double(unit))

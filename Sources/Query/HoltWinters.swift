@@ -84,10 +84,10 @@ enum HoltWinters {
         var out: [(time: Int64, value: Double)] = []
         if includeFit {
             let first = points[0].time
-            for (i, v) in forecasted.enumerated() where !v.isNaN { out.append((first + interval * Int64(i), v)) }
+            for (i, v) in forecasted.enumerated() where !v.isNaN { out.append((first &+ interval &* Int64(i), v)) }
         } else {
             let last = points[points.count - 1].time
-            for (i, v) in forecasted[y.count...].enumerated() where !v.isNaN { out.append((last + interval * (Int64(i) + 1), v)) }
+            for (i, v) in forecasted[y.count...].enumerated() where !v.isNaN { out.append((last &+ interval &* (Int64(i) + 1), v)) }
         }
         return out
     }

@@ -125,7 +125,10 @@ extension QueryExecutor {
     /// aggregate reader (and INTO); forms not implemented yet say so plainly.
     /// With `stream`, a raw SELECT hands its series to the sink in pieces of at most that
     /// many rows as it reads them and returns none; other forms return their rows.
-    func select(_ s: SelectStatement, queryID: UInt64, stream: (pieceSize: Int, sink: RawSelect.RowSink)? = nil) async throws(StatementError) -> [Row] {
+    /// `memory` is shared by the statement's subqueries (a new budget when nil).
+    func select(_ s: SelectStatement, queryID: UInt64, stream: (pieceSize: Int, sink: RawSelect.RowSink)? = nil,
+                memory: QueryMemory? = nil) async throws(StatementError) -> [Row] {
+        let memory = memory ?? QueryMemory(limit: limits.maxMemory)
         let compiled = try SelectCompiler.check(s)
         let (range, zone) = try Self.timeRange(of: s, interval: compiled.interval)
         var offset: Int64 = 0
@@ -165,7 +168,7 @@ extension QueryExecutor {
                 for b in bounds { condition = condition.map { .binary(op: .and, lhs: $0, rhs: b) } ?? b }
                 inner.condition = condition
             }
-            let rows = try await select(inner, queryID: queryID)
+            let rows = try await select(inner, queryID: queryID, memory: memory)
             let source = SubquerySource(rows: rows)
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
@@ -205,7 +208,8 @@ extension QueryExecutor {
                 registry.interruption(queryID) ?? counter.exceeded(maxPoints) ?? (Task.isCancelled ? "query interrupted" : nil)
             }
             if RawSelect.handles(s) {
-                let raw = RawSelect(statement: s, targets: list, range: range, interrupted: interrupted)
+                var raw = RawSelect(statement: s, targets: list, range: range, interrupted: interrupted)
+                raw.memory = memory
                 guard let stream else { return Self.zoned(try await raw.run(), zone) }
                 try await raw.stream(pieceSize: stream.pieceSize) { (piece, continues) throws(StatementError) in
                     var piece = piece
@@ -218,6 +222,7 @@ extension QueryExecutor {
                 var aggregate = AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
                                                 interrupted: interrupted, typedPath: typedAggregates)
                 aggregate.zone = zone
+                aggregate.memory = memory
                 return Self.zoned(try aggregate.run(), zone)
             }
             throw StatementError("not implemented yet: this SELECT over stored points (the query engine is issue 6)")

@@ -83,14 +83,17 @@ extension RawSelect {
         if !ascending { groups.reverse() }
 
         var nonEmptyGroups = 0
+        let (groupsEnd, past) = statement.sOffset.addingReportingOverflow(statement.sLimit)
         for group in groups {
-            if statement.sLimit > 0 && nonEmptyGroups >= statement.sOffset + statement.sLimit { break }
+            if statement.sLimit > 0 && !past && nonEmptyGroups >= groupsEnd { break }
             if let why = interrupted() { throw StatementError(why) }
             var rows: GroupRows
             if transforms {
                 var gathered: [(time: Int64, order: Int, values: [Value])] = []
                 for (order, (series, shards)) in group.members.enumerated() {
-                    gathered += try self.rows(series, shards, columns: columns, conditionFields: conditionFields, order: order)
+                    let seriesRows = try self.rows(series, shards, columns: columns, conditionFields: conditionFields, order: order)
+                    try memory.charge(seriesRows.count, of: 16 + QueryMemory.rowBytes(width: 1 + columns.count))
+                    gathered += seriesRows
                 }
                 gathered.sort { ($0.time, $0.order) < ($1.time, $1.order) }
                 if !ascending { gathered.reverse() }
@@ -113,6 +116,7 @@ extension RawSelect {
             var piece = Row(name: group.name, tags: tags, columns: [timeName] + columns.map(\.name))
             var offset = statement.offset
             var produced = 0
+            let rowBytes = QueryMemory.rowBytes(width: 1 + columns.count)
             while statement.limit <= 0 || produced < statement.limit, let values = try rows.next() {
                 if offset > 0 {
                     offset -= 1
@@ -122,13 +126,19 @@ extension RawSelect {
                 if skipped { break }
                 if piece.values.count == pieceSize {
                     try await sink(piece, true)
+                    memory.release(piece.values.count * rowBytes)
                     piece.values.removeAll(keepingCapacity: true)
                 }
+                try memory.charge(rowBytes)
                 piece.values.append(values)
                 if produced % 4096 == 0, let why = interrupted() { throw StatementError(why) }
             }
             if produced > 0 { nonEmptyGroups += 1 }
-            if !skipped && !piece.values.isEmpty { try await sink(piece, false) }
+            if !skipped && !piece.values.isEmpty {
+                try await sink(piece, false)
+                // Whole series (no chunking) stay gathered until the answer is written.
+                if pieceSize != .max { memory.release(piece.values.count * rowBytes) }
+            }
         }
     }
 }
@@ -296,6 +306,26 @@ struct PointFeed {
             if p.time >= start { out.append(p) }
         }
         return out
+    }
+
+    /// The next point's time, leaving the point to be taken.
+    mutating func nextTime() throws(StatementError) -> Int64? {
+        guard let p = try next() else { return nil }
+        if drained != nil { position -= 1 } else { pending = p }
+        return p.time
+    }
+
+    /// `drain`, each point charged to `memory` as a row of `width` values.
+    mutating func drainCharging(_ memory: QueryMemory, width: Int) throws(StatementError) -> [(time: Int64, values: [Value])] {
+        var all: [(time: Int64, values: [Value])] = []
+        let bytes = 16 + QueryMemory.rowBytes(width: width)
+        while let p = try next() {
+            try memory.charge(bytes)
+            all.append(p)
+        }
+        drained = all
+        position = 0
+        return all
     }
 
     /// Every point not yet taken (integral and tz() windows need them all); windows read from

@@ -39,6 +39,8 @@ struct RawSelect {
     let range: (min: Int64, max: Int64)
     /// Why the query must stop (killed, timed out), checked between output series.
     var interrupted: @Sendable () -> String? = { nil }
+    /// `max-query-memory`: charged for the rows held until they are written.
+    var memory = QueryMemory(limit: 0)
 
     /// Whether the statement is one this reads: only field/tag references, wildcards and regexes.
     static func handles(_ s: SelectStatement) -> Bool {

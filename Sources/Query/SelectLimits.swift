@@ -1,16 +1,19 @@
 import Foundation
 import Synchronization
 
-/// `[coordinator]` `max-select-point`, `max-select-series`, `max-select-buckets` (0 = no limit).
+/// `[coordinator]` `max-select-point`, `max-select-series`, `max-select-buckets` and
+/// Sundial's `max-query-memory` in bytes (0 = no limit).
 public struct SelectLimits: Sendable {
     public var maxPoints = 0
     public var maxSeries = 0
     public var maxBuckets = 0
+    public var maxMemory = 0
 
-    public init(maxPoints: Int = 0, maxSeries: Int = 0, maxBuckets: Int = 0) {
+    public init(maxPoints: Int = 0, maxSeries: Int = 0, maxBuckets: Int = 0, maxMemory: Int = 0) {
         self.maxPoints = maxPoints
         self.maxSeries = maxSeries
         self.maxBuckets = maxBuckets
+        self.maxMemory = maxMemory
     }
 
     /// 1.x's bucket check when the statement is prepared: GROUP BY time over a bounded range.

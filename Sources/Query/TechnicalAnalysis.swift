@@ -16,7 +16,8 @@ enum TechnicalAnalysis {
         var hold: Int64 = -1
         var warmup: Warmup = .exponential
 
-        var packed: Int64 { (period & 0xFFFF_FFFF) | ((hold + 1) & 0xFFFF) << 32 | warmup.rawValue << 48 }
+        /// A hold past 16 bits packs as the largest (the argument is validated, not bounded).
+        var packed: Int64 { (period & 0xFFFF_FFFF) | (min(hold, 0xFFFE) &+ 1) << 32 | warmup.rawValue << 48 }
 
         init(period: Int64, hold: Int64 = -1, warmup: Warmup = .exponential) {
             self.period = period
@@ -217,16 +218,21 @@ enum TechnicalAnalysis {
         }
     }
 
-    static func indicator(_ name: String, _ p: Parameters) -> any Indicator {
+    /// `points` is how many values it will see: a ring longer than that is never read past the
+    /// slots those values write (unwritten slots read as zero), so it is cut to `points + 1`
+    /// and a period of 2^31 does not allocate 32 GB for ten points.
+    static func indicator(_ name: String, _ p: Parameters, points: Int) -> any Indicator {
         let n = Int(p.period)
+        let ring = min(n, points + 1)
         switch name {
         case "double_exponential_moving_average": return DEMA(n, p.warmup)
         case "triple_exponential_moving_average": return TEMA(n, p.warmup)
         case "relative_strength_index": return UpDown(n, p.warmup, oscillator: false)
         case "triple_exponential_derivative": return TRIX(n, p.warmup)
-        case "kaufmans_efficiency_ratio": return KER(n)
-        case "kaufmans_adaptive_moving_average": return KAMA(n)
-        case "chande_momentum_oscillator": return p.warmup == .none ? CMO(n) as any Indicator : UpDown(n, p.warmup, oscillator: true)
+        case "kaufmans_efficiency_ratio": return KER(ring)
+        case "kaufmans_adaptive_moving_average": return KAMA(ring)
+        case "chande_momentum_oscillator":
+            return p.warmup == .none ? CMO(n <= 1 ? n : min(n, points + 2)) as any Indicator : UpDown(n, p.warmup, oscillator: true)
         default: return SingleEMA(e: EMA(n, p.warmup))
         }
     }
@@ -234,7 +240,7 @@ enum TechnicalAnalysis {
     /// The indicator over the points' values (integers as floats), 1.x's stream reducer:
     /// nothing until more than `hold` points; infinities dropped for TRIX and the Kaufman pair.
     static func apply(_ name: String, _ points: [(time: Int64, value: Value)], _ p: Parameters) -> [(time: Int64, value: Value)] {
-        var ind = indicator(name, p)
+        var ind = indicator(name, p, points: points.count)
         let hold = p.hold == -1 ? ind.warmCount : Int(p.hold)
         let dropsInfinity = ["triple_exponential_derivative", "kaufmans_efficiency_ratio", "kaufmans_adaptive_moving_average"].contains(name)
         var out: [(time: Int64, value: Value)] = []

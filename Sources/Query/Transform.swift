@@ -25,8 +25,9 @@ enum Transform {
                     // Integers subtract in int64 (wrapping) before becoming floats, as 1.x.
                     var diff = y - x
                     if case .integer(let i) = a.value, case .integer(let j) = b.value { diff = Double(j &- i) }
-                    var elapsed = b.time - a.time
-                    if !ascending { elapsed = -elapsed }
+                    // Go subtracts times in wrapping int64 arithmetic.
+                    var elapsed = b.time &- a.time
+                    if !ascending { elapsed = 0 &- elapsed }
                     if name == "non_negative_derivative" && diff < 0 { continue }
                     out.append((b.time, .float(diff / (Double(elapsed) / Double(argument)))))
                 } else {
@@ -63,7 +64,7 @@ enum Transform {
         case "elapsed":
             var prev: Int64?
             for p in points {
-                if let t = prev { out.append((p.time, .integer((p.time - t) / argument))) }
+                if let t = prev, argument > 0 { out.append((p.time, .integer((p.time &- t) / argument))) }
                 prev = p.time
             }
         default:
@@ -78,7 +79,10 @@ enum Transform {
         if name.hasPrefix("holt_winters") {
             // h in the low half, m in the high half.
             guard args.count == 3, case .integer(let h) = args[1], case .integer(let m) = args[2] else { return 0 }
-            return (h & 0xFFFF_FFFF) | (m & 0xFFFF_FFFF) << 32
+            // Past 32 bits the largest value stands in (the forecast's memory check refuses it)
+            // rather than a wrapped, smaller one.
+            let half: (Int64) -> Int64 = { $0 < 0 || $0 > 0xFFFF_FFFF ? 0xFFFF_FFFF : $0 }
+            return half(h) | half(m) << 32
         }
         if args.count > 1 {
             switch args[1] {

@@ -90,7 +90,7 @@ public struct Server: Sendable {
             maxConcurrentQueries: config.coordinator.maxConcurrentQueries, queryTimeout: config.coordinator.queryTimeout.nanoseconds),
             pointsWriter: pointsWriter,
             limits: SelectLimits(maxPoints: config.coordinator.maxSelectPoint, maxSeries: config.coordinator.maxSelectSeries,
-                                 maxBuckets: config.coordinator.maxSelectBuckets),
+                                 maxBuckets: config.coordinator.maxSelectBuckets, maxMemory: Int(clamping: config.coordinator.maxQueryMemory.bytes)),
             monitor: monitor,
             logging: Self.queryLogging(config, logger: logger))
         self.handler = Handler(

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPD
 
 // The sections of influxdb.conf with 1.x's defaults (code defaults, which the sample config documents).
@@ -75,6 +76,9 @@ public struct CoordinatorConfig: ConfigSection {
     public var maxSelectPoint = 0
     public var maxSelectSeries = 0
     public var maxSelectBuckets = 0
+    /// Sundial's own: the most one query may gather in memory (0 = no limit). The default is a
+    /// quarter of the machine's memory, so no single query can exhaust it.
+    public var maxQueryMemory = ByteSize(bytes: ProcessInfo.processInfo.physicalMemory / 4)
     public init() {}
     public static var keys: [ConfigKey<Self>] {
         [.init("write-timeout", .duration(\.writeTimeout)),
@@ -83,7 +87,8 @@ public struct CoordinatorConfig: ConfigSection {
          .init("log-queries-after", .duration(\.logQueriesAfter)),
          .init("max-select-point", .int(\.maxSelectPoint)),
          .init("max-select-series", .int(\.maxSelectSeries)),
-         .init("max-select-buckets", .int(\.maxSelectBuckets))]
+         .init("max-select-buckets", .int(\.maxSelectBuckets)),
+         .init("max-query-memory", .size(\.maxQueryMemory))]
     }
 }
 
