@@ -247,7 +247,8 @@ struct AggregateSelect {
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
-        let points = zonedWindows || calls.contains(where: { $0.function == "integral" }) ? try feed.drainCharging(memory, width: width) : []
+        let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
+        let points = drains ? try feed.drainCharging(memory, width: width) : []
         // fill(none) keeps only windows with points: they are found from the points, so a
         // fine interval over a long range costs nothing for the empty ones (as in 1.x).
         let sparse = statement.fill == .none && !zonedWindows && interval > 0
@@ -275,7 +276,10 @@ struct AggregateSelect {
             }
             n += 1
             if n & 255 == 255, let why = interrupted() { throw StatementError(why) }
-            let slice = try feed.window(start: w.start, end: w.end)
+            // A window's points are held while it is reduced (all of them without GROUP BY time).
+            let slice = try feed.window(start: w.start, end: w.end, charging: memory, width: width)
+            let sliceBytes = drains ? 0 : slice.count * PointFeed.pointBytes(width: width)
+            defer { memory.release(sliceBytes) }
             let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
             if calls.count == 1 && calls[0].function == "distinct" {
                 let distinct = Self.sortedDistinct(slice.map { ($0.time, $0.values[0]) }.filter { $0.1 != .null })

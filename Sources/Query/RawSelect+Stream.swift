@@ -295,18 +295,27 @@ struct PointFeed {
         return (t, Array(row.dropFirst()))
     }
 
-    /// The points up to `end` not yet taken, without those before `start`.
-    mutating func window(start: Int64, end: Int64) throws(StatementError) -> [(time: Int64, values: [Value])] {
+    /// The points up to `end` not yet taken, without those before `start`, each charged to
+    /// `memory` (the caller releases them once the window is reduced; drained points are
+    /// charged already).
+    mutating func window(start: Int64, end: Int64, charging memory: QueryMemory, width: Int) throws(StatementError) -> [(time: Int64, values: [Value])] {
         var out: [(time: Int64, values: [Value])] = []
+        let bytes = drained == nil ? Self.pointBytes(width: width) : 0
         while let p = try next() {
             guard p.time <= end else {
                 if drained != nil { position -= 1 } else { pending = p }
                 break
             }
-            if p.time >= start { out.append(p) }
+            if p.time >= start {
+                try memory.charge(bytes)
+                out.append(p)
+            }
         }
         return out
     }
+
+    /// A held point's estimated bytes: its time and its row of `width` values.
+    static func pointBytes(width: Int) -> Int { 16 + QueryMemory.rowBytes(width: width) }
 
     /// The next point's time, leaving the point to be taken.
     mutating func nextTime() throws(StatementError) -> Int64? {
@@ -318,7 +327,7 @@ struct PointFeed {
     /// `drain`, each point charged to `memory` as a row of `width` values.
     mutating func drainCharging(_ memory: QueryMemory, width: Int) throws(StatementError) -> [(time: Int64, values: [Value])] {
         var all: [(time: Int64, values: [Value])] = []
-        let bytes = 16 + QueryMemory.rowBytes(width: width)
+        let bytes = Self.pointBytes(width: width)
         while let p = try next() {
             try memory.charge(bytes)
             all.append(p)
