@@ -71,10 +71,9 @@ public struct Server: Sendable {
             scheduler = nil
             storePool = nil
         }
-        let storeLogger = Logger(label: "store")
         self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig,
                            limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
-                           scheduler: scheduler, pool: storePool ?? .singleton, report: { storeLogger.error("\($0)") })
+                           scheduler: scheduler, pool: storePool ?? .singleton, log: Self.storageLog(logger))
         if config.subscriber.enabled {
             let c = config.subscriber
             subscriber = SubscriberService(meta: meta, settings: SubscriberSettings(
@@ -110,6 +109,20 @@ public struct Server: Sendable {
         monitor.register(pointsWriter)
         if let subscriber { monitor.register(subscriber) }
         for (name, table) in config.diagnostics { monitor.register(diagnostics: name) { table } }
+    }
+
+    /// The store's events logged as 1.x logs them: its message, its fields as metadata.
+    static func storageLog(_ logger: Logger) -> StorageLog {
+        { event in
+            let level: Logger.Level = switch event.level {
+            case .info: .info
+            case .warning: .warning
+            case .error: .error
+            }
+            var metadata: Logger.Metadata = [:]
+            for (key, value) in event.fields { metadata[key] = "\(value)" }
+            logger.log(level: level, "\(event.message)", metadata: metadata)
+        }
     }
 
     /// `[data] query-log-enabled` and `[coordinator] log-queries-after` as 1.x logs them (with
@@ -240,8 +253,8 @@ public struct Server: Sendable {
     /// service starts: nothing listens until this is done.
     public func openStore() async {
         let began = ContinuousClock.now
+        // Each failure was logged as it happened (Store's "Failed to open shard").
         let (opened, failed) = await store.open()
-        for failure in failed { logger.error("shard_open_failed", metadata: ["error": "\(failure)"]) }
         logger.info("store_opened", metadata: ["shards": "\(opened)", "failed": "\(failed.count)", "path": "\(store.dataDir)",
                                               "duration": "\(ContinuousClock.now - began)"])
     }

@@ -10,6 +10,17 @@ public enum SnappyError: Error, Equatable, Sendable {
     case bufferTooSmall
 }
 
+extension SnappyError: CustomStringConvertible {
+    /// Go's snappy texts, without their `snappy: ` prefix (what 1.x's errors print).
+    public var description: String {
+        switch self {
+        case .invalidInput: "corrupt input"
+        case .tooLarge: "decoded block is too large"
+        case .bufferTooSmall: "output buffer too small"
+        }
+    }
+}
+
 /// Snappy *block* format (not the framed stream format), as used by InfluxDB 1.x for TSM string
 /// blocks and WAL segments.
 ///

@@ -1,4 +1,5 @@
 import LineProtocol
+import TSM
 
 /// The type a field has in a shard, named as 1.x names it in errors and `SHOW FIELD KEYS`.
 public enum FieldType: UInt8, Sendable, Hashable, CustomStringConvertible {
@@ -19,6 +20,17 @@ public enum FieldType: UInt8, Sendable, Hashable, CustomStringConvertible {
     /// The type of a written value's kind.
     public init(_ kind: FieldKind) {
         switch kind {
+        case .float: self = .float
+        case .integer: self = .integer
+        case .unsigned: self = .unsigned
+        case .string: self = .string
+        case .boolean: self = .boolean
+        }
+    }
+
+    /// The type of a stored block.
+    public init(_ type: BlockType) {
+        switch type {
         case .float: self = .float
         case .integer: self = .integer
         case .unsigned: self = .unsigned

@@ -5,26 +5,33 @@ import Darwin
 #endif
 import Foundation
 import SwiftProtobuf
+import TSM
 
 /// `fields.idx`: the shard's field types on disk (Spec/fields-index.md).
 extension MeasurementFieldSet {
     /// The four bytes before the protobuf message.
     public static let fileMagic: [UInt8] = [0, 6, 1, 3]
 
-    /// Loads `path`; a missing file is an empty set. An unknown magic is 1.x's
-    /// `unknown field index format`.
+    /// Loads `path`; a missing file is an empty set. Errors are 1.x's texts where 1.x has one
+    /// (`unknown field index format`, `EOF` for an empty file, `unexpected EOF` for a cut one,
+    /// `read <path>: is a directory`): the shard logs them when it rebuilds the file.
     public static func load(_ path: String) throws(FieldsIndexError) -> MeasurementFieldSet {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if FileManager.default.fileExists(atPath: path) { throw .io("cannot read \(path)") }
-            return MeasurementFieldSet()
-        }
-        let bytes = [UInt8](data)
-        guard bytes.count >= 4, Array(bytes[0..<4]) == fileMagic else { throw .unknownFormat }
+        guard let bytes = try readFile(path) else { return MeasurementFieldSet() }
+        return try decode(bytes)
+    }
+
+    /// The set a `fields.idx` file's bytes hold.
+    public static func decode(_ bytes: [UInt8]) throws(FieldsIndexError) -> MeasurementFieldSet {
+        // 1.x reads the magic with one Read: an empty file is EOF, a shorter one a wrong magic.
+        guard !bytes.isEmpty else { throw .corrupt("EOF") }
+        guard bytes.count >= 4, bytes[0..<4].elementsEqual(fileMagic) else { throw .unknownFormat }
         let message: Tsdb_MeasurementFieldSet
         do {
             message = try Tsdb_MeasurementFieldSet(serializedBytes: Array(bytes[4...]))
+        } catch BinaryDecodingError.truncated {
+            throw .corrupt("unexpected EOF")
         } catch {
-            throw .corrupt("\(error)")
+            throw .corrupt("proto: \(error)")
         }
         var set = MeasurementFieldSet()
         for m in message.measurements {
@@ -65,25 +72,54 @@ extension MeasurementFieldSet {
         let bytes = Self.fileMagic + body
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io("open \(temporary): errno \(errno)") }
-        let ok = bytes.withUnsafeBytes { p -> Bool in
+        guard fd >= 0 else { throw .io("open \(temporary): \(errnoText(errno))") }
+        let failure = bytes.withUnsafeBytes { p -> Int32? in
             var done = 0
             while done < p.count {
                 let n = write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 { if errno == EINTR { continue }; return errno }
                 done += n
             }
-            return fsync(fd) == 0
+            return fsync(fd) == 0 ? nil : errno
         }
         close(fd)
-        guard ok, rename(temporary, path) == 0 else {
+        if let failure {
             unlink(temporary)
-            throw .io("write \(path): errno \(errno)")
+            throw .io("write \(temporary): \(errnoText(failure))")
+        }
+        // Go's os.Rename wording (what 1.x reports when, say, fields.idx is a directory).
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw .io("rename \(temporary) \(path): \(errnoText(code))")
         }
         let dir = open(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), O_RDONLY | O_CLOEXEC)
         if dir >= 0 {
             fsync(dir)
             close(dir)
+        }
+    }
+}
+
+extension MeasurementFieldSet {
+    /// The whole file, nil if it does not exist; other failures in Go's words.
+    static func readFile(_ path: String) throws(FieldsIndexError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw .io("open \(path): \(errnoText(errno))")
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("read \(path): \(errnoText(errno))")
+            }
+            if n == 0 { return out }
+            out += chunk[0..<n]
         }
     }
 }
@@ -97,7 +133,7 @@ public enum FieldsIndexError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .unknownFormat: "unknown field index format"
-        case .corrupt(let why): "corrupt fields index: \(why)"
+        case .corrupt(let why): why
         case .io(let why): why
         }
     }

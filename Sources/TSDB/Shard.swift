@@ -34,9 +34,15 @@ public final class Shard: Sendable {
     /// The shard's statistic tags: `database`, `retentionPolicy`, `id`, `engine`, `path`, `walPath`.
     public let statisticTags: [String: String]
 
-    /// Opens (or creates) the shard: field index, TSM files, WAL replay.
+    /// Opens (or creates) the shard: field index, TSM files, WAL replay. `log` receives what 1.x
+    /// would log while it opens (corrupt files set aside, `fields.idx` rebuilt).
+    ///
+    /// A `fields.idx` that cannot be read is rebuilt from the types of the stored keys (TSM
+    /// indexes and the replayed WAL) with 1.x's warning, as 1.x's engine does; the shard fails
+    /// only if the rebuilt file cannot be saved.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
-                scheduler: EngineScheduler? = nil, databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits()) throws(StoreError) {
+                scheduler: EngineScheduler? = nil, databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits(),
+                log: @escaping StorageLog = { _ in }) throws(StoreError) {
         self.id = id
         self.databaseSeries = databaseSeries
         self.limits = limits
@@ -46,15 +52,19 @@ public final class Shard: Sendable {
         let walPath = "\(walDir)/\(database)/\(retentionPolicy)/\(id)"
         statisticTags = ["database": database, "retentionPolicy": retentionPolicy, "id": String(id), "engine": "tsm1",
                          "path": path, "walPath": walPath]
-        engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler)
+        engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler, log: log)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
-        var set: MeasurementFieldSet
-        do throws(FieldsIndexError) { set = try MeasurementFieldSet.load(path + "/fields.idx") } catch { throw .engine(error.description) }
-        let keys = engine.keys
+        var set = MeasurementFieldSet()
         // fields.idx is written before data reaches the WAL, so it is normally complete; a
         // field it lacks (a shard copied without it, or written by another server) is learnt
-        // back from the stored values, as 1.x's inmem index does when it loads the shard.
+        // back from the stored keys, as 1.x's inmem index does when it loads the shard.
         var learnt = false
+        do throws(FieldsIndexError) { set = try MeasurementFieldSet.load(path + "/fields.idx") } catch {
+            // 1.x's Engine.Open: the text and the double space are influxd's.
+            log(StorageEvent(.warning, "error opening fields.idx: \(error).  Rebuilding.", [("engine", "tsm1"), ("db_shard_id", String(id))]))
+            learnt = true  // saved below, even if nothing is stored (the damaged file goes)
+        }
+        let keys = engine.keys
         // Keys come sorted, so a series' fields are adjacent and a measurement's series too:
         // each series key is taken once (no set of every key), and a field already checked
         // for the current measurement is skipped without decoding the key.
@@ -66,15 +76,9 @@ public final class Shard: Sendable {
             if checked.contains(key, separator: sep) { continue }
             checked.insert(key, separator: sep)
             let (measurement, field) = Self.split(key)
-            guard set.type(of: field, in: measurement) == nil else { continue }
-            do throws(EngineError) {
-                if let values = try engine.read(key: key) {
-                    set.fields[measurement, default: [:]][field] = FieldType(values)
-                    learnt = true
-                }
-            } catch {
-                throw .engine(error.description)
-            }
+            guard set.type(of: field, in: measurement) == nil, let type = engine.storedType(of: key) else { continue }
+            set.fields[measurement, default: [:]][field] = FieldType(type)
+            learnt = true
         }
         if learnt {
             do throws(FieldsIndexError) { try set.save(path + "/fields.idx") } catch { throw .engine(error.description) }
@@ -304,19 +308,6 @@ public final class Shard: Sendable {
         }
         let field = fieldStart < key.count ? Array(key[(fieldStart + sep.count)...]) : []
         return (String(decoding: measurement, as: UTF8.self), String(decoding: field, as: UTF8.self))
-    }
-}
-
-extension FieldType {
-    /// The field type of stored values.
-    init(_ values: WALValues) {
-        switch values {
-        case .float: self = .float
-        case .integer: self = .integer
-        case .unsigned: self = .unsigned
-        case .boolean: self = .boolean
-        case .string: self = .string
-        }
     }
 }
 

@@ -19,24 +19,26 @@ public final class Store: Sendable {
     public let pool: NIOThreadPool
     private let shards = ConditionMonitor<[UInt64: Slot]>([:])
     private let databases = Mutex<[String: DatabaseSeries]>([:])
-    /// Where a shard that fails to open is reported (the server logs it).
-    private let report: @Sendable (String) -> Void
+    /// Where the store and its shards tell the operator what went wrong while opening (the
+    /// server logs it as 1.x would).
+    private let log: StorageLog
 
     enum Slot {
         case opening
         case open(Shard)
+        /// A shard on disk that failed to open, and why (1.x's `[shard N] …`).
         case failed(String)
     }
 
     public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig(), limits: SeriesLimits = SeriesLimits(),
-                scheduler: EngineScheduler? = nil, pool: NIOThreadPool = .singleton, report: @escaping @Sendable (String) -> Void = { _ in }) {
+                scheduler: EngineScheduler? = nil, pool: NIOThreadPool = .singleton, log: @escaping StorageLog = { _ in }) {
         self.dataDir = dataDir
         self.walDir = walDir
         self.engineConfig = engineConfig
         self.limits = limits
         self.scheduler = scheduler
         self.pool = pool
-        self.report = report
+        self.log = log
     }
 
     /// Runs blocking store work on the store's thread pool and returns its result.
@@ -61,32 +63,44 @@ public final class Store: Sendable {
     /// The series of every database the store has opened shards of, by name.
     var databaseSeries: [String: DatabaseSeries] { databases.withLock { $0 } }
 
-    /// The shard `id` of `database`/`retentionPolicy`, opened or created — exactly once: a
-    /// caller that finds it being opened waits for that. A shard on disk that fails to open at
-    /// start (`remembering`) stays failed, with its error, until the server restarts; a failure
-    /// to create one for a write (its database dropped meanwhile, say) is only reported to
-    /// that writer. Blocks: call on the store's pool.
+    /// The shard `id` of `database`/`retentionPolicy`, opened or created — by one caller at a
+    /// time: a caller that finds it being opened waits for that and takes its outcome.
+    ///
+    /// A shard on disk that fails to open at start (`remembering`) is left out, with its error:
+    /// queries skip it and every other shard answers. A write to it opens it again, as 1.x's
+    /// points writer does (`CreateShard` on `ErrShardNotFound`): a cause since removed (a
+    /// corrupt file renamed at the failed open, say) lets the write through; otherwise the
+    /// write gets the error. A failure to create a new shard for a write (its database dropped
+    /// meanwhile, say) is only reported to that writer. Blocks: call on the store's pool.
     public func shard(id: UInt64, database: String, retentionPolicy: String, remembering: Bool = false) throws(StoreError) -> Shard {
+        var waited = false
+        var wasFailed = false
         let claim = shards.wait { all -> Result<Shard?, StoreError>? in
             switch all[id] {
             case .open(let shard)?: return .success(shard)
-            case .failed(let why)?: return .failure(.engine(why))
-            case .opening?: return nil
-            case nil:
+            case .opening?:
+                waited = true
+                return nil
+            // Someone else's attempt just ended in failure: its outcome is ours too.
+            case .failed(let why)? where waited: return .failure(.engine(why))
+            case .failed?, nil:
+                if case .failed? = all[id] { wasFailed = true }
                 all[id] = .opening
                 return .success(nil)
             }
         }
         if let existing = try claim.get() { return existing }
+        let path = "\(dataDir)/\(database)/\(retentionPolicy)/\(id)"
         do throws(StoreError) {
             let shard = try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
-                                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits)
+                                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits, log: log)
             shards.update { $0[id] = .open(shard) }
             return shard
         } catch {
-            let why = "shard \(id) (\(dataDir)/\(database)/\(retentionPolicy)/\(id)) failed to open: \(error)"
-            shards.update { $0[id] = remembering ? .failed(why) : nil }
-            report(why)
+            // 1.x's ShardError text, and its store's log line (at info in 1.x).
+            let why = "[shard \(id)] \(error)"
+            shards.update { $0[id] = remembering || wasFailed ? .failed(why) : nil }
+            log(StorageEvent(.error, "Failed to open shard", [("service", "store"), ("db_shard_id", String(id)), ("path", path), ("error", why)]))
             throw .engine(why)
         }
     }
@@ -115,8 +129,9 @@ public final class Store: Sendable {
     }
 
     /// Opens every shard on disk, as 1.x does at start (WAL replay before the first request):
-    /// in parallel, as many at once as there are cores. A shard that fails is reported with its
-    /// path and error and left out; the others open. Returns the shards opened and the failures.
+    /// in parallel, as many at once as there are cores. A shard that fails is logged with its
+    /// id, path and error and left out; every other shard opens. Returns the shards opened and
+    /// the failures.
     public func open() async -> (opened: Int, failed: [String]) {
         let found = shardsOnDisk()
         let results = await blocking { () -> [String?] in

@@ -29,6 +29,19 @@ extension Engine {
         return out
     }
 
+    /// The type of `key`'s values as stored, read from the cache or the newest file's index that
+    /// holds it (no block is read, so a damaged block does not hide its key's type); nil when
+    /// nothing holds the key, or the files that do have deleted all of its points.
+    public func storedType(of key: [UInt8]) -> BlockType? {
+        if let cached = cache.values(for: key) { return cached.blockType }
+        for file in fileStore.files.reversed() {
+            guard let (type, entries) = file.reader.entries(for: key), let first = entries.first, let last = entries.last else { continue }
+            let deleted = file.tombstones(for: key).contains { $0.min <= first.minTime && $0.max >= last.maxTime }
+            if !deleted { return type }
+        }
+        return nil
+    }
+
     /// Measurement names (escaped, as in series keys) that have data, in byte order.
     public var measurements: [[UInt8]] {
         var seen = Set<[UInt8]>()

@@ -65,6 +65,8 @@ public final class Engine: Sendable {
     let hooks = Mutex(EngineHooks())
     /// 1.x's snapshot and compaction statistics (``statistics(tags:)``).
     let counters = EngineCounters()
+    /// Where the engine tells the operator about damaged files it worked around.
+    let log: StorageLog
 
     /// What background work is running or due.
     struct Activity {
@@ -79,12 +81,15 @@ public final class Engine: Sendable {
 
     /// An engine for the shard at `path` (TSM files) and `walPath`. With a `scheduler`,
     /// snapshots and compactions run in the background on it; without, on the thread whose
-    /// write made them due.
-    public init(path: String, walPath: String, config: EngineConfig = EngineConfig(), scheduler: EngineScheduler? = nil) {
+    /// write made them due. `log` receives what 1.x would log as the shard opens (corrupt
+    /// files renamed, WAL tails cut off).
+    public init(path: String, walPath: String, config: EngineConfig = EngineConfig(), scheduler: EngineScheduler? = nil,
+                log: @escaping StorageLog = { _ in }) {
         self.path = path
         self.walPath = walPath
         self.config = config
         self.scheduler = scheduler
+        self.log = log
         wal = WAL(directory: walPath, segmentSize: config.walSegmentSize, fsyncDelay: config.walFsyncDelay)
         cache = Cache(maxSize: config.cacheMaxMemorySize)
     }
@@ -95,10 +100,18 @@ public final class Engine: Sendable {
         public var walEntries = 0
         /// WAL segments whose torn or corrupt tail was cut off, with the reason.
         public var truncatedSegments: [String] = []
+        /// TSM files that could not be read and were renamed to `<name>.bad`.
+        public var badFiles: [String] = []
     }
 
     /// Opens the TSM files (removing leftover `.tmp` files of an interrupted snapshot or
     /// compaction) and replays the WAL into the cache. Call once, before anything else.
+    ///
+    /// A TSM file whose bytes are damaged (too short, wrong magic or version, an index out of
+    /// bounds, an unreadable tombstone file) is renamed `<name>.bad` and logged as 1.x's
+    /// `FileStore.Open` does, and the shard opens with its other files (1.x fails the shard
+    /// until it is opened again, which then finds the file renamed). A file the system cannot
+    /// open or map fails the shard and stays as it is: its bytes may be sound.
     public func open() throws(EngineError) -> OpenReport {
         try Self.makeDirectory(path)
         var report = OpenReport()
@@ -114,20 +127,31 @@ public final class Engine: Sendable {
             opened.withLock { $0[i] = result }
         }
         var files: [TSMFile] = []
-        for result in opened.withLock({ $0 }) {
+        for (i, result) in opened.withLock({ $0 }).enumerated() {
             switch result {
             case .success(let file)?: files.append(file)
-            case .failure(let error)?: throw .tsm(error)
+            case .failure(let error)?:
+                guard error.isCorruption else { throw .tsm(error) }
+                try setAside(directory + "/" + tsmNames[i], id: i, error)
+                report.badFiles.append(directory + "/" + tsmNames[i])
             case nil: break
             }
         }
         fileStore.replace([], with: files)
-        generation.store(fileStore.maxGeneration, ordering: .relaxed)
+        // A renamed file's generation stays taken (as in 1.x, which counts every `.tsm` name):
+        // a new file never takes the name of one set aside.
+        let setAsideGeneration = report.badFiles.compactMap { TSMFileName(path: $0)?.generation }.max() ?? 0
+        generation.store(Swift.max(fileStore.maxGeneration, setAsideGeneration), ordering: .relaxed)
         report.tsmFiles = files.count
         let replay: WAL.Replay
         do throws(WALError) { replay = try wal.open() } catch { throw .wal(error) }
         report.walEntries = replay.entries.count
         report.truncatedSegments = replay.truncated.map { "\($0.path): kept \($0.keptBytes) bytes: \($0.reason)" }
+        for cut in replay.truncated {
+            // 1.x's CacheLoader logs this at info; the entries after `pos` are lost: a warning here.
+            log(StorageEvent(.warning, "File corrupt", [("engine", "tsm1"), ("service", "cacheloader"), ("error", cut.reason.description),
+                                                        ("path", cut.path), ("pos", String(cut.keptBytes))]))
+        }
         for entry in replay.entries {
             switch entry {
             // Replay ignores the memory limit, as 1.x does: these writes were acknowledged.
@@ -143,6 +167,20 @@ public final class Engine: Sendable {
             lastWrite.store(now &- Swift.min(now, Self.sinceLastModified([path, walPath])), ordering: .relaxed)
         }
         return report
+    }
+
+    /// Renames a TSM file that cannot be read to `<name>.bad`, logging it as 1.x does. If the
+    /// rename fails the shard cannot open without the file: 1.x's error.
+    private func setAside(_ file: String, id: Int, _ error: TSMFileError) throws(EngineError) {
+        log(StorageEvent(.error, "Cannot read corrupt tsm file, renaming",
+                         [("engine", "tsm1"), ("service", "filestore"), ("path", file), ("id", String(id)), ("error", error.description)]))
+        guard rename(file, file + ".bad") == 0 else {
+            let code = errno
+            log(StorageEvent(.error, "Cannot rename corrupt tsm file",
+                             [("engine", "tsm1"), ("service", "filestore"), ("path", file), ("id", String(id)), ("error", errnoText(code))]))
+            throw .io("cannot rename corrupt file", path: file, errno: code)
+        }
+        Self.syncDirectory(path)
     }
 
     /// Writes points: cache first (which may refuse with 1.x's limit or conflict errors), then
@@ -304,7 +342,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wal(let e): e.description
         case .tsm(let e): e.description
         case .tombstone(let e): e.description
-        case .io(let op, let path, let code): "\(op) \(path): errno \(code)"
+        case .io(let op, let path, let code): "\(op) \(path): \(errnoText(code))"
         }
     }
 }

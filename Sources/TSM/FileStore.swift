@@ -30,7 +30,7 @@ public final class TSMFile: Sendable {
         do throws(TombstoneError) {
             for t in try TombstoneFile.read(tombstonePath) { tombstones[t.key, default: []].append((t.min, t.max)) }
         } catch {
-            throw .invalidFile("\(tombstonePath): \(error)")
+            throw .tombstone(error)
         }
         // Once, as the shard opens: the statistics then follow the file as deletes append to it.
         var info = stat()

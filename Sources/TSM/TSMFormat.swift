@@ -60,8 +60,11 @@ public enum TSMFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case noValues
     /// Keys must be written in ascending byte order, each key's blocks together and in time order.
     case keyOrder
-    /// The file is too short, has the wrong magic or version, or an index that runs out of bounds.
+    /// The file is too short, has the wrong magic or version, or an index that runs out of
+    /// bounds: why, in 1.x's words where 1.x detects the same damage.
     case invalidFile(String)
+    /// The file's `.tombstone` file could not be read (1.x fails the TSM file with it).
+    case tombstone(TombstoneError)
     /// A block's CRC does not match its bytes.
     case checksumMismatch(key: String, offset: Int64)
     /// A block failed to decode.
@@ -71,15 +74,25 @@ public enum TSMFileError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .io(let op, let path, let code): "\(op) \(path): errno \(code)"
+        case .io(let op, let path, let code): "\(op) \(path): \(errnoText(code))"
         case .maxKeyLengthExceeded: "max key length exceeded"
         case .maxBlocksExceeded: "max blocks exceeded"
         case .noValues: "no values written"
         case .keyOrder: "keys must be added in sorted order"
-        case .invalidFile(let why): "invalid tsm file: \(why)"
+        case .invalidFile(let why): why
+        case .tombstone(.corrupt(let why)), .tombstone(.io(let why)): "init: read tombstones: \(why)"
         case .checksumMismatch(let key, let offset): "checksum mismatch: key \(key) block at \(offset)"
         case .block(let error): "block decode: \(error)"
         case .compactionAborted: "compaction aborted"
+        }
+    }
+
+    /// Whether the file's bytes are damaged (what 1.x renames to `.bad`), rather than the
+    /// system failing to open, map or read them (which fails the shard and leaves the file).
+    public var isCorruption: Bool {
+        switch self {
+        case .invalidFile, .tombstone(.corrupt): true
+        default: false
         }
     }
 }

@@ -30,7 +30,8 @@ public final class TSMReader: @unchecked Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .io("stat", path: path, errno: errno) }
         let length = Int(info.st_size)
-        guard length >= TSMFormat.headerSize + TSMFormat.footerSize else { throw .invalidFile("\(length) bytes is too short") }
+        // An empty file cannot be mapped; anything longer is checked from its mapping.
+        guard length > 0 else { throw .invalidFile("init: error reading magic number of file: EOF") }
         guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             throw .io("mmap", path: path, errno: errno)
         }
@@ -216,35 +217,45 @@ public final class TSMReader: @unchecked Sendable {
         }
     }
 
-    /// Walks the index once, checking every bound, the key order and the block types.
-    private static func parseIndex(_ bytes: UnsafeRawBufferPointer) throws(TSMFileError) -> (offsets: [Int], indexStart: Int, minTime: Int64, maxTime: Int64) {
-        guard BigEndian.load(bytes, at: 0, as: UInt32.self) == TSMFormat.magic else { throw .invalidFile("bad magic number") }
-        guard bytes[4] == TSMFormat.version else { throw .invalidFile("unsupported version \(bytes[4])") }
+    /// Walks the index once, checking every bound, the key order and the block types. A
+    /// damage 1.x also detects is reported in 1.x's words (`verifyVersion`,
+    /// `mmapAccessor.init`, `indirectIndex.UnmarshalBinary`); 1.x does not check block bounds,
+    /// key order or block types when it opens a file, so those texts are Sundial's.
+    static func parseIndex(_ bytes: UnsafeRawBufferPointer) throws(TSMFileError) -> (offsets: [Int], indexStart: Int, minTime: Int64, maxTime: Int64) {
+        guard bytes.count >= 4 else { throw .invalidFile("init: error reading magic number of file: \(bytes.isEmpty ? "EOF" : "unexpected EOF")") }
+        guard BigEndian.load(bytes, at: 0, as: UInt32.self) == TSMFormat.magic else { throw .invalidFile("can only read from tsm file") }
+        guard bytes.count >= 5 else { throw .invalidFile("init: error reading version: EOF") }
+        // Go prints the version with %b: in binary.
+        guard bytes[4] == TSMFormat.version else { throw .invalidFile("init: file is version \(String(bytes[4], radix: 2)). expected 1") }
+        guard bytes.count >= 8 else { throw .invalidFile("mmapAccessor: byte slice too small for indirectIndex") }
         let indexEnd = bytes.count - TSMFormat.footerSize
+        guard indexEnd >= TSMFormat.headerSize else { throw .invalidFile("mmapAccessor: invalid indexStart") }
         let rawStart = BigEndian.load(bytes, at: indexEnd, as: UInt64.self)
-        guard rawStart >= UInt64(TSMFormat.headerSize), rawStart < UInt64(indexEnd) else { throw .invalidFile("index offset \(rawStart) out of bounds") }
+        guard rawStart >= UInt64(TSMFormat.headerSize), rawStart < UInt64(indexEnd) else { throw .invalidFile("mmapAccessor: invalid indexStart") }
         let indexStart = Int(rawStart)
         var offsets: [Int] = []
         var minTime = Int64.max, maxTime = Int64.min
         var at = indexStart
         var previous: Range<Int>?
         while at < indexEnd {
-            guard at + 2 <= indexEnd else { throw .invalidFile("not enough data for key length value") }
+            guard indexEnd - at >= 2 else { throw .invalidFile("indirectIndex: not enough data for key length value") }
             let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
-            guard at + 2 + n + 3 <= indexEnd else { throw .invalidFile("not enough data for index entries count") }
+            guard indexEnd - at - 2 - n >= 3 else { throw .invalidFile("indirectIndex: not enough data for index entries count") }
             let key = (at + 2)..<(at + 2 + n)
             if let p = previous {
                 guard UnsafeRawBufferPointer(rebasing: bytes[p]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: bytes[key])) else {
-                    throw .invalidFile("keys out of order")
+                    throw .invalidFile("index: keys out of order at offset \(at)")
                 }
             }
             previous = key
             offsets.append(at)
             var p = key.upperBound
-            guard BlockType(rawValue: bytes[p]) != nil else { throw .invalidFile("unknown block type \(bytes[p])") }
+            guard BlockType(rawValue: bytes[p]) != nil else { throw .invalidFile("index: unknown block type \(bytes[p]) at offset \(p)") }
             let count = Int(BigEndian.load(bytes, at: p + 1, as: UInt16.self))
             p += 3
-            guard count > 0, p + count * TSMFormat.indexEntrySize <= indexEnd else { throw .invalidFile("not enough data for index entries") }
+            guard count > 0 else { throw .invalidFile("index: no blocks for the key at offset \(at)") }
+            guard indexEnd - p >= 8 else { throw .invalidFile("indirectIndex: not enough data for min time") }
+            guard (indexEnd - p) / TSMFormat.indexEntrySize >= count else { throw .invalidFile("indirectIndex: not enough data for max time") }
             for _ in 0..<count {
                 let lo = BigEndian.load(bytes, at: p, as: Int64.self)
                 let hi = BigEndian.load(bytes, at: p + 8, as: Int64.self)
@@ -252,7 +263,7 @@ public final class TSMReader: @unchecked Sendable {
                 let size = Int64(BigEndian.load(bytes, at: p + 24, as: UInt32.self))
                 guard lo <= hi, offset >= Int64(TSMFormat.headerSize), size > Int64(TSMFormat.checksumSize),
                       offset <= Int64(indexStart) - size else {
-                    throw .invalidFile("index entry out of bounds")
+                    throw .invalidFile("index: block at offset \(offset), size \(size) out of bounds (entry at offset \(p))")
                 }
                 minTime = Swift.min(minTime, lo)
                 maxTime = Swift.max(maxTime, hi)
@@ -260,7 +271,6 @@ public final class TSMReader: @unchecked Sendable {
             }
             at = p
         }
-        guard !offsets.isEmpty else { throw .invalidFile("empty index") }
         return (offsets, indexStart, minTime, maxTime)
     }
 }

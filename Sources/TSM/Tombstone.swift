@@ -129,10 +129,10 @@ public enum TombstoneFile {
         var out: [Tombstone] = []
         var i = 0
         while i < b.count {
-            guard b.count - i >= 4 else { throw .corrupt("short key length") }
+            guard b.count - i >= 4 else { throw .corrupt("unexpected EOF") }
             let n = Int(BigEndian.load(b, at: i, as: UInt32.self))
             i += 4
-            guard n <= b.count - i, b.count - i - n >= 16 else { throw .corrupt("short record") }
+            guard n <= b.count - i, b.count - i - n >= 16 else { throw .corrupt("unexpected EOF") }
             let key = Array(b[i..<(i + n)])
             i += n
             out.append(Tombstone(key: key, min: BigEndian.load(b, at: i, as: Int64.self), max: BigEndian.load(b, at: i + 8, as: Int64.self)))

@@ -128,7 +128,7 @@ extension WAL {
             do throws(SnappyError) {
                 body = try Snappy.decompress(payload)
             } catch {
-                return (entries, i, .snappy("\(error)"))
+                return (entries, i, .snappy(error.description))
             }
             let decoded: Result<WALEntry, WALError> = body.withUnsafeBytes { p in
                 do throws(WALError) { return .success(try WALEntry.decode(type: type, p)) } catch { return .failure(error) }
@@ -145,12 +145,17 @@ extension WAL {
 
 /// Directory helpers shared by the WAL and the engine.
 enum Directory {
-    /// `mkdir -p`: nil on success, else the path that failed and `errno`.
+    /// `mkdir -p`: nil on success, else the path that failed and `errno` — `ENOTDIR` for a
+    /// part that exists but is not a directory, as Go's `MkdirAll` reports it.
     static func make(_ path: String) -> (String, Int32)? {
         var built = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             built += "/" + part
-            if mkdir(built, 0o755) != 0 && errno != EEXIST { return (built, errno) }
+            guard mkdir(built, 0o755) != 0 else { continue }
+            let code = errno
+            guard code == EEXIST else { return (built, code) }
+            var info = stat()
+            if stat(built, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR { return (built, ENOTDIR) }
         }
         return nil
     }

@@ -222,7 +222,7 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownValueType(let t): "unsupported value type: \(t)"
         case .snappy(let why): "snappy: \(why)"
         case .truncated: "unexpected EOF"
-        case .io(let op, let path, let code): "\(op) \(path): errno \(code)"
+        case .io(let op, let path, let code): "\(op) \(path): \(errnoText(code))"
         }
     }
 }
