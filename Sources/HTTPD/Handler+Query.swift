@@ -38,7 +38,20 @@ extension Handler {
             // Go's Request.Form puts body values before URL values.
             form = QueryString(String(buffer: body)).merged(with: form)
         }
-        let q = Self.trimmed(form["q"], .whitespacesAndNewlines)
+        var queryFile: String?
+        if call.request.method == .post, let contentType = call.request.headers.first(.contentType),
+           let boundary = MultipartForm.boundary(ofContentType: contentType) {
+            let body = (try? await call.request.body.collect(upTo: config.maxBodySize > 0 ? config.maxBodySize : .max)) ?? ByteBuffer()
+            if let multipart = MultipartForm(body: Array(buffer: body), boundary: boundary) {
+                // Go appends multipart fields after the URL's values, so the URL's win; a file
+                // part named q is read only when no q value is given.
+                form = form.merged(with: QueryString(pairs: multipart.parts.filter { $0.filename == nil }
+                    .map { ($0.name, String(decoding: $0.data, as: UTF8.self)) }))
+                queryFile = multipart.parts.first { $0.name == "q" && $0.filename != nil }.map { String(decoding: $0.data, as: UTF8.self) }
+            }
+        }
+        var q = Self.trimmed(form["q"], .whitespacesAndNewlines)
+        if q.isEmpty, let queryFile { q = Self.trimmed(queryFile, .whitespacesAndNewlines) }
         guard !q.isEmpty else {
             return httpError("missing required parameter \"q\"", .badRequest, call)
         }

@@ -31,6 +31,9 @@ public struct QueryString: Sendable {
 
     public init(_ raw: String) { self.init(Substring(raw)) }
 
+    /// Pairs already decoded (multipart form fields).
+    init(pairs: [(key: String, value: String)]) { self.pairs = pairs }
+
     /// The first value of `key`, or "" — Go's `Values.Get`.
     public subscript(key: String) -> String {
         pairs.first { $0.key == key }?.value ?? ""
