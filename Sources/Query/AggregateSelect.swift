@@ -256,7 +256,8 @@ struct AggregateSelect {
             : Self.distinct(points.map { window($0.time) }).map { ($0.start, $0.end &- 1) }
         var integrals: [Int: [Int64: Value]] = [:]
         for (i, call) in calls.enumerated() where call.function == "integral" {
-            let unit = call.argument > 0 ? Int64(call.argument) : 1_000_000_000
+            // The argument went through a Double: 2^63−1 rounds past Int64 and is clamped back.
+            let unit = call.argument > 0 ? (call.argument >= 9.223372036854775807e18 ? Int64.max : Int64(call.argument)) : 1_000_000_000
             integrals[i] = Self.integral(points.compactMap { p in p.values[i] == .null ? nil : (p.time, RawSelect.number(p.values[i]) ?? 0) },
                                          unit: unit, interval: interval, window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }

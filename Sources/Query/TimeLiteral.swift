@@ -27,7 +27,11 @@ enum TimeLiteral {
         guard let year = digits(0, 4), b.count >= 10, b[4] == UInt8(ascii: "-"), let month = digits(5, 2), b[7] == UInt8(ascii: "-"),
               let day = digits(8, 2), (1...12).contains(month), day >= 1, day <= daysIn(month, year) else { return nil }
         let days = daysFromCivil(year, month, day)
-        if b.count == 10 { return days * 86_400 * 1_000_000_000 }
+        if b.count == 10 {
+            // Past 1677-09-21…2262-04-11 the nanoseconds overflow: not a time, as for the full form.
+            let (ns, overflow) = (days * 86_400).multipliedReportingOverflow(by: 1_000_000_000)
+            return overflow ? nil : ns
+        }
         let rfc = b[10] == UInt8(ascii: "T")
         guard rfc || b[10] == UInt8(ascii: " "), let hour = digits(11, 2), b.count > 13, b[13] == UInt8(ascii: ":"), let minute = digits(14, 2),
               b.count > 16, b[16] == UInt8(ascii: ":"), let second = digits(17, 2), hour < 24, minute < 60, second < 60 else { return nil }

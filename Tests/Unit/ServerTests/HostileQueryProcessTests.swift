@@ -56,6 +56,10 @@ import Testing
         Case(description: "count(*) over 2,000 fields", query: "SELECT count(*) FROM wide", answer: #""count_f999"#),
         Case(description: "a general-path aggregate over 2,000 fields holding one window",
              query: "SELECT median(f1), count(*) FROM wide", answer: "max-query-memory limit exceeded"),
+        Case(description: "integral with a unit of int64 max ns", query: "SELECT integral(v, 9223372036854775807ns) FROM m",
+             answer: #""integral""#),
+        Case(description: "a date-only literal past 2262", query: "SELECT v FROM m WHERE time >= '2262-04-12'", answer: #""statement_id":0"#),
+        Case(description: "a date-only literal before 1677", query: "SELECT v FROM m WHERE time >= '1677-09-20'", answer: #""statement_id":0"#),
         Case(description: "percentile past every point", query: "SELECT percentile(v, 99999999999999999999.5) FROM m",
              answer: #""statement_id":0"#),
     ]
