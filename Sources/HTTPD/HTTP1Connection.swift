@@ -357,7 +357,9 @@ struct AnswerWriter: Sendable {
         var response = response
         // Go's server adds a Date only where the handler set none.
         if !response.headers.contains(.date) { response.headers.append(HTTPField(name: .date, value: dates.current())) }
-        let head = HTTPResponseHead(response.head)
+        var head = HTTPResponseHead(response.head)
+        // NIO names a known status its own way; Go's text is the one 1.x sends.
+        if let phrase = Self.goReasonPhrases[head.status.code] { head.status = .custom(code: head.status.code, reasonPhrase: phrase) }
         let body = BodyWriter(connection: connection, head: head, holdsFirst: response.body.contentLength != nil, channel: channel)
         do {
             try await response.body.write(body)
@@ -366,6 +368,15 @@ struct AnswerWriter: Sendable {
             connection.eventLoop.execute { connection.value.abandonAnswer() }
         }
     }
+}
+
+extension AnswerWriter {
+    /// Go's status texts where NIO's differ (RFC 7231's older names, which Go's `StatusText` kept).
+    static let goReasonPhrases: [UInt: String] = [
+        413: "Request Entity Too Large",
+        414: "Request URI Too Long",
+        416: "Requested Range Not Satisfiable",
+    ]
 }
 
 /// The ``ResponseBodyWriter`` behind ``AnswerWriter``.
