@@ -55,7 +55,7 @@ public struct HTTPService: Service {
         // one is announced after the unix socket has its permissions.
         let (unixReady, unixSettled) = AsyncStream.makeStream(of: Void.self)
         if socket == nil { unixSettled.finish() }
-        let tcp = HTTP1ServerChannel(maxConnections: config.maxConnectionLimit, responder: responder)
+        let tcp = HTTP1ServerChannel(maxConnections: config.maxConnectionLimit, readTimeout: config.readTimeout, responder: responder)
             .server(host: host, port: port, logger: logger) { channel in
                 logger.info("Listening on HTTP", metadata: ["addr": "\(Self.goAddress(channel.localAddress))", "https": "false"])
                 for await _ in unixReady {}
@@ -65,7 +65,7 @@ public struct HTTPService: Service {
         let unixFailure = FailureBox()
         if let socket {
             let permissions = config.unixSocketPermissions
-            unix = HTTP1ServerChannel(responder: responder).server(
+            unix = HTTP1ServerChannel(readTimeout: config.readTimeout, responder: responder).server(
                 configuration: ServerConfiguration(address: .unixDomainSocket(path: socket.path)),
                 onServerRunning: { channel in
                     defer { unixSettled.finish() }

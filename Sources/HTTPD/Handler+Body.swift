@@ -10,8 +10,8 @@ enum BodyRead {
     case tooLarge(ByteBuffer)
     /// Reading stopped early because the caller had `enough` of it.
     case enough(ByteBuffer)
-    /// The body ended before its end (the client went away): the error as Go's server gives
-    /// it to a handler.
+    /// The body ended before its end (the client went away, or stalled past the read
+    /// timeout): the error as Go's server gives it to a handler.
     case failed(String)
 }
 
@@ -22,6 +22,13 @@ struct RequestBodyError: Error, CustomStringConvertible {
 
     /// The connection ended inside the body (Go's `io.ErrUnexpectedEOF`).
     static let unexpectedEOF = RequestBodyError(description: "unexpected EOF")
+
+    /// The client sent nothing for the read timeout, as Go's `net.OpError` for a read deadline
+    /// names it: `read tcp 127.0.0.1:8086->127.0.0.1:50432: i/o timeout`.
+    static func timeout(local: SocketAddress?, remote: SocketAddress?) -> RequestBodyError {
+        let network = if case .unixDomainSocket = local { "unix" } else { "tcp" }
+        return RequestBodyError(description: "read \(network) \(HTTPService.goAddress(local))->\(HTTPService.goAddress(remote)): i/o timeout")
+    }
 }
 
 extension Handler {

@@ -5,9 +5,10 @@ import SundialTestSupport
 import Testing
 
 /// `[http] max-body-size` on the daemon: a body over it is answered 413 with 1.x's text
-/// (`Request Entity Too Large`, in the status line too); unlike 1.x, the limit also holds for
-/// what a gzip (`/write`, `/api/v2/write`) or snappy (Prometheus remote write) body inflates
-/// to, and inflating stops there.
+/// (`Request Entity Too Large`, in the status line too) and the client reads the answer (the
+/// connection is not reset under it); unlike 1.x, the limit also holds for what a gzip
+/// (`/write`, `/api/v2/write`) or snappy (Prometheus remote write) body inflates to, and
+/// inflating stops there.
 @Suite(.serialized) struct BodyLimitProcessTests {
     typealias Daemon = HTTPOperationsProcessTests.Daemon
 
@@ -28,6 +29,34 @@ import Testing
     }
 
     static let tooLarge = "{\"error\":\"Request Entity Too Large\"}\n"
+
+    /// Bodies over the limit, sent or announced, plain or chunked: both servers answer 413
+    /// with 1.x's text and close; the client gets the answer whole.
+    @Test(.enabled(if: HTTPOperationsProcessTests.sundialAvailable), arguments: [false, true])
+    func bodyOverTheLimitIsAnswered413(influxd: Bool) async throws {
+        guard !influxd || HTTPOperationsProcessTests.influxdAvailable else { return }
+        let binary = influxd ? InfluxdCrossCheckTests.influxd : DaemonProcessTests.binary
+        let daemon = try await Daemon.start(binary, http: ["log-enabled = false", "max-body-size = 1000"])
+        defer { daemon.remove() }
+        #expect(try await daemon.send("POST", "/query?q=CREATE+DATABASE+db0").status == 200)
+        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 5 << 20)
+        var chunked: [UInt8] = []
+        for _ in 0..<80 { chunked += Array("fff\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 0xFFF) + Array("\r\n".utf8) }
+        chunked += Array("0\r\n\r\n".utf8)
+        let heads = [
+            "POST /write?db=db0 HTTP/1.1\r\nHost: x\r\nContent-Length: \(big.count)\r\n\r\n",
+            "POST /write?db=db0 HTTP/1.1\r\nHost: x\r\nContent-Length: \(big.count)\r\nConnection: close\r\n\r\n",
+            "POST /write?db=db0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ]
+        for (n, head) in heads.enumerated() {
+            let answer = try await Self.exchange(daemon.port, head, n == 2 ? chunked : big)
+            #expect(answer.statusLine == "HTTP/1.1 413 Request Entity Too Large", "\(head)")
+            #expect(answer.head.contains("\r\nConnection: close"), "\(head)")
+            #expect(answer.head.contains("\r\nX-Influxdb-Error: Request Entity Too Large"), "\(head)")
+            #expect(answer.body == Self.tooLarge, "\(head)")
+        }
+        _ = try await daemon.stop()
+    }
 
     /// What a gzip or snappy body inflates to is held to the limit too (1.x has no limit there).
     @Test(.enabled(if: HTTPOperationsProcessTests.sundialAvailable))
