@@ -16,6 +16,9 @@ public enum GzipStream {
         static let unexpectedEOF = Failure(description: "unexpected EOF")
         static let invalidHeader = Failure(description: "gzip: invalid header")
         static let invalidChecksum = Failure(description: "gzip: invalid checksum")
+
+        /// The input ended before what was being read (more of it might have made it good).
+        public var isEndOfInput: Bool { description == Self.eof.description || description == Self.unexpectedEOF.description }
     }
 
     /// Checks the first member's header only — what Go's `gzip.NewReader` does before any read.
@@ -24,8 +27,22 @@ public enum GzipStream {
         _ = try readHeader(&copy, first: true)
     }
 
+    /// Whether `start`, the start of a body, is enough for ``checkHeader(_:)`` to decide.
+    public static func headerIsDecided(_ start: ByteBuffer) -> Bool {
+        do { try checkHeader(start) } catch { return !error.isEndOfInput }
+        return true
+    }
+
     /// Inflates every member of `body`.
     public static func decode(_ body: ByteBuffer) throws(Failure) -> ByteBuffer {
+        // Without a limit there is always an answer.
+        try decode(body, limit: nil)!
+    }
+
+    /// Inflates every member of `body`, or answers nil as soon as the output passes `limit`
+    /// bytes: a small body can inflate a thousandfold (a gzip bomb), so inflating stops at the
+    /// limit rather than after the whole output has been made.
+    public static func decode(_ body: ByteBuffer, limit: Int?) throws(Failure) -> ByteBuffer? {
         var input = body
         var output = ByteBuffer()
         var first = true
@@ -33,9 +50,9 @@ public enum GzipStream {
             try readHeader(&input, first: first)
             first = false
             let start = input.readerIndex
-            var inflated: ByteBuffer
+            let outputStart = output.writerIndex
             do {
-                inflated = try input.decompress(with: .deflate())
+                guard try inflateMember(&input, into: &output, limit: limit) else { return nil }
             } catch {
                 throw Failure(description: "flate: corrupt input before offset \(input.readerIndex - start)")
             }
@@ -43,14 +60,39 @@ public enum GzipStream {
                   let size = input.readInteger(endianness: .little, as: UInt32.self) else {
                 throw .unexpectedEOF
             }
-            let actual = inflated.withUnsafeReadableBytes { CRC32.checksum($0) }
-            guard crc == actual, size == UInt32(truncatingIfNeeded: inflated.readableBytes) else {
+            // The output is never read from, so its offsets are indices of its bytes.
+            let actual = output.withUnsafeReadableBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
+            guard crc == actual, size == UInt32(truncatingIfNeeded: output.writerIndex - outputStart) else {
                 throw .invalidChecksum
             }
-            output.writeBuffer(&inflated)
         }
         return output
     }
+
+    /// Inflates one member's deflate data onto `output`, a window at a time; false once
+    /// `output` holds more than `limit` bytes (what is left of the member is not inflated).
+    private static func inflateMember(_ input: inout ByteBuffer, into output: inout ByteBuffer, limit: Int?) throws -> Bool {
+        let decompressor = CompressionAlgorithm.deflate().decompressor
+        try decompressor.startStream()
+        defer { try? decompressor.finishStream() }
+        var window = ByteBuffer()
+        window.reserveCapacity(windowSize)
+        while true {
+            window.clear()
+            var finished = true
+            do {
+                try input.decompressStream(to: &window, with: decompressor)
+            } catch let error as CompressNIOError where error == .bufferOverflow {
+                finished = false  // the window is full: more to come
+            }
+            if let limit, output.readableBytes + window.readableBytes > limit { return false }
+            output.writeBuffer(&window)
+            if finished { return true }
+        }
+    }
+
+    /// How much is inflated at a time: the most a limited decode holds past its limit.
+    static let windowSize = 1 << 16
 
     /// One gzip member holding `bytes` (what Go's `gzip.Writer` produces for one Close).
     public static func encode(_ bytes: [UInt8]) -> [UInt8] {

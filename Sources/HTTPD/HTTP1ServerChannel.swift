@@ -1,3 +1,4 @@
+import GoText
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -5,8 +6,8 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
-/// Sundial's HTTP/1.1 child channel for Hummingbird's server: NIO's HTTP/1 codec (with its
-/// protocol error handler, which answers unparsable requests 400) and an ``HTTP1Connection``.
+/// Sundial's HTTP/1.1 child channel for Hummingbird's server: an ``HTTP1WireHandler``, NIO's
+/// HTTP/1 codec and an ``HTTP1Connection``, which answers unparsable requests as Go does.
 /// Hummingbird's `Server` still accepts connections, runs them as tasks and shuts them down
 /// gracefully; only the per-connection request loop is Sundial's.
 public struct HTTP1ServerChannel: ServerChildChannel {
@@ -19,31 +20,44 @@ public struct HTTP1ServerChannel: ServerChildChannel {
     let dates = HTTPDate()
     /// `[http] max-connection-limit` when positive.
     let slots: ConnectionSlots?
+    /// `[http] read-timeout` (nil: none).
+    let readTimeout: TimeAmount?
 
     /// A channel that answers every request with `responder`, with at most `maxConnections`
-    /// connections open at once when positive (`[http] max-connection-limit`).
-    public init(maxConnections: Int = 0, responder: @escaping @Sendable (Request) async -> Response) {
+    /// connections open at once when positive (`[http] max-connection-limit`), and requests
+    /// that stop arriving for `readTimeout` ended (`[http] read-timeout`; nil: never).
+    public init(maxConnections: Int = 0, readTimeout: Duration? = nil, responder: @escaping @Sendable (Request) async -> Response) {
         self.responder = responder
         self.slots = maxConnections > 0 ? ConnectionSlots(limit: maxConnections) : nil
+        self.readTimeout = readTimeout.map { TimeAmount.nanoseconds($0.nanosecondCount) }
     }
+
+    /// Go's `DefaultMaxHeaderBytes` and the slack its reader allows past it: a longer head is
+    /// 431, as in 1.x.
+    static let maxHeaderBytes = (1 << 20) + 4096
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             // First, so that a connection over the limit goes before any HTTP handler sees it.
             if let slots { try channel.pipeline.syncOperations.addHandler(ConnectionSlotHandler(slots: slots)) }
-            // Hummingbird's HTTP1Channel limits.
+            // Go's limit is on the head's bytes alone; the count only has to stay out of its way.
             var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = 80 * 1024
-            limits.maxHeaderListSize = 80 * 1024
-            limits.maxHeaderFieldCount = 1000
+            limits.maxHeaderFieldSize = Self.maxHeaderBytes
+            limits.maxHeaderListSize = Self.maxHeaderBytes
+            limits.maxHeaderFieldCount = Self.maxHeaderBytes / 4
+            let wire = HTTP1WireHandler()
+            try channel.pipeline.syncOperations.addHandler(wire)
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // HTTP1Connection orders pipelined requests itself
-                withErrorHandling: true,
+                withErrorHandling: false,  // HTTP1Connection answers parse failures as Go does
                 withOutboundHeaderValidation: false,  // HTTPTypes has validated the fields
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try channel.pipeline.syncOperations.addHandler(HTTP1Connection(responder: responder, dates: dates, remoteAddress: channel.remoteAddress))
+            let connection = HTTP1Connection(responder: responder, dates: dates, remoteAddress: channel.remoteAddress,
+                                             readTimeout: readTimeout, wire: wire)
+            wire.connection = connection
+            try channel.pipeline.syncOperations.addHandler(connection)
             return Value(channel: channel)
         }
     }

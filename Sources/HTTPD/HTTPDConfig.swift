@@ -30,10 +30,17 @@ public struct HTTPDConfig: Sendable, Equatable {
     public var maxConcurrentWriteLimit = 0
     public var maxEnqueuedWriteLimit = 0
     public var enqueuedWriteTimeoutNanoseconds: Int64 = 30_000_000_000
+    /// `read-timeout`, Sundial's (1.x has no read timeout): how long a request that has begun
+    /// (part of its head or body has come) may go without another byte before it is ended;
+    /// 0 never ends it.
+    public var readTimeoutNanoseconds: Int64 = 30_000_000_000
     public var fluxEnabled = false
     public var fluxLogEnabled = false
     /// Extra headers added to every response (`[http.headers]`, 1.8.1+).
     public var headers: [String: String] = [:]
 
     public init() {}
+
+    /// `read-timeout` as a duration, nil when off.
+    public var readTimeout: Duration? { readTimeoutNanoseconds > 0 ? .nanoseconds(readTimeoutNanoseconds) : nil }
 }

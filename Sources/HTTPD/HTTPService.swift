@@ -51,18 +51,24 @@ public struct HTTPService: Service {
         logger.info("Starting HTTP service", metadata: ["authentication": "\(config.authEnabled)"])
         handler.accessLog?.open(logger: logger)
         let logger = self.logger, announce = onServerRunning
-        let tcp = HTTP1ServerChannel(maxConnections: config.maxConnectionLimit, responder: responder)
+        // The service is up once both listeners are (1.x opens both before it serves): the TCP
+        // one is announced after the unix socket has its permissions.
+        let (unixReady, unixSettled) = AsyncStream.makeStream(of: Void.self)
+        if socket == nil { unixSettled.finish() }
+        let tcp = HTTP1ServerChannel(maxConnections: config.maxConnectionLimit, readTimeout: config.readTimeout, responder: responder)
             .server(host: host, port: port, logger: logger) { channel in
                 logger.info("Listening on HTTP", metadata: ["addr": "\(Self.goAddress(channel.localAddress))", "https": "false"])
+                for await _ in unixReady {}
                 await announce(channel)
             }
         var unix: (any Service)?
         let unixFailure = FailureBox()
         if let socket {
             let permissions = config.unixSocketPermissions
-            unix = HTTP1ServerChannel(responder: responder).server(
+            unix = HTTP1ServerChannel(readTimeout: config.readTimeout, responder: responder).server(
                 configuration: ServerConfiguration(address: .unixDomainSocket(path: socket.path)),
                 onServerRunning: { channel in
+                    defer { unixSettled.finish() }
                     do throws(UnixSocketError) {
                         try UnixSocketFile.configure(socket.path, permissions: permissions, group: socket.group)
                         logger.info("Listening on unix socket", metadata: ["addr": "\(socket.path)"])
@@ -81,6 +87,7 @@ public struct HTTPService: Service {
                 group.addTask { try await tcp.run() }
                 if let unix {
                     group.addTask {
+                        defer { unixSettled.finish() }  // a unix listener that never ran holds nothing back
                         try await unix.run()
                         if let failure = unixFailure.error.withLock({ $0 }) { throw failure }
                     }

@@ -6,14 +6,16 @@ import Meta
 
 /// How a request identified its user (1.x `parseCredentials`).
 enum Credentials: Equatable {
-    case password(user: String, password: String)
+    /// A user name and password as the client sent them, byte for byte: Go's strings are
+    /// bytes, so 1.x compares a password in full, a NUL or bytes that are not UTF-8 included.
+    case password(user: [UInt8], password: [UInt8])
     case bearer(String)
 
-    /// `u`/`p` parameters first, then `Authorization`: `Bearer <jwt>`, 1.8's `Token user:pass`,
-    /// or `Basic`.
-    init?(params: QueryString, authorization: String?) {
-        let u = params["u"], p = params["p"]
-        if !u.isEmpty && !p.isEmpty {
+    /// `u`/`p` parameters first (from `query`, the raw URL query), then `Authorization`:
+    /// `Bearer <jwt>`, 1.8's `Token user:pass`, or `Basic`.
+    init?(params: QueryString, query: Substring, authorization: String?) {
+        if !params["u"].isEmpty && !params["p"].isEmpty,
+           let u = QueryString.bytes(of: "u", in: query), let p = QueryString.bytes(of: "p", in: query) {
             self = .password(user: u, password: p)
             return
         }
@@ -24,14 +26,24 @@ enum Credentials: Equatable {
             return
         }
         if parts.count == 2 && parts[0] == "Token", let colon = parts[1].firstIndex(of: ":") {
-            self = .password(user: String(parts[1][..<colon]), password: String(parts[1][parts[1].index(after: colon)...]))
+            self = .password(user: Array(parts[1][..<colon].utf8), password: Array(parts[1][parts[1].index(after: colon)...].utf8))
             return
         }
         // Go's BasicAuth: "Basic " in any case, standard base64, split at the first colon.
         guard header.count > 6, header.prefix(6).lowercased() == "basic ", let data = Data(base64Encoded: String(header.dropFirst(6))) else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let colon = text.firstIndex(of: ":") else { return nil }
-        self = .password(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
+        let bytes = [UInt8](data)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        self = .password(user: Array(bytes[..<colon]), password: Array(bytes[(colon + 1)...]))
+    }
+
+    /// A password as the user store can check it, or nil for one no user can have. bcrypt reads
+    /// a C string, so a NUL would end the password early (`adminpw%00xyz` would pass for
+    /// `adminpw`); 1.x hashes every byte, and its InfluxQL scanner can store neither a NUL (its
+    /// end-of-input) nor bytes that are not UTF-8 (read as U+FFFD), so such a password matches
+    /// no 1.x user either.
+    static func checkable(_ password: [UInt8]) -> String? {
+        guard !password.contains(0) else { return nil }
+        return String(validating: password, as: UTF8.self)
     }
 }
 
@@ -49,7 +61,8 @@ extension Handler {
     func authenticate(_ request: Request, params: QueryString, format: ResponseFormat) async -> Authentication {
         guard config.authEnabled, let users, users.adminUserExists() else { return .success(nil) }
         let call = RouteRequest(request, params: params, format: format)
-        guard let credentials = Credentials(params: params, authorization: request.headers.first(.authorization)) else {
+        guard let credentials = Credentials(params: params, query: Substring(request.uri.query ?? ""),
+                                            authorization: request.headers.first(.authorization)) else {
             statistics.authenticationFailures.increment()
             return .failure(httpError("unable to parse authentication credentials", .unauthorized, call))
         }
@@ -60,6 +73,10 @@ extension Handler {
                 return .failure(httpError("username required", .unauthorized, call))
             }
             do throws(MetaError) {
+                // A name that is not UTF-8 names no user (1.x's names come from InfluxQL text).
+                guard let name = String(validating: name, as: UTF8.self), let password = Credentials.checkable(password) else {
+                    throw .authenticationFailed
+                }
                 return .success(try await users.authenticate(name, password: password))
             } catch {
                 statistics.authenticationFailures.increment()

@@ -20,7 +20,11 @@ extension Handler {
         statistics.promWriteRequests.increment()
         let database = call.params["db"]
         if let refusal = targetRefusal(database: database, call) { return refusal }
-        guard let body = await boundedBody(call) else { return tooLarge(call) }
+        let body: ByteBuffer
+        switch await boundedBody(call, failure: .badRequest) {
+        case .body(let whole): body = whole
+        case .refused(let reply): return reply
+        }
         statistics.writeRequestBytes.increment(by: Int64(body.readableBytes))
         if config.writeTracing {
             // The body as received: snappy-compressed protobuf, as 1.x logs it.
@@ -28,8 +32,8 @@ extension Handler {
         }
 
         let decoded: RemoteWrite.Decoded
-        do throws(PromError) { decoded = try RemoteWrite.decode(snappy: Array(buffer: body)) } catch {
-            return httpError(error.description, .badRequest, call)
+        do throws(PromError) { decoded = try RemoteWrite.decode(snappy: Array(buffer: body), limit: bodyLimit) } catch {
+            return error == .bodyTooLarge ? tooLarge(call) : httpError(error.description, .badRequest, call)
         }
         if config.writeTracing, let dropped = decoded.droppedDescription {
             logger.info("Prom write handler", metadata: ["error": "\(dropped)"])
@@ -45,10 +49,15 @@ extension Handler {
     func servePromRead(_ call: RouteRequest) async -> Reply {
         statistics.promReadRequests.increment()
         // 1.x reads the body without a limit; Sundial holds it to max-body-size like a write.
-        guard let body = await boundedBody(call) else { return tooLarge(call) }
+        // A body cut short is 1.8's 500 (its ReadAll error).
+        let body: ByteBuffer
+        switch await boundedBody(call, failure: .internalServerError) {
+        case .body(let whole): body = whole
+        case .refused(let reply): return reply
+        }
         let query: RemoteReadQuery
-        do throws(PromError) { query = try RemoteRead.decode(snappy: Array(buffer: body)) } catch {
-            return httpError(error.description, .badRequest, call)
+        do throws(PromError) { query = try RemoteRead.decode(snappy: Array(buffer: body), limit: bodyLimit) } catch {
+            return error == .bodyTooLarge ? tooLarge(call) : httpError(error.description, .badRequest, call)
         }
         guard let queryExecutor else { return httpError("no database", .badRequest, call) }
         let matchers = query.matchers.map { m in
@@ -82,12 +91,21 @@ extension Handler {
         return reply
     }
 
-    /// The request body, or nil past `max-body-size` (announced or sent): 413.
-    func boundedBody(_ call: RouteRequest) async -> ByteBuffer? {
-        let limit = config.maxBodySize
-        let declared = call.request.headers.first(.contentLength).flatMap { Int($0) } ?? -1
-        if limit > 0 && declared > limit { return nil }
-        return await readBody(call.request, limit: limit > 0 ? limit : nil)
+    /// A snappy body, or the answer to give instead.
+    enum BoundedBody {
+        case body(ByteBuffer)
+        case refused(Reply)
+    }
+
+    /// The request body, or instead 413 past `max-body-size` (announced or sent) and `failure`
+    /// with Go's error text when it ends early (the client went or stalled).
+    func boundedBody(_ call: RouteRequest, failure: HTTPResponse.Status) async -> BoundedBody {
+        if let limit = bodyLimit, (Self.declaredLength(call.request) ?? -1) > limit { return .refused(tooLarge(call)) }
+        switch await readBody(call.request, limit: bodyLimit) {
+        case .whole(let body), .enough(let body): return .body(body)
+        case .tooLarge: return .refused(tooLarge(call))
+        case .failed(let text): return .refused(httpError(text, failure, call))
+        }
     }
 }
 

@@ -67,7 +67,8 @@ extension Handler {
     }
 
     /// Line protocol into a database, with 1.x's checks in 1.x's order — database, body size,
-    /// gzip, parse, consistency, write — and its status codes.
+    /// gzip, parse, consistency, write — and its status codes. `max-body-size` bounds the body
+    /// as sent and, unlike 1.x, as inflated from gzip.
     func serveWrite(database: String, retentionPolicy: String, precision: String, _ call: RouteRequest) async -> Reply {
         statistics.writeRequests.increment()
         statistics.activeWriteRequests.increment()
@@ -79,23 +80,36 @@ extension Handler {
         if let refusal = targetRefusal(database: database, call) { return refusal }
 
         let gzipped = call.request.headers.first(.contentEncoding) == "gzip"
-        let limit = config.maxBodySize
-        let declaredLength = call.request.headers.first(.contentLength).flatMap { Int($0) } ?? -1
-        // 1.x limits the raw stream only for plain bodies; a gzip body is bounded by
-        // Content-Length alone, and its decompressed size not at all.
+        let limit = bodyLimit
+        // 1.x refuses a body announced past the limit before reading it; for gzip, after the
+        // header that gzip.NewReader reads first.
+        let announcedTooLarge = limit.map { (Self.declaredLength(call.request) ?? -1) > $0 } ?? false
+        if announcedTooLarge && !gzipped { return tooLarge(call) }
         let body: ByteBuffer
-        switch await readBody(call.request, limit: gzipped || limit <= 0 ? nil : limit) {
-        case .some(let buffer): body = buffer
-        case .none: return tooLarge(call)
+        switch await readBody(call.request, limit: limit, enough: { announcedTooLarge && GzipStream.headerIsDecided($0) }) {
+        case .whole(let buffer):
+            body = buffer
+        case .tooLarge(let start), .enough(let start):
+            if gzipped {
+                do { try GzipStream.checkHeader(start) } catch where !error.isEndOfInput { return httpError(error.description, .badRequest, call) } catch {}
+            }
+            return tooLarge(call)
+        case .failed(let text):
+            return httpError(text, .badRequest, call)
         }
         if gzipped {
             do { try GzipStream.checkHeader(body) } catch { return httpError(error.description, .badRequest, call) }
         }
-        if declaredLength > 0 && limit > 0 && declaredLength > limit { return tooLarge(call) }
 
         var lines = body
         if gzipped {
-            do { lines = try GzipStream.decode(body) } catch { return httpError(error.description, .badRequest, call) }
+            // The limit holds for the inflated body too: a small body may inflate a thousandfold.
+            do {
+                guard let inflated = try GzipStream.decode(body, limit: limit) else { return tooLarge(call) }
+                lines = inflated
+            } catch {
+                return httpError(error.description, .badRequest, call)
+            }
         }
         statistics.writeRequestBytes.increment(by: Int64(lines.readableBytes))
         if config.writeTracing {
@@ -147,23 +161,5 @@ extension Handler {
         }
         statistics.pointsWrittenOK.increment(by: Int64(points.count))
         return nil
-    }
-
-    func tooLarge(_ call: RouteRequest) -> Reply {
-        httpError("Request Entity Too Large", .contentTooLarge, call)
-    }
-
-    /// The whole body, or nil once it exceeds `limit` bytes.
-    func readBody(_ request: Request, limit: Int?) async -> ByteBuffer? {
-        var collected = ByteBuffer()
-        do {
-            for try await var chunk in request.body {
-                if let limit, collected.readableBytes + chunk.readableBytes > limit { return nil }
-                collected.writeBuffer(&chunk)
-            }
-        } catch {
-            return collected
-        }
-        return collected
     }
 }

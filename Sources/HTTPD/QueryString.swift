@@ -4,9 +4,32 @@ public struct QueryString: Sendable {
     private var pairs: [(key: String, value: String)] = []
 
     public init(_ raw: Substring) {
-        // Split and decode on the UTF-8 bytes in place: Character iteration (grapheme
-        // breaking), and even Substring's index arithmetic, cost more than the rest of a
-        // small query's handling.
+        var pairs: [(key: String, value: String)] = []
+        Self.forEachPair(in: raw) { k, v in
+            if let key = Self.unescape(k), let value = Self.unescape(v) { pairs.append((key, value)) }
+            return true
+        }
+        self.pairs = pairs
+    }
+
+    /// The first value of `key` in the raw query `raw`, as the bytes it decodes to; nil when
+    /// absent. Unlike the subscript's String, whose decoding repairs bytes that are not UTF-8,
+    /// these are exactly what the client sent — Go's query values are byte strings, and a
+    /// password is compared byte for byte.
+    static func bytes(of key: String, in raw: Substring) -> [UInt8]? {
+        var found: [UInt8]?
+        forEachPair(in: raw) { k, v in
+            guard unescape(k) == key, let value = unescapedBytes(v) else { return true }
+            found = value
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with the raw key and value of each pair until it returns false. Splits on
+    /// the UTF-8 bytes in place: Character iteration (grapheme breaking), and even Substring's
+    /// index arithmetic, cost more than the rest of a small query's handling.
+    private static func forEachPair(in raw: Substring, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
         var raw = raw
         raw.withUTF8 { bytes in
             var start = 0
@@ -22,7 +45,7 @@ public struct QueryString: Sendable {
                 if start < end {
                     let k = UnsafeBufferPointer(rebasing: bytes[start..<(eq < 0 ? end : eq)])
                     let v = UnsafeBufferPointer(rebasing: bytes[(eq < 0 ? end : eq + 1)..<end])
-                    if let key = Self.unescape(k), let value = Self.unescape(v) { pairs.append((key, value)) }
+                    if !body(k, v) { return }
                 }
                 start = end + 1
             }
@@ -76,6 +99,26 @@ public struct QueryString: Sendable {
             }
             return n
         }
+    }
+
+    /// ``unescape(_:)`` into bytes, which are left as they are (no UTF-8 repair).
+    static func unescapedBytes(_ s: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            let b = s[i]
+            i += 1
+            switch b {
+            case UInt8(ascii: "+"): out.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard i + 1 < s.count, let h = hexValue(s[i]), let l = hexValue(s[i + 1]) else { return nil }
+                out.append(h << 4 | l)
+                i += 2
+            default: out.append(b)
+            }
+        }
+        return out
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {

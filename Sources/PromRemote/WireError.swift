@@ -19,4 +19,7 @@ public struct PromError: Error, Sendable, Equatable, CustomStringConvertible {
     // github.com/golang/snappy
     static let snappyCorrupt = PromError("snappy: corrupt input")
     static let snappyTooLarge = PromError("snappy: decoded block is too large")
+
+    /// The body would decode to more than the caller's limit (`max-body-size`): 1.x's 413 text.
+    public static let bodyTooLarge = PromError("Request Entity Too Large")
 }

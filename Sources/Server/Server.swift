@@ -177,7 +177,9 @@ public struct Server: Sendable {
     /// The HTTP channel answering with this server's handler.
     private var httpChannel: HTTP1ServerChannel {
         let handler = self.handler
-        return HTTP1ServerChannel(maxConnections: config.http.maxConnectionLimit) { request in await handler.respond(to: request) }
+        return HTTP1ServerChannel(maxConnections: config.http.maxConnectionLimit, readTimeout: config.http.readTimeout) { request in
+            await handler.respond(to: request)
+        }
     }
 
     /// The services in start order.

@@ -25,8 +25,14 @@ import Testing
     @Test(arguments: files.map(\.group))
     func replay(group: String) async throws {
         let file = try #require(Self.files.first { $0.group == group })
-        try await Self.run(file, skipping: Self.changedIn18)
+        try await Self.run(file, skipping: Self.changedIn18.merging(Self.hardened) { first, _ in first })
     }
+
+    /// 1.6.7 answers Sundial deliberately does not give (Spec/http-api.md says why).
+    static let hardened: [String: String] = [
+        "write-gzip-small-expands-over-limit":
+            "max-body-size holds for the inflated gzip body too: 413, not 1.x's 204 (BodyLimitProcessTests)",
+    ]
 
     /// 1.6.7 answers that 1.8 changed (Sundial follows 1.8; Tests/Golden/http-1.8 has the new answer).
     static let changedIn18: [String: String] = [

@@ -224,6 +224,7 @@ extension HTTPDConfig: ConfigSection {
          .init("max-concurrent-write-limit", .int(\.maxConcurrentWriteLimit)),
          .init("max-enqueued-write-limit", .int(\.maxEnqueuedWriteLimit)),
          .init("enqueued-write-timeout", .duration(\.enqueuedWriteTimeoutConfig)),
+         .init("read-timeout", .duration(\.readTimeoutConfig)),
          .init("flux-enabled", .bool(\.fluxEnabled)),
          .init("flux-log-enabled", .bool(\.fluxLogEnabled)),
          .init("headers", .stringMap(\.headers))]
@@ -235,5 +236,11 @@ extension HTTPDConfig {
     var enqueuedWriteTimeoutConfig: GoDuration {
         get { GoDuration(nanoseconds: enqueuedWriteTimeoutNanoseconds) }
         set { enqueuedWriteTimeoutNanoseconds = newValue.nanoseconds }
+    }
+
+    /// The read timeout as a config duration.
+    var readTimeoutConfig: GoDuration {
+        get { GoDuration(nanoseconds: readTimeoutNanoseconds) }
+        set { readTimeoutNanoseconds = newValue.nanoseconds }
     }
 }

@@ -99,6 +99,35 @@ import Testing
         #expect(String(buffer: try GzipStream.decode(two)) == "a=1\nb=2\n")
     }
 
+    /// A limited decode answers nil once the output passes the limit, across members too, and
+    /// stops there: a 1 GB bomb is not inflated to its end.
+    @Test(arguments: [
+        (["a=1\n"], 4, true), (["a=1\n"], 3, false),
+        (["a=1\n", "b=2\n"], 8, true), (["a=1\n", "b=2\n"], 7, false),
+        ([String(repeating: "x", count: 1 << 20)], 1 << 20, true), ([String(repeating: "x", count: 1 << 20)], 1000, false),
+    ] as [([String], Int, Bool)])
+    func limitedDecodeStopsPastTheLimit(members: [String], limit: Int, fits: Bool) throws {
+        var body = ByteBuffer()
+        for member in members {
+            var compressed = try Self.gzip(member)
+            body.writeBuffer(&compressed)
+        }
+        let decoded = try GzipStream.decode(body, limit: limit)
+        #expect((decoded != nil) == fits)
+        if let decoded { #expect(String(buffer: decoded) == members.joined()) }
+    }
+
+    @Test func bombStopsAtTheLimit() throws {
+        // 1 GB of newlines in about 1 MB.
+        var bomb = ByteBuffer()
+        var compressor = ByteBuffer(repeating: UInt8(ascii: "\n"), count: 16 << 20)
+        let member = try compressor.compress(with: .gzip())
+        for _ in 0..<64 { bomb.writeImmutableBuffer(member) }
+        let began = ContinuousClock.now
+        #expect(try GzipStream.decode(bomb, limit: 25_000_000) == nil)
+        #expect(ContinuousClock.now - began < .seconds(10), "stopped near the limit, not after 1 GB")
+    }
+
     @Test func reportsGoErrors() throws {
         let good = try Self.gzip(String(repeating: "cpu value=1\n", count: 50))
         func failure(_ buffer: ByteBuffer) -> String? {

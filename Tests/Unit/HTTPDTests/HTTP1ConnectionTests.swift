@@ -199,14 +199,71 @@ import Testing
         }
     }
 
-    @Test func unreadBodyIsSkippedBeforeTheNextRequest() async throws {
+    /// A body its handler left unread is drained if less than 256 KB of it is left, and the
+    /// connection kept (as Go keeps it); past that, the answer says `Connection: close` and the
+    /// connection closes once the client has stopped sending (not with a reset that could
+    /// destroy the answer).
+    @Test(arguments: [(100 << 10, true), (3 << 20, false)])
+    func unreadBodyIsDrainedOrTheConnectionClosed(size: Int, kept: Bool) async throws {
         try await Self.withConnection { connection in
-            let size = 3 << 20
             try await connection.send(Array("POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n".utf8)
                 + [UInt8](repeating: 0x62, count: size) + Array("GET /after HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
-            #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "/ignore")
-            #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "/after")
+            let first = try await connection.response()
+            #expect(String(decoding: first.body, as: UTF8.self) == "/ignore")
+            #expect(first.header("Connection") == (kept ? nil : "close"))
+            if kept {
+                #expect(String(decoding: try await connection.response().body, as: UTF8.self) == "/after")
+            } else {
+                #expect(try await connection.closedByServer())
+            }
         }
+    }
+
+    /// Pipelined requests followed by a half-close (`shutdown(SHUT_WR)`) are all answered, in
+    /// order, before the connection closes.
+    @Test func halfClosedConnectionAnswersEveryPipelinedRequest() async throws {
+        try await Self.withConnection { connection in
+            var requests = ""
+            for n in 0..<100 {
+                requests += n % 10 == 0
+                    ? "GET /slow?ms=5&n=\(n) HTTP/1.1\r\nHost: x\r\n\r\n"
+                    : "POST /echo?n=\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+            }
+            try await connection.send(requests)
+            connection.finishSending()
+            for n in 0..<100 {
+                let body = String(decoding: try await connection.response().body, as: UTF8.self)
+                #expect(body == (n % 10 == 0 ? "/slow?ms=5&n=\(n)" : "bytes=5 pieces=1"))
+            }
+            #expect(try await connection.closedByServer())
+        }
+    }
+
+    /// `[http] read-timeout`: a body that stops coming fails for its handler with Go's timeout
+    /// error (1.x answers it 400) and the connection closes; a head that stops coming is
+    /// dropped; a kept-alive connection between requests is not timed out.
+    @Test func requestsThatStopArrivingTimeOut() async throws {
+        try await HTTP1ServerChannel(readTimeout: .milliseconds(300), responder: { await Self.respond($0) })
+            .withServer(logger: Logger(label: "test")) { port, _ in
+                let stalledBody = try RawHTTPConnection(port: port)
+                try await stalledBody.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+                let answer = try await stalledBody.response()
+                let text = String(decoding: answer.body, as: UTF8.self)
+                #expect(text.hasPrefix("body failed: read tcp 127.0.0.1:\(port)->127.0.0.1:") && text.hasSuffix(": i/o timeout"), "\(text)")
+                #expect(answer.header("Connection") == "close")
+                #expect(try await stalledBody.closedByServer())
+
+                let stalledHead = try RawHTTPConnection(port: port)
+                try await stalledHead.send("GET /x HTTP/1.1\r\nHo")
+                #expect(try await stalledHead.readToEnd().isEmpty)
+
+                let idle = try RawHTTPConnection(port: port)
+                try await idle.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(String(decoding: try await idle.response().body, as: UTF8.self) == "/one")
+                try await Task.sleep(for: .milliseconds(700))
+                try await idle.send("GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(String(decoding: try await idle.response().body, as: UTF8.self) == "/two")
+            }
     }
 
     @Test func clientThatGoesAwayIsSeenByItsRequest() async throws {
@@ -241,10 +298,28 @@ import Testing
         }
     }
 
-    @Test func unparsableRequestIsAnswered400AndClosed() async throws {
+    /// Go's answer to a request it cannot parse: a text body that runs to the close.
+    @Test func unparsableRequestIsAnsweredAsGoAnswersIt() async throws {
         try await Self.withConnection { connection in
             try await connection.send("NOT HTTP AT ALL\r\n\r\n")
-            #expect(try await connection.response().status == 400)
+            let answer = String(decoding: try await connection.readToEnd(), as: UTF8.self)
+            #expect(answer == "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request")
+        }
+    }
+
+    /// A bad chunk inside a body is the body's failure, which its handler answers (as 1.x
+    /// answers Go's chunked reader's error); the connection then closes.
+    @Test(arguments: [
+        ("zz\r\n", "invalid byte in chunk length"),
+        ("3\r\nabcXX\r\n", "malformed chunked encoding"),
+    ])
+    func badChunkFailsTheBody(chunk: String, failure: String) async throws {
+        try await Self.withConnection { connection in
+            try await connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            try await Task.sleep(for: .milliseconds(50))
+            try await connection.send(chunk)
+            let answer = try await connection.response()
+            #expect(String(decoding: answer.body, as: UTF8.self) == "body failed: \(failure)")
             #expect(try await connection.closedByServer())
         }
     }

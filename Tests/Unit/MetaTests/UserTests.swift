@@ -30,6 +30,15 @@ struct UserTests {
         #expect(!Bcrypt.verify("p@ss", hash: "not a hash"))
     }
 
+    /// crypt(3) reads a C string: without the check, a password with a NUL would be checked
+    /// only up to it (`pw\0x` passing for `pw`); it matches nothing and hashes to nothing.
+    @Test(arguments: ["p@ss\0", "p@ss\0xyz", "\0p@ss"])
+    func passwordWithANulMatchesNothing(password: String) throws {
+        let hash = try #require(Bcrypt.hash("p@ss"))
+        #expect(!Bcrypt.verify(password, hash: hash))
+        #expect(Bcrypt.hash(password) == nil)
+    }
+
     @Test func userLifecyclePersists() async throws {
         let dir = MetaDBTests.temporaryDirectory()
         do {
