@@ -75,7 +75,9 @@ public final class PointsWriter: Sendable {
                 dropped += 1
                 continue
             }
-            byShard[group.shardIDs[0], default: []].append(point)
+            // Only a damaged meta.db has a group without shards (1.x panics dividing by zero).
+            guard let shard = group.shardIDs.first else { throw .server("shard group \(group.id) has no shards") }
+            byShard[shard, default: []].append(point)
         }
         if dropped > 0 { counters.writeDrop.add(Int64(dropped), ordering: .relaxed) }
         let results: [WriteError?]

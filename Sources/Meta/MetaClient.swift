@@ -182,7 +182,8 @@ public final class MetaClient: Sendable {
         do throws(MetaError) {
             result = try body(&copy)
             guard copy != current else { return .success(result) }
-            copy.index += 1
+            // Go's uint64 wraps; a damaged meta.db holding the largest index must not trap.
+            copy.index &+= 1
             if let path { try hooks.save(copy, path) }
         } catch {
             return .failure(error)
@@ -256,6 +257,9 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
     case userNotFound
     case authenticationFailed
     case io(String)
+    /// The metadata holds something 1.x never writes (a damaged meta.db), what the server
+    /// cannot do because of it.
+    case corrupt(String)
 
     public var description: String {
         switch self {
@@ -279,6 +283,7 @@ public enum MetaError: Error, Sendable, Hashable, CustomStringConvertible {
         case .userNotFound: "user not found"
         case .authenticationFailed: "authentication failed"
         case .io(let why): why
+        case .corrupt(let why): why
         }
     }
 }

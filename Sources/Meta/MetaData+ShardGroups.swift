@@ -28,6 +28,9 @@ extension Meta_Data {
         guard let r = databases[d].retentionPolicies.firstIndex(where: { $0.name == policy }) else { throw .retentionPolicyNotFound(policy) }
         if shardGroup(database: database, policy: policy, containing: timestamp) != nil { return }
         let duration = databases[d].retentionPolicies[r].shardGroupDuration
+        // 1.x never writes these (a damaged meta.db): a group would hold no time, or its id wrap.
+        guard duration > 0 else { throw .corrupt("retention policy \(policy) has shard group duration \(duration)") }
+        guard maxShardGroupID < .max, maxShardID < .max else { throw .corrupt("no shard group or shard id left") }
         maxShardGroupID += 1
         var group = Meta_ShardGroupInfo()
         group.id = maxShardGroupID
@@ -75,7 +78,8 @@ extension MetaClient {
         if let existing = shardGroup(database: database, policy: policy, containing: timestamp) { return existing }
         return try await commit { (d) throws(MetaError) in
             try d.createShardGroup(database: database, policy: policy, timestamp: timestamp)
-            return ShardGroupInfo(d.shardGroup(database: database, policy: policy, containing: timestamp)!)
+            guard let group = d.shardGroup(database: database, policy: policy, containing: timestamp) else { throw .shardGroupNotFound }
+            return ShardGroupInfo(group)
         }
     }
 }

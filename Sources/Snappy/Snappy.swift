@@ -94,6 +94,10 @@ public enum Snappy {
         try withBytes(input) { (p) throws(SnappyError) in try decompressedLength(p) }
     }
 
+    /// The most a Snappy block's bytes can expand to, per byte: a copy with a 2-byte offset
+    /// takes 3 bytes for at most 64 (every other element expands less).
+    static let maxExpansion = 22
+
     /// Decompresses a Snappy block into a new buffer.
     public static func decompress(
         _ input: UnsafeRawBufferPointer, maxLength: Int = defaultMaxDecompressedLength
@@ -117,6 +121,9 @@ public enum Snappy {
     ) throws(SnappyError) {
         let length = try decompressedLength(input)
         guard length <= maxLength else { throw .tooLarge(UInt64(length)) }
+        // No block expands more than 64 bytes per 3 (a 3-byte copy of 64): a header announcing
+        // more than that is corrupt, and must not make us allocate it.
+        guard length / maxExpansion <= input.count else { throw .invalidInput }
         if length == 0 {
             // Nothing to write; still reject a malformed body after a zero-length header.
             let status = snappy_validate_compressed_buffer(

@@ -160,10 +160,13 @@ public final class TSMReader: @unchecked Sendable {
         guard type == V.blockType else { throw .block(.blockTypeMismatch(expected: V.blockType, found: type)) }
         var ts: [Int64] = []
         var vs: [V] = []
-        // 1.x writes up to 1000 points per block: one allocation instead of regrowing per block.
+        // 1.x writes up to 1000 points per block: one allocation instead of regrowing per block,
+        // capped at what one block may decode to, so that a damaged index listing very many
+        // blocks cannot make it reserve more.
         let blocks = entries.reduce(0) { $0 + ($1.overlaps(min: min, max: max) ? 1 : 0) }
-        ts.reserveCapacity(blocks * TSMFormat.maxPointsPerBlock)
-        vs.reserveCapacity(blocks * TSMFormat.maxPointsPerBlock)
+        let expected = Swift.min(blocks * TSMFormat.maxPointsPerBlock, TSMLimits.maxValuesPerBlock)
+        ts.reserveCapacity(expected)
+        vs.reserveCapacity(expected)
         var overlapping = false
         var lastMax = Int64.min
         for (n, entry) in entries.enumerated() where entry.overlaps(min: min, max: max) {

@@ -335,8 +335,10 @@ import TSM
                 try await populate(binary, dir: source)
                 made[binary.path] = source
             }
-            for name in ["data", "wal", "meta"] {
-                try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+            try await offPool {
+                for name in ["data", "wal", "meta"] {
+                    try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+                }
             }
         }
     }

@@ -14,6 +14,43 @@ import Testing
         LineProtocolParser.parse(Array(lines.utf8), options: ParseOptions(defaultTime: 0)).points
     }
 
+    /// A damaged meta.db's shard group without shards (found by tools/fuzz/metadb): the write
+    /// is an error, where it trapped (1.x panics dividing by zero).
+    @Test func aShardGroupWithoutShardsIsAnError() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-pw-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var data = Meta_Data()
+        data.term = 0
+        data.index = 1
+        data.clusterID = 1
+        data.maxNodeID = 0
+        data.maxShardGroupID = 1
+        data.maxShardID = 0
+        var group = Meta_ShardGroupInfo()
+        group.id = 1
+        group.startTime = 0
+        group.endTime = Self.hour
+        group.deletedAt = 0
+        var rp = Meta_RetentionPolicyInfo()
+        rp.name = "autogen"
+        rp.duration = 0
+        rp.shardGroupDuration = Self.hour
+        rp.replicaN = 1
+        rp.shardGroups = [group]
+        var db = Meta_DatabaseInfo()
+        db.name = "db"
+        db.defaultRetentionPolicy = "autogen"
+        db.retentionPolicies = [rp]
+        data.databases = [db]
+        try FileManager.default.createDirectory(atPath: root + "/meta", withIntermediateDirectories: true)
+        try MetaStore.save(data, to: root + "/meta/meta.db")
+        let meta = try MetaClient(directory: root + "/meta")
+        let writer = PointsWriter(meta: meta, store: Store(dataDir: root + "/data", walDir: root + "/wal"), now: { 0 })
+        await #expect(throws: WriteError.server("shard group 1 has no shards")) {
+            try await writer.writePoints(database: "db", retentionPolicy: "", points: Self.points("m v=1 5"))
+        }
+    }
+
     @Test func retentionWindowDropsAs1x() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-pw-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -63,4 +63,26 @@ import Testing
             #expect(throws: SnappyError.self) { try Snappy.decompress(Array(compressed[0..<cut])) }
         }
     }
+
+    /// A header announcing more than 64 bytes per 3 of input cannot be a valid block: it is
+    /// refused before anything is allocated (found by tools/fuzz/wal: a WAL entry of 68 bytes
+    /// made replay allocate and zero the 16.8 MB its header announced before failing).
+    @Test func impossibleLengthIsRefusedUpFront() {
+        // uvarint 16,765,870 and four bytes of body.
+        let header: [UInt8] = [0xAE, 0xA7, 0xFF, 0x07, 0x0F, 0x63, 0x70, 0x75]
+        #expect(throws: SnappyError.invalidInput) { try Snappy.decompress(header, maxLength: .max) }
+        // Just under the bound stays a length the body can reach (and then fails on the body).
+        let plausible: [UInt8] = [22 * 5, 0x00, 0x61, 0x61, 0x61]
+        #expect(throws: SnappyError.invalidInput) { try Snappy.decompress(plausible) }
+        #expect(SnappyError.invalidInput.description == "corrupt input")
+        // The largest expansion there is: one literal then 3-byte copies of 64 bytes each.
+        var block: [UInt8] = []
+        var body: [UInt8] = [0x00, 0x61]  // literal "a"
+        for _ in 0..<100 { body += [0xFE, 0x01, 0x00] }  // copy 64 bytes at offset 1
+        var n = 1 + 100 * 64
+        while n >= 0x80 { block.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+        block.append(UInt8(n))
+        block += body
+        #expect((try? Snappy.decompress(block))?.count == 6_401)
+    }
 }
