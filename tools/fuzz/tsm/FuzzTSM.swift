@@ -16,6 +16,13 @@ import Checksum
 
 let inputPath = "/dev/shm/sundial-fuzz-tsm-\(getpid()).tsm"
 let rewrittenPath = "/dev/shm/sundial-fuzz-tsm-\(getpid())-rewritten.tsm"
+/// Removes the two files when libFuzzer exits (registered by the first input).
+let removeFilesAtExit: Void = {
+    atexit {
+        unlink(inputPath)
+        unlink(rewrittenPath)
+    }
+}()
 
 func writeFile(_ bytes: UnsafeRawBufferPointer, to path: String) {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -74,6 +81,7 @@ func roundTrips(_ values: WALValues) -> Bool {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTSM(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    _ = removeFilesAtExit
     var file = Array(UnsafeBufferPointer(start: data, count: size))
     if let first = file.first, first & 1 == 1 { fixChecksums(&file) }
     file.withUnsafeBytes { writeFile($0, to: inputPath) }
