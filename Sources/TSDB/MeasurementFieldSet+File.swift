@@ -47,14 +47,8 @@ extension MeasurementFieldSet {
         return set
     }
 
-    /// Writes the set to `path` as 1.x does: magic + protobuf to `path.tmp`, fsync, rename,
-    /// fsync the directory; an empty set removes the file. Measurements and fields are
-    /// written sorted by name (1.x writes Go map order; readers do not care).
-    public func save(_ path: String) throws(FieldsIndexError) {
-        if fields.isEmpty {
-            unlink(path)
-            return
-        }
+    /// The file's bytes: magic + protobuf, measurements and fields sorted by name.
+    public func encoded() throws(FieldsIndexError) -> [UInt8] {
         var message = Tsdb_MeasurementFieldSet()
         message.measurements = fields.keys.sorted().map { name in
             var m = Tsdb_MeasurementFields()
@@ -67,9 +61,18 @@ extension MeasurementFieldSet {
             }
             return m
         }
-        let body: [UInt8]
-        do { body = try message.serializedBytes() } catch { throw .corrupt("\(error)") }
-        let bytes = Self.fileMagic + body
+        do { return Self.fileMagic + (try message.serializedBytes()) } catch { throw .corrupt("\(error)") }
+    }
+
+    /// Writes the set to `path` as 1.x does: magic + protobuf to `path.tmp`, fsync, rename,
+    /// fsync the directory; an empty set removes the file. Measurements and fields are
+    /// written sorted by name (1.x writes Go map order; readers do not care).
+    public func save(_ path: String) throws(FieldsIndexError) {
+        if fields.isEmpty {
+            unlink(path)
+            return
+        }
+        let bytes = try encoded()
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io("open \(temporary): \(errnoText(errno))") }

@@ -44,6 +44,11 @@ public enum TombstoneFile {
             if case .io(_, _, let code) = error, code == ENOENT { return [] }
             throw .io("\(error)")
         }
+        return try decode(bytes)
+    }
+
+    /// The tombstones a tombstone file's bytes hold, in file order (any version).
+    public static func decode(_ bytes: [UInt8]) throws(TombstoneError) -> [Tombstone] {
         guard !bytes.isEmpty else { return [] }
         let header = bytes.count >= 4 ? bytes.withUnsafeBytes { BigEndian.load($0, at: 0, as: UInt32.self) } : 0
         switch header {
