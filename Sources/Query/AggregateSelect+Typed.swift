@@ -137,7 +137,7 @@ final class TypedAggregate {
             if singleSelector && select.interval == 0 && partials[partials.startIndex].count > 0 { row[0] = .time(partials[partials.startIndex].time) }
             filled.append((row, false))
         }
-        return select.fill(select.zoned(filled), calls: calls)
+        return try select.fill(try select.zoned(filled), calls: calls)
     }
 
     /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator

@@ -43,17 +43,22 @@ extension AggregateSelect {
     /// from the window of the range's start (or the first point) to the window of its end,
     /// one interval at a time with the zone's offset changes applied, an empty row wherever
     /// the next reduced window starts later than expected. Without a zone the windows
-    /// already are that walk.
-    func zoned(_ reduced: [(row: [Value], empty: Bool)]) -> [(row: [Value], empty: Bool)] {
+    /// already are that walk. The walk's windows are charged to `memory` before it starts.
+    func zoned(_ reduced: [(row: [Value], empty: Bool)]) throws(StatementError) -> [(row: [Value], empty: Bool)] {
         guard let zone, interval > 0, statement.fill != .none, let first = reduced.first,
               case .time(let firstTime) = first.row[0] else { return reduced }
         let endTime = window(range.max).start
         var time = range.min == .min ? firstTime : window(range.min).start
+        if endTime >= time {
+            let (span, overflow) = endTime.subtractingReportingOverflow(time)
+            try memory.charge(overflow ? .max : Int(span / interval) + 1, of: Self.windowBytes(width: first.row.count))
+        }
         var current = zone.offset(time)
         let nulls = Array(repeating: Value.null, count: first.row.count - 1)
         var out: [(row: [Value], empty: Bool)] = []
         var i = 0
         while true {
+            if out.count & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
             if i < reduced.count, case .time(let t) = reduced[i].row[0], t <= time {
                 out.append(reduced[i])
                 i += 1

@@ -219,18 +219,25 @@ struct AggregateSelect {
                 for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
                 let names = columns.map(\.name)
                 // Columns come out in statement order: calls, arithmetic and aux values interleaved.
-                let ordered = transforms || callsOnly ? values : values.map { row -> [Value] in
-                    var callIndex = 1, auxIndex = 1 + calls.count
-                    return [row[0]] + columns.map { c in
-                        switch c {
-                        case .call, .transform: defer { callIndex += 1 }; return row[callIndex]
-                        case .aux: defer { auxIndex += 1 }; return row[auxIndex]
-                        case .math(let e, _):
-                            let n = Self.calls(in: e).count
-                            var slice = row[callIndex..<(callIndex + n)]
-                            callIndex += n
-                            return Self.evaluate(e, &slice)
+                var ordered = values
+                if !(transforms || callsOnly) {
+                    for (r, row) in values.enumerated() {
+                        if r & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+                        var callIndex = 1, auxIndex = 1 + calls.count
+                        var out: [Value] = [row[0]]
+                        out.reserveCapacity(1 + columns.count)
+                        for c in columns {
+                            switch c {
+                            case .call, .transform: out.append(row[callIndex]); callIndex += 1
+                            case .aux: out.append(row[auxIndex]); auxIndex += 1
+                            case .math(let e, _):
+                                let n = Self.calls(in: e).count
+                                var slice = row[callIndex..<(callIndex + n)]
+                                callIndex += n
+                                out.append(Self.evaluate(e, &slice))
+                            }
                         }
+                        ordered[r] = out
                     }
                 }
                 out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
@@ -317,7 +324,7 @@ struct AggregateSelect {
             filled.append((row, empty))
         }
         if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
-        return fill(zoned(filled), calls: calls)
+        return try fill(try zoned(filled), calls: calls)
     }
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when
@@ -344,8 +351,9 @@ struct AggregateSelect {
         return windows
     }
 
-    /// A window's estimated cost: its bounds, its row of `width` values and the fill entry.
-    static func windowBytes(width: Int) -> Int { 32 + QueryMemory.rowBytes(width: width) }
+    /// A window's estimated cost: its bounds and fill entry, and its row of `width` values
+    /// twice (the reduced row and the filled or reordered copy the answer holds).
+    static func windowBytes(width: Int) -> Int { 40 + 2 * QueryMemory.rowBytes(width: width) }
 
     /// Room to reserve for the windows starting at `start` (a window start) up to `hi`: their
     /// count, at most 10,000 (a sparse group over a long range does not reserve more).
@@ -356,12 +364,24 @@ struct AggregateSelect {
     }
 
     /// Rows of the windows in order, empty ones filled as the statement's fill says (never
-    /// the only window of an un-grouped query: no points, no row).
-    func fill(_ filled: [(row: [Value], empty: Bool)], calls: [Call]) -> [[Value]] {
+    /// the only window of an un-grouped query: no points, no row). fill(linear) finds each
+    /// empty window's next filled one from a table built once, backwards (linear, not a scan
+    /// forward per empty window).
+    func fill(_ filled: [(row: [Value], empty: Bool)], calls: [Call]) throws(StatementError) -> [[Value]] {
         var previous: [Value]?
         var result: [[Value]] = []
         result.reserveCapacity(filled.count)
+        var nextFilled: [Int] = []
+        if statement.fill == .linear {
+            nextFilled = Array(repeating: -1, count: filled.count)
+            var next = -1
+            for i in filled.indices.reversed() {
+                nextFilled[i] = next
+                if !filled[i].empty { next = i }
+            }
+        }
         for (i, entry) in filled.enumerated() {
+            if i & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
             var row = entry.row
             if entry.empty {
                 // integral has no fill stage in 1.x: empty intervals are simply absent.
@@ -379,7 +399,9 @@ struct AggregateSelect {
                 case .linear:
                     for j in calls.indices {
                         guard let prev = previous, let before = RawSelect.number(prev[1 + j]) else { continue }
-                        guard let next = filled[(i + 1)...].first(where: { !$0.empty }), let after = RawSelect.number(next.row[1 + j]),
+                        guard nextFilled[i] >= 0 else { continue }
+                        let next = filled[nextFilled[i]]
+                        guard let after = RawSelect.number(next.row[1 + j]),
                               case .time(let t0) = prev[0], case .time(let t1) = next.row[0], case .time(let t) = row[0] else { continue }
                         let v = before + (after - before) * Double(t &- t0) / Double(t1 &- t0)
                         if case .integer = prev[1 + j] { row[1 + j] = .integer(GoConvert.int64(v)) } else { row[1 + j] = .float(v) }
@@ -439,25 +461,33 @@ struct AggregateSelect {
                 // The fitted values and h forecasts are made whole: refused first when too many
                 // (fewer than two points forecast nothing).
                 if series.count >= 2 { try memory.charge(series.count + Int(argument & 0xFFFF_FFFF), of: 40 + QueryMemory.rowBytes(width: 2)) }
-                let forecast = HoltWinters.forecast(series,
-                                                    h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
-                                                    interval: interval)
+                let forecast = try HoltWinters.forecast(series,
+                                                        h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
+                                                        interval: interval, memory: memory, interrupted: interrupted)
                 outputs.append(forecast.map { ($0.time, .float($0.value)) })
                 continue
             }
             // ORDER BY time DESC runs the transformation over the intervals newest first.
             outputs.append(Transform.apply(name, ascending ? points : points.reversed(), argument: argument, ascending: ascending).filter { $0.time >= start })
         }
-        var times = Set<Int64>()
         var slots: [Int64: [Value]] = [:]
+        var n = 0
         for (i, list) in outputs.enumerated() {
             for p in list {
-                times.insert(p.time)
+                n += 1
+                if n & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+                if slots[p.time] == nil { try memory.charge(QueryMemory.rowBytes(width: columns.count + 1) + 16) }
                 slots[p.time, default: Array(repeating: .null, count: columns.count)][i] = p.value
             }
         }
         // Ascending here: the caller reverses the rows for DESC.
-        return times.sorted().map { [Value.time($0)] + slots[$0]! }
+        var rows: [[Value]] = []
+        rows.reserveCapacity(slots.count)
+        for (r, t) in slots.keys.sorted().enumerated() {
+            if r & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+            rows.append([Value.time(t)] + slots[t]!)
+        }
+        return rows
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
@@ -502,8 +532,11 @@ struct AggregateSelect {
             let variance = nums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(nums.count - 1)
             return (.float(variance.squareRoot()), nil)
         case "median":
+            // A field stored as text or booleans in another shard gives no numbers (1.x reads
+            // no cursor for a shard whose type differs).
             let nums = points.compactMap { RawSelect.number($0.1) }.sorted()
             let n = nums.count
+            guard n > 0 else { return (.null, nil) }
             let median = n % 2 == 1 ? nums[n / 2] : (nums[n / 2 - 1] + nums[n / 2]) / 2
             return (.float(median), nil)
         case "mode":

@@ -7,25 +7,33 @@ import Foundation
 /// every operation does: 1.x's evaluation mutates the simplex vertices in place (clamping
 /// the smoothing parameters, writing back the seasonals), and its `pow` is Go's.
 enum HoltWinters {
-    static func forecast(_ points: [(time: Int64, value: Double)], h: Int, m: Int, includeFit: Bool, interval: Int64) -> [(time: Int64, value: Double)] {
+    /// The forecast (and fit). The regular series spans every interval from the first point
+    /// to the last, so it is charged to `memory` before it is made; `interrupted` (the
+    /// query's deadline or KILL) is checked between and inside the fits.
+    static func forecast(_ points: [(time: Int64, value: Double)], h: Int, m: Int, includeFit: Bool, interval: Int64,
+                         memory: QueryMemory? = nil,
+                         interrupted: () -> String? = { nil }) throws(StatementError) -> [(time: Int64, value: Double)] {
         let seasonal = m >= 2
         guard points.count >= 2, !(seasonal && points.count < m), h > 0, interval > 0 else { return [] }
         let half = interval / 2
         func round(_ t: Int64) -> Int64 {
             let r = t % interval
-            return r > half ? (t / interval + 1) * interval : (t / interval) * interval
+            return r > half ? (t / interval &+ 1) &* interval : (t / interval) * interval
         }
         let start = round(points[0].time), stop = round(points[points.count - 1].time)
-        guard (stop - start) / interval > 0 else { return [] }
+        let (span, overflow) = stop.subtractingReportingOverflow(start)
+        guard overflow || span / interval > 0 else { return [] }
+        // Each interval holds a value, and the fit one more (of the series and of h).
+        try memory?.charge(overflow ? .max : Int(span / interval) + 1, of: 2 * MemoryLayout<Double>.stride)
         var y = [points[0].value]
         var t = start
         for p in points.dropFirst() {
             let rounded = round(p.time)
             if rounded <= t { continue }
-            t += interval
+            t &+= interval
             while rounded != t {
                 y.append(.nan)
-                t += interval
+                t &+= interval
             }
             y.append(p.value)
         }
@@ -66,7 +74,9 @@ enum HoltWinters {
                         parameters[1] = beta
                         parameters[2] = gamma
                         parameters[3] = phi
-                        let (sse, params) = NelderMead.optimize(model.sse, start: parameters, epsilon: 1.0e-4, scale: 1)
+                        let (sse, params) = NelderMead.optimize(model.sse, start: parameters, epsilon: 1.0e-4, scale: 1,
+                                                                stop: { interrupted() != nil })
+                        if let why = interrupted() { throw StatementError(why) }
                         if sse < minSSE || best == nil {
                             minSSE = sse
                             best = params
@@ -151,7 +161,9 @@ enum HoltWinters {
 /// 1.x's Nelder-Mead minimiser (reflection 1, contraction 0.5, expansion 2, at most 1000
 /// iterations, stop when the spread of values is under `epsilon`).
 enum NelderMead {
-    static func optimize(_ objective: (inout [Double]) -> Double, start: [Double], epsilon: Double, scale: Double) -> (Double, [Double]) {
+    /// `stop` is asked every 16 iterations: true ends the search where it is.
+    static func optimize(_ objective: (inout [Double]) -> Double, start: [Double], epsilon: Double, scale: Double,
+                         stop: () -> Bool = { false }) -> (Double, [Double]) {
         let n = start.count
         var v = Array(repeating: Array(repeating: 0.0, count: n), count: n + 1)
         var f = Array(repeating: 0.0, count: n + 1)
@@ -163,7 +175,8 @@ enum NelderMead {
             for j in 0..<n { v[i][j] = (i - 1 == j ? pn : qn) + start[j] }
         }
         for j in 0...n { f[j] = objective(&v[j]) }
-        for _ in 1...1000 {
+        for iteration in 1...1000 {
+            if iteration & 15 == 0 && stop() { break }
             var vg = 0, vs = 0
             for i in 0...n {
                 if f[i] > f[vg] { vg = i }

@@ -125,17 +125,26 @@ extension QueryExecutor {
     /// aggregate reader (and INTO); forms not implemented yet say so plainly.
     /// With `stream`, a raw SELECT hands its series to the sink in pieces of at most that
     /// many rows as it reads them and returns none; other forms return their rows.
-    /// `memory` is shared by the statement's subqueries (a new budget when nil).
+    /// `memory` is shared by the statement's subqueries (a new budget when nil). 1.x checks
+    /// `max-select-buckets` on the outermost statement only (`subquery: true` skips it);
+    /// `max-select-series` on every statement that reads shards.
     func select(_ s: SelectStatement, queryID: UInt64, stream: (pieceSize: Int, sink: RawSelect.RowSink)? = nil,
-                memory: QueryMemory? = nil) async throws(StatementError) -> [Row] {
+                memory: QueryMemory? = nil, subquery: Bool = false) async throws(StatementError) -> [Row] {
         let memory = memory ?? QueryMemory(limit: limits.maxMemory)
         let compiled = try SelectCompiler.check(s)
         let (range, zone) = try Self.timeRange(of: s, interval: compiled.interval)
         var offset: Int64 = 0
-        for case .call("time", let args) in s.dimensions where args.count == 2 {
-            if case .duration(let d) = args[1], compiled.interval > 0 { offset = d % compiled.interval }
+        for case .call("time", let args) in s.dimensions where args.count == 2 && compiled.interval > 0 {
+            switch args[1] {
+            case .duration(let d): offset = d % compiled.interval
+            case .call("now", _): offset = Self.sinceTruncation(Int64(Date().timeIntervalSince1970 * 1e9), compiled.interval)
+            // 1.x's GroupByOffset takes a duration or a time literal; a string (even one that
+            // reads as a time) reaches it unconverted.
+            case .string: throw StatementError("invalid time dimension offset: \(args[1])")
+            default: break
+            }
         }
-        try limits.checkBuckets(interval: compiled.interval, offset: offset, range: range)
+        if !subquery { try limits.checkBuckets(interval: compiled.interval, offset: offset, range: range) }
         let counter = PointCounter()
         let data = meta.snapshot()
         var measurements: [InfluxQL.Measurement] = []
@@ -168,7 +177,7 @@ extension QueryExecutor {
                 for b in bounds { condition = condition.map { .binary(op: .and, lhs: $0, rhs: b) } ?? b }
                 inner.condition = condition
             }
-            let rows = try await select(inner, queryID: queryID, memory: memory)
+            let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
             let source = SubquerySource(rows: rows)
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
@@ -219,7 +228,9 @@ extension QueryExecutor {
                 return []
             }
             if AggregateSelect.handles(s) {
-                var aggregate = AggregateSelect(statement: s, targets: list, range: range, interval: compiled.interval, offset: offset,
+                // A negative GROUP BY time() passes 1.x's checks as an interval but runs as
+                // one window over the range (its iterators see no usable interval).
+                var aggregate = AggregateSelect(statement: s, targets: list, range: range, interval: max(0, compiled.interval), offset: offset,
                                                 interrupted: interrupted, typedPath: typedAggregates)
                 aggregate.zone = zone
                 aggregate.memory = memory
@@ -231,6 +242,16 @@ extension QueryExecutor {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(0)]])]
         }
         return []
+    }
+
+    /// Go's `t.Sub(t.Truncate(d))`, 1.x's offset of `time(d, now())`: Go
+    /// truncates from its zero time (January 1 of year 1), not from the Unix epoch, which
+    /// differs for intervals that do not divide 62,135,596,800 s.
+    static func sinceTruncation(_ t: Int64, _ d: Int64) -> Int64 {
+        guard d > 0 else { return 0 }
+        var r = (Int128(t) + 62_135_596_800 * 1_000_000_000) % Int128(d)
+        if r < 0 { r += Int128(d) }
+        return Int64(r)
     }
 
     /// A SELECT's time range from its WHERE clause (zone-less literals read in its `tz()`

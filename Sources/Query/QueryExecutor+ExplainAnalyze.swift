@@ -13,7 +13,7 @@ extension QueryExecutor {
     /// (one per series for first/last without GROUP BY time, which read from the edge).
     func explainAnalyze(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> [Row] {
         let start = DispatchTime.now().uptimeNanoseconds
-        let cursor = try await buildCursorSpan(s)
+        let cursor = try await buildCursorSpan(s, queryID: queryID)
         let planned = DispatchTime.now().uptimeNanoseconds
         _ = try await select(s, queryID: queryID)
         let end = DispatchTime.now().uptimeNanoseconds
@@ -28,7 +28,7 @@ extension QueryExecutor {
     }
 
     /// The `build_cursor` span of one SELECT (a subquery's nests under its outer scanner).
-    private func buildCursorSpan(_ s: SelectStatement) async throws(StatementError) -> TraceSpan {
+    private func buildCursorSpan(_ s: SelectStatement, queryID: UInt64) async throws(StatementError) -> TraceSpan {
         let compiled = try SelectCompiler.check(s)
         let (range, _) = try Self.timeRange(of: s, interval: compiled.interval)
         let data = meta.snapshot()
@@ -58,7 +58,8 @@ extension QueryExecutor {
         }
         for inner in subqueries {
             // A subquery's columns are the outer query's fields.
-            if let rows = try? await select(inner, queryID: 0) {
+            // Under the statement's id, so that `query-timeout` and KILL QUERY reach it.
+            if let rows = try? await select(inner, queryID: queryID, subquery: true) {
                 for row in rows {
                     for (column, value) in zip(row.columns.dropFirst(), row.values.first?.dropFirst() ?? []) where fieldTypes[column] == nil {
                         if let t = SubquerySource.type(value) { fieldTypes[column] = t }
@@ -88,6 +89,8 @@ extension QueryExecutor {
                         let cond = conditionFields.filter { fields[$0] != nil }
                         var decoded: [FieldType: (blocks: Int, bytes: Int)] = [:]
                         for key in series.map(\.key) {
+                            // Many series, many blocks: the statement's deadline holds here too.
+                            if let why = registry.interruption(queryID) { throw StatementError(why) }
                             for field in (scanner.ref.map { [$0] } ?? []) + aux + cond.sorted() {
                                 var cost = shard.engine.cost(key: key + TSMFormat.fieldSeparator + Array(field.utf8), min: range.min, max: range.max)
                                 if scanner.edge && field == scanner.ref && cost.blocks > 1 {
@@ -114,7 +117,7 @@ extension QueryExecutor {
                     }
                 }
             }
-            for inner in subqueries { span.children.append(try await buildCursorSpan(inner)) }
+            for inner in subqueries { span.children.append(try await buildCursorSpan(inner, queryID: queryID)) }
             cursor.children.append(span)
         }
         return cursor

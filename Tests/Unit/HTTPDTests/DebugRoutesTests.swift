@@ -32,20 +32,38 @@ import Testing
         ["Authorization", "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
     }
 
+    /// Runs `requests` while a `/debug/requests?seconds=6` collects and returns its answer. A
+    /// loaded machine can take longer than the window for the requests; then the attempt says
+    /// nothing and is made again (at most three times), so the counts checked are always of
+    /// requests that all fell inside the window.
+    static func profiled(_ port: Int, _ handler: Handler,
+                         _ requests: () async throws -> Void) async throws -> RawHTTPClient.Response? {
+        for _ in 0..<3 {
+            let began = ContinuousClock.now
+            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=6")
+            try await untilCollecting(handler)
+            try await requests()
+            let inside = ContinuousClock.now - began < .seconds(5)
+            let response = try await profile
+            if inside { return response }
+        }
+        Issue.record("three attempts each took longer than the 6 s window")
+        return nil
+    }
+
     /// While a /debug/requests waits, /query and /write requests are counted per client; other
     /// routes and requests that fail authentication are not.
     @Test func debugRequestsCountsQueriesAndWritesPerClient() async throws {
         try await Self.withServedHandler { port, handler in
-            // Long enough for the six requests below on a loaded machine.
-            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=6")
-            try await Self.untilCollecting(handler)
-            _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES")
-            _ = try await OperationsFixture.send(port, "POST", "/query", headers: [["X-Forwarded-For", "1.2.3.4"]])
-            _ = try await OperationsFixture.send(port, "POST", "/write?db=db0", body: "cpu v=1")
-            _ = try await OperationsFixture.send(port, "POST", "/write", body: "cpu v=1")
-            _ = try await OperationsFixture.send(port, "POST", "/api/v2/write?bucket=db0", body: "cpu v=1")
-            _ = try await OperationsFixture.send(port, "GET", "/ping")
-            let response = try await profile
+            let answer = try await Self.profiled(port, handler) {
+                _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES")
+                _ = try await OperationsFixture.send(port, "POST", "/query", headers: [["X-Forwarded-For", "1.2.3.4"]])
+                _ = try await OperationsFixture.send(port, "POST", "/write?db=db0", body: "cpu v=1")
+                _ = try await OperationsFixture.send(port, "POST", "/write", body: "cpu v=1")
+                _ = try await OperationsFixture.send(port, "POST", "/api/v2/write?bucket=db0", body: "cpu v=1")
+                _ = try await OperationsFixture.send(port, "GET", "/ping")
+            }
+            guard let response = answer else { return }
             #expect(response.status == 200)
             #expect(String(decoding: response.body, as: UTF8.self) == "{\n\"127.0.0.1\": {\"writes\":2,\"queries\":2}\n}\n")
             #expect(response.header("Content-Type") == "application/json; charset=utf-8")
@@ -69,15 +87,15 @@ import Testing
             // nothing is counted while no profile waits.
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES", headers: [Self.basic("root", "pw")])
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=bb")
-            // Long enough for four bcrypt checks on a loaded machine.
-            async let profile = OperationsFixture.send(port, "GET", "/debug/requests?seconds=6")
-            try await Self.untilCollecting(handler)
-            _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES", headers: [Self.basic("root", "pw")])
-            _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=bb")
-            _ = try await OperationsFixture.send(port, "POST", "/write?db=db0&u=bob&p=bb", body: "cpu v=1")
             _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=wrong")
-            let body = String(decoding: try await profile.body, as: UTF8.self)
-            #expect(body == "{\n\"bob:127.0.0.1\": {\"writes\":1,\"queries\":1},\n\"root:127.0.0.1\": {\"writes\":0,\"queries\":1}\n}\n")
+            let answer = try await Self.profiled(port, handler) {
+                _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES", headers: [Self.basic("root", "pw")])
+                _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=bb")
+                _ = try await OperationsFixture.send(port, "POST", "/write?db=db0&u=bob&p=bb", body: "cpu v=1")
+                _ = try await OperationsFixture.send(port, "GET", "/query?q=SHOW+DATABASES&u=bob&p=wrong")
+            }
+            guard let response = answer else { return }
+            #expect(String(decoding: response.body, as: UTF8.self) == "{\n\"bob:127.0.0.1\": {\"writes\":1,\"queries\":1},\n\"root:127.0.0.1\": {\"writes\":0,\"queries\":1}\n}\n")
         }
     }
 

@@ -65,4 +65,49 @@ import Testing
         #expect(SeriesCondition.regexMatches(pattern, "server-2499.example.com"))
         #expect(!SeriesCondition.regexMatches(pattern, "server-2500.example.com"))
     }
+
+    /// holt_winters stops its fits when the query is interrupted, and refuses a regular
+    /// series longer than the budget before making it.
+    @Test func holtWintersStopsWhenInterrupted() throws {
+        let points = (0..<2_000).map { (time: Int64($0) * 1_000_000_000, value: Double($0 % 7)) }
+        #expect(throws: StatementError("query-timeout limit exceeded")) {
+            try HoltWinters.forecast(points, h: 5, m: 4, includeFit: true, interval: 1_000_000_000,
+                                     interrupted: { "query-timeout limit exceeded" })
+        }
+        let far = [(time: Int64(0), value: 1.0), (time: Int64(1_000_000_000_000_000), value: 2.0)]
+        #expect(throws: StatementError(QueryMemory.exceeded(16_000_000_016, 1 << 20))) {
+            try HoltWinters.forecast(far, h: 1, m: 0, includeFit: false, interval: 1_000_000, memory: QueryMemory(limit: 1 << 20))
+        }
+        let few = (0..<20).map { (time: Int64($0) * 10, value: Double($0)) }
+        #expect(try HoltWinters.forecast(few, h: 2, m: 0, includeFit: false, interval: 10).count == 2)
+    }
+
+    /// `time(d, now())`'s offset: Go truncates from January 1 of year 1 (a Monday), not from
+    /// the Unix epoch (a Thursday).
+    @Test(arguments: [
+        (Int64(1_705_104_000_000_000_000), Int64(604_800_000_000_000), Int64(432_000_000_000_000)),  // Sat 2024-01-13, 7d: 5d past Monday
+        (1_705_104_000_000_000_000, 300_000_000_000, 0),
+        (1_705_104_000_000_000_007, 10, 7),
+        (0, 604_800_000_000_000, 259_200_000_000_000),
+        (-1, 1_000_000_000, 999_999_999),
+        (Int64.max, 604_800_000_000_000, 431_236_854_775_807),
+        (5, 0, 0),
+        (5, -10, 0),
+    ] as [(Int64, Int64, Int64)])
+    func offsetOfNow(t: Int64, interval: Int64, offset: Int64) {
+        #expect(QueryExecutor.sinceTruncation(t, interval) == offset)
+    }
+
+    /// Reducers over a window whose values are not numbers (a field stored as text in another
+    /// shard) give null instead of trapping (the HTTP fuzzer's median(*) crash).
+    @Test(arguments: ["median", "mean", "spread", "stddev", "sum", "mode", "percentile", "count"])
+    func reducersOverTextOnly(function: String) {
+        let call = AggregateSelect.Call(function: function, field: "f", argument: 50, column: function)
+        let (value, _) = AggregateSelect.reduce(call, [(1, .string("x")), (2, .boolean(true))])
+        switch function {
+        case "median", "stddev": #expect(value == .null)
+        case "count": #expect(value == .integer(2))
+        default: #expect(value != .null || function == "percentile")
+        }
+    }
 }

@@ -101,6 +101,22 @@ import Testing
         _ = try await daemon.stop()
     }
 
+    /// A field stored as a float in one shard and as text in another, reduced by median over
+    /// a window holding only the text (the HTTP fuzzer's crash): a null, as 1.x (which reads
+    /// no cursor from the shard of the other type).
+    @Test(.enabled(if: HTTPOperationsProcessTests.sundialAvailable))
+    func medianOverAFieldStoredAsTextElsewhere() async throws {
+        let daemon = try await HTTPOperationsProcessTests.Daemon.start(DaemonProcessTests.binary)
+        defer { daemon.remove() }
+        _ = try await Self.query(daemon, "CREATE DATABASE db")
+        #expect(try await daemon.send("POST", "/write?db=db&precision=s", body: "m f=1,g=2 1700000000\nm f=3,g=4 1700000100").status == 204)
+        #expect(try await daemon.send("POST", "/write?db=db&precision=s", body: "m f=\"x\",g=true 1800000000").status == 204)
+        let answer = try await Self.query(daemon, "SELECT median(f), count(g) FROM m GROUP BY time(1000d)")
+        #expect(String(decoding: answer.body, as: UTF8.self).contains(#"["2022-01-08T00:00:00Z",2,2],["2024-10-04T00:00:00Z",null,0]"#))
+        #expect(daemon.process.isRunning)
+        _ = try await daemon.stop()
+    }
+
     static func query(_ daemon: HTTPOperationsProcessTests.Daemon, _ q: String, epoch: String = "") async throws -> RawHTTPClient.Response {
         var form = URLComponents()
         form.queryItems = [URLQueryItem(name: "db", value: "db"), URLQueryItem(name: "q", value: q)]

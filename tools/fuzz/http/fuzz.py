@@ -34,7 +34,9 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -172,6 +174,7 @@ class Fuzzer:
             self.record("hang", req, daemon, {"what": f"no answer within {budget_for(req, daemon.profile):.1f} s ({out.error})",
                                              "ping_after": ping, "daemon_cpu_cores_after": round(busy, 2),
                                              "elapsed": round(out.elapsed, 2)}, recent)
+            self.save_stacks(daemon, self.findings[-1]["file"][:-len(".json")] + ".stacks.txt")
             return self.restart(daemon, kill=True)
         # refused or reset: did it die?
         if daemon.wait_dead(1.0):
@@ -180,6 +183,20 @@ class Fuzzer:
                 return self.crashed(daemon, recent[-1], list(recent)[:-1], out, "found dead before the next request")
             return self.crashed(daemon, req, recent, out, "exited while the request was in flight")
         return daemon
+
+    def save_stacks(self, daemon, path):
+        """Every thread's stack of the hung daemon (gdb, when installed): what it waits on."""
+        gdb = shutil.which("gdb")
+        if not gdb or not daemon.alive():
+            return
+        try:
+            out = subprocess.run([gdb, "-p", str(daemon.proc.pid), "-batch", "-nx", "-ex", "thread apply all bt 30"],
+                                 capture_output=True, timeout=60)
+            with open(path, "wb") as f:
+                f.write(out.stdout + out.stderr)
+            self.log(f"    stacks -> {path}")
+        except (OSError, subprocess.SubprocessError) as e:
+            self.log(f"    no stacks: {e}")
 
     def crashed(self, daemon, req, recent, out, when):
         if daemon.killed_for_rss:
