@@ -62,7 +62,11 @@ struct AggregateSelect {
         for d in s.dimensions {
             switch d {
             case .varRef, .wildcard, .regex: continue
-            case .call("time", let args) where args.allSatisfy({ if case .duration = $0 { return true }; return false }): continue
+            case .call("time", let args) where args.allSatisfy({ arg in
+                if case .duration = arg { return true }
+                if case .call("now", let a) = arg { return a.isEmpty }
+                return false
+            }): continue
             default: return false
             }
         }
@@ -71,10 +75,16 @@ struct AggregateSelect {
             case .varRef: return true
             case .distinct: return true
             case .call(let name, let args) where Transform.names.contains(name):
-                guard case .call(let inner, let innerArgs)? = args.first, functions.contains(inner), inner != "distinct",
-                      case .varRef? = innerArgs.first else { return false }
-                return true
+                guard case .call(let inner, let innerArgs)? = args.first, functions.contains(inner), inner != "distinct" else { return false }
+                switch innerArgs.first {
+                case .varRef?, .wildcard?, .regex?: return true
+                case .call("distinct", let d)? where inner == "count": return d.count == 1 && d[0].isVarRef
+                case .distinct? where inner == "count": return true
+                default: return false
+                }
             case .binary, .paren:
+                return isAggregateMath(f.expr)
+            case .call(let name, _) where SelectCompiler.mathFunctions.contains(name):
                 return isAggregateMath(f.expr)
             case .call(let name, let args):
                 guard functions.contains(name) || name == "count" else { return false }
@@ -96,6 +106,14 @@ struct AggregateSelect {
         case .number, .integer: return true
         case .paren(let inner): return isAggregateMath(inner)
         case .binary(let op, let l, let r): return [.add, .sub, .mul, .div].contains(op) && isAggregateMath(l) && isAggregateMath(r)
+        case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name):
+            // abs(mean(v)), log(sum(v), 2): a math function over aggregate arithmetic.
+            return !args.isEmpty && args.allSatisfy(isAggregateMath)
+        case .call(let name, let args) where Transform.names.contains(name):
+            // derivative(mean(v)) * 2: a transformation of an aggregate inside arithmetic.
+            guard case .call(let inner, let innerArgs)? = args.first, functions.contains(inner), inner != "distinct",
+                  case .varRef? = innerArgs.first else { return false }
+            return true
         case .call(let name, let args):
             guard functions.contains(name), name != "distinct", case .varRef? = args.first else { return false }
             return true
@@ -108,11 +126,23 @@ struct AggregateSelect {
         switch e {
         case .paren(let inner): return calls(in: inner)
         case .binary(_, let l, let r): return calls(in: l) + calls(in: r)
+        case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name): return args.flatMap(calls(in:))
+        case .call(let name, let args) where Transform.names.contains(name):
+            // The transformation's aggregate fills the slot; the transformation runs later.
+            guard case .call(let inner, let innerArgs)? = args.first, case .varRef(let f, _)? = innerArgs.first else { return [] }
+            return [Call(function: inner, field: f, argument: callArgument(inner, innerArgs), column: inner)]
         case .call(let name, let args):
             guard case .varRef(let f, _)? = args.first else { return [] }
-            return [Call(function: name, field: f, argument: args.count > 1 ? (args[1].numericValue ?? 0) : 0, column: name)]
+            return [Call(function: name, field: f, argument: callArgument(name, args), column: name)]
         default: return []
         }
+    }
+
+    /// A call's numeric argument: integral's unit is a duration (ns), others a number.
+    static func callArgument(_ name: String, _ args: [Expr]) -> Double {
+        guard args.count > 1 else { return 0 }
+        if name == "integral", case .duration(let d) = args[1] { return Double(d) }
+        return args[1].numericValue ?? 0
     }
 
     /// Evaluates arithmetic over aggregates, taking call values in order.
@@ -123,6 +153,10 @@ struct AggregateSelect {
             let a = evaluate(l, &values)
             let b = evaluate(r, &values)
             return FieldMath.binary(op, a, b)
+        case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name):
+            var operands: [Value] = []
+            for arg in args { operands.append(evaluate(arg, &values)) }
+            return FieldMath.call(name, operands)
         case .call: return values.popFirst() ?? .null
         case .integer(let i): return .integer(i)
         case .number(let f): return .float(f)
@@ -144,7 +178,11 @@ struct AggregateSelect {
             case .aux: []
             }
         }
-        let transforms = columns.contains { if case .transform = $0 { return true }; return false }
+        let transforms = columns.contains { c in
+            if case .transform = c { return true }
+            if case .math(let e, _) = c { return !Self.transforms(in: e).isEmpty }
+            return false
+        }
         if transforms && columns.contains(where: { if case .aux = $0 { return true }; return false }) {
             throw StatementError("not implemented yet: transformations beside plain fields or tags over stored points")
         }
@@ -167,14 +205,12 @@ struct AggregateSelect {
         let singleSelector = calls.count == 1 && Self.selectors.contains(calls[0].function)
         let conditionFields = Set(RawSelect.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
 
-        let extra = transforms ? columns.map { c -> Int64 in
-            guard case .transform(let name, _, let argument, _) = c else { return 0 }
-            if name == "moving_average" { return max(argument, 1) }
-            // holt_winters and cumulative_sum read only the range; the technical-analysis
-            // family period−1 extra intervals; the others one.
-            if name.hasPrefix("holt_winters") || name == "cumulative_sum" { return 0 }
-            if TechnicalAnalysis.names.contains(name) { return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0) }
-            return 1
+        let extra = transforms ? columns.flatMap { c -> [Int64] in
+            switch c {
+            case .transform(let name, _, let argument, _): [Self.extraIntervals(name, argument)]
+            case .math(let e, _): Self.transforms(in: e).map { Self.extraIntervals($0.name, $0.argument) }
+            default: []
+            }
         }.max() ?? 1 : 0
         // The extra intervals a transformation needs are read too (1.x moves the start back).
         var reader = raw
@@ -258,7 +294,10 @@ struct AggregateSelect {
         let points = drains ? try feed.drainCharging(memory, width: width) : []
         // fill(none) keeps only windows with points: they are found from the points, so a
         // fine interval over a long range costs nothing for the empty ones (as in 1.x).
-        let sparse = statement.fill == .none && !zonedWindows && interval > 0
+        // So do distinct, top, bottom, sample and the other selectors of several rows: 1.x
+        // emits nothing for their empty windows, whatever the fill.
+        let multiRowOnly = calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function))
+        let sparse = (statement.fill == .none || multiRowOnly) && !zonedWindows && interval > 0
         let windows = sparse ? [] : !zonedWindows ? try windows(firstTime: feed.firstTime, extraIntervals: extraIntervals, width: width)
             : Self.distinct(points.map { window($0.time) }).map { ($0.start, $0.end &- 1) }
         var integrals: [Int: [Int64: Value]] = [:]
@@ -389,7 +428,7 @@ struct AggregateSelect {
                 switch statement.fill {
                 case .none: continue
                 case .null:
-                    for (j, call) in calls.enumerated() where call.function == "count" { row[1 + j] = .integer(0) }
+                    for (j, call) in calls.enumerated() where call.function == "count" || call.function == "countDistinct" { row[1 + j] = .integer(0) }
                 case .number(let f):
                     for j in calls.indices { row[1 + j] = fieldValue(f, like: calls[j]) }
                 case .integer(let n):
@@ -414,84 +453,8 @@ struct AggregateSelect {
         return result
     }
 
-    /// Transformations over the interval values of their aggregate (rows `[time, values…]`):
-    /// null intervals are skipped, the unit of derivative defaults to the interval, and
-    /// outputs before the query's start (from the extra intervals read) are dropped.
-    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) throws(StatementError) -> [[Value]] {
-        var outputs: [[(time: Int64, value: Value)]] = []
-        // Outputs from the extra intervals are dropped; the window holding the start stays.
-        let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
-        var callIndex = 1
-        for c in columns {
-            let i = callIndex
-            // Aggregates and arithmetic beside a transformation keep every window of the range
-            // (filled), joined with the transformation's outputs by time.
-            if case .call = c {
-                callIndex += 1
-                outputs.append(rows.compactMap { row in
-                    guard case .time(let t) = row[0], t >= start else { return nil }
-                    return (t, row[i])
-                })
-                continue
-            }
-            if case .math(let e, _) = c {
-                let n = Self.calls(in: e).count
-                callIndex += n
-                outputs.append(rows.compactMap { row in
-                    guard case .time(let t) = row[0], t >= start else { return nil }
-                    var slice = row[i..<(i + n)]
-                    return (t, Self.evaluate(e, &slice))
-                })
-                continue
-            }
-            guard case .transform(let name, _, var argument, _) = c else { continue }
-            callIndex += 1
-            let points = rows.compactMap { row -> (time: Int64, value: Value)? in
-                guard case .time(let t) = row[0], row[i] != .null else { return nil }
-                return (t, row[i])
-            }
-            if name.hasSuffix("derivative"), !TechnicalAnalysis.names.contains(name), argument == 1_000_000_000, !statement.fields.contains(where: { f in
-                if case .call(_, let args) = f.expr { return args.count > 1 }
-                return false
-            }) {
-                argument = interval
-            }
-            if name.hasPrefix("holt_winters") {
-                let series = points.compactMap { p in RawSelect.number(p.value).map { (p.time, $0) } }
-                // The fitted values and h forecasts are made whole: refused first when too many
-                // (fewer than two points forecast nothing).
-                if series.count >= 2 { try memory.charge(series.count + Int(argument & 0xFFFF_FFFF), of: 40 + QueryMemory.rowBytes(width: 2)) }
-                let forecast = try HoltWinters.forecast(series,
-                                                        h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
-                                                        interval: interval, memory: memory, interrupted: interrupted)
-                outputs.append(forecast.map { ($0.time, .float($0.value)) })
-                continue
-            }
-            // ORDER BY time DESC runs the transformation over the intervals newest first.
-            outputs.append(Transform.apply(name, ascending ? points : points.reversed(), argument: argument, ascending: ascending).filter { $0.time >= start })
-        }
-        var slots: [Int64: [Value]] = [:]
-        var n = 0
-        for (i, list) in outputs.enumerated() {
-            for p in list {
-                n += 1
-                if n & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
-                if slots[p.time] == nil { try memory.charge(QueryMemory.rowBytes(width: columns.count + 1) + 16) }
-                slots[p.time, default: Array(repeating: .null, count: columns.count)][i] = p.value
-            }
-        }
-        // Ascending here: the caller reverses the rows for DESC.
-        var rows: [[Value]] = []
-        rows.reserveCapacity(slots.count)
-        for (r, t) in slots.keys.sorted().enumerated() {
-            if r & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
-            rows.append([Value.time(t)] + slots[t]!)
-        }
-        return rows
-    }
-
     func fieldValue(_ f: Double, like call: Call) -> Value {
-        call.function == "count" ? .integer(GoConvert.int64(f)) : .float(f)
+        call.function == "count" || call.function == "countDistinct" ? .integer(GoConvert.int64(f)) : .float(f)
     }
 
     /// Go's `time.Truncate` from the Unix epoch with an offset, as 1.x's window starts.
@@ -667,12 +630,31 @@ struct AggregateSelect {
             case .distinct(let name):
                 out.append(.call(Call(function: "distinct", field: name, argument: 0, column: field.alias.isEmpty ? "distinct" : field.alias)))
             case .call(let name, let args) where Transform.names.contains(name):
-                guard case .call(let inner, let innerArgs)? = args.first, case .varRef(let f, _)? = innerArgs.first else {
+                guard case .call(let inner, let innerArgs)? = args.first, let arg = innerArgs.first else {
                     throw StatementError("not implemented yet: \(field.expr)")
                 }
-                let call = Call(function: inner, field: f, argument: innerArgs.count > 1 ? (innerArgs[1].numericValue ?? 0) : 0, column: inner)
-                out.append(.transform(name, call, Transform.argument(name, args), field.alias.isEmpty ? name : field.alias))
+                let argument = Transform.argument(name, args)
+                let column = field.alias.isEmpty ? name : field.alias
+                let innerArgument = Self.callArgument(inner, innerArgs)
+                switch arg {
+                case .varRef(let f, _):
+                    out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, column))
+                case .call("distinct", let d) where inner == "count":
+                    guard case .varRef(let f, _)? = d.first else { throw StatementError("not implemented yet: \(field.expr)") }
+                    out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column))
+                case .distinct(let f) where inner == "count":
+                    out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column))
+                case .wildcard, .regex:
+                    // derivative(mean(*)): one transformation per field the inner call takes.
+                    for f in Self.wildcardFields(inner, arg, fieldTypes) {
+                        out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, "\(column)_\(f)"))
+                    }
+                default:
+                    throw StatementError("not implemented yet: \(field.expr)")
+                }
             case .binary, .paren:
+                out.append(.math(field.expr, field.alias.isEmpty ? FieldMath.name(field.expr) : field.alias))
+            case .call(let name, _) where SelectCompiler.mathFunctions.contains(name):
                 out.append(.math(field.expr, field.alias.isEmpty ? FieldMath.name(field.expr) : field.alias))
             case .call(let name, let args):
                 if name == "count", case .call("distinct", let inner)? = args.first, case .varRef(let f, _)? = inner.first {
@@ -683,8 +665,7 @@ struct AggregateSelect {
                     out.append(.call(Call(function: "countDistinct", field: f, argument: 0, column: field.alias.isEmpty ? "count" : field.alias)))
                     continue
                 }
-                var argument = args.count > 1 ? (args[1].numericValue ?? 0) : 0
-                if name == "integral", args.count > 1, case .duration(let d) = args[1] { argument = Double(d) }
+                var argument = Self.callArgument(name, args)
                 switch args[0] {
                 case .varRef(let f, _) where name == "top" || name == "bottom":
                     let tags = args.dropFirst().dropLast().compactMap { if case .varRef(let t, _) = $0 { return t }; return nil }
@@ -697,16 +678,7 @@ struct AggregateSelect {
                 case .varRef(let f, _):
                     out.append(.call(Call(function: name, field: f, argument: argument, column: field.alias.isEmpty ? name : field.alias)))
                 case .wildcard, .regex:
-                    var names = fieldTypes.keys.filter { f in
-                        let t = fieldTypes[f]!
-                        switch name {
-                        case "mean", "sum", "median", "stddev", "spread", "percentile", "integral": return t != .string && t != .boolean
-                        case "min", "max": return t != .string
-                        default: return true
-                        }
-                    }
-                    if case .regex(let re) = args[0] { names = names.filter { SeriesCondition.regexMatches(re, $0) } }
-                    for f in names.sorted(by: RawSelect.bytesLess) {
+                    for f in Self.wildcardFields(name, args[0], fieldTypes) {
                         let prefix = field.alias.isEmpty ? name : field.alias
                         out.append(.call(Call(function: name, field: f, argument: argument, column: "\(prefix)_\(f)")))
                     }
@@ -718,6 +690,21 @@ struct AggregateSelect {
             }
         }
         return out
+    }
+
+    /// The fields a call over `*` or a regex reads, in byte order: numeric ones for the
+    /// functions that only take numbers, all but strings for min and max.
+    static func wildcardFields(_ function: String, _ arg: Expr, _ fieldTypes: [String: FieldType]) -> [String] {
+        var names = fieldTypes.keys.filter { f in
+            let t = fieldTypes[f]!
+            switch function {
+            case "mean", "sum", "median", "stddev", "spread", "percentile", "integral": return t != .string && t != .boolean
+            case "min", "max": return t != .string
+            default: return true
+            }
+        }
+        if case .regex(let re) = arg { names = names.filter { SeriesCondition.regexMatches(re, $0) } }
+        return names.sorted(by: RawSelect.bytesLess)
     }
 
     static func uniqueNames(_ columns: inout [Column]) {

@@ -161,7 +161,8 @@ enum HoltWinters {
 /// 1.x's Nelder-Mead minimiser (reflection 1, contraction 0.5, expansion 2, at most 1000
 /// iterations, stop when the spread of values is under `epsilon`).
 enum NelderMead {
-    /// `stop` is asked every 16 iterations: true ends the search where it is.
+    /// `stop` is asked before each step (a step evaluates the model over the whole series,
+    /// which can be long): true ends the search where it is.
     static func optimize(_ objective: (inout [Double]) -> Double, start: [Double], epsilon: Double, scale: Double,
                          stop: () -> Bool = { false }) -> (Double, [Double]) {
         let n = start.count
@@ -175,8 +176,8 @@ enum NelderMead {
             for j in 0..<n { v[i][j] = (i - 1 == j ? pn : qn) + start[j] }
         }
         for j in 0...n { f[j] = objective(&v[j]) }
-        for iteration in 1...1000 {
-            if iteration & 15 == 0 && stop() { break }
+        for _ in 1...1000 {
+            if stop() { break }
             var vg = 0, vs = 0
             for i in 0...n {
                 if f[i] > f[vg] { vg = i }

@@ -108,7 +108,7 @@ extension QueryExecutor {
         case .select(let s):
             return try await select(s, queryID: options.queryID)
         case .explain(let s, analyze: false):
-            return try await explain(s)
+            return try await explain(s, queryID: options.queryID)
         case .explain(let s, analyze: true):
             return try await explainAnalyze(s, queryID: options.queryID)
         case .killQuery(let id, _):

@@ -19,7 +19,9 @@ extension QueryExecutor {
     /// counts the database's series of the measurement (and 1 shard where it exists at all);
     /// files, blocks and cached values come from each shard's engine for each series key and
     /// each field read (the call's argument, the auxiliary fields, WHERE's fields).
-    func explain(_ s: SelectStatement) async throws(StatementError) -> [Row] {
+    /// The costs are read key by key under the statement's id: `query-timeout` and KILL QUERY
+    /// end a plan over very many series.
+    func explain(_ s: SelectStatement, queryID: UInt64 = 0) async throws(StatementError) -> [Row] {
         let compiled = try SelectCompiler.check(s)
         let (range, _) = try Self.timeRange(of: s, interval: compiled.interval)
         let data = meta.snapshot()
@@ -94,6 +96,7 @@ extension QueryExecutor {
                         node.shards += 1
                         node.series += keys.count
                         for key in keys {
+                            if let why = registry.interruption(queryID) { throw StatementError(why) }
                             for field in reads {
                                 node.cost = node.cost + shard.engine.cost(key: key + TSMFormat.fieldSeparator + Array(field.utf8), min: range.min, max: range.max)
                             }

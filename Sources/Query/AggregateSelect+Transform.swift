@@ -1,0 +1,167 @@
+import InfluxQL
+
+extension AggregateSelect {
+    /// Transformations over the interval values of their aggregate (rows `[time, values…]`):
+    /// null intervals are skipped, the unit of derivative defaults to the interval, and
+    /// outputs before the query's start (from the extra intervals read) are dropped.
+    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) throws(StatementError) -> [[Value]] {
+        var outputs: [[(time: Int64, value: Value)]] = []
+        // Outputs from the extra intervals are dropped; the window holding the start stays.
+        let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
+        var callIndex = 1
+        for c in columns {
+            let i = callIndex
+            // Aggregates and arithmetic beside a transformation keep every window of the range
+            // (filled), joined with the transformation's outputs by time.
+            if case .call = c {
+                callIndex += 1
+                outputs.append(rows.compactMap { row in
+                    guard case .time(let t) = row[0], t >= start else { return nil }
+                    return (t, row[i])
+                })
+                continue
+            }
+            if case .math(let e, _) = c {
+                let n = Self.calls(in: e).count
+                callIndex += n
+                if !Self.transforms(in: e).isEmpty {
+                    outputs.append(try transformedMath(e, rows: rows, slot: i, start: start, ascending: ascending))
+                    continue
+                }
+                outputs.append(rows.compactMap { row in
+                    guard case .time(let t) = row[0], t >= start else { return nil }
+                    var slice = row[i..<(i + n)]
+                    return (t, Self.evaluate(e, &slice))
+                })
+                continue
+            }
+            guard case .transform(let name, _, let argument, _) = c else { continue }
+            callIndex += 1
+            let explicitUnit = statement.fields.contains { f in
+                if case .call(_, let args) = f.expr { return args.count > 1 }
+                return false
+            }
+            outputs.append(try transformOutputs(name, argument: argument, explicitUnit: explicitUnit, rows: rows, slot: i,
+                                                start: start, ascending: ascending))
+        }
+        // Joined by time in one merge over the time-ordered outputs (a dictionary of every
+        // time cost seconds to build and to free for millions of windows, unchecked).
+        let lists = outputs.map { list in
+            zip(list, list.dropFirst()).allSatisfy { $0.time <= $1.time } ? list : list.sorted { $0.time < $1.time }
+        }
+        var next = Array(repeating: 0, count: lists.count)
+        var rows: [[Value]] = []
+        let rowBytes = QueryMemory.rowBytes(width: lists.count + 1) + 8
+        while true {
+            var earliest: Int64?
+            for k in lists.indices where next[k] < lists[k].count {
+                let t = lists[k][next[k]].time
+                if earliest.map({ t < $0 }) ?? true { earliest = t }
+            }
+            guard let time = earliest else { break }
+            if rows.count & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+            try memory.charge(rowBytes)
+            var row: [Value] = [.time(time)]
+            row.reserveCapacity(lists.count + 1)
+            for k in lists.indices {
+                var value = Value.null
+                // Of several outputs at one time, the last is kept.
+                while next[k] < lists[k].count && lists[k][next[k]].time == time {
+                    value = lists[k][next[k]].value
+                    next[k] += 1
+                }
+                row.append(value)
+            }
+            rows.append(row)
+        }
+        // Ascending here: the caller reverses the rows for DESC.
+        return rows
+    }
+
+    /// One transformation's outputs over the interval values in `slot` (null intervals
+    /// skipped): the unit of derivative defaults to the interval unless given, holt_winters
+    /// forecasts (charged first), and outputs before `start` (from the extra intervals read)
+    /// are dropped.
+    func transformOutputs(_ name: String, argument: Int64, explicitUnit: Bool, rows: [[Value]], slot i: Int,
+                          start: Int64, ascending: Bool) throws(StatementError) -> [(time: Int64, value: Value)] {
+        var argument = argument
+        let points = rows.compactMap { row -> (time: Int64, value: Value)? in
+            guard case .time(let t) = row[0], row[i] != .null else { return nil }
+            return (t, row[i])
+        }
+        if name.hasSuffix("derivative"), !TechnicalAnalysis.names.contains(name), argument == 1_000_000_000, !explicitUnit {
+            argument = interval
+        }
+        if name.hasPrefix("holt_winters") {
+            let series = points.compactMap { p in RawSelect.number(p.value).map { (p.time, $0) } }
+            // The fitted values and h forecasts are made whole: refused first when too many
+            // (fewer than two points forecast nothing).
+            if series.count >= 2 { try memory.charge(series.count + Int(argument & 0xFFFF_FFFF), of: 40 + QueryMemory.rowBytes(width: 2)) }
+            let forecast = try HoltWinters.forecast(series,
+                                                    h: Int(argument & 0xFFFF_FFFF), m: Int(argument >> 32), includeFit: name == "holt_winters_with_fit",
+                                                    interval: interval, memory: memory, interrupted: interrupted)
+            return forecast.map { ($0.time, .float($0.value)) }
+        }
+        // ORDER BY time DESC runs the transformation over the intervals newest first.
+        return Transform.apply(name, ascending ? points : points.reversed(), argument: argument, ascending: ascending).filter { $0.time >= start }
+    }
+
+    /// Arithmetic over transformations and aggregates (`derivative(mean(v)) * 2`,
+    /// `derivative(mean(v)) + mean(v)`), as 1.x's binary iterators join their inputs: a row
+    /// wherever any input has a point, a missing input read as null.
+    func transformedMath(_ e: Expr, rows: [[Value]], slot: Int, start: Int64, ascending: Bool) throws(StatementError) -> [(time: Int64, value: Value)] {
+        var leaves: [[Int64: Value]] = []
+        var next = slot
+        func collect(_ e: Expr) throws(StatementError) {
+            switch e {
+            case .paren(let inner): try collect(inner)
+            case .binary(_, let l, let r): try collect(l); try collect(r)
+            case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name):
+                for a in args { try collect(a) }
+            case .call(let name, let args) where Transform.names.contains(name):
+                let outputs = try transformOutputs(name, argument: Transform.argument(name, args), explicitUnit: args.count > 1,
+                                                   rows: rows, slot: next, start: start, ascending: ascending)
+                next += 1
+                leaves.append(Dictionary(outputs.map { ($0.time, $0.value) }, uniquingKeysWith: { a, _ in a }))
+            case .call:
+                var values: [Int64: Value] = [:]
+                for row in rows { if case .time(let t) = row[0], t >= start { values[t] = row[next] } }
+                next += 1
+                leaves.append(values)
+            default: break
+            }
+        }
+        try collect(e)
+        var times = Set<Int64>()
+        for leaf in leaves { times.formUnion(leaf.keys) }
+        var out: [(time: Int64, value: Value)] = []
+        out.reserveCapacity(times.count)
+        for (n, t) in times.sorted().enumerated() {
+            if n & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+            var slice = ArraySlice(leaves.map { $0[t] ?? .null })
+            out.append((t, Self.evaluate(e, &slice)))
+        }
+        return out
+    }
+
+    /// The transformations inside arithmetic, with their arguments.
+    static func transforms(in e: Expr) -> [(name: String, argument: Int64)] {
+        switch e {
+        case .paren(let inner): return transforms(in: inner)
+        case .binary(_, let l, let r): return transforms(in: l) + transforms(in: r)
+        case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name): return args.flatMap(transforms(in:))
+        case .call(let name, let args) where Transform.names.contains(name): return [(name, Transform.argument(name, args))]
+        default: return []
+        }
+    }
+
+    /// Intervals read before the range's start for a transformation: moving_average its
+    /// window, the technical-analysis family period−1, holt_winters and cumulative_sum none,
+    /// the others one.
+    static func extraIntervals(_ name: String, _ argument: Int64) -> Int64 {
+        if name == "moving_average" { return max(argument, 1) }
+        if name.hasPrefix("holt_winters") || name == "cumulative_sum" { return 0 }
+        if TechnicalAnalysis.names.contains(name) { return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0) }
+        return 1
+    }
+}
