@@ -24,6 +24,9 @@ struct RawSelect {
     struct Column {
         var name: String
         var source: Source
+        /// For a transformation inside arithmetic or math functions (`difference(v) + 1`,
+        /// `abs(difference(w))`): the expression its outputs go through.
+        var post: Expr? = nil
     }
 
     /// One measurement's shards in the query's time range.
@@ -54,8 +57,40 @@ struct RawSelect {
                 case .varRef?, .wildcard?, .regex?: return true
                 default: return false
                 }
-            default: return isMath(field.expr)
+            default: return isMath(field.expr) || transformInMath(field.expr) != nil
             }
+        }
+    }
+
+    /// The one transformation of a field inside arithmetic over literals and math functions
+    /// (`elapsed(v, 1s) * 2`), with its field; nil for any other expression.
+    static func transformInMath(_ e: Expr) -> (name: String, args: [Expr], field: String)? {
+        var found: [(String, [Expr], String)] = []
+        func walk(_ e: Expr) -> Bool {
+            switch e {
+            case .number, .integer, .unsigned: return true
+            case .paren(let inner): return walk(inner)
+            case .binary(let op, let l, let r): return [.add, .sub, .mul, .div, .mod].contains(op) && walk(l) && walk(r)
+            case .call(let name, let args) where Transform.names.contains(name):
+                guard case .varRef(let f, _)? = args.first else { return false }
+                found.append((name, args, f))
+                return true
+            case .call(let name, let args): return SelectCompiler.mathFunctions.contains(name) && args.allSatisfy(walk)
+            default: return false
+            }
+        }
+        guard walk(e), found.count == 1 else { return nil }
+        return found[0]
+    }
+
+    /// `post` evaluated with the transformation's output in place of its call.
+    static func evaluate(_ post: Expr, output: Value) -> Value {
+        switch post {
+        case .paren(let inner): return evaluate(inner, output: output)
+        case .binary(let op, let l, let r): return FieldMath.binary(op, evaluate(l, output: output), evaluate(r, output: output))
+        case .call(let name, _) where Transform.names.contains(name): return output
+        case .call(let name, let args): return FieldMath.call(name, args.map { evaluate($0, output: output) })
+        default: return literal(post) ?? .null
         }
     }
 
@@ -159,6 +194,11 @@ struct RawSelect {
             default:
                 let name: String
                 if case .call(let fn, _) = field.expr { name = fn } else { name = FieldMath.name(field.expr) }
+                if let t = Self.transformInMath(field.expr) {
+                    columns.append(Column(name: field.alias.isEmpty ? name : field.alias,
+                                          source: .transform(t.name, t.field, Transform.argument(t.name, t.args)), post: field.expr))
+                    continue
+                }
                 columns.append(Column(name: field.alias.isEmpty ? name : field.alias, source: .expr(field.expr)))
             }
         }
@@ -219,7 +259,8 @@ struct RawSelect {
                 continue
             }
             let points = rows.compactMap { $0.values[i] == .null ? nil : (time: $0.time, value: $0.values[i]) }
-            outputs.append(Transform.apply(name, points, argument: argument, ascending: ascending))
+            let applied = Transform.apply(name, points, argument: argument, ascending: ascending)
+            outputs.append(c.post.map { post in applied.map { ($0.time, Self.evaluate(post, output: $0.value)) } } ?? applied)
         }
         var times: [Int64] = []
         var slots: [Int64: [[Value]]] = [:]
