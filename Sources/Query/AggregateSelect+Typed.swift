@@ -64,7 +64,7 @@ final class TypedAggregate {
             guard type == .float || type == .integer || kind == .count else { return nil }
             // A field whose type differs between shards goes the general way (1.x casts there).
             for source in target.shards {
-                guard let shard = source as? ShardSource else { return nil }
+                guard let shard = source as? ShardSource, !shard.excluded.contains(call.field) else { return nil }
                 if let t = shard.fieldTypes(of: target.name)[call.field], t != type { return nil }
             }
             plans.append(Plan(kind: kind, field: Array(call.field.utf8), integer: type == .integer))

@@ -166,6 +166,7 @@ extension QueryExecutor {
                 }
             }
         }
+        Self.resolveFieldTypes(&targets)
         // Subqueries run first (inheriting the outer time range when they have none); the
         // outer query reads their rows.
         for case .subquery(var inner) in s.sources {

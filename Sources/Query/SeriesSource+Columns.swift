@@ -43,9 +43,10 @@ extension ShardSource {
     func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
         let engine = shard.engine
         let cursors = fields.map { field in
-            engine.cursor(key: series.key + TSMFormat.fieldSeparator + Array(field.utf8), min: min, max: max, ascending: ascending)
+            excluded.contains(field) ? nil
+                : engine.cursor(key: series.key + TSMFormat.fieldSeparator + Array(field.utf8), min: min, max: max, ascending: ascending)
         }
-        return ColumnCursor(cursors: cursors.map { $0.isEmpty ? nil : $0 }, ascending: ascending, counter: counter)
+        return ColumnCursor(cursors: cursors.map { $0.flatMap { $0.isEmpty ? nil : $0 } }, ascending: ascending, counter: counter)
     }
 }
 

@@ -42,6 +42,10 @@ struct ShardSource: SeriesSource {
     let shard: Shard
     /// The query's count of points read (`max-select-point`).
     var counter = PointCounter()
+    /// Fields this shard stores with a type the query does not read them as (text or
+    /// booleans where another shard makes the field numeric, …): 1.x builds no cursor for
+    /// them, so they read as absent here.
+    var excluded: Set<String> = []
 
     /// The stored points of a series' field in `[min, max]`, counted.
     func read(_ series: ParsedSeriesKey, field: [UInt8], min: Int64, max: Int64) throws(StatementError) -> WALValues? {
@@ -53,7 +57,10 @@ struct ShardSource: SeriesSource {
         return stored
     }
 
-    func fieldTypes(of measurement: String) -> [String: FieldType] { shard.fieldSet.fields(of: measurement) }
+    func fieldTypes(of measurement: String) -> [String: FieldType] {
+        let types = shard.fieldSet.fields(of: measurement)
+        return excluded.isEmpty ? types : types.filter { !excluded.contains($0.key) }
+    }
     func series(of measurement: String) -> [ParsedSeriesKey] { shard.index.series(of: measurement) }
     func tagKeys(of measurement: String) -> Set<String> { shard.index.tagKeys(of: measurement) }
 
@@ -66,7 +73,7 @@ struct ShardSource: SeriesSource {
         return index.series(of: measurement, keys: keys).filter(condition.matches)
     }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) throws(StatementError) -> [(Int64, Value)] {
-        guard let stored = try read(series, field: Array(field.utf8), min: min, max: max) else { return [] }
+        guard !excluded.contains(field), let stored = try read(series, field: Array(field.utf8), min: min, max: max) else { return [] }
         return RawSelect.values(stored)
     }
 }
