@@ -237,25 +237,35 @@ struct QueryResponse: Sendable {
                     line(["name", "tags"] + row.columns)
                 }
                 let tags = row.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                // The series' name and tags once; each value appended as bytes (a large answer
+                // made no String per value).
+                var prefix = CSVField.escape(Array(row.name.utf8))
+                prefix.append(UInt8(ascii: ","))
+                prefix += CSVField.escape(Array(tags.utf8))
                 for values in row.values {
-                    line([row.name, tags] + values.map { Self.csvText($0, divisor: divisor) })
+                    out += prefix
+                    for v in values {
+                        out.append(UInt8(ascii: ","))
+                        Self.appendCSV(v, divisor: divisor, to: &out)
+                    }
+                    out.append(UInt8(ascii: "\n"))
                 }
             }
         }
         return out
     }
 
-    /// One CSV value; `divisor` is `epochDivisor(epoch)`, 1 without one (times as integers).
-    static func csvText(_ v: Value, divisor: Int64) -> String {
+    /// One CSV value as bytes: numbers, times and booleans never need quoting (Go's
+    /// `fieldNeedsQuotes`), strings are escaped.
+    static func appendCSV(_ v: Value, divisor: Int64, to out: inout [UInt8]) {
         switch v {
-        case .null: ""
-        case .float(let f): GoCSVFloat.format(f)
-        case .integer(let i): String(i)
-        case .unsigned(let u): String(u)
-        case .string(let s): s
-        case .boolean(let b): b ? "true" : "false"
-        case .time(let t): String(t / divisor)
-        case .strings: ""
+        case .null, .strings: return
+        case .float(let f): out.append(contentsOf: GoCSVFloat.format(f).utf8)
+        case .integer(let i): DecimalText.append(i, to: &out)
+        case .unsigned(let u): DecimalText.append(u, to: &out)
+        case .string(let s): out += CSVField.escape(Array(s.utf8))
+        case .boolean(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .time(let t): DecimalText.append(t / divisor, to: &out)
         }
     }
 
