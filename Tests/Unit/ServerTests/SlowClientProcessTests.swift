@@ -27,7 +27,9 @@ import Testing
         let began = ContinuousClock.now
         #expect(try await daemon.send("GET", "/ping").status == 204)
         let ping = ContinuousClock.now - began
-        #expect(ping < .seconds(1), "/ping took \(ping)")
+        // Before, /ping waited behind the stalled bodies (26.6 s); a debug daemon beside the
+        // rest of the suite on two cores can take a second or two, so 5 s separates the two.
+        #expect(ping < .seconds(5), "/ping took \(ping)")
         #expect(try await daemon.send("POST", "/write?db=db0", body: "cpu v=2 2").status == 204)
         withExtendedLifetime(stalled) {}
         _ = try await daemon.stop()
