@@ -8,6 +8,11 @@ extension AggregateSelect {
         var outputs: [[(time: Int64, value: Value)]] = []
         // Outputs from the extra intervals are dropped; the window holding the start stays.
         let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
+        // Whether a unit was written (derivative's default is the interval otherwise).
+        let explicitUnit = statement.fields.contains { f in
+            if case .call(_, let args) = f.expr { return args.count > 1 }
+            return false
+        }
         var callIndex = 1
         for c in columns {
             let i = callIndex
@@ -37,10 +42,6 @@ extension AggregateSelect {
             }
             guard case .transform(let name, _, let argument, _) = c else { continue }
             callIndex += 1
-            let explicitUnit = statement.fields.contains { f in
-                if case .call(_, let args) = f.expr { return args.count > 1 }
-                return false
-            }
             outputs.append(try transformOutputs(name, argument: argument, explicitUnit: explicitUnit, rows: rows, slot: i,
                                                 start: start, ascending: ascending))
         }

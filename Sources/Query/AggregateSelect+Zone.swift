@@ -49,10 +49,7 @@ extension AggregateSelect {
               case .time(let firstTime) = first.row[0] else { return reduced }
         let endTime = window(range.max).start
         var time = range.min == .min ? firstTime : window(range.min).start
-        if endTime >= time {
-            let (span, overflow) = endTime.subtractingReportingOverflow(time)
-            try memory.charge(overflow ? .max : Int(span / interval) + 1, of: Self.windowBytes(width: first.row.count))
-        }
+        try chargeWindows(from: time, to: endTime, width: first.row.count)
         var current = zone.offset(time)
         let nulls = Array(repeating: Value.null, count: first.row.count - 1)
         var out: [(row: [Value], empty: Bool)] = []

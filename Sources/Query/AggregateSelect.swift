@@ -387,10 +387,7 @@ struct AggregateSelect {
         let lo = (range.min == .min ? firstTime : range.min) &- extraIntervals &* interval
         var start = Self.truncate(lo, interval, offset)
         let hi = range.max
-        if hi >= start {
-            let (span, overflow) = hi.subtractingReportingOverflow(start)
-            try memory.charge(overflow ? .max : Int(span / interval) + 1, of: Self.windowBytes(width: width))
-        }
+        try chargeWindows(from: start, to: hi, width: width)
         windows.reserveCapacity(windowCapacity(from: start, to: hi))
         while start <= hi {
             if windows.count & 65535 == 65535, let why = interrupted() { throw StatementError(why) }
@@ -400,6 +397,14 @@ struct AggregateSelect {
             start = next
         }
         return windows
+    }
+
+    /// Charges the windows from the one starting at `start` to the one holding `hi` (none
+    /// when `hi` is earlier), each of `width` values, before any is made.
+    func chargeWindows(from start: Int64, to hi: Int64, width: Int) throws(StatementError) {
+        guard hi >= start else { return }
+        let (span, overflow) = hi.subtractingReportingOverflow(start)
+        try memory.charge(overflow ? .max : Int(span / interval) + 1, of: Self.windowBytes(width: width))
     }
 
     /// A window's estimated cost: its bounds and fill entry, and its row of `width` values
