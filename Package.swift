@@ -182,7 +182,7 @@ let package = Package(
                 "TSM",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query", "Retention", "Precreator", "ContinuousQuery", "Subscriber",
-                "Graphite", "OpenTSDB", "Collectd", "UDP", "Monitor", "GoText",
+                "Graphite", "OpenTSDB", "Collectd", "UDP", "Monitor", "GoText", "Snapshotter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,7 +195,7 @@ let package = Package(
         .executableTarget(
             name: "sundiald",
             dependencies: [
-                "Server", "HTTPD", "Allocator",
+                "Server", "HTTPD", "Allocator", "Snapshotter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -212,7 +212,11 @@ let package = Package(
 
         .executableTarget(
             name: "sundial-inspect",
-            dependencies: ["TSM", "LineProtocol", "InfluxQL", "Meta"],
+            dependencies: [
+                "TSM", "LineProtocol", "InfluxQL", "Meta", "GoText",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "tools/inspect",
             swiftSettings: strict
         ),
@@ -295,6 +299,21 @@ let package = Package(
             name: "UDP",
             dependencies: [
                 "Coordinator", "InputSupport", "LineProtocol", "Meta", "TSDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // 1.x's snapshotter on the TCP `bind-address` (its one-byte multiplexer), and the
+        // client side of `backup` and `restore` with the portable and legacy formats.
+        .target(
+            name: "Snapshotter",
+            dependencies: [
+                "Meta", "TSDB", "TSM", "Checksum",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -402,7 +421,7 @@ let package = Package(
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
                 "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip", "Collectd", "UDP",
-                "Monitor",
+                "Monitor", "Snapshotter",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,12 @@ public enum CRC32 {
 
     /// The CRC of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+        checksum(bytes, continuing: 0)
+    }
+
+    /// The CRC of what `previous` was the CRC of, followed by `bytes` (a stream's running CRC).
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32) -> UInt32 {
+        var crc: UInt32 = ~previous
         for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
         return crc ^ 0xFFFF_FFFF
     }

@@ -18,6 +18,7 @@ import TSDB
 import LineProtocol
 import Graphite
 import OpenTSDB
+import Snapshotter
 
 /// The database server: every component built from one `Config`, run as one service group.
 ///
@@ -203,6 +204,9 @@ public struct Server: Sendable {
             services.append(PrecreatorService(meta: meta, checkInterval: c.checkInterval.duration, advancePeriod: c.advancePeriod.nanoseconds,
                                               literals: (c.checkInterval.literal, c.advancePeriod.literal), logger: logger))
         }
+        // 1.x always serves the snapshotter, on the TCP `bind-address` (backup and restore).
+        let (snapshotHost, snapshotPort) = try Self.hostAndPort(config.bindAddress)
+        services.append(SnapshotterService(host: snapshotHost, port: snapshotPort, meta: meta, store: store, logger: logger))
         if config.continuousQueries.enabled {
             let c = config.continuousQueries
             let service = ContinuousQueryService(meta: meta, queryExecutor: queryExecutor, logEnabled: c.logEnabled,

@@ -17,11 +17,11 @@ public final class Store: Sendable {
     public let scheduler: EngineScheduler?
     /// Where blocking store work runs.
     public let pool: NIOThreadPool
-    private let shards = ConditionMonitor<[UInt64: Slot]>([:])
+    let shards = ConditionMonitor<[UInt64: Slot]>([:])
     private let databases = Mutex<[String: DatabaseSeries]>([:])
     /// Where the store and its shards tell the operator what went wrong while opening (the
     /// server logs it as 1.x would).
-    private let log: StorageLog
+    let log: StorageLog
 
     enum Slot {
         case opening
@@ -213,6 +213,11 @@ public final class Store: Sendable {
     /// Every shard the store holds (1.x `Store.ShardIDs`): open ones and those that failed to open.
     public var shardIDs: [UInt64] {
         shards.withLock { all in all.compactMap { id, slot in if case .opening = slot { nil } else { id } } }
+    }
+
+    /// Shard `id` if it is open.
+    func shardSlot(_ id: UInt64) -> Shard? {
+        shards.withLock { all in if case .open(let shard)? = all[id] { shard } else { nil } }
     }
 
     /// Shards currently open.

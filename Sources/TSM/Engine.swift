@@ -57,6 +57,8 @@ public final class Engine: Sendable {
     let deletes = Mutex(())
     /// The highest TSM generation in use.
     let generation = Atomic<Int>(0)
+    /// Numbers the directories of backup snapshots (`<n>.tmp`).
+    let backupDirectories = Atomic<Int>(0)
     /// Monotonic ns of the last write.
     let lastWrite = Atomic<UInt64>(0)
     /// Whether the files are fully compacted since the last write.
@@ -117,6 +119,10 @@ public final class Engine: Sendable {
         var report = OpenReport()
         let names = try Self.fileNames(in: path)
         for name in names where name.hasSuffix(".tsm.tmp") { unlink(path + "/" + name) }
+        // A backup snapshot (`<n>.tmp`, hard links) left by a process that stopped mid-backup.
+        for name in names where name.hasSuffix(".tmp") && name.count > 4 && name.dropLast(4).allSatisfy(\.isNumber) {
+            Self.removeTree(path + "/" + name)
+        }
         // Files open (their indexes parsed) in parallel: a shard's restart is mostly this.
         let tsmNames = names.filter { $0.hasSuffix(".tsm") }.sorted()
         let opened = Mutex([Result<TSMFile, TSMFileError>?](repeating: nil, count: tsmNames.count))

@@ -4,6 +4,7 @@ import HTTPD
 import Foundation
 import Logging
 import Server
+import Snapshotter
 import Synchronization
 
 /// `sundiald`: influxd's command line.
@@ -12,7 +13,7 @@ struct Sundiald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sundiald",
         abstract: "Sundial, a time-series database server compatible with InfluxDB 1.x.",
-        subcommands: [Run.self, PrintConfig.self, PrintVersion.self],
+        subcommands: [Run.self, PrintConfig.self, PrintVersion.self, Backup.self, Restore.self],
         defaultSubcommand: Run.self
     )
 }

@@ -9,6 +9,7 @@ import Precreator
 import Query
 import Retention
 import Server
+import Snapshotter
 import Synchronization
 import TSDB
 import Testing
@@ -277,11 +278,13 @@ import Testing
             case is ContinuousQueryService: "cq"
             case is PrecreatorService: "precreator"
             case is RetentionService: "retention"
+            case is SnapshotterService: "snapshotter"
             default: "other"
             }
         }
-        #expect(names.filter { $0 != "other" } == ["precreator", "cq", "retention"])
-        #expect(names.firstIndex(of: "cq") == names.firstIndex(of: "precreator").map { $0 + 1 })
+        // 1.x: precreator, snapshotter, continuous queries, HTTP, retention.
+        #expect(names.filter { $0 != "other" } == ["precreator", "snapshotter", "cq", "retention"])
+        #expect(names.firstIndex(of: "cq") == names.firstIndex(of: "snapshotter").map { $0 + 1 })
         #expect(names[names.firstIndex(of: "cq")! + 1] == "other")  // the HTTP server
 
         config.continuousQueries.runInterval = .zero

@@ -242,7 +242,7 @@ import TSM
             process.executableURL = binary
             process.arguments = ["run", "-config", config.path]
             process.currentDirectoryURL = dir
-            process.environment = ProcessInfo.processInfo.environment.merging(["INFLUXDB_MONITOR_STORE_ENABLED": "false"]) { $1 }
+            process.environment = DaemonProcessTests.environment.merging(["INFLUXDB_MONITOR_STORE_ENABLED": "false"]) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()

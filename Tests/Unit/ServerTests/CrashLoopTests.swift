@@ -17,7 +17,7 @@ import Testing
         process.executableURL = DaemonProcessTests.binary
         process.arguments = ["run"]
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        process.environment = DaemonProcessTests.environment.merging([
             "INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)",
             "INFLUXDB_MONITOR_STORE_ENABLED": "false",
             "INFLUXDB_DATA_CACHE_SNAPSHOT_MEMORY_SIZE": "65536",

@@ -19,7 +19,7 @@ import Testing
         process.executableURL = DaemonProcessTests.binary
         process.arguments = ["run"]
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)",
+        process.environment = DaemonProcessTests.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)",
                                                                                  "INFLUXDB_MONITOR_STORE_ENABLED": "false"]) { $1 }
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -7,6 +7,12 @@ import Testing
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0])
         .deletingLastPathComponent().appendingPathComponent("sundiald")
 
+    /// This process's environment for a daemon: its snapshotter on an ephemeral loopback port
+    /// (the default, 127.0.0.1:8088, would make daemons started side by side collide).
+    static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(["INFLUXDB_BIND_ADDRESS": "127.0.0.1:0"]) { $1 }
+    }
+
     /// A loopback port nothing listens on now, below Linux's ephemeral range (32768+) so the
     /// suite's own client sockets cannot be holding it when the daemon binds.
     static func freePort() -> Int {
@@ -86,7 +92,7 @@ import Testing
         process.executableURL = binary
         process.arguments = ["run"]
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = DaemonProcessTests.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
@@ -121,7 +127,7 @@ import Testing
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = DaemonProcessTests.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -154,7 +160,7 @@ import Testing
         process.executableURL = Self.binary
         process.arguments = ["run"]
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)"]) { $1 }
+        process.environment = DaemonProcessTests.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)"]) { $1 }
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }

@@ -5,6 +5,7 @@ import Logging
 import Monitor
 import Precreator
 import Retention
+import Snapshotter
 import ServiceLifecycle
 import Subscriber
 import Testing
@@ -21,6 +22,7 @@ import Testing
         case is RetentionService: "retention"
         case is SubscriberService: "subscriber"
         case is MonitorService: "monitor"
+        case is SnapshotterService: "snapshotter"
         default: "http"
         }
     }
@@ -31,7 +33,7 @@ import Testing
         var config = Config.embeddedDefault(directory: "/tmp/unused")
         config.http.bindAddress = "127.0.0.1:0"
         let services = try Server(config: config).services()
-        #expect(services.map(Self.name) == ["meta", "store", "subscriber", "points-writer", "monitor", "precreator", "continuous_querier", "http", "retention"])
+        #expect(services.map(Self.name) == ["meta", "store", "subscriber", "points-writer", "monitor", "precreator", "snapshotter", "continuous_querier", "http", "retention"])
     }
 
     /// A disabled section runs no service.
@@ -42,8 +44,9 @@ import Testing
         config.precreator.enabled = false
         config.continuousQueries.enabled = false
         config.subscriber.enabled = false
-        // The monitor always runs (1.x's too): SHOW STATS and SHOW DIAGNOSTICS need it.
-        #expect(try Server(config: config).services().map(Self.name) == ["meta", "store", "points-writer", "monitor"])
+        // The monitor and the snapshotter always run (1.x's too): SHOW STATS and SHOW
+        // DIAGNOSTICS need the one, backups the other.
+        #expect(try Server(config: config).services().map(Self.name) == ["meta", "store", "points-writer", "monitor", "snapshotter"])
         #expect(Server(config: config).subscriber == nil)
     }
 

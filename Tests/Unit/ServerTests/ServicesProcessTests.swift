@@ -22,7 +22,7 @@ import Testing
         process.executableURL = DaemonProcessTests.binary
         process.arguments = ["run"]
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)"]) { $1 }) { $1 }
+        process.environment = DaemonProcessTests.environment.merging(environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)"]) { $1 }) { $1 }
         let logPath = dir.appendingPathComponent("daemon.log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
