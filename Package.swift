@@ -65,7 +65,7 @@ let package = Package(
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
-        .target(name: "InfluxQL", swiftSettings: strict),
+        .target(name: "InfluxQL", dependencies: ["GoText"], swiftSettings: strict),
         .target(name: "Checksum", swiftSettings: strict),
         .target(
             name: "Gzip",
@@ -311,7 +311,7 @@ let package = Package(
         .target(
             name: "Snapshotter",
             dependencies: [
-                "Meta", "TSDB", "TSM", "Checksum",
+                "Meta", "TSDB", "TSM", "Checksum", "GoText",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -421,7 +421,7 @@ let package = Package(
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
                 "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip", "Collectd", "UDP",
-                "Monitor", "Snapshotter",
+                "Monitor", "Snapshotter", "GoText",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

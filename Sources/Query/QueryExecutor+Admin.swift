@@ -1,5 +1,6 @@
 import Foundation
 import InfluxQL
+import GoText
 import Meta
 import TSDB
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GoText
 
 /// `sundiald backup` with `influxd backup`'s flags, output and files (Spec/backup.md): the
 /// legacy format (`meta.NN`, `<db>.<rp>.<shard>.NN` tar files) or, with `-portable`, the
@@ -78,18 +79,20 @@ public struct BackupCommand: Sendable {
     }
 
     private mutating func parse(_ arguments: [String]) throws(Failure) {
-        let flags: GoFlags
-        do {
-            flags = try GoFlags(arguments, strings: ["host", "database", "db", "retention", "rp", "shard", "since", "start", "end"], booleans: ["portable"])
-        } catch {
+        var flags = GoFlagSet("")
+        for name in ["host", "database", "retention", "shard", "since", "start", "end"] { flags.string(name, name == "host" ? host : "", "") }
+        flags.alias("db", for: "database")
+        flags.alias("rp", for: "retention")
+        flags.bool("portable", "")
+        do throws(GoFlagSet.Failure) { try flags.parse(arguments) } catch {
             // Go's flag package: the error on stderr, the usage on stdout.
-            err.write(error.description + "\n")
+            if case .invalid(let message) = error { err.write(message + "\n") }
             out.write(Self.usage)
             throw Failure(error.description)
         }
-        host = flags.string("host", default: host)
-        database = flags.string("database", "db")
-        retentionPolicy = flags.string("retention", "rp")
+        host = flags.string("host")
+        database = flags.string("database")
+        retentionPolicy = flags.string("retention")
         shardID = flags.string("shard")
         portable = flags.bool("portable")
         sinceText = flags.string("since")
@@ -107,8 +110,8 @@ public struct BackupCommand: Sendable {
             end = try Self.rfc3339(endText)
             guard start < end else { throw Failure("start date must be before end date") }
         }
-        guard flags.positional.count == 1 else { throw Failure("Exactly one backup path is required.") }
-        path = flags.positional[0]
+        guard flags.arguments.count == 1 else { throw Failure("Exactly one backup path is required.") }
+        path = flags.arguments[0]
         var built = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             built += "/" + part

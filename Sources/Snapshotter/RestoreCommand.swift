@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import GoText
 import Meta
 import SwiftProtobuf
 
@@ -70,31 +71,33 @@ public struct RestoreCommand: Sendable {
     }
 
     private mutating func parse(_ arguments: [String]) throws(Failure) {
-        let flags: GoFlags
-        do {
-            flags = try GoFlags(arguments, strings: ["host", "metadir", "datadir", "database", "db", "newdb", "retention", "rp", "newrp", "shard"],
-                                booleans: ["online", "portable"])
-        } catch {
+        var flags = GoFlagSet("")
+        for name in ["host", "metadir", "datadir", "database", "newdb", "retention", "newrp"] { flags.string(name, name == "host" ? host : "", "") }
+        flags.string("shard", "0", "")
+        flags.alias("db", for: "database")
+        flags.alias("rp", for: "retention")
+        flags.bool("online", "")
+        flags.bool("portable", "")
+        do throws(GoFlagSet.Failure) { try flags.parse(arguments) } catch {
             // Go's flag package, whose output restore sets to stdout: the error, the usage.
-            out.write(error.description + "\n")
+            if case .invalid(let message) = error { out.write(message + "\n") }
             out.write(Self.usage)
             throw Failure(error.description)
         }
-        host = flags.string("host", default: host)
+        host = flags.string("host")
         metadir = flags.string("metadir")
         datadir = flags.string("datadir")
-        sourceDatabase = flags.string("database", "db")
+        sourceDatabase = flags.string("database")
         destinationDatabase = flags.string("newdb")
-        backupRetention = flags.string("retention", "rp")
+        backupRetention = flags.string("retention")
         restoreRetention = flags.string("newrp")
         let shardText = flags.string("shard")
-        if !shardText.isEmpty {
-            guard let id = UInt64(shardText) else { throw Failure("invalid value \"\(shardText)\" for flag -shard: parse error") }
-            shard = id
-        }
+        // Go's Uint64Var: parsed as the flag is read.
+        guard let id = UInt64(shardText) else { throw Failure("invalid value \"\(shardText)\" for flag -shard: parse error") }
+        shard = id
         online = flags.bool("online")
         portable = flags.bool("portable")
-        path = flags.positional.first ?? ""
+        path = flags.argument(0)
         guard !path.isEmpty else { throw Failure("path with backup files required") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -1,95 +1,57 @@
-// sundial-inspect: look into and produce 1.x storage files.
-//   sundial-inspect dump FILE.tsm            keys, block types, entries and points
-//   sundial-inspect dump-wal FILE.wal        entries of a WAL segment
-//   sundial-inspect write-lp INPUT.lp DIR    line protocol → WAL + cache → one level-1 TSM
-//                                            file in DIR (what a Sundial shard writes)
-//   sundial-inspect meta-sample DIR          writes DIR/meta.db through Sundial's MetaClient
-//                                            (the databases tools/crosscheck expects)
-//   sundial-inspect influxql FILE            one query per line (JSON strings): prints
-//                                            `OK <canonical>` or `ERR <parse error>` per line
-import Foundation
-import InfluxQL
-import LineProtocol
-import Meta
-import TSM
+// sundial-inspect: InfluxDB 1.x's `influx_inspect` for Sundial's (and 1.x's) storage files —
+// export, verify, report, dumptsm, dumptsmwal, deletetsm — plus Sundial's own dump, dump-wal,
+// write-lp, meta-sample and influxql (Legacy.swift). `help` lists them.
 
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-    exit(1)
+let console = Console()
+
+/// 1.x's `cmd.ParseCommandName`: the first argument names the command unless it is a flag
+/// (`-h`, `-help` and `--help` mean help); `help CMD ARG…` turns into `CMD -h`.
+func parseCommandName(_ args: [String]) -> (String, [String]) {
+    var name = ""
+    if let first = args.first {
+        if !first.hasPrefix("-") {
+            name = first
+        } else if first == "-h" || first == "-help" || first == "--help" {
+            name = "help"
+        }
+    }
+    if name == "help" && args.count > 2 && !args[1].hasPrefix("-") { return (args[1], ["-h"]) }
+    if !name.isEmpty { return (name, Array(args.dropFirst())) }
+    return ("", args)
 }
 
-let args = CommandLine.arguments
-guard args.count >= 3 else { fail("usage: sundial-inspect dump FILE.tsm | dump-wal FILE.wal | write-lp INPUT.lp DIR") }
+let (command, arguments) = parseCommandName(Array(CommandLine.arguments.dropFirst()))
 
-switch args[1] {
-case "dump":
-    let reader = try TSMReader(path: args[2])
-    print("\(reader.keyCount) keys, times \(reader.minTime)...\(reader.maxTime), \(reader.size) bytes")
-    for position in 0..<reader.keyCount {
-        let key = String(decoding: reader.key(at: position), as: UTF8.self)
-        let (type, entries) = reader.entries(at: position)
-        print("\(key) \(type) blocks=\(entries.count)")
-        for e in entries { print("  [\(e.minTime), \(e.maxTime)] offset=\(e.offset) size=\(e.size)") }
+if LegacyCommands.names.contains(command) {
+    do {
+        try await LegacyCommands.run(command, arguments)
+    } catch {
+        LegacyCommands.fail("\(error)")
     }
-case "dump-wal":
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
-    let (entries, valid, failure) = bytes.withUnsafeBytes { WAL.readEntries($0) }
-    for entry in entries {
-        switch entry {
-        case .write(let series):
-            for (key, values) in series { print("write \(String(decoding: key, as: UTF8.self)) \(values)") }
-        case .delete(let keys): print("delete \(keys.map { String(decoding: $0, as: UTF8.self) })")
-        case .deleteRange(let keys, let min, let max): print("delete-range [\(min), \(max)] \(keys.map { String(decoding: $0, as: UTF8.self) })")
-        }
-    }
-    if let failure { print("stopped at byte \(valid): \(failure)") }
-case "write-lp":
-    guard args.count >= 4 else { fail("usage: sundial-inspect write-lp INPUT.lp DIR") }
-    let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
-    let parsed = LineProtocolParser.parse(input, options: ParseOptions(defaultTime: 0))
-    if let errors = parsed.errorText { fail(errors) }
-    let dir = args[3]
-    let engine = Engine(path: dir, walPath: dir + "/.wal")
-    _ = try engine.open()
-    for point in parsed.points {
-        var series: [(key: [UInt8], values: WALValues)] = []
-        point.forEachField { rawKey, value in
-            let key = Array(point.seriesKey) + TSMFormat.fieldSeparator + Array(rawKey)
-            switch value {
-            case .float(let v): series.append((key, .float([point.time], [v])))
-            case .integer(let v): series.append((key, .integer([point.time], [v])))
-            case .unsigned(let v): series.append((key, .unsigned([point.time], [v])))
-            case .boolean(let v): series.append((key, .boolean([point.time], [v])))
-            case .string(let v): series.append((key, .string([point.time], [Array(v.utf8)])))
-            }
-        }
-        try engine.write(series)
-    }
-    try engine.snapshot()
-    try? FileManager.default.removeItem(atPath: dir + "/.wal")
-    print("wrote \(parsed.points.count) points to \(dir)")
-case "meta-sample":
-    let meta = try MetaClient(directory: args[2])
-    try await meta.createDatabase("alpha")
-    try await meta.createRetentionPolicy(database: "alpha", name: "hour", duration: 2 * 3_600_000_000_000, shardGroupDuration: 3_600_000_000_000)
-    try await meta.createRetentionPolicy(database: "alpha", name: "forever", duration: 0, makeDefault: true)
-    try await meta.createDatabase("beta")
-    try await meta.createRetentionPolicy(database: "beta", name: "week", duration: 7 * 86_400_000_000_000, replicaN: 1, makeDefault: true)
-    try await meta.createDatabase("gamma")
-    try await meta.dropDatabase("gamma")
-    print("wrote \(args[2])/meta.db")
-case "influxql":
-    let lines = try String(contentsOfFile: args[2], encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
-    for line in lines {
-        guard let query = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? String else { continue }
-        do {
-            // As influxd's handler does, surrounding whitespace is trimmed first.
-            let parsed = try Parser.parseQuery(query.trimmingCharacters(in: .whitespacesAndNewlines))
-            print("OK " + parsed.description.replacingOccurrences(of: "\n", with: "\\n"))
-        } catch {
-            print("ERR " + error.description.replacingOccurrences(of: "\n", with: "\\n"))
-        }
-    }
-default:
-    fail("unknown command \(args[1])")
+    console.exit(0)
 }
+
+do throws(CommandError) {
+    switch command {
+    case "", "help": HelpCommand.run(console: console)
+    case "deletetsm": try DeleteTSMCommand.run(arguments, console: console)
+    case "dumptsmdev":
+        console.err("warning: dumptsmdev is deprecated, use dumptsm instead.\n")
+        try DumpTSMCommand.run(arguments, console: console)
+    case "dumptsm": try DumpTSMCommand.run(arguments, console: console)
+    case "dumptsmwal", "dumpwal": try DumpWALCommand.run(arguments, console: console)
+    case "export": try ExportCommand.run(arguments, console: console)
+    case "report": try ReportCommand.run(arguments, console: console)
+    case "verify": try VerifyCommand.run(arguments, console: console)
+    default:
+        if TSICommands.names.contains(command) { TSICommands.run(command, console: console) }
+        throw CommandError("unknown command \"\(command)\"\nRun '\(programName) help' for usage\n\n")
+    }
+} catch {
+    // 1.x prefixes the command's error with its name, except for an unknown command.
+    let prefix = ["deletetsm", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify"].contains(command)
+        ? (command == "dumptsmdev" ? "dumptsm" : command == "dumpwal" ? "dumptsmwal" : command) + ": " : ""
+    console.err(prefix + error.message + "\n")
+    console.exit(1)
+}
+console.exit(0)

@@ -220,7 +220,7 @@ import TSM
             let config = dir.appendingPathComponent("influxdb-\(port).conf")
             try """
             reporting-disabled = true
-            bind-address = "127.0.0.1:\(port + 1)"
+            bind-address = "127.0.0.1:0"
             [meta]
               dir = "\(dir.path)/meta"
             [data]

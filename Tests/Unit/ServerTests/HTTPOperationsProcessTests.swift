@@ -26,7 +26,7 @@ import Testing
             let config = dir.appendingPathComponent("influxdb.conf")
             try """
             reporting-disabled = true
-            bind-address = "127.0.0.1:\(port + 1)"
+            bind-address = "127.0.0.1:0"
             [meta]
               dir = "\(dir.path)/meta"
             [data]

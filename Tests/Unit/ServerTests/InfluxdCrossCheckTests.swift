@@ -15,16 +15,20 @@ import Testing
     struct Server {
         let process: Process
         let port: Int
+        /// The TCP `bind-address` port (the snapshotter's).
+        let rpcPort: Int
 
         /// `extra` is appended to the config (sections it does not already have); `monitor`
-        /// and `http` are the keys of those sections.
+        /// and `http` are the keys of those sections, `data` lines added to `[data]`.
         static func start(_ binary: URL, dir: URL, continuousQueries: Bool = false, monitor: String = "store-enabled = false",
-                          http: String = "log-enabled = false", extra: String = "") async throws -> Server {
+                          http: String = "log-enabled = false", data: [String] = [], extra: String = "") async throws -> Server {
             let port = DaemonProcessTests.freePort()
+            var rpcPort = DaemonProcessTests.freePort()
+            while rpcPort == port { rpcPort = DaemonProcessTests.freePort() }
             let config = dir.appendingPathComponent("influxdb-\(port).conf")
             try """
             reporting-disabled = true
-            bind-address = "127.0.0.1:\(port + 1)"
+            bind-address = "127.0.0.1:\(rpcPort)"
             [meta]
               dir = "\(dir.path)/meta"
             [data]
@@ -32,6 +36,7 @@ import Testing
               wal-dir = "\(dir.path)/wal"
               query-log-enabled = false
               cache-snapshot-memory-size = 16384
+            \(data.map { "  " + $0 }.joined(separator: "\n"))
             [monitor]
               \(monitor)
             [continuous_queries]
@@ -52,8 +57,8 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            for _ in 0..<300 {
-                if (try? await DaemonProcessTests.pingStatus(port: port)) == 204 { return Server(process: process, port: port) }
+            for _ in 0..<600 where process.isRunning {
+                if (try? await DaemonProcessTests.pingStatus(port: port)) == 204 { return Server(process: process, port: port, rpcPort: rpcPort) }
                 try await Task.sleep(for: .milliseconds(50))
             }
             kill(process.processIdentifier, SIGKILL)

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import Meta
 import Testing
 @testable import Snapshotter
@@ -137,20 +138,37 @@ import Testing
     }
 
     @Test(arguments: [
-        (["-portable", "-db", "x", "dir"], ["db": "x"], true, ["dir"]),
-        (["-db=x", "--portable", "dir"], ["db": "x"], true, ["dir"]),
-        (["-portable=false", "dir", "-db", "x"], [:], false, ["dir", "-db", "x"]),
+        (["-portable", "-db", "x", "dir"], "x", true, ["dir"]),
+        (["-database=y", "--portable", "-db", "x", "dir"], "x", true, ["dir"]),
+        (["-portable=false", "dir", "-db", "x"], "", false, ["dir", "-db", "x"]),
     ])
-    func goFlagsParseAsGos(arguments: [String], strings: [String: String], portable: Bool, positional: [String]) throws {
-        let flags = try GoFlags(arguments, strings: ["db"], booleans: ["portable"])
-        #expect(flags.strings == strings)
+    func goFlagsParseAsGos(arguments: [String], database: String, portable: Bool, positional: [String]) throws {
+        var flags = GoFlagSet("backup")
+        flags.string("database", "", "")
+        flags.alias("db", for: "database")
+        flags.bool("portable", "")
+        try flags.parse(arguments)
+        #expect(flags.string("database") == database)
         #expect(flags.bool("portable") == portable)
-        #expect(flags.positional == positional)
+        #expect(flags.arguments == positional)
     }
 
-    @Test func unknownFlagsAreGosErrors() {
-        #expect(throws: GoFlags.Failure.self) { try GoFlags(["-nope", "x"], strings: [], booleans: []) }
-        #expect(throws: GoFlags.Failure.self) { try GoFlags(["-db"], strings: ["db"], booleans: []) }
+    @Test(arguments: [(["-nope", "x"], "flag provided but not defined: -nope"), (["-db"], "flag needs an argument: -db"),
+                      (["-portable=maybe"], "invalid boolean value \"maybe\" for -portable: strconv.ParseBool: parsing \"maybe\": invalid syntax")])
+    func badFlagsAreGosErrors(arguments: [String], message: String) {
+        var flags = GoFlagSet("backup")
+        flags.string("db", "", "")
+        flags.bool("portable", "")
+        #expect(throws: GoFlagSet.Failure.invalid(message)) { try flags.parse(arguments) }
+    }
+
+    @Test(arguments: [
+        ("2026-01-01", "parsing time \"2026-01-01\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\" as \"T\""),
+        ("2026-13-01T00:00:00Z", "parsing time \"2026-13-01T00:00:00Z\": month out of range"),
+        ("2026-01-01T00:00:00", "parsing time \"2026-01-01T00:00:00\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\" as \"Z07:00\""),
+    ])
+    func timeErrorsAreGos(text: String, message: String) {
+        #expect(GoTime.parseError(text) == message)
     }
 
     /// 1.x's `ImportData`: new database (renamed), policies kept or one picked and renamed,
