@@ -226,7 +226,10 @@ public struct RestoreCommand: Sendable {
                 try TarArchive.forEachEntry(in: file) { (entry, content) throws(TarArchive.Failure) in
                     let sections = entry.name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
                     guard sections.count >= 3 else { throw TarArchive.Failure("invalid archive path: \(entry.name)") }
+                    // An entry may not climb out of its shard's directory.
+                    guard !sections.dropFirst(3).contains("..") else { throw TarArchive.Failure("invalid archive path: \(entry.name)") }
                     let relative = sections.dropFirst(3).joined(separator: "/")
+                    if relative.isEmpty { return }
                     if entry.typeflag == UInt8(ascii: "5") {
                         try? FileManager.default.createDirectory(atPath: shardPath + "/" + relative, withIntermediateDirectories: true)
                         return

@@ -211,4 +211,28 @@ import Testing
             try await target.importBackup([0xFF, 0xFF], backupDatabase: "", restoreDatabase: "", backupPolicy: "", restorePolicy: "")
         }
     }
+
+    /// An offline restore writes a legacy archive's files under the shard's directory, and
+    /// refuses an entry that would climb out of it.
+    @Test(arguments: [("db0/autogen/1/000000001-000000001.tsm", true), ("db0/autogen/1/../../../escaped.tsm", false)])
+    func offlineRestoreKeepsEntriesInTheirShard(name: String, accepted: Bool) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sundial-offline-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let backup = dir.appendingPathComponent("bk"), data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
+        let content = Array("tsm bytes".utf8)
+        let archive = TarHeader(name: name, size: Int64(content.count)).encoded() + content
+            + [UInt8](repeating: 0, count: TarHeader.padding(Int64(content.count))) + TarHeader.end
+        try Data(archive).write(to: backup.appendingPathComponent("db0.autogen.00001.00"))
+        var command = RestoreCommand(stdout: { _ in }, stderr: { _ in })
+        let arguments = ["-datadir", data.path, "-db", "db0", "-newdb", "db0", backup.path]
+        if accepted {
+            try command.run(arguments)
+            #expect(FileManager.default.contents(atPath: data.path + "/db0/autogen/1/000000001-000000001.tsm") == Data(content))
+        } else {
+            #expect(throws: BackupCommand.Failure.self) { try command.run(arguments) }
+            #expect(!FileManager.default.fileExists(atPath: dir.path + "/escaped.tsm"))
+            #expect(!FileManager.default.fileExists(atPath: data.path + "/escaped.tsm"))
+        }
+    }
 }
