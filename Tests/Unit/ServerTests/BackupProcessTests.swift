@@ -114,8 +114,8 @@ import Testing
     }
 
     /// A real influxd's portable backup restored into Sundial, with influxd's `restore` (as
-    /// it is and renamed) and with `sundiald restore`; a second restore of the same database
-    /// is refused as 1.x refuses it.
+    /// it is and renamed) and with `sundiald restore`, and its legacy backup with `sundiald
+    /// restore -online`; a second restore of the same database is refused as 1.x refuses it.
     @Test(.enabled(if: available))
     func influxdBackupRestoresIntoSundial() async throws {
         let dir = try Self.scratch()
@@ -144,6 +144,15 @@ import Testing
         #expect(ours.out.contains("Restoring shard"))
         #expect(try await Self.settle(sundial, "db2", expected.autogen) == expected.autogen)
         #expect(try await Self.settle(sundial, "db2", policy: "rp2", expected.rp2) == expected.rp2)
+
+        // influxd's legacy backup, restored online by ours.
+        let legacyDir = dir.appendingPathComponent("legacy").path
+        let legacy = try await Self.tool(Self.influxd, "backup", ["-database", "db0", "-host", Self.snapshotter(reference), legacyDir])
+        #expect(legacy.status == 0, "\(legacy.err)")
+        let online = try await Self.tool(DaemonProcessTests.binary, "restore", ["-online", "-host", host, "-db", "db0", "-newdb", "db3", legacyDir])
+        #expect(online.status == 0, "\(online.out)\(online.err)")
+        #expect(try await Self.settle(sundial, "db3", expected.autogen) == expected.autogen)
+        #expect(try await Self.settle(sundial, "db3", policy: "rp2", expected.rp2) == expected.rp2)
 
         let again = try await Self.tool(DaemonProcessTests.binary, "restore", ["-portable", "-host", host, "-db", "db0", "-newdb", "db2", backupDir])
         #expect(again.status == 1)
