@@ -341,7 +341,8 @@ struct AggregateSelect {
             defer { memory.release(sliceBytes) }
             let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
             if calls.count == 1 && calls[0].function == "distinct" {
-                let distinct = Self.sortedDistinct(slice.map { ($0.time, $0.values[0]) }.filter { $0.1 != .null })
+                let distinct = Self.sortedDistinct(slice.map { ($0.time, $0.values[0]) }.filter { $0.1 != .null },
+                                                   descending: !(statement.sortFields.first?.ascending ?? true))
                 for v in distinct { rows.append([.time(outTime), v] + Array(repeating: .null, count: auxCount)) }
                 continue
             }
@@ -627,10 +628,14 @@ struct AggregateSelect {
     }
 
     /// 1.x's distinct: each value once, at its first time, ordered by that time, then value.
-    static func sortedDistinct(_ points: [(Int64, Value)]) -> [Value] {
+    /// A window's distinct values as 1.x emits them: each at the time it was first met in the
+    /// statement's order (the earliest, or the latest under ORDER BY time DESC), ordered by
+    /// that time ascending. Under DESC the list comes reversed, as the caller reverses the rows.
+    static func sortedDistinct(_ points: [(Int64, Value)], descending: Bool = false) -> [Value] {
         var first: [Value: Int64] = [:]
-        for (t, v) in points where first[v].map({ t < $0 }) ?? true { first[v] = t }
-        return first.sorted { a, b in a.value != b.value ? a.value < b.value : valueLess(a.key, b.key) }.map(\.key)
+        for (t, v) in points where first[v].map({ descending ? t > $0 : t < $0 }) ?? true { first[v] = t }
+        let ordered = first.sorted { a, b in a.value != b.value ? a.value < b.value : valueLess(a.key, b.key) }.map(\.key)
+        return descending ? ordered.reversed() : ordered
     }
 
     // MARK: Columns

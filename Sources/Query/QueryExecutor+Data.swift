@@ -228,6 +228,13 @@ extension QueryExecutor {
                 }
                 return []
             }
+            if let outer = AggregateSelect.distinctOuter(s), AggregateSelect.handles(outer.inner) {
+                var aggregate = AggregateSelect(statement: outer.inner, targets: list, range: range, interval: max(0, compiled.interval), offset: offset,
+                                                interrupted: interrupted, typedPath: typedAggregates)
+                aggregate.zone = zone
+                aggregate.memory = memory
+                return Self.zoned(try aggregate.applying(outer, limit: s.limit, offset: s.offset, to: try aggregate.run()), zone)
+            }
             if AggregateSelect.handles(s) {
                 // A negative GROUP BY time() passes 1.x's checks as an interval but runs as
                 // one window over the range (its iterators see no usable interval).
