@@ -213,7 +213,7 @@ let package = Package(
         .executableTarget(
             name: "sundial-inspect",
             dependencies: [
-                "TSM", "LineProtocol", "InfluxQL", "Meta", "GoText",
+                "TSM", "TSDB", "LineProtocol", "InfluxQL", "Meta", "GoText",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

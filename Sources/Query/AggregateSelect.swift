@@ -376,6 +376,12 @@ struct AggregateSelect {
             filled.append((row, empty))
         }
         if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
+        // 1.x's fill only sees the points its reducers emitted: a group for which they emitted
+        // none (a percentile past every window's points) gives no rows at all, filled or not.
+        if !calls.isEmpty, !calls.contains(where: { $0.function == "count" || $0.function == "integral" }),
+           filled.allSatisfy({ $0.0[1..<(1 + calls.count)].allSatisfy { $0 == .null } }) {
+            return []
+        }
         return try fill(try zoned(filled), calls: calls)
     }
 

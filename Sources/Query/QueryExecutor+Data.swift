@@ -271,7 +271,9 @@ extension QueryExecutor {
             guard let z = Zone(name) else { throw StatementError("unable to find time zone \(name)") }
             zone = z
         }
-        var range = SeriesCondition(expr: s.condition).timeRange(now: now, zone: zone)
+        let condition = SeriesCondition(expr: s.condition)
+        if let error = condition.timeLiteralError { throw StatementError(error) }
+        var range = condition.timeRange(now: now, zone: zone)
         if interval != 0 && range.max == .max { range.max = now }
         return (range, zone)
     }

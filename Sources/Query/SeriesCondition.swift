@@ -87,6 +87,20 @@ struct SeriesCondition: Sendable {
         }
     }
 
+    /// 1.x's error for a time string compared with `time` that lies outside influxql's time
+    /// range (`time 9999-12-31T23:59:59Z overflows time literal`); nil when every one fits.
+    var timeLiteralError: String? {
+        func visit(_ e: Expr) -> String? {
+            switch e {
+            case .paren(let inner): return visit(inner)
+            case .binary(.and, let l, let r), .binary(.or, let l, let r): return visit(l) ?? visit(r)
+            case .binary(_, .varRef("time", _), .string(let s)), .binary(_, .string(let s), .varRef("time", _)): return TimeLiteral.rangeError(s)
+            default: return nil
+            }
+        }
+        return expr.flatMap(visit)
+    }
+
     /// The inclusive time range of the condition's `time` comparisons (ANDed; `now()` is
     /// `now`), 1.x's `TimeRange`: strict bounds move by one nanosecond.
     func timeRange(now: Int64, zone: Zone? = nil) -> (min: Int64, max: Int64) {

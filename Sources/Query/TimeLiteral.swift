@@ -1,3 +1,5 @@
+import GoText
+
 /// InfluxQL time string literals, as 1.x reads them (`StringLiteral.ToTimeLiteral`): a date
 /// `2006-01-02` (midnight UTC), `2006-01-02 15:04:05[.fraction]` (UTC), or RFC 3339 with
 /// nanoseconds `2006-01-02T15:04:05[.fraction](Z|±hh:mm)`. Byte-level: a WHERE on time is
@@ -15,6 +17,27 @@ enum TimeLiteral {
     }
 
     static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let (seconds, fraction, _) = parts(bytes: b) else { return nil }
+        return nanoseconds(seconds, fraction)
+    }
+
+    /// Unix nanoseconds of `seconds` and `fraction`, nil past the int64 range.
+    static func nanoseconds(_ seconds: Int64, _ fraction: Int64) -> Int64? {
+        var seconds = seconds, fraction = fraction
+        // Borrow a second for a negative time so that the earliest instant does not overflow.
+        if seconds < 0 && fraction > 0 {
+            seconds += 1
+            fraction -= 1_000_000_000
+        }
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (t, overflow2) = ns.addingReportingOverflow(fraction)
+        return overflow2 ? nil : t
+    }
+
+    /// The literal's Unix seconds, nanoseconds of fraction and zone offset (seconds), in any
+    /// year 0000-9999; nil when it is not a time literal.
+    static func parts(bytes b: UnsafeBufferPointer<UInt8>) -> (seconds: Int64, fraction: Int64, offset: Int64)? {
         func digits(_ at: Int, _ n: Int) -> Int64? {
             guard at + n <= b.count else { return nil }
             var v: Int64 = 0
@@ -27,11 +50,7 @@ enum TimeLiteral {
         guard let year = digits(0, 4), b.count >= 10, b[4] == UInt8(ascii: "-"), let month = digits(5, 2), b[7] == UInt8(ascii: "-"),
               let day = digits(8, 2), (1...12).contains(month), day >= 1, day <= daysIn(month, year) else { return nil }
         let days = daysFromCivil(year, month, day)
-        if b.count == 10 {
-            // Past 1677-09-21…2262-04-11 the nanoseconds overflow: not a time, as for the full form.
-            let (ns, overflow) = (days * 86_400).multipliedReportingOverflow(by: 1_000_000_000)
-            return overflow ? nil : ns
-        }
+        if b.count == 10 { return (days * 86_400, 0, 0) }
         let rfc = b[10] == UInt8(ascii: "T")
         guard rfc || b[10] == UInt8(ascii: " "), let hour = digits(11, 2), b.count > 13, b[13] == UInt8(ascii: ":"), let minute = digits(14, 2),
               b.count > 16, b[16] == UInt8(ascii: ":"), let second = digits(17, 2), hour < 24, minute < 60, second < 60 else { return nil }
@@ -62,16 +81,28 @@ enum TimeLiteral {
             }
         }
         guard i == b.count else { return nil }
-        var seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        // Borrow a second for a negative time so that the earliest instant does not overflow.
-        if seconds < 0 && fraction > 0 {
-            seconds += 1
-            fraction -= 1_000_000_000
+        return (days * 86_400 + hour * 3600 + minute * 60 + second - offset, fraction, offset)
+    }
+
+    /// 1.x's range check of a time literal compared with `time`: past influxql's `MaxTime`
+    /// (int64's largest less one ns) `time … overflows time literal`, before `MinTime + 1`
+    /// `… underflows …`, the literal shown as Go's RFC 3339 (seconds, its own offset).
+    static func rangeError(_ s: String) -> String? {
+        var text = s
+        guard let (seconds, fraction, offset) = text.withUTF8({ parts(bytes: $0) }) else { return nil }
+        let ns = Int128(seconds) * 1_000_000_000 + Int128(fraction)
+        let word: String
+        if ns > Int128(Int64.max) - 1 { word = "overflows" } else if ns < Int128(Int64.min) + 3 { word = "underflows" } else { return nil }
+        let c = GoTime.civil(seconds: seconds + offset)
+        var shown = GoTime.pad(c.year, 4) + "-" + GoTime.pad(c.month, 2) + "-" + GoTime.pad(c.day, 2) + "T"
+            + GoTime.pad(c.hour, 2) + ":" + GoTime.pad(c.minute, 2) + ":" + GoTime.pad(c.second, 2)
+        if offset == 0 {
+            shown += "Z"
+        } else {
+            let m = abs(offset) / 60
+            shown += (offset < 0 ? "-" : "+") + GoTime.pad(m / 60, 2) + ":" + GoTime.pad(m % 60, 2)
         }
-        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return nil }
-        let (t, overflow2) = ns.addingReportingOverflow(fraction)
-        return overflow2 ? nil : t
+        return "time \(shown) \(word) time literal"
     }
 
     static func daysIn(_ month: Int64, _ year: Int64) -> Int64 {

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 
 /// The portable backup's manifest (`<stamp>.manifest`): Go's `json.MarshalIndent` with two
 /// spaces, no trailing newline.
@@ -22,14 +23,14 @@ public struct Manifest: Sendable, Equatable {
     public var files: [Entry] = []
 
     public var json: [UInt8] {
-        var out = "{\n  \"meta\": {\n    \"fileName\": \(GoJSONText.quote(meta.fileName)),\n    \"size\": \(meta.size)\n  },\n"
+        var out = "{\n  \"meta\": {\n    \"fileName\": \(GoJSONString.quote(meta.fileName)),\n    \"size\": \(meta.size)\n  },\n"
         out += "  \"limited\": \(limited),\n  \"files\": "
         if files.isEmpty {
             out += "null"
         } else {
             out += "[\n" + files.map { f in
-                "    {\n      \"database\": \(GoJSONText.quote(f.database)),\n      \"policy\": \(GoJSONText.quote(f.policy)),\n"
-                    + "      \"shardID\": \(f.shardID),\n      \"fileName\": \(GoJSONText.quote(f.fileName)),\n"
+                "    {\n      \"database\": \(GoJSONString.quote(f.database)),\n      \"policy\": \(GoJSONString.quote(f.policy)),\n"
+                    + "      \"shardID\": \(f.shardID),\n      \"fileName\": \(GoJSONString.quote(f.fileName)),\n"
                     + "      \"size\": \(f.size),\n      \"lastModified\": \(f.lastModified)\n    }"
             }.joined(separator: ",\n") + "\n  ]"
         }

@@ -40,8 +40,8 @@ public struct SnapshotRequest: Sendable, Equatable {
     /// The JSON 1.x's client sends (Go's `json.Encoder`: fields in declaration order, times in
     /// RFC 3339 with nanoseconds, a trailing newline).
     public var json: [UInt8] {
-        var out = "{\"Type\":\(type),\"BackupDatabase\":\(GoJSONText.quote(backupDatabase)),\"RestoreDatabase\":\(GoJSONText.quote(restoreDatabase))"
-        out += ",\"BackupRetentionPolicy\":\(GoJSONText.quote(backupRetentionPolicy)),\"RestoreRetentionPolicy\":\(GoJSONText.quote(restoreRetentionPolicy))"
+        var out = "{\"Type\":\(type),\"BackupDatabase\":\(GoJSONString.quote(backupDatabase)),\"RestoreDatabase\":\(GoJSONString.quote(restoreDatabase))"
+        out += ",\"BackupRetentionPolicy\":\(GoJSONString.quote(backupRetentionPolicy)),\"RestoreRetentionPolicy\":\(GoJSONString.quote(restoreRetentionPolicy))"
         out += ",\"ShardID\":\(shardID),\"Since\":\"\(GoTime.format(since))\",\"ExportStart\":\"\(GoTime.format(exportStart))\""
         out += ",\"ExportEnd\":\"\(GoTime.format(exportEnd))\",\"UploadSize\":\(uploadSize)}\n"
         return Array(out.utf8)
@@ -123,7 +123,7 @@ public struct SnapshotInfo: Sendable, Equatable {
 
     /// Go's encoding: `{"Paths":[...]}` (`null` when there are none) and a newline.
     public var json: [UInt8] {
-        let list = paths.isEmpty ? "null" : "[" + paths.map(GoJSONText.quote).joined(separator: ",") + "]"
+        let list = paths.isEmpty ? "null" : "[" + paths.map { GoJSONString.quote($0) }.joined(separator: ",") + "]"
         return Array("{\"Paths\":\(list)}\n".utf8)
     }
 
@@ -131,26 +131,6 @@ public struct SnapshotInfo: Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
         let paths = object.first { $0.key.lowercased() == "paths" }?.value as? [String] ?? []
         return SnapshotInfo(paths: paths)
-    }
-}
-
-/// Go's JSON string quoting (`encoding/json` with HTML escaping, as `json.Encoder` writes).
-enum GoJSONText {
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}": out += String(format: "\\u%04x", scalar.value)
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -36,9 +36,10 @@ enum HelpCommand {
     }
 }
 
-/// 1.x's commands that work on the TSI index, which Sundial does not have yet.
+/// 1.x's commands that work on the TSI index, which Sundial does not have yet
+/// (`verify-seriesfile` is VerifySeriesFile.swift).
 enum TSICommands {
-    static let names: Set<String> = ["dumptsi", "buildtsi", "reporttsi", "verify-seriesfile"]
+    static let names: Set<String> = ["dumptsi", "buildtsi", "reporttsi"]
 
     static func run(_ name: String, console: Console) -> Never {
         console.err("\(name): not available yet: it arrives with Sundial's TSI index (index-version = \"tsi1\")\n")

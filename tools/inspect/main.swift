@@ -43,13 +43,14 @@ do throws(CommandError) {
     case "export": try ExportCommand.run(arguments, console: console)
     case "report": try ReportCommand.run(arguments, console: console)
     case "verify": try VerifyCommand.run(arguments, console: console)
+    case "verify-seriesfile": try VerifySeriesFileCommand.run(arguments, console: console)
     default:
         if TSICommands.names.contains(command) { TSICommands.run(command, console: console) }
         throw CommandError("unknown command \"\(command)\"\nRun '\(programName) help' for usage\n\n")
     }
 } catch {
     // 1.x prefixes the command's error with its name, except for an unknown command.
-    let prefix = ["deletetsm", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify"].contains(command)
+    let prefix = ["deletetsm", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify", "verify-seriesfile"].contains(command)
         ? (command == "dumptsmdev" ? "dumptsm" : command == "dumpwal" ? "dumptsmwal" : command) + ": " : ""
     console.err(prefix + error.message + "\n")
     console.exit(1)

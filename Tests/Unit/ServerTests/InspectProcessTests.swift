@@ -411,7 +411,7 @@ import Testing
         CommandCase(arguments: ["dumptsm"], status: 0, out: "TSM file not specified\n\nDumps low-level details about tsm1 files.\n", err: nil),
         CommandCase(arguments: ["dumptsi"], status: 1, out: nil, err: "dumptsi: not available yet: it arrives with Sundial's TSI index"),
         CommandCase(arguments: ["buildtsi"], status: 1, out: nil, err: "buildtsi: not available yet"),
-        CommandCase(arguments: ["verify-seriesfile"], status: 1, out: nil, err: "verify-seriesfile: not available yet"),
+        CommandCase(arguments: ["verify-seriesfile", "-dir", "/nonexistent"], status: 1, out: nil, err: "verify-seriesfile: open /nonexistent: no such file or directory"),
     ]
 
     /// Help, unknown commands, Go flag errors (exit 2) and the TSI commands still to come.
