@@ -180,8 +180,9 @@ struct AggregateSelect {
         let (fieldTypes, tagKeys) = RawSelect.schema(targets)
         let raw = RawSelect(statement: statement, targets: targets, range: range, interrupted: interrupted)
         let dimensions = raw.groupTags(tagKeys)
-        var columns = try expand(fieldTypes: fieldTypes, tagKeys: tagKeys, dimensions: Set(dimensions))
-        Self.uniqueNames(&columns)
+        var aliased: [Bool] = []
+        var columns = try expand(fieldTypes: fieldTypes, tagKeys: tagKeys, dimensions: Set(dimensions), aliased: &aliased)
+        Self.uniqueNames(&columns, aliased: aliased)
         let calls = columns.flatMap { c -> [Call] in
             switch c {
             case .call(let call): [call]
@@ -633,7 +634,6 @@ struct AggregateSelect {
         }
     }
 
-    /// 1.x's distinct: each value once, at its first time, ordered by that time, then value.
     /// A window's distinct values as 1.x emits them: each at the time it was first met in the
     /// statement's order (the earliest, or the latest under ORDER BY time DESC), ordered by
     /// that time ascending. Under DESC the list comes reversed, as the caller reverses the rows.
@@ -646,9 +646,26 @@ struct AggregateSelect {
 
     // MARK: Columns
 
-    func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, dimensions: Set<String>) throws(StatementError) -> [Column] {
+    /// The columns of the fields, wildcards expanded; `aliased` gets, per column, whether 1.x
+    /// treats its name as an alias (``ColumnNames``).
+    func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, dimensions: Set<String>, aliased: inout [Bool]) throws(StatementError) -> [Column] {
         var out: [Column] = []
+        var flags: [Bool] = []
+        var pending: (field: Field, start: Int)?
+        // Flags for the previous field's columns (a branch may `continue` past the loop's end).
+        func flush() {
+            guard let (field, start) = pending else { return }
+            let wildcard = ColumnNames.isWildcardCall(field.expr)
+            for k in 0..<(out.count - start) { flags.append(wildcard || (k == 0 && !field.alias.isEmpty)) }
+            pending = nil
+        }
+        defer {
+            flush()
+            aliased = flags
+        }
         for field in statement.fields {
+            flush()
+            pending = (field, out.count)
             switch field.expr {
             case .varRef("time", _): continue
             case .varRef(let name, let type):
@@ -735,20 +752,10 @@ struct AggregateSelect {
         return names.sorted(by: RawSelect.bytesLess)
     }
 
-    static func uniqueNames(_ columns: inout [Column]) {
-        var seen: [String: Int] = [:]
+    static func uniqueNames(_ columns: inout [Column], aliased: [Bool]) {
+        let names = ColumnNames.resolve(columns.map(\.name), aliased: aliased)
         for i in columns.indices {
-            var name = columns[i].name
-            if let n = seen[name] {
-                var k = n
-                var candidate = "\(name)_\(k)"
-                while seen[candidate] != nil { k += 1; candidate = "\(name)_\(k)" }
-                seen[name] = k + 1
-                seen[candidate] = 1
-                name = candidate
-            } else {
-                seen[name] = 1
-            }
+            let name = names[i]
             switch columns[i] {
             case .call(var c): c.column = name; columns[i] = .call(c)
             case .aux(var a): a.name = name; columns[i] = .aux(a)

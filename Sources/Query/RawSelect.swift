@@ -146,7 +146,7 @@ struct RawSelect {
     }
 
     /// 1.x's `RewriteFields` and column naming: wildcards and regexes become the sorted field
-    /// and tag keys (GROUP BY tags excluded); duplicate names get `_1`, `_2`, ….
+    /// and tag keys (GROUP BY tags excluded); names made unique as 1.x does (``ColumnNames``).
     func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, excluding: Set<String>) -> [Column] {
         var columns: [Column] = []
         let tags = tagKeys.subtracting(excluding)
@@ -157,7 +157,18 @@ struct RawSelect {
             if let re { list = list.filter { SeriesCondition.regexMatches(re, $0.name) } }
             return list.sorted { Self.bytesLess($0.name, $1.name) }
         }
+        var flags: [Bool] = []
+        var pending: (field: Field, start: Int)?
+        // Flags for the previous field's columns (a branch may `continue` past the loop's end).
+        func flush() {
+            guard let (field, start) = pending else { return }
+            let wildcard = ColumnNames.isWildcardCall(field.expr)
+            for k in 0..<(columns.count - start) { flags.append(wildcard || (k == 0 && !field.alias.isEmpty)) }
+            pending = nil
+        }
         for field in statement.fields {
+            flush()
+            pending = (field, columns.count)
             switch field.expr {
             case .varRef("time", _):
                 continue
@@ -202,20 +213,9 @@ struct RawSelect {
                 columns.append(Column(name: field.alias.isEmpty ? name : field.alias, source: .expr(field.expr)))
             }
         }
-        var seen: [String: Int] = [:]
-        for i in columns.indices {
-            let base = columns[i].name
-            if let n = seen[base] {
-                var k = n
-                var candidate = "\(base)_\(k)"
-                while seen[candidate] != nil { k += 1; candidate = "\(base)_\(k)" }
-                seen[base] = k + 1
-                seen[candidate] = 1
-                columns[i].name = candidate
-            } else {
-                seen[base] = 1
-            }
-        }
+        flush()
+        let names = ColumnNames.resolve(columns.map(\.name), aliased: flags)
+        for i in columns.indices { columns[i].name = names[i] }
         return columns
     }
 
