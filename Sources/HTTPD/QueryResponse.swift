@@ -199,7 +199,7 @@ struct QueryResponse: Sendable {
     static func epochDivisor(_ epoch: String) -> Int64? {
         switch epoch {
         case "ns": 1
-        case "u", "µ": 1_000
+        case "u": 1_000  // 1.x knows no other spelling: "µ", "us" read as ns
         case "ms": 1_000_000
         case "s": 1_000_000_000
         case "m": 60_000_000_000

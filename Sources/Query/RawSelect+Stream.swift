@@ -60,7 +60,10 @@ extension RawSelect {
     func stream(pieceSize: Int, _ sink: RowSink) async throws(StatementError) {
         let (fieldTypes, tagKeys) = Self.schema(targets)
         let dimensions = groupTags(tagKeys)
-        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: Set(dimensions))
+        // 1.x's RewriteFields adds tags to a wildcard only without a dimension wildcard, and a
+        // GROUP BY /regex/ is one: then `*` and `/re/` select fields only.
+        let regexDimension = statement.dimensions.contains { if case .regex = $0 { true } else { false } }
+        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: regexDimension ? tagKeys : Set(dimensions))
         guard !columns.isEmpty else { return }
         for c in columns {
             if case .expr(let e) = c.source {
