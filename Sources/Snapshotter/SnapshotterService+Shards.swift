@@ -171,7 +171,7 @@ extension SnapshotterService {
             // Serialises restores of one shard (each on its own pool thread).
             return restores.lock(id).mutex.withLock { _ -> String? in
                 guard let shard = store.openShard(id) else { return "shard not found" }
-                do throws(TarHeaderParser.Failure) {
+                do throws(TarArchive.Failure) {
                     let files = try Self.extract(archive, prefix: Store.relativePath(of: shard) + "/", into: staging)
                     do throws(StoreError) { try store.restoreShard(id, from: staging, files: files) } catch { return error.description }
                     return nil
@@ -188,54 +188,20 @@ extension SnapshotterService {
 
     /// Extracts the `*.tsm` and `*.tombstone` files directly under `prefix` from a tar file
     /// into `directory`; returns their names.
-    static func extract(_ archive: String, prefix: String, into directory: String) throws(TarHeaderParser.Failure) -> [String] {
-        let fd = open(archive, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .init(description: "open \(archive): errno \(errno)") }
-        defer { close(fd) }
-        var parser = TarHeaderParser()
+    static func extract(_ archive: String, prefix: String, into directory: String) throws(TarArchive.Failure) -> [String] {
         var names: [String] = []
-        func readExactly(_ count: Int) -> [UInt8]? {
-            var out = [UInt8](repeating: 0, count: count)
-            var done = 0
-            while done < count {
-                let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, count - done) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return nil }
-                done += n
+        try TarArchive.forEachEntry(in: archive) { (header, content) throws(TarArchive.Failure) in
+            let name = header.name.hasPrefix(prefix) ? String(header.name.dropFirst(prefix.count)) : ""
+            guard header.typeflag == UInt8(ascii: "0"), !name.contains("/"), name.hasSuffix(".tsm") || name.hasSuffix(".tombstone") else { return }
+            let file: GzipFile.File
+            do throws(GzipFile.Failure) { file = try GzipFile.File(directory + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644) } catch {
+                throw TarArchive.Failure(error.description)
             }
-            return out
-        }
-        while let block = readExactly(TarHeader.blockSize) {
-            switch try parser.header(block) {
-            case .zero:
-                continue
-            case .extended(let kind, let size):
-                guard size <= 1 << 20, let content = readExactly(Int(size)) else { throw .init(description: "archive/tar: invalid extended header") }
-                _ = readExactly(TarHeader.padding(size))
-                parser.extended(kind: kind, content)
-            case .entry(let header):
-                let name = header.name.hasPrefix(prefix) ? String(header.name.dropFirst(prefix.count)) : ""
-                let wanted = header.typeflag == UInt8(ascii: "0") && !name.contains("/") && (name.hasSuffix(".tsm") || name.hasSuffix(".tombstone"))
-                let out = wanted ? open(directory + "/" + name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) : -1
-                var left = header.size
-                while left > 0 {
-                    guard let chunk = readExactly(Int(min(left, Int64(chunkSize)))) else {
-                        if out >= 0 { close(out) }
-                        throw .init(description: "unexpected EOF")
-                    }
-                    if out >= 0 && !writeAll(out, chunk) {
-                        close(out)
-                        throw .init(description: "write \(name): errno \(errno)")
-                    }
-                    left -= Int64(chunk.count)
-                }
-                _ = readExactly(TarHeader.padding(header.size))
-                if out >= 0 {
-                    fsync(out)
-                    close(out)
-                    names.append(name)
-                }
+            try content { (chunk) throws(TarArchive.Failure) in
+                do throws(GzipFile.Failure) { try file.write(chunk) } catch { throw TarArchive.Failure(error.description) }
             }
+            do throws(GzipFile.Failure) { try file.sync() } catch { throw TarArchive.Failure(error.description) }
+            names.append(name)
         }
         return names
     }
@@ -252,14 +218,7 @@ extension SnapshotterService {
 
     /// The names of a directory's entries (not `.` or `..`).
     static func fileNames(_ directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        ((try? Engine.fileNames(in: directory)) ?? []).filter { $0 != "." && $0 != ".." }
     }
 
     struct FileInfo { var modifiedNs: Int64 }

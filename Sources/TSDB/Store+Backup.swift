@@ -28,7 +28,7 @@ extension Store {
         guard let shard = takeForRestore(id) else { throw .engine("shard \(id) doesn't exist on this server") }
         shard.engine.close()
         shard.databaseSeries.remove(shard.index.allSeries)
-        var generation = (Self.tsmNames(in: shard.path).compactMap { TSMFileName(path: $0)?.generation }.max() ?? 0)
+        var generation = ((try? Engine.fileNames(in: shard.path)) ?? []).filter { $0.hasSuffix(".tsm") }.compactMap { TSMFileName(path: $0)?.generation }.max() ?? 0
         var failure: StoreError?
         for name in files.filter({ $0.hasSuffix(".tsm") }).sorted() {
             var target = name
@@ -77,9 +77,7 @@ extension Store {
     /// Opens `shard` again in its claimed slot.
     private func reopen(_ shard: Shard) -> Result<Shard, StoreError> {
         do throws(StoreError) {
-            let opened = try Shard(id: shard.id, database: shard.database, retentionPolicy: shard.retentionPolicy, dataDir: dataDir,
-                                   walDir: walDir, config: engineConfig, scheduler: scheduler, databaseSeries: series(of: shard.database),
-                                   limits: limits, log: log)
+            let opened = try makeShard(id: shard.id, database: shard.database, retentionPolicy: shard.retentionPolicy)
             shards.update { $0[shard.id] = .open(opened) }
             return .success(opened)
         } catch {
@@ -87,16 +85,5 @@ extension Store {
             shards.update { $0[shard.id] = .failed(why) }
             return .failure(.engine(why))
         }
-    }
-
-    private static func tsmNames(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".tsm") { names.append(name) }
-        }
-        return names
     }
 }

@@ -21,7 +21,7 @@ public final class Store: Sendable {
     private let databases = Mutex<[String: DatabaseSeries]>([:])
     /// Where the store and its shards tell the operator what went wrong while opening (the
     /// server logs it as 1.x would).
-    let log: StorageLog
+    private let log: StorageLog
 
     enum Slot {
         case opening
@@ -92,8 +92,7 @@ public final class Store: Sendable {
         if let existing = try claim.get() { return existing }
         let path = "\(dataDir)/\(database)/\(retentionPolicy)/\(id)"
         do throws(StoreError) {
-            let shard = try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
-                                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits, log: log)
+            let shard = try makeShard(id: id, database: database, retentionPolicy: retentionPolicy)
             shards.update { $0[id] = .open(shard) }
             return shard
         } catch {
@@ -103,6 +102,12 @@ public final class Store: Sendable {
             log(StorageEvent(.error, "Failed to open shard", [("service", "store"), ("db_shard_id", String(id)), ("path", path), ("error", why)]))
             throw .engine(why)
         }
+    }
+
+    /// Opens (or creates) shard `id` with the store's settings; the caller holds its slot.
+    func makeShard(id: UInt64, database: String, retentionPolicy: String) throws(StoreError) -> Shard {
+        try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
+                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits, log: log)
     }
 
     /// The shard directories on disk: `<db>/<rp>/<id>` under the data and WAL directories,

@@ -304,7 +304,8 @@ public final class Engine: Sendable {
         if let (failed, code) = Directory.make(path) { throw .io("mkdir", path: failed, errno: code) }
     }
 
-    static func fileNames(in directory: String) throws(EngineError) -> [String] {
+    /// The names of a directory's entries (`.` and `..` included), as `readdir` lists them.
+    public static func fileNames(in directory: String) throws(EngineError) -> [String] {
         guard let dir = opendir(directory) else { throw .io("opendir", path: directory, errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []
