@@ -20,13 +20,7 @@ extension AggregateSelect {
     static func distinctOuter(_ s: SelectStatement) -> DistinctOuter? {
         guard s.fields.count == 1, s.target == nil else { return nil }
         let field = s.fields[0]
-        func isDistinct(_ e: Expr) -> Bool {
-            switch e {
-            case .distinct: return true
-            case .call("distinct", let args): return args.count == 1 && args[0].isVarRef
-            default: return false
-            }
-        }
+        func isDistinct(_ e: Expr) -> Bool { distinctField([e]) != nil }
         var found: Expr?
         var column = field.alias
         switch field.expr {
@@ -74,7 +68,8 @@ extension AggregateSelect {
     }
 
     /// 1.x's type check of arithmetic over `distinct(f)`: distinct has `f`'s type, so text or
-    /// booleans in arithmetic are refused (`type error: distinct(s::string) + 1: …`).
+    /// booleans in arithmetic are refused (`type error: distinct(s::string) + 1: …`, the field
+    /// shown with its type as 1.x's rewritten statement shows it).
     static func typeCheck(_ e: Expr, fieldType: DataType) throws(StatementError) {
         func typed(_ e: Expr) -> Expr {
             switch e {
@@ -87,24 +82,7 @@ extension AggregateSelect {
             default: return e
             }
         }
-        func type(_ e: Expr) throws(StatementError) -> DataType {
-            switch e {
-            case .integer: return .integer
-            case .number: return .float
-            case .paren(let inner): return try type(inner)
-            case .distinct, .call("distinct", _): return fieldType
-            case .call: return .float
-            case .binary(let op, let l, let r):
-                let (a, b) = (try type(l), try type(r))
-                let numeric: Set<DataType> = [.float, .integer, .unsigned, .unknown]
-                guard numeric.contains(a) && numeric.contains(b) else {
-                    throw StatementError("type error: \(typed(l)) \(op.text) \(typed(r)): incompatible types: \(a.name) and \(b.name)")
-                }
-                return op == .div ? .float : (a == .float || b == .float ? .float : a)
-            default: return .unknown
-            }
-        }
-        _ = try type(e)
+        try FieldMath.typeCheck(typed(e), types: { _ in .unknown }, callType: { distinctField([$0]) != nil ? fieldType : nil })
     }
 
     /// Applies the outer part to each series' distinct rows (`[time, value]`, in output order),
@@ -112,15 +90,9 @@ extension AggregateSelect {
     func applying(_ outer: DistinctOuter, limit: Int, offset: Int, to series: [Row]) throws(StatementError) -> [Row] {
         let ascending = statement.sortFields.first?.ascending ?? true
         let isTransform: Bool = if case .call(let name, _) = outer.outer { Transform.names.contains(name) } else { false }
-        if !isTransform {
-            let field: String? = switch outer.inner.fields.first?.expr {
-            case .distinct(let f)?: f
-            case .call(_, let args)?: if case .varRef(let f, _)? = args.first { f } else { nil }
-            default: nil
-            }
-            if let field, let stored = RawSelect.schema(targets).fieldTypes[field] {
-                try Self.typeCheck(outer.outer, fieldType: RawSelect.dataType(stored))
-            }
+        if !isTransform, let field = outer.inner.fields.first.flatMap({ Self.distinctField([$0.expr]) }),
+           let stored = RawSelect.schema(targets).fieldTypes[field] {
+            try Self.typeCheck(outer.outer, fieldType: RawSelect.dataType(stored))
         }
         var out: [Row] = []
         for var row in series {

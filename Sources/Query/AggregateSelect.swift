@@ -114,7 +114,7 @@ struct AggregateSelect {
             guard case .call(let inner, let innerArgs)? = args.first, functions.contains(inner), inner != "distinct",
                   case .varRef? = innerArgs.first else { return false }
             return true
-        case .call("count", let args) where countDistinctField(args) != nil: return true
+        case .call("count", let args) where distinctField(args) != nil: return true
         case .call(let name, let args):
             guard functions.contains(name), name != "distinct", case .varRef? = args.first else { return false }
             return true
@@ -122,8 +122,9 @@ struct AggregateSelect {
         }
     }
 
-    /// The field of `count(distinct(f))` (or `count(DISTINCT f)`), from count's arguments.
-    static func countDistinctField(_ args: [Expr]) -> String? {
+    /// The field of `distinct(f)` (or `DISTINCT f`) as the first of `args` (count's in
+    /// `count(distinct(f))`); nil for anything else.
+    static func distinctField(_ args: [Expr]) -> String? {
         switch args.first {
         case .call("distinct", let inner)?: if case .varRef(let f, _)? = inner.first, inner.count == 1 { return f }; return nil
         case .distinct(let f)?: return f
@@ -137,8 +138,8 @@ struct AggregateSelect {
         case .paren(let inner): return calls(in: inner)
         case .binary(_, let l, let r): return calls(in: l) + calls(in: r)
         case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name): return args.flatMap(calls(in:))
-        case .call("count", let args) where countDistinctField(args) != nil:
-            return [Call(function: "countDistinct", field: countDistinctField(args)!, argument: 0, column: "count")]
+        case .call("count", let args) where distinctField(args) != nil:
+            return [Call(function: "countDistinct", field: distinctField(args)!, argument: 0, column: "count")]
         case .call(let name, let args) where Transform.names.contains(name):
             // The transformation's aggregate fills the slot; the transformation runs later.
             guard case .call(let inner, let innerArgs)? = args.first, case .varRef(let f, _)? = innerArgs.first else { return [] }

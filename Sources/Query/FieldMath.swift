@@ -76,8 +76,9 @@ enum FieldMath {
         }
     }
 
-    /// 1.x's type check of arithmetic on fields of known types (`type error: …`).
-    static func typeCheck(_ e: Expr, types: (String) -> DataType) throws(StatementError) {
+    /// 1.x's type check of arithmetic on fields of known types (`type error: …`); a call's
+    /// type is `callType`'s answer, float when it has none.
+    static func typeCheck(_ e: Expr, types: (String) -> DataType, callType: (Expr) -> DataType? = { _ in nil }) throws(StatementError) {
         func type(_ e: Expr) throws(StatementError) -> DataType {
             switch e {
             case .varRef(let n, let cast): return cast == .unknown ? types(n) : cast
@@ -86,7 +87,7 @@ enum FieldMath {
             case .string: return .string
             case .boolean: return .boolean
             case .paren(let inner): return try type(inner)
-            case .call: return .float
+            case .call: return callType(e) ?? .float
             case .binary(let op, let l, let r):
                 let (a, b) = (try type(l), try type(r))
                 let bitwise = [.bitwiseAnd, .bitwiseOr, .bitwiseXor].contains(op)

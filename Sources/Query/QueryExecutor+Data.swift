@@ -228,21 +228,18 @@ extension QueryExecutor {
                 }
                 return []
             }
-            if let outer = AggregateSelect.distinctOuter(s), AggregateSelect.handles(outer.inner) {
-                var aggregate = AggregateSelect(statement: outer.inner, targets: list, range: range, interval: max(0, compiled.interval), offset: offset,
-                                                interrupted: interrupted, typedPath: typedAggregates)
-                aggregate.zone = zone
-                aggregate.memory = memory
-                return Self.zoned(try aggregate.applying(outer, limit: s.limit, offset: s.offset, to: try aggregate.run()), zone)
-            }
-            if AggregateSelect.handles(s) {
+            // A transformation or arithmetic over distinct() runs as the plain distinct, then
+            // applies to its rows.
+            let outer = AggregateSelect.distinctOuter(s).flatMap { AggregateSelect.handles($0.inner) ? $0 : nil }
+            if AggregateSelect.handles(outer?.inner ?? s) {
                 // A negative GROUP BY time() passes 1.x's checks as an interval but runs as
                 // one window over the range (its iterators see no usable interval).
-                var aggregate = AggregateSelect(statement: s, targets: list, range: range, interval: max(0, compiled.interval), offset: offset,
-                                                interrupted: interrupted, typedPath: typedAggregates)
+                var aggregate = AggregateSelect(statement: outer?.inner ?? s, targets: list, range: range, interval: max(0, compiled.interval),
+                                                offset: offset, interrupted: interrupted, typedPath: typedAggregates)
                 aggregate.zone = zone
                 aggregate.memory = memory
-                return Self.zoned(try aggregate.run(), zone)
+                let rows = try aggregate.run()
+                return Self.zoned(try outer.map { o throws(StatementError) in try aggregate.applying(o, limit: s.limit, offset: s.offset, to: rows) } ?? rows, zone)
             }
             throw StatementError("not implemented yet: this SELECT over stored points (the query engine is issue 6)")
         }
