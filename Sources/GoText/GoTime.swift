@@ -60,9 +60,16 @@ public enum GoTime {
     /// in the local zone (`local`).
     public static func rfc3339(_ ns: Int64, nano: Bool = false, local: Bool = false) -> String {
         let seconds = floorDiv(ns, 1_000_000_000)
+        // The remainder, not ns - seconds * 1e9: that product leaves int64 at the earliest times.
         var fraction = ns % 1_000_000_000
         if fraction < 0 { fraction += 1_000_000_000 }
-        let offset = local ? localOffset(at: seconds) : 0
+        return rfc3339(seconds: seconds, fraction: fraction, offset: local ? localOffset(at: seconds) : 0, nano: nano)
+    }
+
+    /// Go's RFC 3339 text of Unix `seconds` (any year 0 to 9999) shown at zone `offset`
+    /// (seconds east of UTC; `Z` for 0), with the `fraction` (ns, trailing zeros dropped) when
+    /// `nano`.
+    public static func rfc3339(seconds: Int64, fraction: Int64 = 0, offset: Int64, nano: Bool) -> String {
         let c = civil(seconds: seconds + offset)
         var out = pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":" + pad(c.minute, 2) + ":" + pad(c.second, 2)
         if nano && fraction != 0 {

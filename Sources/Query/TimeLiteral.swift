@@ -93,15 +93,7 @@ enum TimeLiteral {
         let ns = Int128(seconds) * 1_000_000_000 + Int128(fraction)
         let word: String
         if ns > Int128(Int64.max) - 1 { word = "overflows" } else if ns < Int128(Int64.min) + 3 { word = "underflows" } else { return nil }
-        let c = GoTime.civil(seconds: seconds + offset)
-        var shown = GoTime.pad(c.year, 4) + "-" + GoTime.pad(c.month, 2) + "-" + GoTime.pad(c.day, 2) + "T"
-            + GoTime.pad(c.hour, 2) + ":" + GoTime.pad(c.minute, 2) + ":" + GoTime.pad(c.second, 2)
-        if offset == 0 {
-            shown += "Z"
-        } else {
-            let m = abs(offset) / 60
-            shown += (offset < 0 ? "-" : "+") + GoTime.pad(m / 60, 2) + ":" + GoTime.pad(m % 60, 2)
-        }
+        let shown = GoTime.rfc3339(seconds: seconds, offset: offset, nano: false)
         return "time \(shown) \(word) time literal"
     }
 

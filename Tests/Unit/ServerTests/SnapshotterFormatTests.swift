@@ -30,6 +30,16 @@ import Testing
         #expect(GoTime.format(nanoseconds) == text)
     }
 
+    /// GoText's RFC 3339 over the whole int64 range, and of seconds with a zone.
+    @Test(arguments: [(Int64.min, "1677-09-21T00:12:43.145224192Z"), (Int64.max, "2262-04-11T23:47:16.854775807Z"), (-1, "1969-12-31T23:59:59.999999999Z")])
+    func goRFC3339CoversInt64(nanoseconds: Int64, text: String) {
+        #expect(GoTime.rfc3339(nanoseconds, nano: true) == text)
+    }
+
+    @Test func goRFC3339OfSecondsKeepsTheZone() {
+        #expect(GoTime.rfc3339(seconds: 253_402_300_799 - 7_200, offset: 7_200, nano: false) == "9999-12-31T23:59:59+02:00")
+    }
+
     /// What influxd's backup sends: its field order, Go's zero times, a newline.
     @Test func requestJSONIsGos() throws {
         var request = SnapshotRequest(type: .shardBackup)
