@@ -243,7 +243,7 @@ public struct BackupCommand: Sendable {
                 break
             } catch {
                 lastError = Failure(error.description)
-                var backoff = 3.8.pow(attempt)  // ms
+                var backoff = pow(3.8, Double(attempt))  // ms
                 if backoff < 2000 { backoff = 2000 }
                 err.print("Download shard \(request.shardID) failed \(error).  Waiting \(Self.duration(ms: backoff)) and retrying (\(attempt))...\n")
                 usleep(useconds_t(min(backoff, 3_600_000) * 1000))
@@ -327,8 +327,4 @@ public struct BackupCommand: Sendable {
         s += "s"
         return minutes > 0 ? "\(minutes)m" + s : s
     }
-}
-
-extension Double {
-    fileprivate func pow(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * self } }
 }

@@ -57,7 +57,7 @@ public enum GzipFile {
     public static func decompress(_ source: String, to destination: String) throws(Failure) {
         let input = try File(source, O_RDONLY, 0)
         let output = try File(destination, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var decompressor: ZlibDecompressor
+        let decompressor: ZlibDecompressor
         do { decompressor = try ZlibDecompressor(algorithm: .gzip) } catch { throw Failure(description: "gzip: \(error)") }
         var window = ByteBuffer()
         window.reserveCapacity(1 << 16)
@@ -77,7 +77,6 @@ public enum GzipFile {
             try output.write(pending)
         }
         guard sawInput else { throw Failure(description: "EOF") }
-        _ = decompressor
     }
 
     /// A file descriptor closed when released.

@@ -27,7 +27,7 @@ extension SnapshotterService {
         let data = meta.snapshot()
         let databases = database.isEmpty ? data.databases : data.databases.filter { $0.name == database }
         guard !databases.isEmpty || database.isEmpty else { throw RequestError(description: "database not found: \(database)") }
-        return SnapshotInfo(paths: databases.flatMap { db in db.retentionPolicies.flatMap { paths(db.name, $0) } })
+        return SnapshotInfo(paths: databases.flatMap { db in db.retentionPolicies.flatMap(paths) })
     }
 
     /// The shards of one retention policy that this server holds.
@@ -37,12 +37,12 @@ extension SnapshotterService {
         guard let rp = db.retentionPolicies.first(where: { $0.name == policy }) else {
             throw RequestError(description: "retention policy not found: \(policy)")
         }
-        return SnapshotInfo(paths: paths(db.name, rp))
+        return SnapshotInfo(paths: paths(rp))
     }
 
     /// `db/rp/id` of the policy's shards the store holds (a shard never written is skipped, as
     /// 1.x skips shards missing from its store).
-    private func paths(_ database: String, _ rp: Meta_RetentionPolicyInfo) -> [String] {
+    private func paths(_ rp: Meta_RetentionPolicyInfo) -> [String] {
         rp.shardGroups.flatMap { group in
             group.shards.compactMap { shard in store.openShard(shard.id).map { Store.relativePath(of: $0) } }
         }
