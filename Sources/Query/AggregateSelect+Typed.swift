@@ -64,7 +64,7 @@ final class TypedAggregate {
             guard type == .float || type == .integer || kind == .count else { return nil }
             // A field whose type differs between shards goes the general way (1.x casts there).
             for source in target.shards {
-                guard let shard = source as? ShardSource, !shard.excluded.contains(call.field) else { return nil }
+                guard let shard = source as? ShardSource, !shard.excluded.contains(call.field), shard.casts[call.field] == nil else { return nil }
                 if let t = shard.fieldTypes(of: target.name)[call.field], t != type { return nil }
             }
             plans.append(Plan(kind: kind, field: Array(call.field.utf8), integer: type == .integer))
@@ -114,7 +114,7 @@ final class TypedAggregate {
         }
         guard !windows.isEmpty else { return nil }
         let callCount = plans.count
-        var filled: [(row: [Value], empty: Bool)] = []
+        var filled: [AggregateSelect.ReducedWindow] = []
         let singleSelector = plans.count == 1 && [.min, .max, .first, .last].contains(plans[0].kind)
         // Under tz() the reduced windows are merged into 1.x's fill walk afterwards.
         // fill(none) walks only the windows with points (the empty ones would be dropped).
@@ -130,12 +130,16 @@ final class TypedAggregate {
             row.append(.time(select.interval > 0 ? w.start : (range.min == .min ? 0 : range.min)))
             guard let partials = windows[w.start] else {
                 for _ in 0..<callCount { row.append(.null) }
-                filled.append((row, true))
+                filled.append((row, true, []))
                 continue
             }
-            for (plan, p) in zip(plans, partials) { row.append(value(plan, p)) }
+            var missing: [Int] = []
+            for (j, (plan, p)) in zip(plans, partials).enumerated() {
+                row.append(value(plan, p))
+                if p.count == 0 { missing.append(j) }
+            }
             if singleSelector && select.interval == 0 && partials[partials.startIndex].count > 0 { row[0] = .time(partials[partials.startIndex].time) }
-            filled.append((row, false))
+            filled.append((row, false, missing))
         }
         return try select.fill(try select.zoned(filled), calls: calls)
     }

@@ -44,7 +44,7 @@ extension AggregateSelect {
     /// one interval at a time with the zone's offset changes applied, an empty row wherever
     /// the next reduced window starts later than expected. Without a zone the windows
     /// already are that walk. The walk's windows are charged to `memory` before it starts.
-    func zoned(_ reduced: [(row: [Value], empty: Bool)]) throws(StatementError) -> [(row: [Value], empty: Bool)] {
+    func zoned(_ reduced: [ReducedWindow]) throws(StatementError) -> [ReducedWindow] {
         guard let zone, interval > 0, statement.fill != .none, let first = reduced.first,
               case .time(let firstTime) = first.row[0] else { return reduced }
         let endTime = window(range.max).start
@@ -52,7 +52,7 @@ extension AggregateSelect {
         try chargeWindows(from: time, to: endTime, width: first.row.count)
         var current = zone.offset(time)
         let nulls = Array(repeating: Value.null, count: first.row.count - 1)
-        var out: [(row: [Value], empty: Bool)] = []
+        var out: [ReducedWindow] = []
         var i = 0
         while true {
             if out.count & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
@@ -60,7 +60,7 @@ extension AggregateSelect {
                 out.append(reduced[i])
                 i += 1
             } else if i < reduced.count || time <= endTime {
-                out.append(([.time(time)] + nulls, true))
+                out.append(([.time(time)] + nulls, true, []))
             } else {
                 break
             }

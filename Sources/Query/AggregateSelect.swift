@@ -49,6 +49,10 @@ struct AggregateSelect {
     /// `tz()`: windows follow the zone's wall clock (``window(_:)``).
     var zone: Zone?
 
+    /// A window's reduced row before fill: `empty` when no call had points in it, else the
+    /// indices of the calls that had none (`missing`).
+    typealias ReducedWindow = (row: [Value], empty: Bool, missing: [Int])
+
     static let functions: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last", "percentile", "distinct",
                                          "top", "bottom", "sample", "integral"]
     /// Selectors that return several points per interval.
@@ -236,7 +240,9 @@ struct AggregateSelect {
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
-            for (groupKey, members) in RawSelect.groups(of: target, matching: seriesCondition, by: dimensions) {
+            let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions),
+                                                 sLimit: statement.sLimit, sOffset: statement.sOffset, ascending: ascending)
+            for (groupKey, members) in groups {
                 if let why = interrupted() { throw StatementError(why) }
                 var values: [[Value]]
                 if let typed {
@@ -294,8 +300,6 @@ struct AggregateSelect {
             }
         }
         if !ascending { out.reverse() }
-        if statement.sOffset > 0 { out = Array(out.dropFirst(statement.sOffset)) }
-        if statement.sLimit > 0 { out = Array(out.prefix(statement.sLimit)) }
         return out
     }
 
@@ -322,7 +326,7 @@ struct AggregateSelect {
                                          unit: unit, interval: interval, window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }
         var rows: [[Value]] = []
-        var filled: [(row: [Value], empty: Bool)] = []
+        var filled: [ReducedWindow] = []
         var n = 0
         while true {
             let w: (start: Int64, end: Int64)
@@ -358,9 +362,10 @@ struct AggregateSelect {
             var row: [Value] = [.time(outTime)]
             var selected: (time: Int64, values: [Value])?
             var empty = true
+            var missing: [Int] = []
             for (i, call) in calls.enumerated() {
                 let vals = slice.compactMap { p -> (Int64, Value, [Value])? in p.values[i] == .null ? nil : (p.time, p.values[i], p.values) }
-                if !vals.isEmpty { empty = false }
+                if vals.isEmpty { missing.append(i) } else { empty = false }
                 if call.function == "integral" {
                     row.append(vals.isEmpty ? .null : integrals[i]?[interval > 0 ? w.start : 0] ?? .null)
                     continue
@@ -375,7 +380,7 @@ struct AggregateSelect {
             } else {
                 row += Array(repeating: .null, count: auxCount)
             }
-            filled.append((row, empty))
+            filled.append((row, empty, empty ? [] : missing))
         }
         if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
         // 1.x's fill only sees the points its reducers emitted: a group for which they emitted
@@ -429,51 +434,68 @@ struct AggregateSelect {
     }
 
     /// Rows of the windows in order, empty ones filled as the statement's fill says (never
-    /// the only window of an un-grouped query: no points, no row). fill(linear) finds each
-    /// empty window's next filled one from a table built once, backwards (linear, not a scan
-    /// forward per empty window).
-    func fill(_ filled: [(row: [Value], empty: Bool)], calls: [Call]) throws(StatementError) -> [[Value]] {
-        var previous: [Value]?
+    /// the only window of an un-grouped query: no points, no row). 1.x fills each call's
+    /// iterator on its own, so a call without points in a window that others have points in
+    /// (`missing`) is filled too, and fill(previous)/fill(linear) look at that call's own
+    /// earlier and later values. fill(linear) finds each window's next value from a table
+    /// built once per call, backwards (linear, not a scan forward per empty window).
+    func fill(_ filled: [ReducedWindow], calls: [Call]) throws(StatementError) -> [[Value]] {
+        func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
+        var previous = [Value?](repeating: nil, count: calls.count)
+        var previousTime = [Int64](repeating: 0, count: calls.count)
         var result: [[Value]] = []
         result.reserveCapacity(filled.count)
-        var nextFilled: [Int] = []
+        var nextFilled: [[Int]] = []
         if statement.fill == .linear {
-            nextFilled = Array(repeating: -1, count: filled.count)
-            var next = -1
-            for i in filled.indices.reversed() {
-                nextFilled[i] = next
-                if !filled[i].empty { next = i }
+            for j in calls.indices {
+                var table = Array(repeating: -1, count: filled.count)
+                var next = -1
+                for i in filled.indices.reversed() {
+                    table[i] = next
+                    if hasPoints(filled[i], j) { next = i }
+                }
+                nextFilled.append(table)
             }
         }
         for (i, entry) in filled.enumerated() {
             if i & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+            // integral has no fill stage in 1.x: empty intervals are simply absent.
+            if entry.empty && (interval == 0 || calls.allSatisfy({ $0.function == "integral" })) { continue }
+            if entry.empty && statement.fill == .none { continue }
             var row = entry.row
-            if entry.empty {
-                // integral has no fill stage in 1.x: empty intervals are simply absent.
-                if interval == 0 || calls.allSatisfy({ $0.function == "integral" }) { continue }
+            for j in calls.indices {
+                if hasPoints(entry, j) {
+                    previous[j] = row[1 + j]
+                    if case .time(let t) = row[0] { previousTime[j] = t }
+                    continue
+                }
+                // Without GROUP BY time 1.x has no fill stage.
+                if interval == 0 || calls[j].function == "integral" { continue }
                 switch statement.fill {
-                case .none: continue
+                case .none: break
                 case .null:
-                    for (j, call) in calls.enumerated() where call.function == "count" || call.function == "countDistinct" { row[1 + j] = .integer(0) }
+                    if calls[j].function == "count" || calls[j].function == "countDistinct" { row[1 + j] = .integer(0) }
                 case .number(let f):
-                    for j in calls.indices { row[1 + j] = fieldValue(f, like: calls[j]) }
+                    row[1 + j] = fieldValue(f, like: calls[j])
                 case .integer(let n):
-                    for j in calls.indices { row[1 + j] = .integer(n) }
+                    row[1 + j] = .integer(n)
                 case .previous:
-                    if let prev = previous { for j in calls.indices { row[1 + j] = prev[1 + j] } }
+                    if let prev = previous[j] { row[1 + j] = prev }
                 case .linear:
-                    for j in calls.indices {
-                        guard let prev = previous, let before = RawSelect.number(prev[1 + j]) else { continue }
-                        guard nextFilled[i] >= 0 else { continue }
-                        let next = filled[nextFilled[i]]
-                        guard let after = RawSelect.number(next.row[1 + j]),
-                              case .time(let t0) = prev[0], case .time(let t1) = next.row[0], case .time(let t) = row[0] else { continue }
-                        let v = before + (after - before) * Double(t &- t0) / Double(t1 &- t0)
-                        if case .integer = prev[1 + j] { row[1 + j] = .integer(GoConvert.int64(v)) } else { row[1 + j] = .float(v) }
-                    }
+                    guard let prev = previous[j], let before = RawSelect.number(prev), nextFilled[j][i] >= 0 else { continue }
+                    let prevTime = previousTime[j]
+                    let next = filled[nextFilled[j][i]]
+                    guard let after = RawSelect.number(next.row[1 + j]),
+                          case .time(let t1) = next.row[0], case .time(let t) = row[0] else { continue }
+                    // 1.x's linearFloat/linearInteger over times counted in intervals: slope
+                    // times distance plus the previous value (integers subtract as int64 first).
+                    var rise = after - before
+                    if case .integer(let a) = prev, case .integer(let b) = next.row[1 + j] { rise = Double(b &- a) }
+                    let (x0, x1, x) = (prevTime / interval, t1 / interval, t / interval)
+                    let v = rise / Double(x1 &- x0) * Double(x &- x0) + before
+                    if case .integer = prev { row[1 + j] = .integer(GoConvert.int64(v)) } else { row[1 + j] = .float(v) }
                 }
             }
-            if !entry.empty { previous = row }
             result.append(row)
         }
         return result

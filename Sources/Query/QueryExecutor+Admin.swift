@@ -10,12 +10,22 @@ extension QueryExecutor {
     func execute(_ statement: Statement, id: Int, options: ExecutionOptions, emit: @escaping Emit) async throws(StatementError) {
         var messages: [Message] = []
         if options.readOnly && statement.isWrite { messages.append(.readOnlyWarning(statement.description)) }
-        guard case .select(let s) = statement, let size = options.chunkSize else {
+        guard let size = options.chunkSize, let emission = statement.chunkedEmission else {
             let series = try await rows(for: statement, options: options)
             _ = await emit(StatementResult(statementID: id, series: series, messages: messages))
             return
         }
         let chunker = ResultChunker(statementID: id, size: size, messages: messages)
+        guard case .select(let s) = statement else {
+            let series = try await rows(for: statement, options: options)
+            for row in series {
+                for result in emission == .perSeries ? chunker.addWhole(row) : chunker.add(row) where !(await emit(result)) {
+                    return
+                }
+            }
+            for result in chunker.finish() { _ = await emit(result) }
+            return
+        }
         let sink: RawSelect.RowSink = { (piece, continues) throws(StatementError) in
             for result in chunker.add(piece, continues: continues) where !(await emit(result)) {
                 throw StatementError("client closed the connection")
@@ -229,6 +239,31 @@ extension Statement {
             return true
         default:
             return false
+        }
+    }
+}
+
+/// How 1.x sends a statement's rows when the answer is chunked.
+enum ChunkedEmission {
+    /// Through its emitter, cut at the chunk size: SELECT and the SHOW statements it rewrites
+    /// into SELECTs (series, field keys, the exact and tag/field cardinalities).
+    case emitter
+    /// One result per measurement, never cut: SHOW TAG KEYS and SHOW TAG VALUES.
+    case perSeries
+}
+
+extension Statement {
+    /// nil: one result holding every row, chunked or not.
+    var chunkedEmission: ChunkedEmission? {
+        switch self {
+        case .select, .showSeries, .showFieldKeys, .showTagKeyCardinality, .showTagValuesCardinality, .showFieldKeyCardinality:
+            return .emitter
+        case .showSeriesCardinality(let c), .showMeasurementCardinality(let c):
+            return c.exact ? .emitter : nil
+        case .showTagKeys, .showTagValues:
+            return .perSeries
+        default:
+            return nil
         }
     }
 }

@@ -53,18 +53,23 @@ extension QueryExecutor {
             }
         case .showFieldKeys(let c):
             let database = try await requireDatabase(c.database.isEmpty ? options.database : c.database)
-            var byMeasurement: [String: [String: FieldType]] = [:]
+            // Every (key, type) pair of every shard: a field stored as another type in another
+            // shard is listed once per type, ordered by key then type name (1.x's sorted merge
+            // of the shards' `_fieldKeys` rows, deduplicated).
+            var byMeasurement: [String: Set<[String]>] = [:]
             for shard in shards(database) {
                 let set = shard.fieldSet
                 // Field keys come from the shard's field set, which outlives deleted series.
                 for m in set.measurements where Self.measurement(m, matchesAny: c.sources) {
-                    byMeasurement[m, default: [:]].merge(set.fields(of: m)) { old, _ in old }
+                    for (key, type) in set.fields(of: m) { byMeasurement[m, default: []].insert([key, type.description]) }
                 }
             }
             return Self.sortedKeys(byMeasurement).compactMap { m in
-                let fields = byMeasurement[m]!.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+                let fields = byMeasurement[m]!.sorted {
+                    $0[0] != $1[0] ? RawSelect.bytesLess($0[0], $1[0]) : RawSelect.bytesLess($0[1], $1[1])
+                }
                 let page = Self.page(fields, offset: c.offset, limit: c.limit)
-                return page.isEmpty ? nil : Row(name: m, columns: ["fieldKey", "fieldType"], values: page.map { [.string($0.key), .string($0.value.description)] })
+                return page.isEmpty ? nil : Row(name: m, columns: ["fieldKey", "fieldType"], values: page.map { [.string($0[0]), .string($0[1])] })
             }
         case .showSeriesCardinality(let c) where c.isEstimate:
             // An unknown database estimates 0 (1.x's sketches of no shards).

@@ -3,9 +3,8 @@ import TSDB
 extension QueryExecutor {
     /// 1.x reads each field as one type across the statement's measurements and shards: the
     /// lowest in influxql's order (float, integer, string, boolean, unsigned). A shard holding
-    /// the field with another type gives no points for it, unless both are numeric (1.x's
-    /// engine casts numbers into each other's cursors; Sundial reads them as stored). Marks
-    /// those shards' fields `excluded`.
+    /// the field with another type gives no points for it (`excluded`), unless both are
+    /// numeric: 1.x's engine then casts the stored numbers into the query's type (`casts`).
     static func resolveFieldTypes(_ targets: inout [String: [any SeriesSource]]) {
         var seen: [String: FieldType] = [:]
         var conflicting = Set<String>()
@@ -28,7 +27,11 @@ extension QueryExecutor {
                 let types = shard.shard.fieldSet.fields(of: name)
                 for field in conflicting {
                     guard let stored = types[field], let query = seen[field], stored != query else { continue }
-                    if !(numeric(stored) && numeric(query)) { shard.excluded.insert(field) }
+                    if numeric(stored) && numeric(query) {
+                        shard.casts[field] = query
+                    } else {
+                        shard.excluded.insert(field)
+                    }
                 }
                 return shard
             }

@@ -81,14 +81,13 @@ extension RawSelect {
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
-            for group in Self.groups(of: target, matching: seriesCondition, by: dimensions) { groups.append((target.name, group.key, group.members)) }
+            let limited = Self.limitPerShard(Self.groups(of: target, matching: seriesCondition, by: dimensions),
+                                             sLimit: statement.sLimit, sOffset: statement.sOffset, ascending: ascending)
+            for group in limited { groups.append((target.name, group.key, group.members)) }
         }
         if !ascending { groups.reverse() }
 
-        var nonEmptyGroups = 0
-        let (groupsEnd, past) = statement.sOffset.addingReportingOverflow(statement.sLimit)
         for group in groups {
-            if statement.sLimit > 0 && !past && nonEmptyGroups >= groupsEnd { break }
             if let why = interrupted() { throw StatementError(why) }
             var rows: GroupRows
             if transforms {
@@ -112,8 +111,7 @@ extension RawSelect {
                 }
                 rows = GroupRows(streams: streams, ascending: ascending)
             }
-            // OFFSET and LIMIT per series; SOFFSET skips series that have rows.
-            let skipped = nonEmptyGroups < statement.sOffset
+            // OFFSET and LIMIT per series (SLIMIT and SOFFSET chose the groups per shard).
             var tags: [String: String] = [:]
             for (k, v) in zip(dimensions, group.key) { tags[k] = v }
             var piece = Row(name: group.name, tags: tags, columns: [timeName] + columns.map(\.name))
@@ -126,7 +124,6 @@ extension RawSelect {
                     continue
                 }
                 produced += 1
-                if skipped { break }
                 if piece.values.count == pieceSize {
                     try await sink(piece, true)
                     memory.release(piece.values.count * rowBytes)
@@ -136,8 +133,7 @@ extension RawSelect {
                 piece.values.append(values)
                 if produced % 4096 == 0, let why = interrupted() { throw StatementError(why) }
             }
-            if produced > 0 { nonEmptyGroups += 1 }
-            if !skipped && !piece.values.isEmpty {
+            if !piece.values.isEmpty {
                 try await sink(piece, false)
                 // Whole series (no chunking) stay gathered until the answer is written.
                 if pieceSize != .max { memory.release(piece.values.count * rowBytes) }

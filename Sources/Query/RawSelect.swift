@@ -372,13 +372,10 @@ struct RawSelect {
         }
         switch (a, b) {
         case (.string(let x), .string(let y)):
+            // influxql orders no strings: <, <=, > and >= on text are false.
             switch op {
             case .eq: return x == y
             case .neq: return x != y
-            case .lt: return x < y
-            case .lte: return x <= y
-            case .gt: return x > y
-            case .gte: return x >= y
             default: return false
             }
         case (.boolean(let x), .boolean(let y)):

@@ -40,8 +40,10 @@ struct RowBuilder {
             switch c.source {
             case .field(let f, let cast): return .column(index[f]!, cast)
             case .tag(let k):
-                let v = series.tag(k)
-                return .constant(v.isEmpty ? .null : .string(v))
+                // A stored series never has an empty tag; a subquery's row may (a grouped tag
+                // its series lacked), and 1.x reads that as "".
+                guard let v = series.tags.first(where: { $0.key == k })?.value else { return .constant(.null) }
+                return .constant(.string(v))
             case .none: return .constant(.null)
             case .expr(let e): return .expr(e, RawSelect.fieldRefs(e))
             case .transform(_, let f, _): return .transform(index[f]!)

@@ -11,7 +11,9 @@ indirect enum RowCondition {
     case constant(Bool)
 
     enum Operand {
-        /// A field column; where it has no value the name reads as a tag (as `holds` does).
+        /// A field column; where it has no value the name reads as the series' tag of that
+        /// name if it has one, else as nothing (a comparison with nothing is false, `!=`
+        /// included, as in 1.x).
         case column(Int, Value)
         case value(Value)
     }
@@ -35,7 +37,7 @@ indirect enum RowCondition {
         switch e {
         case .varRef(let name, _):
             let tag = Value.string(name == "_name" ? series.measurement : series.tag(name))
-            if let i = columns[name] { return .column(i, tag) }
+            if let i = columns[name] { return .column(i, series.tags.contains { $0.key == name } ? tag : .null) }
             return .value(tag)
         case .paren(let inner): return operand(inner, columns, series)
         default: return .value(RawSelect.operand(e, fields: [:], series: series))

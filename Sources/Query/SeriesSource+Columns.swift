@@ -31,6 +31,10 @@ struct SeriesColumns {
 extension SeriesSource {
     /// From the row form (subqueries): one row per stored row, in time order.
     func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) throws(StatementError) -> ColumnCursor {
+        try rowColumnCursor(series, fields: fields, min: min, max: max, ascending: ascending)
+    }
+
+    func rowColumnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) throws(StatementError) -> ColumnCursor {
         let rows = try rows(series, fields: Set(fields), min: min, max: max).sorted { $0.0 < $1.0 }
         var out = SeriesColumns(times: rows.map(\.0), values: [])
         out.values = fields.map { f in .aligned(rows.map { $0.1[f] ?? .null }) }
@@ -40,7 +44,12 @@ extension SeriesSource {
 
 extension ShardSource {
     /// One engine cursor per field; points are counted as the cursor reads them.
-    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) throws(StatementError) -> ColumnCursor {
+        // A cast field is read through `points` (rare: only a field whose numeric type
+        // differs between shards).
+        if !casts.isEmpty && fields.contains(where: { casts[$0] != nil }) {
+            return try rowColumnCursor(series, fields: fields, min: min, max: max, ascending: ascending)
+        }
         let engine = shard.engine
         let cursors = fields.map { field in
             excluded.contains(field) ? nil

@@ -46,6 +46,9 @@ struct ShardSource: SeriesSource {
     /// booleans where another shard makes the field numeric, …): 1.x builds no cursor for
     /// them, so they read as absent here.
     var excluded: Set<String> = []
+    /// Numeric fields this shard stores as another numeric type than the query reads them
+    /// as: cast on reading, as 1.x's engine does.
+    var casts: [String: FieldType] = [:]
 
     /// The stored points of a series' field in `[min, max]`, counted.
     func read(_ series: ParsedSeriesKey, field: [UInt8], min: Int64, max: Int64) throws(StatementError) -> WALValues? {
@@ -54,12 +57,15 @@ struct ShardSource: SeriesSource {
         do throws(EngineError) { stored = try shard.engine.read(key: key, min: min, max: max) } catch { throw StatementError(error.description) }
         guard let stored else { return nil }
         counter.add(stored.count)
+        if !casts.isEmpty, let type = casts[String(decoding: field, as: UTF8.self)] { return stored.cast(to: type) }
         return stored
     }
 
     func fieldTypes(of measurement: String) -> [String: FieldType] {
-        let types = shard.fieldSet.fields(of: measurement)
-        return excluded.isEmpty ? types : types.filter { !excluded.contains($0.key) }
+        var types = shard.fieldSet.fields(of: measurement)
+        if !excluded.isEmpty { types = types.filter { !excluded.contains($0.key) } }
+        for (field, type) in casts where types[field] != nil { types[field] = type }
+        return types
     }
     func series(of measurement: String) -> [ParsedSeriesKey] { shard.index.series(of: measurement) }
     func tagKeys(of measurement: String) -> Set<String> { shard.index.tagKeys(of: measurement) }
@@ -91,7 +97,9 @@ struct SubquerySource: SeriesSource {
             var escaped: [UInt8] = []
             SelectInto.escape(row.name, [",", " "], into: &escaped)
             key = escaped
-            for (k, v) in row.tags.sorted(by: { $0.key < $1.key }) where !v.isEmpty {
+            // A grouped tag the series lacks is kept with its empty value: the outer query reads
+            // it as "" (the inner row's tag), not as a missing tag.
+            for (k, v) in row.tags.sorted(by: { $0.key < $1.key }) {
                 key.append(UInt8(ascii: ","))
                 SelectInto.escape(k, [",", "=", " "], into: &key)
                 key.append(UInt8(ascii: "="))

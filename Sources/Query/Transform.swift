@@ -53,13 +53,29 @@ enum Transform {
                 }
             }
         case "moving_average":
+            // 1.x keeps a running sum (the value leaving the window subtracted, the new one
+            // added): float sums drift as they do there; integer sums are exact int64.
             let n = Int(argument)
-            var window: [Double] = []
+            guard n > 0 else { break }
+            var window: [Value] = []
+            window.reserveCapacity(n)
+            var pos = 0
+            var sumF = 0.0
+            var sumI: Int64 = 0
             for p in points {
-                guard let x = RawSelect.number(p.value) else { continue }
-                window.append(x)
-                if window.count > n { window.removeFirst() }
-                if window.count == n { out.append((p.time, .float(window.reduce(0, +) / Double(n)))) }
+                guard RawSelect.number(p.value) != nil else { continue }
+                if window.count < n {
+                    window.append(p.value)
+                } else {
+                    if case .integer(let old) = window[pos] { sumI &-= old } else { sumF -= RawSelect.number(window[pos])! }
+                    window[pos] = p.value
+                }
+                if case .integer(let i) = p.value { sumI &+= i } else { sumF += RawSelect.number(p.value)! }
+                pos = pos + 1 >= n ? 0 : pos + 1
+                if window.count == n {
+                    let sum = sumF + Double(sumI)
+                    out.append((p.time, .float(sum / Double(n))))
+                }
             }
         case "elapsed":
             var prev: Int64?
