@@ -61,6 +61,13 @@ struct QueryResponse: Sendable {
     func encoded(_ format: ResponseFormat, epoch: String) -> [UInt8] {
         switch format {
         case .json(let pretty):
+            // Go's encoder refuses ±Inf (1.x turns NaN into null first): 1.x writes the error
+            // in place of the document, status unchanged.
+            if let bad = firstInfinity() {
+                let text = "json: error calling MarshalJSON for type httpd.Response: json: error calling MarshalJSON for type *query.Result: "
+                    + "json: unsupported value: \(bad < 0 ? "-Inf" : "+Inf")\n"
+                return Array(text.utf8)
+            }
             var body = pretty ? GoJSONIndent.indent(json(epoch: epoch)) : json(epoch: epoch)
             body.append(UInt8(ascii: "\n"))  // in place: a large answer is not copied again
             return body
@@ -70,6 +77,18 @@ struct QueryResponse: Sendable {
     }
 
     // MARK: JSON
+
+    /// The first infinite float of the answer, in the order Go's encoder meets values.
+    func firstInfinity() -> Double? {
+        for r in results {
+            for row in r.series {
+                for values in row.values {
+                    for case .float(let f) in values where f.isInfinite { return f }
+                }
+            }
+        }
+        return nil
+    }
 
     func json(epoch: String) -> [UInt8] {
         var out: [UInt8] = []
@@ -236,7 +255,11 @@ struct QueryResponse: Sendable {
                     out.append(UInt8(ascii: "\n"))
                     line(["name", "tags"] + row.columns)
                 }
-                let tags = row.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                // models.Tags.HashKey without its leading comma: sorted by key, escaped as
+                // in a series key, empty values left out.
+                let tags = row.tags.filter { !$0.value.isEmpty }
+                    .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+                    .map { "\(Self.escapeTag($0.key))=\(Self.escapeTag($0.value))" }.joined(separator: ",")
                 // The series' name and tags once; each value appended as bytes (a large answer
                 // made no String per value).
                 var prefix = CSVField.escape(Array(row.name.utf8))
@@ -251,6 +274,17 @@ struct QueryResponse: Sendable {
                     out.append(UInt8(ascii: "\n"))
                 }
             }
+        }
+        return out
+    }
+
+    /// A tag key or value as a series key writes it: `,`, ` ` and `=` escaped.
+    static func escapeTag(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "=") }) else { return s }
+        var out = ""
+        for c in s {
+            if c == "," || c == " " || c == "=" { out.append("\\") }
+            out.append(c)
         }
         return out
     }

@@ -67,32 +67,14 @@ extension AggregateSelect {
         }
     }
 
-    /// 1.x's type check of arithmetic over `distinct(f)`: distinct has `f`'s type, so text or
-    /// booleans in arithmetic are refused (`type error: distinct(s::string) + 1: …`, the field
-    /// shown with its type as 1.x's rewritten statement shows it).
-    static func typeCheck(_ e: Expr, fieldType: DataType) throws(StatementError) {
-        func typed(_ e: Expr) -> Expr {
-            switch e {
-            case .call("distinct", let args):
-                if case .varRef(let n, .unknown)? = args.first { return .call(name: "distinct", args: [.varRef(name: n, type: fieldType)]) }
-                return e
-            case .paren(let inner): return .paren(typed(inner))
-            case .binary(let op, let l, let r): return .binary(op: op, lhs: typed(l), rhs: typed(r))
-            case .call(let name, let args): return .call(name: name, args: args.map(typed))
-            default: return e
-            }
-        }
-        try FieldMath.typeCheck(typed(e), types: { _ in .unknown }, callType: { distinctField([$0]) != nil ? fieldType : nil })
-    }
-
     /// Applies the outer part to each series' distinct rows (`[time, value]`, in output order),
     /// then LIMIT and OFFSET; a series left without rows is dropped.
     func applying(_ outer: DistinctOuter, limit: Int, offset: Int, to series: [Row]) throws(StatementError) -> [Row] {
         let ascending = statement.sortFields.first?.ascending ?? true
         let isTransform: Bool = if case .call(let name, _) = outer.outer { Transform.names.contains(name) } else { false }
-        if !isTransform, let field = outer.inner.fields.first.flatMap({ Self.distinctField([$0.expr]) }),
-           let stored = RawSelect.schema(targets).fieldTypes[field] {
-            try Self.typeCheck(outer.outer, fieldType: RawSelect.dataType(stored))
+        if !isTransform {
+            let (fieldTypes, tagKeys) = RawSelect.schema(targets)
+            try Self.typeCheck(outer.outer, fieldTypes: fieldTypes, tagKeys: tagKeys)
         }
         var out: [Row] = []
         for var row in series {

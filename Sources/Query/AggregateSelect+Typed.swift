@@ -35,6 +35,8 @@ final class TypedAggregate {
     let select: AggregateSelect
     /// The source was a regex: 1.x merges its measurements once more (another mean layer).
     let viaRegex: Bool
+    /// Calls over a field this measurement lacks (never filled).
+    let absent: Set<Int>
 
     /// The plan for these calls, or nil when some call, field type or condition needs the
     /// general path.
@@ -73,6 +75,7 @@ final class TypedAggregate {
         self.calls = calls
         self.select = select
         viaRegex = target.viaRegex
+        absent = AggregateSelect.absentCalls(calls, in: target)
     }
 
     /// Rows `[time, call values…]` per window for one group of series (each with the shards
@@ -141,7 +144,7 @@ final class TypedAggregate {
             if singleSelector && select.interval == 0 && partials[partials.startIndex].count > 0 { row[0] = .time(partials[partials.startIndex].time) }
             filled.append((row, false, missing))
         }
-        return try select.fill(try select.zoned(filled), calls: calls)
+        return try select.fill(try select.zoned(filled), calls: calls, absent: absent)
     }
 
     /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator

@@ -109,7 +109,8 @@ struct AggregateSelect {
         switch e {
         case .number, .integer: return true
         case .paren(let inner): return isAggregateMath(inner)
-        case .binary(let op, let l, let r): return [.add, .sub, .mul, .div].contains(op) && isAggregateMath(l) && isAggregateMath(r)
+        case .binary(let op, let l, let r):
+            return [.add, .sub, .mul, .div, .mod, .bitwiseAnd, .bitwiseOr, .bitwiseXor].contains(op) && isAggregateMath(l) && isAggregateMath(r)
         case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name):
             // abs(mean(v)), log(sum(v), 2): a math function over aggregate arithmetic.
             return !args.isEmpty && args.allSatisfy(isAggregateMath)
@@ -205,6 +206,10 @@ struct AggregateSelect {
             throw StatementError("not implemented yet: transformations beside plain fields or tags over stored points")
         }
         guard !calls.isEmpty else { return [] }
+        let integralAtZero = calls.allSatisfy { $0.function == "integral" && fieldTypes[$0.field] == .float }
+        for c in columns {
+            if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
+        }
         for c in calls where ["min", "max"].contains(c.function) && fieldTypes[c.field] == .string {
             throw StatementError("unsupported \(c.function) iterator type: *query.stringInterruptIterator")
         }
@@ -241,7 +246,7 @@ struct AggregateSelect {
             let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
             let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions),
-                                                 sLimit: statement.sLimit, sOffset: statement.sOffset, ascending: ascending)
+                                                 sLimit: statement.sLimit, sOffset: statement.sOffset)
             for (groupKey, members) in groups {
                 if let why = interrupted() { throw StatementError(why) }
                 var values: [[Value]]
@@ -262,7 +267,8 @@ struct AggregateSelect {
                         }
                     }
                     guard var feed = try PointFeed(GroupRows(streams: streams, ascending: true)) else { continue }
-                    values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra)
+                    values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
+                                         integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target))
                 if transforms { values = try transformed(values, columns: columns, ascending: ascending) }
                 }
                 // top and bottom keep time order whatever ORDER BY says (as 1.x).
@@ -305,7 +311,10 @@ struct AggregateSelect {
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
     /// Points come from `feed` a window at a time; integral and tz() windows take them all first.
-    func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0) throws(StatementError) -> [[Value]] {
+    /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
+    /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
+    func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
+                 integralAtZero: Bool = false, absent: Set<Int> = []) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
         let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
@@ -322,8 +331,15 @@ struct AggregateSelect {
         for (i, call) in calls.enumerated() where call.function == "integral" {
             // The argument went through a Double: 2^63−1 rounds past Int64 and is clamped back.
             let unit = call.argument > 0 ? (call.argument >= 9.223372036854775807e18 ? Int64.max : Int64(call.argument)) : 1_000_000_000
-            integrals[i] = Self.integral(points.compactMap { p in p.values[i] == .null ? nil : (p.time, RawSelect.number(p.values[i]) ?? 0) },
-                                         unit: unit, interval: interval, window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
+            var integer = false
+            let values = points.compactMap { p -> (Int64, Double)? in
+                if case .integer = p.values[i] { integer = true }
+                return p.values[i] == .null ? nil : (p.time, RawSelect.number(p.values[i]) ?? 0)
+            }
+            // An integer field's reducer keeps the range's start as its un-grouped window.
+            let start: Int64 = integer && range.min != .min ? range.min : 0
+            integrals[i] = Self.integral(values, integer: integer, unit: unit, interval: interval, unGroupedStart: start,
+                                         window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }
         var rows: [[Value]] = []
         var filled: [ReducedWindow] = []
@@ -345,7 +361,7 @@ struct AggregateSelect {
             let slice = try feed.window(start: w.start, end: w.end, charging: memory, width: width)
             let sliceBytes = drains ? 0 : slice.count * PointFeed.pointBytes(width: width)
             defer { memory.release(sliceBytes) }
-            let outTime: Int64 = interval > 0 ? w.start : (range.min == .min ? 0 : range.min)
+            let outTime: Int64 = interval > 0 ? w.start : (range.min == .min || integralAtZero ? 0 : range.min)
             if calls.count == 1 && calls[0].function == "distinct" {
                 let distinct = Self.sortedDistinct(slice.map { ($0.time, $0.values[0]) }.filter { $0.1 != .null },
                                                    descending: !(statement.sortFields.first?.ascending ?? true))
@@ -365,12 +381,15 @@ struct AggregateSelect {
             var missing: [Int] = []
             for (i, call) in calls.enumerated() {
                 let vals = slice.compactMap { p -> (Int64, Value, [Value])? in p.values[i] == .null ? nil : (p.time, p.values[i], p.values) }
-                if vals.isEmpty { missing.append(i) } else { empty = false }
                 if call.function == "integral" {
+                    if vals.isEmpty { missing.append(i) } else { empty = false }
                     row.append(vals.isEmpty ? .null : integrals[i]?[interval > 0 ? w.start : 0] ?? .null)
                     continue
                 }
                 let (value, at) = Self.reduce(call, vals.map { ($0.0, $0.1) })
+                // A call whose reducer emitted no point here (no points, or a percentile past
+                // them) is missing from the window; stddev of one point emits a null point.
+                if vals.isEmpty || (call.function == "percentile" && value == .null) { missing.append(i) } else { empty = false }
                 row.append(value)
                 if singleSelector, let at { selected = vals.first { $0.0 == at.time && $0.1 == at.value }.map { ($0.0, $0.2) } }
             }
@@ -386,10 +405,10 @@ struct AggregateSelect {
         // 1.x's fill only sees the points its reducers emitted: a group for which they emitted
         // none (a percentile past every window's points) gives no rows at all, filled or not.
         if !calls.isEmpty, !calls.contains(where: { $0.function == "count" || $0.function == "integral" }),
-           filled.allSatisfy({ $0.0[1..<(1 + calls.count)].allSatisfy { $0 == .null } }) {
+           filled.allSatisfy({ $0.empty }) {
             return []
         }
-        return try fill(try zoned(filled), calls: calls)
+        return try fill(try zoned(filled), calls: calls, absent: absent)
     }
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when
@@ -439,7 +458,9 @@ struct AggregateSelect {
     /// (`missing`) is filled too, and fill(previous)/fill(linear) look at that call's own
     /// earlier and later values. fill(linear) finds each window's next value from a table
     /// built once per call, backwards (linear, not a scan forward per empty window).
-    func fill(_ filled: [ReducedWindow], calls: [Call]) throws(StatementError) -> [[Value]] {
+    /// `absent`: calls over a field the measurement does not have. 1.x builds no iterator for
+    /// them, so nothing fills them: they stay null (count included).
+    func fill(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int> = []) throws(StatementError) -> [[Value]] {
         func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
         var previous = [Value?](repeating: nil, count: calls.count)
         var previousTime = [Int64](repeating: 0, count: calls.count)
@@ -470,7 +491,7 @@ struct AggregateSelect {
                     continue
                 }
                 // Without GROUP BY time 1.x has no fill stage.
-                if interval == 0 || calls[j].function == "integral" { continue }
+                if interval == 0 || calls[j].function == "integral" || absent.contains(j) { continue }
                 switch statement.fill {
                 case .none: break
                 case .null:
@@ -499,6 +520,13 @@ struct AggregateSelect {
             result.append(row)
         }
         return result
+    }
+
+    /// The calls whose field none of the target's shards has.
+    static func absentCalls(_ calls: [Call], in target: RawSelect.Target) -> Set<Int> {
+        var fields = Set<String>()
+        for shard in target.shards { fields.formUnion(shard.fieldTypes(of: target.name).keys) }
+        return Set(calls.indices.filter { !fields.contains(calls[$0].field) })
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
@@ -551,10 +579,7 @@ struct AggregateSelect {
             let median = n % 2 == 1 ? nums[n / 2] : (nums[n / 2 - 1] + nums[n / 2]) / 2
             return (.float(median), nil)
         case "mode":
-            var counts: [Value: Int] = [:]
-            for p in points { counts[p.1, default: 0] += 1 }
-            let best = counts.max { a, b in a.value != b.value ? a.value < b.value : !valueLess(a.key, b.key) }!
-            return (best.key, nil)
+            return (mode(points), nil)
         case "percentile":
             let sorted = points.sorted { valueLess($0.1, $1.1) || (!valueLess($1.1, $0.1) && $0.0 < $1.0) }
             // Go converts an out-of-range float to MinInt64, which lands outside the points.
@@ -577,6 +602,35 @@ struct AggregateSelect {
         default:
             return (.null, nil)
         }
+    }
+
+    /// 1.x's `*ModeReduceSlice`: booleans by count (a tie is true); other values sorted, then
+    /// runs of equal values counted, where a run's first value is not checked (a value seen
+    /// once after the smallest never wins) and a run as long as the best one wins unless it
+    /// started later than the best one's deciding point. Go's sort of a window this size keeps
+    /// equal values in time order, as the stable sort here does.
+    static func mode(_ points: [(Int64, Value)]) -> Value {
+        guard points.count > 1 else { return points.first?.1 ?? .null }
+        if case .boolean = points[0].1 {
+            let trues = points.filter { $0.1 == .boolean(true) }.count
+            return .boolean(trues >= points.count - trues)
+        }
+        let sorted = points.enumerated().sorted { a, b in
+            valueLess(a.element.1, b.element.1) || (!valueLess(b.element.1, a.element.1) && a.offset < b.offset)
+        }.map(\.element)
+        var (mostFreq, currFreq) = (0, 0)
+        var (currMode, mostMode) = (sorted[0].1, sorted[0].1)
+        var (mostTime, currTime) = (sorted[0].0, sorted[0].0)
+        for (time, value) in sorted {
+            if value != currMode {
+                (currFreq, currMode, currTime) = (1, value, time)
+                continue
+            }
+            currFreq += 1
+            if mostFreq > currFreq || (mostFreq == currFreq && currTime > mostTime) { continue }
+            (mostFreq, mostMode, mostTime) = (currFreq, value, time)
+        }
+        return mostMode
     }
 
     /// top/bottom/sample: the chosen points, in time order (ties: rank order).
@@ -619,9 +673,16 @@ struct AggregateSelect {
     /// earlier one); crossing into the next window closes the current one at the boundary with
     /// a linearly interpolated value. Keyed by window start; divided by `unit`.
     /// Time differences wrap as Go's int64 do (points at both ends of time).
-    static func integral(_ points: [(Int64, Double)], unit: Int64, interval: Int64, window: (Int64) -> Int64) -> [Int64: Value] {
+    /// 1.x's `FloatIntegralReducer` / `IntegerIntegralReducer`: the trapezium rule in units of
+    /// `unit`, a window's area closed by interpolating to its end. The integer reducer keeps
+    /// the point's value at the crossing and starts the next window's first trapezium from the
+    /// interpolated value (its quirk, kept). A window whose last point is at its start emits
+    /// nothing. Results are keyed by window start (0 without GROUP BY time).
+    static func integral(_ points: [(Int64, Double)], integer: Bool = false, unit: Int64, interval: Int64, unGroupedStart: Int64 = 0,
+                         window: (Int64) -> Int64) -> [Int64: Value] {
         var out: [Int64: Value] = [:]
         guard let first = points.first else { return out }
+        let u = Double(unit)
         var prev = first
         var current = window(first.0)
         var sum = 0.0
@@ -630,27 +691,34 @@ struct AggregateSelect {
                 prev = p
                 continue
             }
-            let w = window(p.0)
-            if w != current {
-                let boundary = current &+ interval
-                let value = prev.1 + (p.1 - prev.1) * Double(boundary &- prev.0) / Double(p.0 &- prev.0)
-                sum += (prev.1 + value) / 2 * Double(boundary &- prev.0)
-                out[current] = .float(sum / Double(unit))
+            var value = p.1
+            if interval > 0, window(p.0) != current {
+                let end = current &+ interval
+                if prev.0 != end {
+                    let slope = (p.1 - prev.1) / Double(p.0 &- prev.0)
+                    let atEnd = slope * Double(end &- prev.0) + prev.1
+                    sum += 0.5 * (atEnd + prev.1) * (Double(end &- prev.0) / u)
+                    if integer { value = atEnd } else { prev.1 = atEnd }
+                    prev.0 = end
+                }
+                out[current] = .float(sum)
+                current = window(p.0)
                 sum = 0
-                prev = (boundary, value)
-                current = w
             }
-            sum += (prev.1 + p.1) / 2 * Double(p.0 &- prev.0)
+            sum += 0.5 * (value + prev.1) * (Double(p.0 &- prev.0) / u)
             prev = p
         }
-        out[current] = .float(sum / Double(unit))
+        if prev.0 != (interval > 0 ? current : unGroupedStart) { out[current] = .float(sum) }
         return out
     }
 
     static func valueLess(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
-        case (.string(let x), .string(let y)): return x < y
+        case (.string(let x), .string(let y)): return RawSelect.bytesLess(x, y)
         case (.boolean(let x), .boolean(let y)): return !x && y
+        // Exact: 2^63-1 and 2^63-2 are one Double.
+        case (.integer(let x), .integer(let y)): return x < y
+        case (.unsigned(let x), .unsigned(let y)): return x < y
         default:
             guard let x = RawSelect.number(a), let y = RawSelect.number(b) else { return false }
             return x < y

@@ -15,7 +15,8 @@ enum FieldMath {
             case .sub: return .integer(x &- y)
             case .mul: return .integer(x &* y)
             case .div: return y == 0 ? .float(0) : .float(Double(x) / Double(y))
-            case .mod: return y == 0 ? .integer(0) : .integer(x % y)
+            // Go: MinInt64 % -1 is 0 (Swift's % would trap).
+            case .mod: return y == 0 || y == -1 ? .integer(0) : .integer(x % y)
             case .bitwiseAnd: return .integer(x & y)
             case .bitwiseOr: return .integer(x | y)
             case .bitwiseXor: return .integer(x ^ y)
@@ -23,19 +24,24 @@ enum FieldMath {
             }
         }
         guard let x = RawSelect.number(a), let y = RawSelect.number(b) else { return .null }
+        let r: Double
         switch op {
-        case .add: return .float(x + y)
-        case .sub: return .float(x - y)
-        case .mul: return .float(x * y)
-        case .div: return y == 0 ? .float(0) : .float(x / y)
-        case .mod: return y == 0 ? .float(0) : .float(fmod(x, y))
+        case .add: r = x + y
+        case .sub: r = x - y
+        case .mul: r = x * y
+        case .div: r = y == 0 ? 0 : x / y
+        case .mod: r = y == 0 ? 0 : fmod(x, y)
         default: return .null
         }
+        // 1.x's cursor turns NaN into null.
+        return r.isNaN ? .null : .float(r)
     }
 
     static func call(_ name: String, _ args: [Value]) -> Value {
         guard !args.isEmpty, !args.contains(.null) else { return .null }
-        if name == "abs", case .integer(let i) = args[0] { return .integer(i == .min ? i : abs(i)) }
+        // 1.6's abs() returns integers unchanged, negative ones included.
+        if name == "abs", case .integer = args[0] { return args[0] }
+        if name == "abs", case .unsigned = args[0] { return args[0] }
         guard let x = RawSelect.number(args[0]) else { return .null }
         let y = args.count > 1 ? RawSelect.number(args[1]) : nil
         let r: Double
@@ -60,7 +66,8 @@ enum FieldMath {
         case "round": r = x.rounded(.toNearestOrAwayFromZero)
         default: return .null
         }
-        return r.isNaN || r.isInfinite ? .null : .float(r)
+        // 1.x's cursor turns NaN into null; ±Inf stays (and fails its JSON encoder).
+        return r.isNaN ? .null : .float(r)
     }
 
     /// 1.x's `BinaryExprName`: the variable names of an expression joined by `_`.

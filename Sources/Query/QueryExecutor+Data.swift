@@ -12,11 +12,7 @@ extension QueryExecutor {
         case .showMeasurements(let s):
             guard !s.database.isEmpty else { throw .databaseNameRequired }
             // A database that does not exist has no measurements (no error in 1.x).
-            let condition = SeriesCondition(expr: s.condition)
-            var names = index(s.database).filter { m in
-                guard Self.measurement(m.measurement, matches: s.source) else { return false }
-                return condition.matches(m)
-            }.map(\.measurement)
+            var names = try Self.measurementNames(index(s.database), condition: s.condition, source: s.source)
             names = Self.sortedUnique(names)
             names = Self.page(names, offset: s.offset, limit: s.limit)
             return names.isEmpty ? [] : [Row(name: "measurements", columns: ["name"], values: names.map { [.string($0)] })]
@@ -184,7 +180,7 @@ extension QueryExecutor {
                 inner.condition = condition
             }
             let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
-            let source = SubquerySource(rows: rows)
+            let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }))
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

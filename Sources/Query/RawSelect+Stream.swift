@@ -82,7 +82,7 @@ extension RawSelect {
         var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
             let limited = Self.limitPerShard(Self.groups(of: target, matching: seriesCondition, by: dimensions),
-                                             sLimit: statement.sLimit, sOffset: statement.sOffset, ascending: ascending)
+                                             sLimit: statement.sLimit, sOffset: statement.sOffset)
             for group in limited { groups.append((target.name, group.key, group.members)) }
         }
         if !ascending { groups.reverse() }
@@ -106,10 +106,14 @@ extension RawSelect {
                     let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
                     for shard in shards {
                         let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
-                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder))
+                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id))
                     }
                 }
                 rows = GroupRows(streams: streams, ascending: ascending)
+                if statement.offset > 0 {
+                    let (cap, overflow) = statement.offset.addingReportingOverflow(max(statement.limit, 0) &+ 1)
+                    rows.shardCap = overflow ? 0 : cap
+                }
             }
             // OFFSET and LIMIT per series (SLIMIT and SOFFSET chose the groups per shard).
             var tags: [String: String] = [:]
@@ -160,13 +164,24 @@ struct GroupRows {
         /// The time of that row.
         var head: Int64 = 0
 
-        init(order: Int, cursor: ColumnCursor, builder: RowBuilder, keep: (([Value]) -> Bool)? = nil) {
+        /// The shard the cursor reads (nil: not a shard), for ``shardCap``.
+        var shard: UInt64?
+
+        init(order: Int, cursor: ColumnCursor, builder: RowBuilder, keep: (([Value]) -> Bool)? = nil, shard: UInt64? = nil) {
             self.order = order
             self.cursor = cursor
             self.builder = builder
             self.keep = keep
+            self.shard = shard
         }
     }
+
+    /// Rows kept from each shard, 0 for no cap. 1.x's engine limits each shard's merged
+    /// series to `offset + limit + 1` rows (`(n - offset) > limit` is checked before each read)
+    /// and applies OFFSET and LIMIT again over the merged shards: with OFFSET and no LIMIT a
+    /// shard gives `offset + 1` rows.
+    var shardCap = 0
+    private var taken: [UInt64: Int] = [:]
 
     private var streams: [Stream] = []
     private let ascending: Bool
@@ -213,7 +228,13 @@ struct GroupRows {
                 heap.removeLast()
                 if !heap.isEmpty { siftDown(0) }
             }
-            if let row { return row }
+            guard let row else { continue }
+            if shardCap > 0, let shard = streams[top].shard {
+                let n = taken[shard, default: 0] + 1
+                taken[shard] = n
+                if n > shardCap { continue }
+            }
+            return row
         }
         return nil
     }

@@ -4,15 +4,16 @@ extension RawSelect {
     typealias Group = (key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])
 
     /// SLIMIT and SOFFSET as 1.x applies them: in each shard's engine, to that shard's tag sets
-    /// of one measurement (`LimitTagSets`: `tagSets[soffset : soffset+slimit]`, reversed first
-    /// under ORDER BY time DESC), never again over the merged answer. A series group is read
+    /// of one measurement in ascending order whatever ORDER BY says (`LimitTagSets`:
+    /// `tagSets[soffset : soffset+slimit]`; DESC reverses only the series inside each tag
+    /// set), never again over the merged answer. A series group is read
     /// only from the shards that kept it, so with several shards a group can come from some
     /// of them, and SOFFSET without SLIMIT keeps nothing. A subquery's rows count as one shard.
-    static func limitPerShard(_ groups: [Group], sLimit: Int, sOffset: Int, ascending: Bool) -> [Group] {
+    static func limitPerShard(_ groups: [Group], sLimit: Int, sOffset: Int) -> [Group] {
         guard sLimit > 0 || sOffset > 0 else { return groups }
         func id(_ source: any SeriesSource) -> UInt64? { (source as? ShardSource)?.shard.id }
         var order: [UInt64?: [Int]] = [:]
-        for g in ascending ? Array(groups.indices) : groups.indices.reversed() {
+        for g in groups.indices {
             var seen = Set<UInt64?>()
             for (_, sources) in groups[g].members {
                 for source in sources where seen.insert(id(source)).inserted { order[id(source), default: []].append(g) }

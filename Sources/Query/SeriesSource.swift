@@ -91,8 +91,16 @@ struct SubquerySource: SeriesSource {
     private var types: [String: [String: FieldType]] = [:]
     private var data: [[UInt8]: [(Int64, [String: Value])]] = [:]
 
-    init(rows: [Row]) {
+    /// `aliases`: the inner statement's `AS` names. A column 1.x's naming made unique
+    /// (`x_1` beside `x`) is not a field of the subquery: 1.x's outer query sees each inner
+    /// field by its plain name, the first of equal names winning.
+    init(rows: [Row], aliases: Set<String> = []) {
         for row in rows {
+            let generated = Set(row.columns.filter { c in
+                guard !aliases.contains(c), let cut = c.lastIndex(of: "_"), c.index(after: cut) < c.endIndex,
+                      c[c.index(after: cut)...].allSatisfy({ ("0"..."9").contains($0) }) else { return false }
+                return row.columns.contains(String(c[..<cut]))
+            })
             var key = Array(row.name.utf8)
             var escaped: [UInt8] = []
             SelectInto.escape(row.name, [",", " "], into: &escaped)
@@ -109,7 +117,7 @@ struct SubquerySource: SeriesSource {
             for values in row.values {
                 guard case .time(let t) = values.first else { continue }
                 var fields: [String: Value] = [:]
-                for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null {
+                for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null && !generated.contains(column) {
                     fields[column] = value
                     if types[row.name]?[column] == nil, let type = Self.type(value) { types[row.name, default: [:]][column] = type }
                 }
