@@ -1,4 +1,5 @@
 import InfluxQL
+import Meta
 import TSDB
 
 extension QueryExecutor {
@@ -24,7 +25,8 @@ extension QueryExecutor {
     /// into `SELECT count(…) AS count` over the system fields `_seriesKey` (counted per shard,
     /// so a series in two shards counts twice), `count(distinct(_name | _tagKey | _tagValue |
     /// _fieldKey))`, grouped by measurement (the measurement form strips the name) and the
-    /// GROUP BY tags, time omitted. Each group with anything to count is one series of one row.
+    /// GROUP BY tags, time omitted, over the shards of one retention policy. Each group with
+    /// anything to count is one series of one row.
     func cardinalityRows(_ kind: CardinalityKind, _ c: CardinalityClauses, database: String) async throws(StatementError) -> [Row] {
         if let message = kind.timeError, SeriesCondition(expr: c.condition).hasTime { throw StatementError(message) }
         let db = try await requireDatabase(database)
@@ -36,7 +38,14 @@ extension QueryExecutor {
         var counts: [Group: Int] = [:]
         var sets: [Group: Set<String>] = [:]
         var dimensionKeys: [String: [String]] = [:]
-        for shard in shards(db) {
+        // The rewritten SELECT reads the shards of its sources' retention policies: the one
+        // FROM names, else the default (`FROM /.+/`).
+        var policies = Set((c.sources ?? []).compactMap { source -> String? in
+            if case .measurement(let m) = source, !m.retentionPolicy.isEmpty { return m.retentionPolicy }
+            return nil
+        })
+        if policies.isEmpty { policies = [meta.database(db)?.defaultRetentionPolicy ?? ""] }
+        for shard in shards(db) where policies.contains(shard.retentionPolicy) {
             for s in shard.index.allSeries where Self.matches(s, c.sources) && condition.matches(s) {
                 let keys = dimensionKeys[s.measurement] ?? RawSelect.groupTags(c.dimensions, shard.index.tagKeys(of: s.measurement))
                 dimensionKeys[s.measurement] = keys

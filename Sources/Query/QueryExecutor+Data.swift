@@ -179,6 +179,11 @@ extension QueryExecutor {
                 for b in bounds { condition = condition.map { .binary(op: .and, lhs: $0, rhs: b) } ?? b }
                 inner.condition = condition
             }
+            // 1.x runs an inner aggregate's default fill(null) as fill(none): its empty windows
+            // never reach the outer query (count's included, which would otherwise be 0).
+            if inner.fill == .null, inner.fields.contains(where: { if case .call = $0.expr { return true }; return false }) {
+                inner.fill = .none
+            }
             let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
             let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }))
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {

@@ -106,7 +106,14 @@ extension RawSelect {
                     let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
                     for shard in shards {
                         let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
-                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id))
+                        // A subquery's rows come out whole, nulls included, when the outer query
+                        // selects one of its columns or tags (1.x maps each inner row).
+                        var keep: (([Value]) -> Bool)? = nil
+                        if let sub = shard as? SubquerySource {
+                            let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
+                            if sub.emitsRows(series, fields: builder.fields, tags: tags) { keep = { _ in true } }
+                        }
+                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, keep: keep, shard: (shard as? ShardSource)?.shard.id))
                     }
                 }
                 rows = GroupRows(streams: streams, ascending: ascending)

@@ -90,6 +90,11 @@ struct SubquerySource: SeriesSource {
     private var keys: [String: [ParsedSeriesKey]] = [:]
     private var types: [String: [String: FieldType]] = [:]
     private var data: [[UInt8]: [(Int64, [String: Value])]] = [:]
+    /// Each series' inner columns (time excluded), null or not.
+    private var columns: [[UInt8]: Set<String>] = [:]
+    /// Each measurement's inner columns: one null in every row still is a field of the
+    /// subquery (1.x's outer `*` lists it), typed float until a value shows its type.
+    private var allColumns: [String: Set<String>] = [:]
 
     /// `aliases`: the inner statement's `AS` names. A column 1.x's naming made unique
     /// (`x_1` beside `x`) is not a field of the subquery: 1.x's outer query sees each inner
@@ -114,6 +119,9 @@ struct SubquerySource: SeriesSource {
                 SelectInto.escape(v, [",", "=", " "], into: &key)
             }
             if data[key] == nil { keys[row.name, default: []].append(ParsedSeriesKey(key)) }
+            let visible = row.columns.dropFirst().filter { !generated.contains($0) }
+            columns[key, default: []].formUnion(visible)
+            allColumns[row.name, default: []].formUnion(visible)
             for values in row.values {
                 guard case .time(let t) = values.first else { continue }
                 var fields: [String: Value] = [:]
@@ -137,14 +145,27 @@ struct SubquerySource: SeriesSource {
         }
     }
 
-    func fieldTypes(of measurement: String) -> [String: FieldType] { types[measurement] ?? [:] }
+    func fieldTypes(of measurement: String) -> [String: FieldType] {
+        var out = types[measurement] ?? [:]
+        for c in allColumns[measurement] ?? [] where out[c] == nil { out[c] = .float }
+        return out
+    }
+
+    /// Whether 1.x's outer query gets a point from this series' rows: some selected name is
+    /// one of its inner columns (even when null) or one of its tags.
+    func emitsRows(_ series: ParsedSeriesKey, fields: [String], tags: [String]) -> Bool {
+        let own = columns[series.key] ?? []
+        return fields.contains(where: own.contains) || tags.contains { t in series.tags.contains { $0.key == t } }
+    }
     func series(of measurement: String) -> [ParsedSeriesKey] { keys[measurement] ?? [] }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
         (data[series.key] ?? []).compactMap { row in row.0 >= min && row.0 <= max ? row.1[field].map { (row.0, $0) } : nil }
     }
 
+    /// Every inner row in the range, even one whose requested fields are all null: 1.x's
+    /// outer query gets a point per inner row.
     func rows(_ series: ParsedSeriesKey, fields: Set<String>, min: Int64, max: Int64) -> [(Int64, [String: Value])] {
-        (data[series.key] ?? []).filter { $0.0 >= min && $0.0 <= max && fields.contains(where: $0.1.keys.contains) }
+        (data[series.key] ?? []).filter { $0.0 >= min && $0.0 <= max }
             .map { ($0.0, $0.1.filter { fields.contains($0.key) }) }
     }
 }
