@@ -75,6 +75,17 @@ extension RawSelect {
         let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
             .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
         let transforms = columns.contains { if case .transform = $0.source { return true }; return false }
+        // 1.x's auxiliary references: every name the fields select, sorted.
+        var referenced = Set<String>()
+        for c in columns {
+            switch c.source {
+            case .field(let f, _): referenced.insert(f)
+            case .tag(let t): referenced.insert(t)
+            case .expr(let e): referenced.formUnion(Self.fieldRefs(e))
+            default: break
+            }
+        }
+        let auxNames = referenced.sorted(by: Self.bytesLess)
 
         // The output series in order: measurements by name, groups by tag values (all
         // reversed for DESC).
@@ -116,7 +127,7 @@ extension RawSelect {
                         streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, keep: keep, shard: (shard as? ShardSource)?.shard.id))
                     }
                 }
-                rows = GroupRows(streams: streams, ascending: ascending)
+                rows = GroupRows(streams: streams, ascending: ascending, auxNames: auxNames)
                 if statement.offset > 0 {
                     let (cap, overflow) = statement.offset.addingReportingOverflow(max(statement.limit, 0) &+ 1)
                     rows.shardCap = overflow ? 0 : cap
@@ -173,6 +184,9 @@ struct GroupRows {
 
         /// The shard the cursor reads (nil: not a shard), for ``shardCap``.
         var shard: UInt64?
+        /// ``GoSortedMerge``: the kept row at `head` and its index in `data`.
+        var pending: [Value] = []
+        var headRow = 0
 
         init(order: Int, cursor: ColumnCursor, builder: RowBuilder, keep: (([Value]) -> Bool)? = nil, shard: UInt64? = nil) {
             self.order = order
@@ -198,9 +212,13 @@ struct GroupRows {
     private var gathered: [[Value]] = []
     private var position = 0
 
-    init(streams: [Stream], ascending: Bool) {
+    /// 1.x's merge order for raw rows (`auxNames`: the selected names, sorted).
+    private var goMerge: GoSortedMerge?
+
+    init(streams: [Stream], ascending: Bool, auxNames: [String]? = nil) {
         self.streams = streams
         self.ascending = ascending
+        if let auxNames { goMerge = GoSortedMerge(streams: streams, ascending: ascending, auxNames: auxNames) }
     }
 
     init(gathered: [[Value]]) {
@@ -211,6 +229,10 @@ struct GroupRows {
 
     /// The next row, or nil at the end.
     mutating func next() throws(StatementError) -> [Value]? {
+        if goMerge != nil {
+            goMerge!.shardCap = shardCap
+            return try goMerge!.next()
+        }
         if !started {
             started = true
             for i in streams.indices where try load(i) { push(i) }

@@ -163,7 +163,9 @@ struct RawSelect {
         func flush() {
             guard let (field, start) = pending else { return }
             let wildcard = ColumnNames.isWildcardCall(field.expr)
-            for k in 0..<(columns.count - start) { flags.append(wildcard || (k == 0 && !field.alias.isEmpty)) }
+            // `* AS x` and `/re/ AS x` expand to plain names: the alias is dropped.
+            let expands: Bool = switch field.expr { case .wildcard, .regex: true; default: false }
+            for k in 0..<(columns.count - start) { flags.append(wildcard || (k == 0 && !field.alias.isEmpty && !expands)) }
             pending = nil
         }
         for field in statement.fields {

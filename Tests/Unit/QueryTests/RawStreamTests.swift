@@ -54,6 +54,18 @@ import TSM
         return (executor, store, model)
     }
 
+    /// Rows as runs of one time each, the rows of a run sorted.
+    static func byTime(_ rows: [[Value]]) -> [[String]] {
+        var runs: [[String]] = []
+        var last: Value?
+        for row in rows {
+            if row.first != last { runs.append([]) }
+            last = row.first
+            runs[runs.count - 1].append("\(row)")
+        }
+        return runs.map { $0.sorted() }
+    }
+
     static func run(_ executor: QueryExecutor, _ query: String, chunkSize: Int? = nil) async throws -> [StatementResult] {
         var options = ExecutionOptions(database: "db0")
         options.chunkSize = chunkSize
@@ -78,7 +90,9 @@ import TSM
         let want: [[Value]] = rows.map { [.time($0.time), $0.f.map(Value.float) ?? .null, $0.i.map(Value.integer) ?? .null] }
         let got = try await Self.run(executor, query)
         #expect(got.count == 1 && got[0].series.count == 1)
-        #expect(got.first?.series.first?.values == want)
+        // Rows of different series at one time come in 1.x's heap order (GoSortedMerge),
+        // which the model does not reproduce: compared as a set per time.
+        #expect(Self.byTime(got.first?.series.first?.values ?? []) == Self.byTime(want))
 
         // Grouped by host: each host's own rows.
         let grouped = try await Self.run(executor, "SELECT f, i FROM m WHERE host =~ /h[13]/ GROUP BY host")
