@@ -213,7 +213,7 @@ struct AggregateSelect {
         for c in calls where ["min", "max"].contains(c.function) && fieldTypes[c.field] == .string {
             throw StatementError("unsupported \(c.function) iterator type: *query.stringInterruptIterator")
         }
-        for c in calls where ["mean", "sum", "median", "stddev", "spread"].contains(c.function) {
+        for c in calls where ["mean", "sum", "median", "stddev", "spread", "percentile", "top", "bottom", "integral"].contains(c.function) {
             if let t = fieldTypes[c.field], t == .string || t == .boolean {
                 throw StatementError("unsupported \(c.function) iterator type: *query.\(t == .string ? "string" : "boolean")InterruptIterator")
             }
@@ -464,6 +464,11 @@ struct AggregateSelect {
         func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
         var previous = [Value?](repeating: nil, count: calls.count)
         var previousTime = [Int64](repeating: 0, count: calls.count)
+        // fill(N) over text or booleans: 1.x's cast of the number fails and leaves the zero
+        // value ("" or false).
+        var textOrBoolean = [Value?](repeating: nil, count: calls.count)
+        if case .number = statement.fill { Self.zeroValues(filled, into: &textOrBoolean) }
+        if case .integer = statement.fill { Self.zeroValues(filled, into: &textOrBoolean) }
         var result: [[Value]] = []
         result.reserveCapacity(filled.count)
         var nextFilled: [[Int]] = []
@@ -497,9 +502,9 @@ struct AggregateSelect {
                 case .null:
                     if calls[j].function == "count" || calls[j].function == "countDistinct" { row[1 + j] = .integer(0) }
                 case .number(let f):
-                    row[1 + j] = fieldValue(f, like: calls[j])
+                    row[1 + j] = textOrBoolean[j] ?? fieldValue(f, like: calls[j])
                 case .integer(let n):
-                    row[1 + j] = .integer(n)
+                    row[1 + j] = textOrBoolean[j] ?? .integer(n)
                 case .previous:
                     if let prev = previous[j] { row[1 + j] = prev }
                 case .linear:
@@ -520,6 +525,21 @@ struct AggregateSelect {
             result.append(row)
         }
         return result
+    }
+
+    /// Per call column, "" or false when its values are text or booleans.
+    static func zeroValues(_ filled: [ReducedWindow], into out: inout [Value?]) {
+        for j in out.indices {
+            for entry in filled where 1 + j < entry.row.count {
+                switch entry.row[1 + j] {
+                case .null: continue
+                case .string: out[j] = .string("")
+                case .boolean: out[j] = .boolean(false)
+                default: break
+                }
+                break
+            }
+        }
     }
 
     /// The calls whose field none of the target's shards has.

@@ -39,9 +39,12 @@ enum FieldMath {
 
     static func call(_ name: String, _ args: [Value]) -> Value {
         guard !args.isEmpty, !args.contains(.null) else { return .null }
-        // 1.6's abs() returns integers unchanged, negative ones included.
-        if name == "abs", case .integer = args[0] { return args[0] }
-        if name == "abs", case .unsigned = args[0] { return args[0] }
+        // 1.6's abs(), floor(), ceil() and round() return integers unchanged (abs of a
+        // negative one included).
+        if ["abs", "floor", "ceil", "round"].contains(name) {
+            if case .integer = args[0] { return args[0] }
+            if case .unsigned = args[0] { return args[0] }
+        }
         guard let x = RawSelect.number(args[0]) else { return .null }
         let y = args.count > 1 ? RawSelect.number(args[1]) : nil
         let r: Double

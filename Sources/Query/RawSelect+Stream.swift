@@ -57,6 +57,12 @@ extension RawSelect {
     /// they are read: a group's series are merged by time through cursors holding a span per
     /// series, LIMIT stops the reading, and only transformations (which need a series' points
     /// whole) gather a group first.
+    /// Transformations 1.x runs on numbers only, and the name its error gives the iterator.
+    static let numericTransformIterators = [
+        "derivative": "derivative", "non_negative_derivative": "derivative", "difference": "difference",
+        "non_negative_difference": "difference", "moving_average": "moving average", "cumulative_sum": "cumulative sum",
+    ]
+
     func stream(pieceSize: Int, _ sink: RowSink) async throws(StatementError) {
         let (fieldTypes, tagKeys) = Self.schema(targets)
         let dimensions = groupTags(tagKeys)
@@ -69,6 +75,12 @@ extension RawSelect {
             if case .expr(let e) = c.source {
                 try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
             }
+        }
+        for c in columns {
+            // 1.x builds these transformations for numbers only; its error names the iterator.
+            guard case .transform(let name, let f, _) = c.source, let t = fieldTypes[f], t == .string || t == .boolean,
+                  let iterator = Self.numericTransformIterators[name] else { continue }
+            throw StatementError("unsupported \(iterator) iterator type: *query.\(t == .string ? "string" : "boolean")InterruptIterator")
         }
         let conditionFields = Set(Self.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
         let ascending = statement.sortFields.first?.ascending ?? true

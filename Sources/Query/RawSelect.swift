@@ -337,6 +337,7 @@ struct RawSelect {
             return .string(tag)
         case .paren(let inner): return operand(inner, fields: fields, series: series)
         case .regex(let re): return .strings([re])
+        case .binary, .call: return evaluate(e, fields: fields, series: series)
         default: return literal(e) ?? .null
         }
     }

@@ -16,6 +16,8 @@ indirect enum RowCondition {
         /// included, as in 1.x).
         case column(Int, Value)
         case value(Value)
+        /// Arithmetic or a math function over the row's fields (`tc + 1 > 10`).
+        case expr(Expr, [String: Int], ParsedSeriesKey)
     }
 
     /// `columns` maps the field names the columns hold to their index.
@@ -40,7 +42,22 @@ indirect enum RowCondition {
             if let i = columns[name] { return .column(i, series.tags.contains { $0.key == name } ? tag : .null) }
             return .value(tag)
         case .paren(let inner): return operand(inner, columns, series)
+        case .binary, .call: return .expr(e, columns, series)
         default: return .value(RawSelect.operand(e, fields: [:], series: series))
+        }
+    }
+
+    static func evaluate(_ e: Expr, _ columns: [String: Int], _ series: ParsedSeriesKey, _ data: SeriesColumns, _ r: Int) -> Value {
+        switch e {
+        case .varRef(let name, let type):
+            if let i = columns[name] { return RawSelect.cast(data.value(i, r), to: type) }
+            let tag = series.tag(name)
+            return tag.isEmpty ? .null : .string(tag)
+        case .paren(let inner): return evaluate(inner, columns, series, data, r)
+        case .binary(let op, let l, let rhs):
+            return FieldMath.binary(op, evaluate(l, columns, series, data, r), evaluate(rhs, columns, series, data, r))
+        case .call(let name, let args): return FieldMath.call(name, args.map { evaluate($0, columns, series, data, r) })
+        default: return RawSelect.literal(e) ?? .null
         }
     }
 
@@ -56,6 +73,7 @@ indirect enum RowCondition {
     static func value(_ o: Operand, _ data: SeriesColumns, _ r: Int) -> Value {
         switch o {
         case .value(let v): return v
+        case .expr(let e, let columns, let series): return evaluate(e, columns, series, data, r)
         case .column(let i, let fallback):
             let v = data.value(i, r)
             return v == .null ? fallback : v
