@@ -464,11 +464,10 @@ struct AggregateSelect {
         func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
         var previous = [Value?](repeating: nil, count: calls.count)
         var previousTime = [Int64](repeating: 0, count: calls.count)
-        // fill(N) over text or booleans: 1.x's cast of the number fails and leaves the zero
-        // value ("" or false).
-        var textOrBoolean = [Value?](repeating: nil, count: calls.count)
-        if case .number = statement.fill { Self.zeroValues(filled, into: &textOrBoolean) }
-        if case .integer = statement.fill { Self.zeroValues(filled, into: &textOrBoolean) }
+        // fill(N) is cast to each column's type as 1.x's typed fill iterators cast it.
+        var fillValues = [Value?](repeating: nil, count: calls.count)
+        if case .number(let f) = statement.fill { Self.fillValues(f, filled, into: &fillValues) }
+        if case .integer(let n) = statement.fill { Self.fillValues(Double(n), filled, into: &fillValues) }
         var result: [[Value]] = []
         result.reserveCapacity(filled.count)
         var nextFilled: [[Int]] = []
@@ -502,9 +501,9 @@ struct AggregateSelect {
                 case .null:
                     if calls[j].function == "count" || calls[j].function == "countDistinct" { row[1 + j] = .integer(0) }
                 case .number(let f):
-                    row[1 + j] = textOrBoolean[j] ?? fieldValue(f, like: calls[j])
+                    row[1 + j] = fillValues[j] ?? fieldValue(f, like: calls[j])
                 case .integer(let n):
-                    row[1 + j] = textOrBoolean[j] ?? .integer(n)
+                    row[1 + j] = fillValues[j] ?? .integer(n)
                 case .previous:
                     if let prev = previous[j] { row[1 + j] = prev }
                 case .linear:
@@ -527,14 +526,17 @@ struct AggregateSelect {
         return result
     }
 
-    /// Per call column, "" or false when its values are text or booleans.
-    static func zeroValues(_ filled: [ReducedWindow], into out: inout [Value?]) {
+    /// Per call column, fill(N)'s value in the column's type (the first value shows it):
+    /// integers truncated, text "" and booleans false (the cast fails and leaves the zero value).
+    static func fillValues(_ n: Double, _ filled: [ReducedWindow], into out: inout [Value?]) {
         for j in out.indices {
             for entry in filled where 1 + j < entry.row.count {
                 switch entry.row[1 + j] {
                 case .null: continue
                 case .string: out[j] = .string("")
                 case .boolean: out[j] = .boolean(false)
+                case .integer: out[j] = .integer(GoConvert.int64(n))
+                case .unsigned: out[j] = .unsigned(GoConvert.uint64(n))
                 default: break
                 }
                 break
@@ -577,6 +579,11 @@ struct AggregateSelect {
             }
             return (.float(points.reduce(0.0) { $0 + (RawSelect.number($1.1) ?? 0) }), nil)
         case "mean":
+            // 1.x's integer mean sums in int64 (wrapping), then divides as floats.
+            var ints: Int64 = 0
+            if points.allSatisfy({ if case .integer(let i) = $0.1 { ints &+= i; return true }; return false }) {
+                return (.float(Double(ints) / Double(points.count)), nil)
+            }
             return (.float(points.reduce(0.0) { $0 + (RawSelect.number($1.1) ?? 0) } / Double(points.count)), nil)
         case "spread":
             // Integers subtract in int64 and wrap, as 1.x's integer reducer does.

@@ -181,8 +181,16 @@ extension QueryExecutor {
             }
             // 1.x runs an inner aggregate's default fill(null) as fill(none): its empty windows
             // never reach the outer query (count's included, which would otherwise be 0).
-            if inner.fill == .null, inner.fields.contains(where: { if case .call = $0.expr { return true }; return false }) {
-                inner.fill = .none
+            let aggregate = inner.fields.contains { if case .call = $0.expr { return true }; return false }
+            if inner.fill == .null, aggregate { inner.fill = .none }
+            // The outer query's GROUP BY tags reach the inner one (1.x's iterator options carry
+            // the outer dimensions down): an inner aggregate is computed per those tags too.
+            if aggregate {
+                for case .varRef(let name, _) in s.dimensions where !inner.dimensions.contains(where: {
+                    if case .varRef(name, _) = $0 { return true }; return $0 == .wildcard(nil)
+                }) {
+                    inner.dimensions.append(.varRef(name: name, type: .unknown))
+                }
             }
             let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
             let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }))

@@ -114,14 +114,25 @@ extension RawSelect {
             if let why = interrupted() { throw StatementError(why) }
             var rows: GroupRows
             if transforms {
-                var gathered: [(time: Int64, order: Int, values: [Value])] = []
+                // The transformation sees the series merged as 1.x merges them (its input is a
+                // sorted merge too: rows of one time come in its heap order).
+                var streams: [GroupRows.Stream] = []
                 for (order, (series, shards)) in group.members.enumerated() {
-                    let seriesRows = try self.rows(series, shards, columns: columns, conditionFields: conditionFields, order: order)
-                    try memory.charge(seriesRows.count, of: 16 + QueryMemory.rowBytes(width: 1 + columns.count))
-                    gathered += seriesRows
+                    let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
+                    for shard in shards {
+                        let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
+                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id))
+                    }
                 }
-                gathered.sort { ($0.time, $0.order) < ($1.time, $1.order) }
-                if !ascending { gathered.reverse() }
+                var merged = GroupRows(streams: streams, ascending: ascending, auxNames: [])
+                var gathered: [(time: Int64, order: Int, values: [Value])] = []
+                let rowBytes = 16 + QueryMemory.rowBytes(width: 1 + columns.count)
+                while let row = try merged.next() {
+                    guard case .time(let t) = row[0] else { continue }
+                    gathered.append((t, 0, Array(row.dropFirst())))
+                    if gathered.count & 4095 == 0 { try memory.charge(4096, of: rowBytes) }
+                }
+                try memory.charge(gathered.count & 4095, of: rowBytes)
                 rows = GroupRows(gathered: Self.transformed(gathered, columns: columns, ascending: ascending))
             } else {
                 var streams: [GroupRows.Stream] = []

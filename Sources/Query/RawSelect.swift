@@ -112,23 +112,6 @@ struct RawSelect {
         return out
     }
 
-    /// The rows of one series: a row per timestamp with a value in any read field, kept when
-    /// the condition holds and some selected field is not null.
-    func rows(_ series: ParsedSeriesKey, _ shards: [any SeriesSource], columns: [Column], conditionFields: Set<String>, order: Int,
-              keep: (([Value]) -> Bool)? = nil) throws(StatementError) -> [(time: Int64, order: Int, values: [Value])] {
-        let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
-        var out: [(time: Int64, order: Int, values: [Value])] = []
-        for shard in shards {
-            var cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: true)
-            while let data = try cursor.next() {
-                for r in data.times.indices {
-                    if let values = builder.values(data, r, keep: keep) { out.append((data.times[r], order, values)) }
-                }
-            }
-        }
-        return out
-    }
-
     /// GROUP BY tag keys: named tags, `*` (every tag key) and regexes, sorted.
     func groupTags(_ tagKeys: Set<String>) -> [String] { Self.groupTags(statement.dimensions, tagKeys) }
 
