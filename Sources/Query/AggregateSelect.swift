@@ -206,6 +206,9 @@ struct AggregateSelect {
             throw StatementError("not implemented yet: transformations beside plain fields or tags over stored points")
         }
         guard !calls.isEmpty else { return [] }
+        // SOFFSET without SLIMIT keeps no series (``RawSelect/limitPerShard``): 1.x then builds
+        // no iterator, so none of its type errors either.
+        if statement.sOffset > 0 && statement.sLimit <= 0 { return [] }
         let integralAtZero = calls.allSatisfy { $0.function == "integral" && fieldTypes[$0.field] == .float }
         for c in columns {
             if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
@@ -271,8 +274,8 @@ struct AggregateSelect {
                                          integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target))
                 if transforms { values = try transformed(values, columns: columns, ascending: ascending) }
                 }
-                // top and bottom keep time order whatever ORDER BY says (as 1.x).
-                if !ascending && calls.count == 1 && (calls[0].function == "top" || calls[0].function == "bottom") { values.reverse() }
+                // top, bottom and sample keep time order whatever ORDER BY says (as 1.x).
+                if !ascending && calls.count == 1 && ["top", "bottom", "sample"].contains(calls[0].function) { values.reverse() }
                 if !ascending { values.reverse() }
                 if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                 if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
@@ -461,6 +464,15 @@ struct AggregateSelect {
     /// `absent`: calls over a field the measurement does not have. 1.x builds no iterator for
     /// them, so nothing fills them: they stay null (count included).
     func fill(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int> = []) throws(StatementError) -> [[Value]] {
+        // 1.x fills in the query's order: under ORDER BY time DESC, fill(previous) takes the
+        // later window's value.
+        if statement.fill == .previous, !(statement.sortFields.first?.ascending ?? true) {
+            return try fillInOrder(filled.reversed(), calls: calls, absent: absent).reversed()
+        }
+        return try fillInOrder(filled, calls: calls, absent: absent)
+    }
+
+    private func fillInOrder(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int>) throws(StatementError) -> [[Value]] {
         func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
         var previous = [Value?](repeating: nil, count: calls.count)
         var previousTime = [Int64](repeating: 0, count: calls.count)

@@ -19,7 +19,20 @@ extension QueryExecutor {
         case .showSeries(let c):
             let database = try await requireDatabase(c.database.isEmpty ? options.database : c.database)
             let condition = SeriesCondition(expr: c.condition)
-            let keys = Self.sortedUnique(index(database).filter { Self.matches($0, c.sources) && condition.matches($0) }.map { String(decoding: $0.key, as: UTF8.self) })
+            var series = index(database)
+            if condition.hasTime {
+                // With a time condition 1.x reads the series of the shards of the retention policy
+                // (FROM's, else the default) whose groups overlap the range.
+                if let error = condition.timeLiteralError { throw StatementError(error) }
+                let range = condition.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9), zone: nil)
+                var m = InfluxQL.Measurement()
+                m.database = database
+                for case .measurement(let source) in c.sources ?? [] where !source.retentionPolicy.isEmpty { m.retentionPolicy = source.retentionPolicy }
+                if m.retentionPolicy.isEmpty { m.retentionPolicy = meta.database(database)?.defaultRetentionPolicy ?? "" }
+                let ids = try Self.mappedShardIDs(m, meta.snapshot(), range: range)
+                series = shards(database).filter { ids.contains($0.id) }.flatMap(\.index.allSeries)
+            }
+            let keys = Self.sortedUnique(series.filter { Self.matches($0, c.sources) && condition.matches($0) }.map { String(decoding: $0.key, as: UTF8.self) })
             let page = Self.page(keys, offset: c.offset, limit: c.limit)
             return page.isEmpty ? [] : [Row(columns: ["key"], values: page.map { [.string($0)] })]
         case .showTagKeys(let c):
