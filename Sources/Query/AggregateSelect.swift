@@ -779,6 +779,10 @@ struct AggregateSelect {
     /// The columns of the fields, wildcards expanded; `aliased` gets, per column, whether 1.x
     /// treats its name as an alias (``ColumnNames``).
     func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, dimensions: Set<String>, aliased: inout [Bool]) throws(StatementError) -> [Column] {
+        // A subquery's tag columns are not fields to a wildcard call.
+        var tagColumns = Set<String>()
+        for target in targets { for case let sub as SubquerySource in target.shards { tagColumns.formUnion(sub.tagColumns) } }
+        let wildcardTypes = tagColumns.isEmpty ? fieldTypes : fieldTypes.filter { !tagColumns.contains($0.key) }
         var out: [Column] = []
         var flags: [Bool] = []
         var pending: (field: Field, start: Int)?
@@ -821,7 +825,7 @@ struct AggregateSelect {
                     out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column))
                 case .wildcard, .regex:
                     // derivative(mean(*)): one transformation per field the inner call takes.
-                    for f in Self.wildcardFields(inner, arg, fieldTypes) {
+                    for f in Self.wildcardFields(inner, arg, wildcardTypes) {
                         out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, "\(column)_\(f)"))
                     }
                 default:
@@ -853,7 +857,7 @@ struct AggregateSelect {
                 case .varRef(let f, _):
                     out.append(.call(Call(function: name, field: f, argument: argument, column: field.alias.isEmpty ? name : field.alias)))
                 case .wildcard, .regex:
-                    for f in Self.wildcardFields(name, args[0], fieldTypes) {
+                    for f in Self.wildcardFields(name, args[0], wildcardTypes) {
                         let prefix = field.alias.isEmpty ? name : field.alias
                         out.append(.call(Call(function: name, field: f, argument: argument, column: "\(prefix)_\(f)")))
                     }

@@ -18,6 +18,8 @@ struct GoSortedMerge {
     private var started = false
     /// Per shard group: its streams are read one after another instead of merged.
     private var inOrder: [Bool] = []
+    /// Per shard group: merged by time, ties in stream order (a subquery's series).
+    private var byTimeThenOrder: [Bool] = []
     /// Rows taken from each shard at most (0: no cap; see ``GroupRows/shardCap``).
     var shardCap = 0
     private var taken: [Int] = []
@@ -52,12 +54,14 @@ struct GoSortedMerge {
             for key in shards {
                 var heap: [Int] = []
                 for i in byShard[key]! where try advance(i) { heap.append(i) }
-                // A subquery's rows (no shard) come as the inner query emitted them, series
-                // by series: 1.x's merge of its one input keeps that order.
+                // A subquery's rows (no shard) come as the inner query emitted them: an
+                // aggregate's window by window (series in order within one), else series by
+                // series; 1.x's merge of its one input keeps that order.
                 if key != nil { Self.initHeap(&heap) { a, b in less(a, b) } }
                 heaps.append(heap)
             }
-            inOrder = shards.map { $0 == nil }
+            inOrder = shards.map { key in key == nil && !(byShard[key]!.contains { streams[$0].subqueryByTime == true }) }
+            byTimeThenOrder = shards.map { key in key == nil && byShard[key]!.contains { streams[$0].subqueryByTime == true } }
             shardHeaps = heaps
             var first: [(shard: Int, time: Int64, row: [Value])] = []
             for s in shardHeaps.indices {
@@ -88,6 +92,16 @@ struct GoSortedMerge {
             let i = heap[0]
             let result = (streams[i].head, streams[i].pending)
             if try !advance(i) { heap.removeFirst() }
+            shardHeaps[s] = heap
+            return result
+        }
+        if byTimeThenOrder[s] {
+            // The first stream (in order) with the earliest head.
+            var best = 0
+            for k in heap.indices.dropFirst() where before(streams[heap[k]].head, streams[heap[best]].head) { best = k }
+            let i = heap[best]
+            let result = (streams[i].head, streams[i].pending)
+            if try !advance(i) { heap.remove(at: best) }
             shardHeaps[s] = heap
             return result
         }

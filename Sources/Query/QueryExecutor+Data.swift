@@ -206,7 +206,11 @@ extension QueryExecutor {
                 }
             }
             let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
-            let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }))
+            let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
+            let innerShards = shards(innerDatabase)
+            let byTime = !aggregate || inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false }
+            let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }),
+                                        tagKeys: { name in Set(innerShards.flatMap { $0.index.tagKeys(of: name) }) }, byTime: byTime)
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

@@ -143,11 +143,15 @@ extension RawSelect {
                         // A subquery's rows come out whole, nulls included, when the outer query
                         // selects one of its columns or tags (1.x maps each inner row).
                         var keep: (([Value]) -> Bool)? = nil
+                        var byTime: Bool?
                         if let sub = shard as? SubquerySource {
                             let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
                             if sub.emitsRows(series, fields: builder.fields, tags: tags) { keep = { _ in true } }
+                            byTime = sub.byTime
                         }
-                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, keep: keep, shard: (shard as? ShardSource)?.shard.id))
+                        var stream = GroupRows.Stream(order: order, cursor: cursor, builder: builder, keep: keep, shard: (shard as? ShardSource)?.shard.id)
+                        stream.subqueryByTime = byTime
+                        streams.append(stream)
                     }
                 }
                 rows = GroupRows(streams: streams, ascending: ascending, auxNames: auxNames)
@@ -207,6 +211,9 @@ struct GroupRows {
 
         /// The shard the cursor reads (nil: not a shard), for ``shardCap``.
         var shard: UInt64?
+        /// A subquery's stream: whether its rows merge by time with the other series' (nil:
+        /// a shard's stream).
+        var subqueryByTime: Bool?
         /// ``GoSortedMerge``: the kept row at `head` and its index in `data`.
         var pending: [Value] = []
         var headRow = 0

@@ -99,7 +99,15 @@ struct SubquerySource: SeriesSource {
     /// `aliases`: the inner statement's `AS` names. A column 1.x's naming made unique
     /// (`x_1` beside `x`) is not a field of the subquery: 1.x's outer query sees each inner
     /// field by its plain name, the first of equal names winning.
-    init(rows: [Row], aliases: Set<String> = []) {
+    /// Inner columns that hold a tag of the inner measurement (`SELECT *` lists tags): 1.x's
+    /// outer query reads them, but a wildcard call (`count(*)`) skips them.
+    private(set) var tagColumns: Set<String> = []
+    /// The inner query's rows come out by time across its series (raw, or grouped by time),
+    /// else series by series.
+    let byTime: Bool
+
+    init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true) {
+        self.byTime = byTime
         for row in rows {
             let generated = Set(row.columns.filter { c in
                 guard !aliases.contains(c), let cut = c.lastIndex(of: "_"), c.index(after: cut) < c.endIndex,
@@ -122,6 +130,7 @@ struct SubquerySource: SeriesSource {
             let visible = row.columns.dropFirst().filter { !generated.contains($0) }
             columns[key, default: []].formUnion(visible)
             allColumns[row.name, default: []].formUnion(visible)
+            tagColumns.formUnion(tagKeys(row.name).intersection(visible))
             for values in row.values {
                 guard case .time(let t) = values.first else { continue }
                 var fields: [String: Value] = [:]
