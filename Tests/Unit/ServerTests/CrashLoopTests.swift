@@ -12,6 +12,19 @@ import Testing
 
     /// A daemon on `dir` with the crash loop's settings.
     static func start(in dir: URL) async throws -> (Process, Int) {
+        // A free port can be taken by another test's server before the daemon binds it: the
+        // daemon then exits with "Address already in use", and a new port is tried.
+        for attempt in 1...3 {
+            do {
+                return try await startOnce(in: dir)
+            } catch let failure as RawHTTPClient.Failure where attempt < 3 && failure.description.contains("Address already in use") {
+                continue
+            }
+        }
+        throw RawHTTPClient.Failure(description: "unreachable")
+    }
+
+    static func startOnce(in dir: URL) async throws -> (Process, Int) {
         let port = DaemonProcessTests.freePort()
         let process = Process()
         process.executableURL = DaemonProcessTests.binary
