@@ -105,6 +105,9 @@ public struct SelectStatement: Sendable, Hashable {
     public var location: String?
     /// No function call among the fields.
     public var isRawQuery = true
+    /// GROUP BY tags an outer query pushed into this subquery (1.x's iterator options carry
+    /// the outer dimensions down): they group its rows but stay columns of its `*`.
+    public var pushedDimensions: [String] = []
     public init() {}
 }
 

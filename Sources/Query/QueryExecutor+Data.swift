@@ -198,12 +198,12 @@ extension QueryExecutor {
             if inner.fill == .null, aggregate { inner.fill = .none }
             // The outer query's GROUP BY tags reach the inner one (1.x's iterator options carry
             // the outer dimensions down): an inner aggregate is computed per those tags too.
-            if aggregate {
-                for case .varRef(let name, _) in s.dimensions where !inner.dimensions.contains(where: {
-                    if case .varRef(name, _) = $0 { return true }; return $0 == .wildcard(nil)
-                }) {
-                    inner.dimensions.append(.varRef(name: name, type: .unknown))
-                }
+            for case .varRef(let name, _) in s.dimensions where !inner.dimensions.contains(where: {
+                if case .varRef(name, _) = $0 { return true }; return $0 == .wildcard(nil)
+            }) {
+                inner.dimensions.append(.varRef(name: name, type: .unknown))
+                // A raw inner query keeps the tag among its `*` columns.
+                if !aggregate { inner.pushedDimensions.append(name) }
             }
             let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
             let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""

@@ -69,7 +69,8 @@ extension RawSelect {
         // 1.x's RewriteFields adds tags to a wildcard only without a dimension wildcard, and a
         // GROUP BY /regex/ is one: then `*` and `/re/` select fields only.
         let regexDimension = statement.dimensions.contains { if case .regex = $0 { true } else { false } }
-        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys, excluding: regexDimension ? tagKeys : Set(dimensions))
+        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys,
+                             excluding: regexDimension ? tagKeys : Set(dimensions).subtracting(statement.pushedDimensions))
         guard !columns.isEmpty else { return }
         for c in columns {
             if case .expr(let e) = c.source {
