@@ -126,7 +126,7 @@ struct CorruptFileTests {
     @Test(arguments: damages)
     func engineSetsAsideADamagedFile(_ damage: Damage) throws {
         let (data, wal) = try Self.shard()
-        defer { try? FileManager.default.removeItem(atPath: data + "/..") }
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: data).deletingLastPathComponent().path) }
         let damaged = data + "/000000002-000000001.tsm"
         try Data(damage.apply([UInt8](try Data(contentsOf: URL(fileURLWithPath: damaged))))).write(to: URL(fileURLWithPath: damaged))
         let events = Events()
@@ -158,7 +158,7 @@ struct CorruptFileTests {
     ])
     func damagedTombstoneSetsAsideItsFile(_ damage: String, _ error: String) throws {
         let (data, wal) = try Self.shard()
-        defer { try? FileManager.default.removeItem(atPath: data + "/..") }
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: data).deletingLastPathComponent().path) }
         let tombstone = data + "/000000002-000000001.tombstone"
         try TombstoneFile.append([Tombstone(key: Self.k("b#!~#v"), min: 0, max: 1), Tombstone(key: Self.k("x#!~#v"), min: 0, max: 1)], to: tombstone)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tombstone)))
@@ -178,7 +178,7 @@ struct CorruptFileTests {
 
         // Version 1: unknown header bytes are key lines; the file opens.
         let (data1, wal1) = try Self.shard()
-        defer { try? FileManager.default.removeItem(atPath: data1 + "/..") }
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: data1).deletingLastPathComponent().path) }
         try Data("not a key\nb#!~#v\n".utf8).write(to: URL(fileURLWithPath: data1 + "/000000002-000000001.tombstone"))
         let v1 = Engine(path: data1, walPath: wal1)
         #expect(try v1.open().badFiles.isEmpty)
@@ -189,7 +189,7 @@ struct CorruptFileTests {
     /// the shard fails to open and the file stays where it is.
     @Test func unreadableFileFailsTheShard() throws {
         let (data, wal) = try Self.shard()
-        defer { try? FileManager.default.removeItem(atPath: data + "/..") }
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: data).deletingLastPathComponent().path) }
         try FileManager.default.createDirectory(atPath: data + "/000000003-000000001.tsm", withIntermediateDirectories: false)
         let events = Events()
         #expect(throws: EngineError.self) { try Engine(path: data, walPath: wal, log: events.log).open() }
