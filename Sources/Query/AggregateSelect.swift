@@ -209,7 +209,8 @@ struct AggregateSelect {
         // SOFFSET without SLIMIT keeps no series (``RawSelect/limitPerShard``): 1.x then builds
         // no iterator, so none of its type errors either.
         if statement.sOffset > 0 && statement.sLimit <= 0 { return [] }
-        let integralAtZero = calls.allSatisfy { $0.function == "integral" && fieldTypes[$0.field] == .float }
+        let zeroTimeCalls = Set(calls.indices.filter { calls[$0].function == "integral" && fieldTypes[calls[$0].field] == .float })
+        let integralAtZero = zeroTimeCalls.count == calls.count
         for c in columns {
             if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
         }
@@ -272,6 +273,11 @@ struct AggregateSelect {
                     guard var feed = try PointFeed(GroupRows(streams: streams, ascending: true)) else { continue }
                     values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
                                          integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target))
+                    // Un-grouped, a float integral's point (time 0) and the other calls' points
+                    // (the range's start) are different times: 1.x answers two rows.
+                    if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty {
+                        values = Self.splitIntegralRows(values, zeroTimeCalls: zeroTimeCalls)
+                    }
                 if transforms { values = try transformed(values, columns: columns, ascending: ascending) }
                 }
                 // top, bottom and sample keep time order whatever ORDER BY says (as 1.x).
@@ -341,7 +347,10 @@ struct AggregateSelect {
             }
             // An integer field's reducer keeps the range's start as its un-grouped window.
             let start: Int64 = integer && range.min != .min ? range.min : 0
-            integrals[i] = Self.integral(values, integer: integer, unit: unit, interval: interval, unGroupedStart: start,
+            // Un-grouped under ORDER BY time DESC, 1.x's float reducer reads the points newest
+            // first: every elapsed time is negative, and so is the area.
+            let descending = !(statement.sortFields.first?.ascending ?? true) && interval == 0 && !integer
+            integrals[i] = Self.integral(descending ? values.reversed() : values, integer: integer, unit: unit, interval: interval, unGroupedStart: start,
                                          window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }
         var rows: [[Value]] = []
@@ -554,6 +563,23 @@ struct AggregateSelect {
                 break
             }
         }
+    }
+
+    /// Each row `[time, calls…]` as a row at time 0 with the float integrals and a row at its
+    /// own time with the other calls, each kept when it holds a value.
+    static func splitIntegralRows(_ rows: [[Value]], zeroTimeCalls: Set<Int>) -> [[Value]] {
+        var out: [[Value]] = []
+        for row in rows {
+            var zero = [Value.time(0)], other = [row[0]]
+            for j in 1..<row.count {
+                let mine = zeroTimeCalls.contains(j - 1)
+                zero.append(mine ? row[j] : .null)
+                other.append(mine ? .null : row[j])
+            }
+            if zero.dropFirst().contains(where: { $0 != .null }) { out.append(zero) }
+            if other.dropFirst().contains(where: { $0 != .null }) { out.append(other) }
+        }
+        return out
     }
 
     /// The calls whose field none of the target's shards has.
