@@ -1,5 +1,6 @@
 import Foundation
 import InfluxQL
+import LineProtocol
 import Query
 
 /// A `/query` response body: the statement results, or a top-level error (1.x `Response`).
@@ -257,14 +258,18 @@ struct QueryResponse: Sendable {
                 }
                 // models.Tags.HashKey without its leading comma: sorted by key, escaped as
                 // in a series key, empty values left out.
-                let tags = row.tags.filter { !$0.value.isEmpty }
-                    .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-                    .map { "\(Self.escapeTag($0.key))=\(Self.escapeTag($0.value))" }.joined(separator: ",")
+                var tags: [UInt8] = []
+                for (k, v) in row.tags.filter({ !$0.value.isEmpty }).sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
+                    if !tags.isEmpty { tags.append(UInt8(ascii: ",")) }
+                    Escaping.escape(k, Escaping.tag, into: &tags)
+                    tags.append(UInt8(ascii: "="))
+                    Escaping.escape(v, Escaping.tag, into: &tags)
+                }
                 // The series' name and tags once; each value appended as bytes (a large answer
                 // made no String per value).
                 var prefix = CSVField.escape(Array(row.name.utf8))
                 prefix.append(UInt8(ascii: ","))
-                prefix += CSVField.escape(Array(tags.utf8))
+                prefix += CSVField.escape(tags)
                 for values in row.values {
                     out += prefix
                     for v in values {
@@ -274,17 +279,6 @@ struct QueryResponse: Sendable {
                     out.append(UInt8(ascii: "\n"))
                 }
             }
-        }
-        return out
-    }
-
-    /// A tag key or value as a series key writes it: `,`, ` ` and `=` escaped.
-    static func escapeTag(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "=") }) else { return s }
-        var out = ""
-        for c in s {
-            if c == "," || c == " " || c == "=" { out.append("\\") }
-            out.append(c)
         }
         return out
     }

@@ -6,9 +6,9 @@ import Darwin
 
 /// Line protocol's escape rules: which bytes a backslash escapes in each part of a line. Any
 /// other backslash is literal.
-enum Escaping {
-    static let measurement: [UInt8] = [ASCII.comma, ASCII.space]
-    static let tag: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space]
+public enum Escaping {
+    public static let measurement: [UInt8] = [ASCII.comma, ASCII.space]
+    public static let tag: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space]
     static let fieldKey: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space, ASCII.quote]
     static let stringValue: [UInt8] = [ASCII.quote, ASCII.backslash]
 
@@ -61,11 +61,13 @@ enum Escaping {
         return out
     }
 
-    static func escape(_ s: String, _ escapable: [UInt8], into out: inout [UInt8]) {
+    /// Appends `s` with a backslash before each byte of `escapable` (a series key writes tag
+    /// keys and values with ``tag``, measurement names with ``measurement``).
+    public static func escape(_ s: String, _ escapable: [UInt8], into out: inout [UInt8]) {
         escape(s.utf8, escapable, into: &out)
     }
 
-    static func escape(_ bytes: some Sequence<UInt8>, _ escapable: [UInt8], into out: inout [UInt8]) {
+    public static func escape(_ bytes: some Sequence<UInt8>, _ escapable: [UInt8], into out: inout [UInt8]) {
         for b in bytes {
             if escapable.contains(b) { out.append(ASCII.backslash) }
             out.append(b)

@@ -57,6 +57,28 @@ extension RawSelect {
     /// they are read: a group's series are merged by time through cursors holding a span per
     /// series, LIMIT stops the reading, and only transformations (which need a series' points
     /// whole) gather a group first.
+    /// One stream per (series, source) of a group, in series order. `subqueryRows`: a
+    /// subquery's rows come out whole, nulls included, when the outer query selects one of its
+    /// columns or tags (1.x maps each inner row), in the inner query's order.
+    func streams(_ members: [(ParsedSeriesKey, [any SeriesSource])], columns: [Column], conditionFields: Set<String>, ascending: Bool,
+                 subqueryRows: Bool) throws(StatementError) -> [GroupRows.Stream] {
+        var streams: [GroupRows.Stream] = []
+        let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
+        for (order, (series, shards)) in members.enumerated() {
+            let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
+            for shard in shards {
+                let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
+                var stream = GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id)
+                if subqueryRows, let sub = shard as? SubquerySource {
+                    if sub.emitsRows(series, fields: builder.fields, tags: tags) { stream.keep = { _ in true } }
+                    stream.subqueryByTime = sub.byTime
+                }
+                streams.append(stream)
+            }
+        }
+        return streams
+    }
+
     /// Transformations 1.x runs on numbers only, and the name its error gives the iterator.
     static let numericTransformIterators = [
         "derivative": "derivative", "non_negative_derivative": "derivative", "difference": "difference",
@@ -117,14 +139,8 @@ extension RawSelect {
             if transforms {
                 // The transformation sees the series merged as 1.x merges them (its input is a
                 // sorted merge too: rows of one time come in its heap order).
-                var streams: [GroupRows.Stream] = []
-                for (order, (series, shards)) in group.members.enumerated() {
-                    let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
-                    for shard in shards {
-                        let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
-                        streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id))
-                    }
-                }
+                let streams = try streams(group.members, columns: columns, conditionFields: conditionFields, ascending: ascending,
+                                          subqueryRows: false)
                 var merged = GroupRows(streams: streams, ascending: ascending, auxNames: [])
                 var gathered: [(time: Int64, order: Int, values: [Value])] = []
                 let rowBytes = 16 + QueryMemory.rowBytes(width: 1 + columns.count)
@@ -136,25 +152,8 @@ extension RawSelect {
                 try memory.charge(gathered.count & 4095, of: rowBytes)
                 rows = GroupRows(gathered: Self.transformed(gathered, columns: columns, ascending: ascending))
             } else {
-                var streams: [GroupRows.Stream] = []
-                for (order, (series, shards)) in group.members.enumerated() {
-                    let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
-                    for shard in shards {
-                        let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
-                        // A subquery's rows come out whole, nulls included, when the outer query
-                        // selects one of its columns or tags (1.x maps each inner row).
-                        var keep: (([Value]) -> Bool)? = nil
-                        var byTime: Bool?
-                        if let sub = shard as? SubquerySource {
-                            let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
-                            if sub.emitsRows(series, fields: builder.fields, tags: tags) { keep = { _ in true } }
-                            byTime = sub.byTime
-                        }
-                        var stream = GroupRows.Stream(order: order, cursor: cursor, builder: builder, keep: keep, shard: (shard as? ShardSource)?.shard.id)
-                        stream.subqueryByTime = byTime
-                        streams.append(stream)
-                    }
-                }
+                let streams = try streams(group.members, columns: columns, conditionFields: conditionFields, ascending: ascending,
+                                          subqueryRows: true)
                 rows = GroupRows(streams: streams, ascending: ascending, auxNames: auxNames)
                 if statement.offset > 0 {
                     let (cap, overflow) = statement.offset.addingReportingOverflow(max(statement.limit, 0) &+ 1)
@@ -203,7 +202,7 @@ struct GroupRows {
         let builder: RowBuilder
         /// Decides which rows are kept (given the row, time first) instead of "some selected
         /// field has a value".
-        let keep: (([Value]) -> Bool)?
+        var keep: (([Value]) -> Bool)?
         /// The cursor's current span and the next row in it.
         var data = SeriesColumns()
         var position = 0

@@ -1,3 +1,4 @@
+import LineProtocol
 import TSDB
 import TSM
 
@@ -116,15 +117,15 @@ struct SubquerySource: SeriesSource {
             })
             var key = Array(row.name.utf8)
             var escaped: [UInt8] = []
-            SelectInto.escape(row.name, [",", " "], into: &escaped)
+            Escaping.escape(row.name, Escaping.measurement, into: &escaped)
             key = escaped
             // A grouped tag the series lacks is kept with its empty value: the outer query reads
             // it as "" (the inner row's tag), not as a missing tag.
             for (k, v) in row.tags.sorted(by: { $0.key < $1.key }) {
                 key.append(UInt8(ascii: ","))
-                SelectInto.escape(k, [",", "=", " "], into: &key)
+                Escaping.escape(k, Escaping.tag, into: &key)
                 key.append(UInt8(ascii: "="))
-                SelectInto.escape(v, [",", "=", " "], into: &key)
+                Escaping.escape(v, Escaping.tag, into: &key)
             }
             if data[key] == nil { keys[row.name, default: []].append(ParsedSeriesKey(key)) }
             let visible = row.columns.dropFirst().filter { !generated.contains($0) }
