@@ -214,14 +214,8 @@ struct AggregateSelect {
         for c in columns {
             if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
         }
-        for c in calls where ["min", "max"].contains(c.function) && fieldTypes[c.field] == .string {
-            throw StatementError("unsupported \(c.function) iterator type: *query.stringInterruptIterator")
-        }
-        for c in calls where ["mean", "sum", "median", "stddev", "spread", "percentile", "top", "bottom", "integral"].contains(c.function) {
-            if let t = fieldTypes[c.field], t == .string || t == .boolean {
-                throw StatementError("unsupported \(c.function) iterator type: *query.\(t == .string ? "string" : "boolean")InterruptIterator")
-            }
-        }
+        try checkIteratorTypes(columns, fieldTypes: fieldTypes, condition: SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)),
+                               dimensions: dimensions)
         // Read every field the calls, aux columns and condition need, as raw rows.
         let auxColumns = columns.compactMap { if case .aux(let a) = $0 { return a }; return nil }
         var readColumns = calls.map { RawSelect.Column(name: $0.field, source: .field($0.field, .unknown)) }
@@ -245,8 +239,42 @@ struct AggregateSelect {
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         // Plain calls in statement order: the window rows are already `[time, calls…]`.
         let callsOnly = columns.allSatisfy { if case .call = $0 { return true }; return false }
+        // integral() beside other calls or groups comes out in 1.x's emission order
+        // (``integralOrder(_:integrals:grouped:)``); un-grouped integer integrals keep theirs.
+        let integralCalls = Set(calls.indices.filter { calls[$0].function == "integral" })
+        let integralStreams = !integralCalls.isEmpty && ascending && !transforms && auxColumns.isEmpty
+            && (interval > 0 || integralCalls.isSubset(of: zeroTimeCalls))
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
+            var pending: [GroupWindows] = []
+            func emit(_ groupKey: [String], _ values: [[Value]]) throws(StatementError) {
+                var tags: [String: String] = [:]
+                for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
+                let names = columns.map(\.name)
+                // Columns come out in statement order: calls, arithmetic and aux values interleaved.
+                var ordered = values
+                if !(transforms || callsOnly) {
+                    for (r, row) in values.enumerated() {
+                        if r & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
+                        var callIndex = 1, auxIndex = 1 + calls.count
+                        var out: [Value] = [row[0]]
+                        out.reserveCapacity(1 + columns.count)
+                        for c in columns {
+                            switch c {
+                            case .call, .transform: out.append(row[callIndex]); callIndex += 1
+                            case .aux: out.append(row[auxIndex]); auxIndex += 1
+                            case .math(let e, _):
+                                let n = Self.calls(in: e).count
+                                var slice = row[callIndex..<(callIndex + n)]
+                                callIndex += n
+                                out.append(Self.evaluate(e, &slice))
+                            }
+                        }
+                        ordered[r] = out
+                    }
+                }
+                out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
+            }
             let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
             let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions),
@@ -275,10 +303,14 @@ struct AggregateSelect {
                                          integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target))
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
-                    if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty {
+                    if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
                         values = Self.splitIntegralRows(values, zeroTimeCalls: zeroTimeCalls)
                     }
                 if transforms { values = try transformed(values, columns: columns, ascending: ascending) }
+                }
+                if integralStreams {
+                    if !values.isEmpty { pending.append((groupKey, values)) }
+                    continue
                 }
                 // top, bottom and sample keep time order whatever ORDER BY says (as 1.x).
                 if !ascending && calls.count == 1 && ["top", "bottom", "sample"].contains(calls[0].function) { values.reverse() }
@@ -286,33 +318,9 @@ struct AggregateSelect {
                 if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                 if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
                 guard !values.isEmpty else { continue }
-                var tags: [String: String] = [:]
-                for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
-                let names = columns.map(\.name)
-                // Columns come out in statement order: calls, arithmetic and aux values interleaved.
-                var ordered = values
-                if !(transforms || callsOnly) {
-                    for (r, row) in values.enumerated() {
-                        if r & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
-                        var callIndex = 1, auxIndex = 1 + calls.count
-                        var out: [Value] = [row[0]]
-                        out.reserveCapacity(1 + columns.count)
-                        for c in columns {
-                            switch c {
-                            case .call, .transform: out.append(row[callIndex]); callIndex += 1
-                            case .aux: out.append(row[auxIndex]); auxIndex += 1
-                            case .math(let e, _):
-                                let n = Self.calls(in: e).count
-                                var slice = row[callIndex..<(callIndex + n)]
-                                callIndex += n
-                                out.append(Self.evaluate(e, &slice))
-                            }
-                        }
-                        ordered[r] = out
-                    }
-                }
-                out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
+                try emit(groupKey, values)
             }
+            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0) { try emit(run.key, run.rows) }
         }
         if !ascending { out.reverse() }
         return out

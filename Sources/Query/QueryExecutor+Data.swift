@@ -192,9 +192,15 @@ extension QueryExecutor {
                 for b in bounds { condition = condition.map { .binary(op: .and, lhs: $0, rhs: b) } ?? b }
                 inner.condition = condition
             }
+            let declaredDimensions = inner.dimensions
+            // The inner query runs in the outer one's time order and takes the outer SLIMIT
+            // and SOFFSET on top of its own (1.x's newIteratorOptionsSubstatement).
+            inner.sortFields = s.sortFields
+            inner.sLimit += s.sLimit
+            inner.sOffset += s.sOffset
             // 1.x runs an inner aggregate's default fill(null) as fill(none): its empty windows
             // never reach the outer query (count's included, which would otherwise be 0).
-            let aggregate = inner.fields.contains { if case .call = $0.expr { return true }; return false }
+            let aggregate = inner.fields.contains { SelectCompiler.callsFunction($0.expr) }
             if inner.fill == .null, aggregate { inner.fill = .none }
             // The outer query's GROUP BY tags reach the inner one (1.x's iterator options carry
             // the outer dimensions down): an inner aggregate is computed per those tags too.
@@ -205,12 +211,24 @@ extension QueryExecutor {
                 // A raw inner query keeps the tag among its `*` columns.
                 if !aggregate { inner.pushedDimensions.append(name) }
             }
-            let rows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
+            // SLIMIT/SOFFSET (and an aggregate's LIMIT/OFFSET) apply as 1.x applies them inside a
+            // subquery (``subqueryLimits``): the inner query runs without them, checked first.
+            _ = try SelectCompiler.check(inner)
+            let limits = (sLimit: inner.sLimit, sOffset: inner.sOffset, limit: inner.limit, offset: inner.offset)
+            inner.sLimit = 0
+            inner.sOffset = 0
+            if aggregate { inner.limit = 0; inner.offset = 0 }
+            var outerTags: [String] = []
+            for case .varRef(let name, _) in s.dimensions { outerTags.append(name) }
+            let rows = Self.subqueryLimits(try await select(inner, queryID: queryID, memory: memory, subquery: true), outerTags: outerTags,
+                                           sLimit: limits.sLimit, sOffset: limits.sOffset, limit: limits.limit, offset: limits.offset,
+                                           ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate)
             let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
             let innerShards = shards(innerDatabase)
             let byTime = !aggregate || inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false }
             let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }),
-                                        tagKeys: { name in Set(innerShards.flatMap { $0.index.tagKeys(of: name) }) }, byTime: byTime)
+                                        tagKeys: { name in Set(innerShards.flatMap { $0.index.tagKeys(of: name) }) }, byTime: byTime,
+                                        dimensions: declaredDimensions)
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

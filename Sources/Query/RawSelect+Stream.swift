@@ -65,7 +65,9 @@ extension RawSelect {
         var streams: [GroupRows.Stream] = []
         let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
         for (order, (series, shards)) in members.enumerated() {
-            let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields)
+            let hidden = shards.lazy.compactMap { ($0 as? SubquerySource)?.hiddenTags(of: series) }.first ?? []
+            let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields,
+                                     hiddenTags: hidden)
             for shard in shards {
                 let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
                 var stream = GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id)
@@ -78,12 +80,6 @@ extension RawSelect {
         }
         return streams
     }
-
-    /// Transformations 1.x runs on numbers only, and the name its error gives the iterator.
-    static let numericTransformIterators = [
-        "derivative": "derivative", "non_negative_derivative": "derivative", "difference": "difference",
-        "non_negative_difference": "difference", "moving_average": "moving average", "cumulative_sum": "cumulative sum",
-    ]
 
     func stream(pieceSize: Int, _ sink: RowSink) async throws(StatementError) {
         let (fieldTypes, tagKeys) = Self.schema(targets)
@@ -100,10 +96,14 @@ extension RawSelect {
             }
         }
         for c in columns {
-            // 1.x builds these transformations for numbers only; its error names the iterator.
+            // 1.x builds these transformations for numbers only, and refuses text or booleans
+            // only where it builds one (a shard with a matching series); its error names the iterator.
             guard case .transform(let name, let f, _) = c.source, let t = fieldTypes[f], t == .string || t == .boolean,
-                  let iterator = Self.numericTransformIterators[name] else { continue }
-            throw StatementError("unsupported \(iterator) iterator type: *query.\(t == .string ? "string" : "boolean")InterruptIterator")
+                  let iterator = Self.numericTransformIterators[name],
+                  let b = Self.builtType(of: f, targets: targets, condition: SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)),
+                                         dimensions: dimensions, sLimit: statement.sLimit, sOffset: statement.sOffset),
+                  b == .string || b == .boolean else { continue }
+            throw StatementError("unsupported \(iterator) iterator type: \(Self.interruptIterator(b))")
         }
         let conditionFields = Set(Self.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
         let ascending = statement.sortFields.first?.ascending ?? true

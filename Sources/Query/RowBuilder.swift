@@ -17,7 +17,8 @@ struct RowBuilder {
     private let condition: RowCondition?
     private let hasExpr: Bool
 
-    init(series: ParsedSeriesKey, columns: [RawSelect.Column], condition: Expr?, conditionFields: Set<String>) {
+    /// `hiddenTags`: tags of the series read as absent (a subquery's tags it does not group by).
+    init(series: ParsedSeriesKey, columns: [RawSelect.Column], condition: Expr?, conditionFields: Set<String>, hiddenTags: Set<String> = []) {
         var wanted = conditionFields
         var named = conditionFields
         for c in columns {
@@ -42,7 +43,7 @@ struct RowBuilder {
             case .tag(let k):
                 // A stored series never has an empty tag; a subquery's row may (a grouped tag
                 // its series lacked), and 1.x reads that as "".
-                guard let v = series.tags.first(where: { $0.key == k })?.value else { return .constant(.null) }
+                guard !hiddenTags.contains(k), let v = series.tags.first(where: { $0.key == k })?.value else { return .constant(.null) }
                 return .constant(.string(v))
             case .none: return .constant(.null)
             case .expr(let e): return .expr(e, RawSelect.fieldRefs(e))

@@ -298,6 +298,18 @@ struct SelectCompiler {
         for arg in args where !arg.isLiteral { try compileExpr(arg, allowWildcard: &allowWildcard) }
     }
 
+    /// Whether `e` calls an aggregate, selector or transformation anywhere (math functions
+    /// such as `log(v, 2)` alone keep a query raw).
+    static func callsFunction(_ e: Expr) -> Bool {
+        switch e {
+        case .paren(let inner): return callsFunction(inner)
+        case .binary(_, let l, let r): return callsFunction(l) || callsFunction(r)
+        case .call(let name, let args) where mathFunctions.contains(name): return args.contains(where: callsFunction)
+        case .call, .distinct: return true
+        default: return false
+        }
+    }
+
     func validateFields() throws(StatementError) {
         if fieldCount == 0 { throw StatementError("at least 1 non-time field must be queried") }
         if functionCalls > 1, let topBottom { throw StatementError("selector function \(topBottom)() cannot be combined with other functions") }

@@ -1,4 +1,5 @@
 import LineProtocol
+import InfluxQL
 import TSDB
 import TSM
 
@@ -107,8 +108,16 @@ struct SubquerySource: SeriesSource {
     /// else series by series.
     let byTime: Bool
 
-    init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true) {
+    /// Per measurement, the tags the outer query can read: those the inner query groups by
+    /// itself (an outer GROUP BY pushed down groups the rows but gives no readable tag).
+    private var visibleTags: [String: Set<String>] = [:]
+
+    init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true,
+         dimensions: [Expr] = [.wildcard(nil)]) {
         self.byTime = byTime
+        for row in rows where visibleTags[row.name] == nil {
+            visibleTags[row.name] = Set(RawSelect.groupTags(dimensions, tagKeys(row.name).union(row.tags.keys)))
+        }
         for row in rows {
             let generated = Set(row.columns.filter { c in
                 guard !aliases.contains(c), let cut = c.lastIndex(of: "_"), c.index(after: cut) < c.endIndex,
@@ -142,6 +151,11 @@ struct SubquerySource: SeriesSource {
                 data[key, default: []].append((t, fields))
             }
         }
+        // An inner query run newest first (the outer ORDER BY time DESC) is read by time.
+        for (key, points) in data where zip(points, points.dropFirst()).contains(where: { $0.0 > $1.0 }) {
+            data[key] = points.enumerated().sorted { $0.element.0 != $1.element.0 ? $0.element.0 < $1.element.0 : $0.offset < $1.offset }
+                .map(\.element)
+        }
     }
 
     static func type(_ v: Value) -> FieldType? {
@@ -165,7 +179,14 @@ struct SubquerySource: SeriesSource {
     /// one of its inner columns (even when null) or one of its tags.
     func emitsRows(_ series: ParsedSeriesKey, fields: [String], tags: [String]) -> Bool {
         let own = columns[series.key] ?? []
-        return fields.contains(where: own.contains) || tags.contains { t in series.tags.contains { $0.key == t } }
+        let hidden = hiddenTags(of: series)
+        return fields.contains(where: own.contains) || tags.contains { t in !hidden.contains(t) && series.tags.contains { $0.key == t } }
+    }
+
+    /// The series' tags the outer query reads as absent (``visibleTags``).
+    func hiddenTags(of series: ParsedSeriesKey) -> Set<String> {
+        let visible = visibleTags[series.measurement] ?? []
+        return Set(series.tags.map(\.key).filter { !visible.contains($0) })
     }
     func series(of measurement: String) -> [ParsedSeriesKey] { keys[measurement] ?? [] }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {

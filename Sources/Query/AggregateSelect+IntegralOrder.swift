@@ -1,0 +1,101 @@
+import InfluxQL
+
+// 1.x computes integral() in a streaming reducer per group that emits a window's area when
+// the next window's first point arrives; each group's last area is emitted only when the
+// input ends, for all groups at once, and popped from a list, so newest group first. The
+// other calls come out group by group. 1.x's cursor then joins the calls' streams by taking
+// the smallest (group, time) at the head of each: a last area can come out after later
+// groups, as a series of its own. LIMIT and OFFSET count per call stream and restart when
+// the stream's series changes, so such late areas escape them.
+
+extension AggregateSelect {
+    /// One group's window rows `[time, call values…]`, in group order.
+    typealias GroupWindows = (key: [String], rows: [[Value]])
+
+    /// The groups' rows re-cut as 1.x's cursor emits them: runs of rows of one group, in
+    /// emission order (a group may appear more than once). `integrals` are the call indexes
+    /// of integral(); `grouped` whether there is GROUP BY time (without it an area's time is 0).
+    func integralOrder(_ groups: [GroupWindows], integrals: Set<Int>, grouped: Bool) -> [GroupWindows] {
+        typealias Head = (group: Int, time: Int64, row: [Value])
+        let width = groups.first?.rows.first?.count ?? 0
+        let others = (1..<max(width, 1)).filter { !integrals.contains($0 - 1) }
+        func time(_ row: [Value]) -> Int64 { if case .time(let t) = row[0] { return t }; return 0 }
+        // The calls other than integral share one stream: their rows, group by group.
+        var streams: [[Head]] = []
+        if !others.isEmpty {
+            var b: [Head] = []
+            for (g, group) in groups.enumerated() {
+                // The other calls emit for a group only if they met a point in it; then, with
+                // GROUP BY time and a fill, every window.
+                func hasValue(_ row: [Value]) -> Bool { others.contains { row[$0] != .null } }
+                let filling = grouped && statement.fill != .none && group.rows.contains(where: hasValue)
+                let present = group.rows.filter { filling || hasValue($0) }
+                for row in limited(present) { b.append((g, time(row), row)) }
+            }
+            streams.append(b)
+        }
+        for i in integrals.sorted() {
+            var inStream: [Head] = [], last: [Head] = []
+            for (g, group) in groups.enumerated() {
+                let areas = group.rows.filter { $0[i + 1] != .null }.map { (g, grouped ? time($0) : 0, $0) }
+                inStream += areas.dropLast()
+                if let final = areas.last { last.append(final) }
+            }
+            streams.append(limitedPerSeries(inStream + last.reversed()))
+        }
+        let fillDefault: Value = switch statement.fill {
+        case .number(let f): .float(f)
+        case .integer(let n): .integer(n)
+        default: .null
+        }
+        var next = [Int](repeating: 0, count: streams.count)
+        var out: [GroupWindows] = []
+        while true {
+            var least: (group: Int, time: Int64)?
+            for (s, stream) in streams.enumerated() where next[s] < stream.count {
+                let h = stream[next[s]]
+                if least.map({ h.group < $0.group || (h.group == $0.group && h.time < $0.time) }) ?? true { least = (h.group, h.time) }
+            }
+            guard let (g, t) = least else { break }
+            var row = [Value](repeating: fillDefault, count: width)
+            row[0] = .time(t)
+            for (s, stream) in streams.enumerated() where next[s] < stream.count {
+                let h = stream[next[s]]
+                guard h.group == g, h.time == t else { continue }
+                next[s] += 1
+                if !others.isEmpty && s == 0 {
+                    for j in others { row[j] = h.row[j] }
+                } else {
+                    let i = integrals.sorted()[others.isEmpty ? s : s - 1]
+                    row[i + 1] = h.row[i + 1]
+                }
+            }
+            if let lastRun = out.last, lastRun.key == groups[g].key, out.count > 0 {
+                out[out.count - 1].rows.append(row)
+            } else {
+                out.append((groups[g].key, [row]))
+            }
+        }
+        return out
+    }
+
+    /// OFFSET and LIMIT over one group's rows.
+    private func limited(_ rows: [[Value]]) -> ArraySlice<[Value]> {
+        let dropped = rows.dropFirst(statement.offset)
+        return statement.limit > 0 ? dropped.prefix(statement.limit) : dropped
+    }
+
+    /// OFFSET and LIMIT as 1.x's limit iterator counts them: per run of one series.
+    private func limitedPerSeries<T>(_ heads: [(group: Int, time: Int64, row: T)]) -> [(group: Int, time: Int64, row: T)] {
+        guard statement.offset > 0 || statement.limit > 0 else { return heads }
+        var out: [(group: Int, time: Int64, row: T)] = []
+        var current = -1, n = 0
+        for h in heads {
+            if h.group != current { current = h.group; n = 0 }
+            n += 1
+            if n <= statement.offset || (statement.limit > 0 && n - statement.offset > statement.limit) { continue }
+            out.append(h)
+        }
+        return out
+    }
+}
