@@ -75,7 +75,7 @@ final class TypedAggregate {
         self.calls = calls
         self.select = select
         viaRegex = target.viaRegex
-        absent = AggregateSelect.absentCalls(calls, in: target)
+        absent = AggregateSelect.absentCalls(calls, in: target, known: fieldTypes)
     }
 
     /// Rows `[time, call values…]` per window for one group of series (each with the shards

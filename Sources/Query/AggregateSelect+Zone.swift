@@ -75,3 +75,19 @@ extension AggregateSelect {
         return out
     }
 }
+
+extension AggregateSelect {
+    /// Rows in time order regrouped by window, the windows newest first and the rows of each
+    /// in time order (multi-point selectors under ORDER BY time DESC).
+    static func windowsReversed(_ rows: [[Value]], window: (Int64) -> Int64) -> [[Value]] {
+        var runs: [[[Value]]] = []
+        var current: Int64?
+        for row in rows {
+            guard case .time(let t)? = row.first else { continue }
+            let w = window(t)
+            if w != current { runs.append([]); current = w }
+            runs[runs.count - 1].append(row)
+        }
+        return runs.reversed().flatMap { $0 }
+    }
+}

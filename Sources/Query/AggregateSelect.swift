@@ -233,6 +233,21 @@ struct AggregateSelect {
             default: []
             }
         }.max() ?? 1 : 0
+        // The calls outside transformations: 1.x moves the start back for the transformations'
+        // calls only, so these never see the extra intervals' points (``buckets``' `clipped`).
+        var plainCalls = Set<Int>()
+        var callIndex = 0
+        for c in columns {
+            switch c {
+            case .call: plainCalls.insert(callIndex); callIndex += 1
+            case .math(let e, _):
+                let n = Self.calls(in: e).count
+                if Self.transforms(in: e).isEmpty { plainCalls.formUnion(callIndex..<(callIndex + n)) }
+                callIndex += n
+            case .transform: callIndex += 1
+            case .aux: break
+            }
+        }
         // The extra intervals a transformation needs are read too (1.x moves the start back).
         var reader = raw
         if extra > 0 && interval > 0 && range.min != .min { reader = RawSelect(statement: statement, targets: targets, range: (range.min &- extra &* interval, range.max), interrupted: interrupted) }
@@ -244,6 +259,15 @@ struct AggregateSelect {
         let integralCalls = Set(calls.indices.filter { calls[$0].function == "integral" })
         let integralStreams = !integralCalls.isEmpty && ascending && !transforms && auxColumns.isEmpty
             && (interval > 0 || integralCalls.isSubset(of: zeroTimeCalls))
+        // top()/bottom() without tag arguments read their points with the statement's LIMIT
+        // and OFFSET still set (1.x's builder hands them to the raw iterator): each shard gives
+        // at most `offset + limit + 1` points, as a raw query's shards do.
+        var selectorCap = 0
+        if ascending, calls.count == 1, ["top", "bottom"].contains(calls[0].function), calls[0].tags.isEmpty,
+           statement.offset > 0 || statement.limit > 0 {
+            let (cap, overflow) = statement.offset.addingReportingOverflow(max(statement.limit, 0) &+ 1)
+            selectorCap = overflow ? 0 : cap
+        }
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             var pending: [GroupWindows] = []
@@ -275,7 +299,7 @@ struct AggregateSelect {
                 }
                 out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
             }
-            let typed = transforms || !typedPath ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
+            let typed = transforms || !typedPath || selectorCap > 0 ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
             let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions),
                                                  sLimit: statement.sLimit, sOffset: statement.sOffset)
@@ -295,12 +319,16 @@ struct AggregateSelect {
                         for shard in shards {
                             let cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max, ascending: true)
                             streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
-                                                            keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } }))
+                                                            keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } },
+                                                            shard: (shard as? ShardSource)?.shard.id))
                         }
                     }
-                    guard var feed = try PointFeed(GroupRows(streams: streams, ascending: true)) else { continue }
+                    var groupRows = GroupRows(streams: streams, ascending: true)
+                    groupRows.shardCap = selectorCap
+                    guard var feed = try PointFeed(groupRows) else { continue }
                     values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
-                                         integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target))
+                                         integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target, known: fieldTypes),
+                                         clipped: extra > 0 ? plainCalls : [])
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
                     if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
@@ -313,8 +341,13 @@ struct AggregateSelect {
                     continue
                 }
                 // top, bottom and sample keep time order whatever ORDER BY says (as 1.x).
-                if !ascending && calls.count == 1 && ["top", "bottom", "sample"].contains(calls[0].function) { values.reverse() }
-                if !ascending { values.reverse() }
+                if !ascending && calls.count == 1 && ["top", "bottom", "sample"].contains(calls[0].function) {
+                    // They keep time order within a window; with GROUP BY time the windows
+                    // come newest first.
+                    if interval > 0 { values = Self.windowsReversed(values) { self.window($0).start } }
+                } else if !ascending {
+                    values.reverse()
+                }
                 if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                 if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
                 guard !values.isEmpty else { continue }
@@ -331,7 +364,7 @@ struct AggregateSelect {
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
-                 integralAtZero: Bool = false, absent: Set<Int> = []) throws(StatementError) -> [[Value]] {
+                 integralAtZero: Bool = false, absent: Set<Int> = [], clipped: Set<Int> = []) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
         let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
@@ -400,7 +433,10 @@ struct AggregateSelect {
             var empty = true
             var missing: [Int] = []
             for (i, call) in calls.enumerated() {
-                let vals = slice.compactMap { p -> (Int64, Value, [Value])? in p.values[i] == .null ? nil : (p.time, p.values[i], p.values) }
+                let clip = clipped.contains(i)
+                let vals = slice.compactMap { p -> (Int64, Value, [Value])? in
+                    p.values[i] == .null || (clip && p.time < range.min) ? nil : (p.time, p.values[i], p.values)
+                }
                 if call.function == "integral" {
                     if vals.isEmpty { missing.append(i) } else { empty = false }
                     row.append(vals.isEmpty ? .null : integrals[i]?[interval > 0 ? w.start : 0] ?? .null)
@@ -523,8 +559,17 @@ struct AggregateSelect {
                     if case .time(let t) = row[0] { previousTime[j] = t }
                     continue
                 }
+                // A call over a field the measurement lacks has no points; when its result type
+                // is fixed whatever the field (mean, count, …) 1.x still fills it with fill(N)'s
+                // literal, with or without GROUP BY time; the others stay null.
+                if absent.contains(j) {
+                    guard ["mean", "count", "median", "stddev", "integral"].contains(calls[j].function) else { continue }
+                    if case .number(let f) = statement.fill { row[1 + j] = .float(f) }
+                    if case .integer(let n) = statement.fill { row[1 + j] = .integer(n) }
+                    continue
+                }
                 // Without GROUP BY time 1.x has no fill stage.
-                if interval == 0 || calls[j].function == "integral" || absent.contains(j) { continue }
+                if interval == 0 || calls[j].function == "integral" { continue }
                 switch statement.fill {
                 case .none: break
                 case .null:
@@ -591,10 +636,11 @@ struct AggregateSelect {
     }
 
     /// The calls whose field none of the target's shards has.
-    static func absentCalls(_ calls: [Call], in target: RawSelect.Target) -> Set<Int> {
+    static func absentCalls(_ calls: [Call], in target: RawSelect.Target, known: [String: FieldType] = [:]) -> Set<Int> {
         var fields = Set<String>()
         for shard in target.shards { fields.formUnion(shard.fieldTypes(of: target.name).keys) }
-        return Set(calls.indices.filter { !fields.contains(calls[$0].field) })
+        // A field another measurement of the query has gives the call its type: 1.x fills it.
+        return Set(calls.indices.filter { !fields.contains(calls[$0].field) && known[calls[$0].field] == nil })
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
