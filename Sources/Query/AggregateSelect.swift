@@ -268,6 +268,24 @@ struct AggregateSelect {
             let (cap, overflow) = statement.offset.addingReportingOverflow(max(statement.limit, 0) &+ 1)
             selectorCap = overflow ? 0 : cap
         }
+        // Where each column's values sit in a group's rows, for LIMIT/OFFSET per column
+        // (``limitPerColumn``): rows are `[time, columns…]` after transformations (or when
+        // the columns are the calls), else `[time, calls…]` with arithmetic over several.
+        var columnSlots: [[Int]] = []
+        var sparseColumns = Set<Int>()
+        var slot = 1
+        for (c, column) in columns.enumerated() {
+            let width: Int
+            switch column {
+            case .math(let e, _):
+                width = transforms || callsOnly ? 1 : Self.calls(in: e).count
+                if !Self.transforms(in: e).isEmpty { sparseColumns.insert(c) }
+            case .transform: width = 1; sparseColumns.insert(c)
+            default: width = 1
+            }
+            columnSlots.append(Array(slot..<(slot + width)))
+            slot += width
+        }
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             var pending: [GroupWindows] = []
@@ -348,8 +366,12 @@ struct AggregateSelect {
                 } else if !ascending {
                     values.reverse()
                 }
-                if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
-                if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
+                if (statement.offset > 0 || statement.limit > 0) && columns.count > 1 && auxColumns.isEmpty {
+                    values = limitPerColumn(values, slots: columnSlots, sparse: sparseColumns)
+                } else {
+                    if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
+                    if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
+                }
                 guard !values.isEmpty else { continue }
                 try emit(groupKey, values)
             }

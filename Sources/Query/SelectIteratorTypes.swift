@@ -90,7 +90,7 @@ extension AggregateSelect {
             }
             // The wrapped call keeps its argument's type unless it counts.
             if let transform = use.transform, let iterator = RawSelect.numericTransformIterators[transform],
-               !["count", "elapsed"].contains(use.function) {
+               !["count", "countDistinct", "elapsed"].contains(use.function) {
                 throw StatementError("unsupported \(iterator) iterator type: \(RawSelect.interruptIterator(b))")
             }
         }
