@@ -21,6 +21,24 @@ extension QueryExecutor {
         }
     }
 
+    /// The errors of 1.x's statement rewriter (`RewriteStatement`): a time condition on the
+    /// SHOW statements it turns into SELECTs over system fields.
+    static func rewriteError(_ statement: Statement) -> String? {
+        let kind: CardinalityKind, clauses: CardinalityClauses
+        switch statement {
+        case .showMeasurements(let m):
+            guard let condition = m.condition, mentionsTime(condition) else { return nil }
+            return "SHOW MEASUREMENTS doesn't support time in WHERE clause"
+        case .showSeriesCardinality(let c) where !c.isEstimate: (kind, clauses) = (.series, c)
+        case .showMeasurementCardinality(let c) where !c.isEstimate: (kind, clauses) = (.measurement, c)
+        case .showTagKeyCardinality(let c): (kind, clauses) = (.tagKey, c)
+        case .showFieldKeyCardinality(let c): (kind, clauses) = (.fieldKey, c)
+        default: return nil
+        }
+        guard let message = kind.timeError, SeriesCondition(expr: clauses.condition).hasTime else { return nil }
+        return message
+    }
+
     /// `SHOW … EXACT CARDINALITY` and every CARDINALITY form with a clause: 1.x rewrites them
     /// into `SELECT count(…) AS count` over the system fields `_seriesKey` (counted per shard,
     /// so a series in two shards counts twice), `count(distinct(_name | _tagKey | _tagValue |

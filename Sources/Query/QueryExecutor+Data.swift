@@ -228,7 +228,14 @@ extension QueryExecutor {
             let byTime = !aggregate || inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false }
             let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }),
                                         tagKeys: { name in Set(innerShards.flatMap { $0.index.tagKeys(of: name) }) }, byTime: byTime,
-                                        dimensions: declaredDimensions)
+                                        dimensions: declaredDimensions,
+                                        integerColumns: { name in
+                                            // Across shards 1.x keeps the lowest type: float over integer.
+                                            Self.subqueryIntegerColumns(inner.fields) { field in
+                                                let types = innerShards.compactMap { ShardSource(shard: $0).fieldTypes(of: name)[field] }
+                                                return types.contains(.float) ? .float : types.first
+                                            }
+                                        })
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

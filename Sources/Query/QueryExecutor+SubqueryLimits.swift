@@ -1,4 +1,5 @@
 import InfluxQL
+import TSDB
 
 // Inside a subquery 1.x builds the inner query's iterators with the outer query's dimensions
 // (newIteratorOptionsSubstatement): its shards' tag sets, which SLIMIT and SOFFSET cut, are
@@ -52,5 +53,48 @@ extension QueryExecutor {
             row.values = zip(row.values, keep[r]).filter(\.1).map(\.0)
             return row.values.isEmpty ? nil : row
         }
+    }
+}
+
+extension QueryExecutor {
+    /// The inner columns 1.x's subquery types as integers although they compute floats: its
+    /// type mapper there knows no math function, so `log(i, 2)` or `exp(count(v))` takes its
+    /// argument's type (an integer field, count, elapsed) and the outer query reads the value
+    /// converted (truncated; an infinity becomes the smallest integer).
+    static func subqueryIntegerColumns(_ fields: [Field], fieldType: (String) -> FieldType?) -> Set<String> {
+        func type(_ e: Expr) -> FieldType? {
+            switch e {
+            case .varRef(let name, _): return fieldType(name)
+            case .paren(let inner): return type(inner)
+            case .call(let name, let args):
+                switch name {
+                case "count", "elapsed": return .integer
+                case "mean", "median", "stddev", "integral", "derivative", "non_negative_derivative", "moving_average",
+                     "holt_winters", "holt_winters_with_fit", "exponential_moving_average", "double_exponential_moving_average",
+                     "triple_exponential_moving_average", "relative_strength_index", "triple_exponential_derivative",
+                     "kaufmans_efficiency_ratio", "kaufmans_adaptive_moving_average", "chande_momentum_oscillator":
+                    return .float
+                default: return args.first.flatMap(type)
+                }
+            default: return nil
+            }
+        }
+        func column(_ f: Field) -> String {
+            if !f.alias.isEmpty { return f.alias }
+            switch f.expr {
+            case .call(let name, _), .varRef(let name, _): return name
+            default: return ""
+            }
+        }
+        var names: [String: Int] = [:]
+        for f in fields { names[column(f), default: 0] += 1 }
+        var out = Set<String>()
+        for f in fields {
+            guard case .call(let name, _) = f.expr, SelectCompiler.mathFunctions.contains(name),
+                  !["abs", "floor", "ceil", "round"].contains(name) else { continue }
+            let columnName = column(f)
+            if names[columnName] == 1, type(f.expr) == .integer { out.insert(columnName) }
+        }
+        return out
     }
 }

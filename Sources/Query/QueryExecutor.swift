@@ -137,6 +137,12 @@ public final class QueryExecutor: Sendable {
                 _ = await emit(StatementResult(statementID: 0, error: error))
                 break
             }
+            // 1.x's rewrite stage fails before the statement gets its id: the error comes as
+            // statement 0 (replacing statement 0's answer in a buffered response).
+            if let error = Self.rewriteError(statement) {
+                _ = await emit(StatementResult(statementID: 0, error: error))
+                break
+            }
             do throws(StatementError) {
                 let normalized = try await normalize(statement, database: defaultDatabase, retentionPolicy: options.retentionPolicy)
                 logging.executing?(normalized.description)

@@ -112,8 +112,10 @@ struct SubquerySource: SeriesSource {
     /// itself (an outer GROUP BY pushed down groups the rows but gives no readable tag).
     private var visibleTags: [String: Set<String>] = [:]
 
+    /// `integerColumns`: per measurement, the inner columns 1.x types as integers whatever
+    /// their values (``QueryExecutor/subqueryIntegerColumns``): float values read truncated.
     init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true,
-         dimensions: [Expr] = [.wildcard(nil)]) {
+         dimensions: [Expr] = [.wildcard(nil)], integerColumns: (String) -> Set<String> = { _ in [] }) {
         self.byTime = byTime
         for row in rows where visibleTags[row.name] == nil {
             visibleTags[row.name] = Set(RawSelect.groupTags(dimensions, tagKeys(row.name).union(row.tags.keys)))
@@ -141,10 +143,16 @@ struct SubquerySource: SeriesSource {
             columns[key, default: []].formUnion(visible)
             allColumns[row.name, default: []].formUnion(visible)
             tagColumns.formUnion(tagKeys(row.name).intersection(visible))
+            let integers = integerColumns(row.name)
             for values in row.values {
                 guard case .time(let t) = values.first else { continue }
                 var fields: [String: Value] = [:]
                 for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null && !generated.contains(column) {
+                    if case .float(let f) = value, integers.contains(column) {
+                        fields[column] = f.isNaN ? nil : .integer(GoConvert.int64(f))
+                        if types[row.name]?[column] == nil { types[row.name, default: [:]][column] = .integer }
+                        continue
+                    }
                     fields[column] = value
                     if types[row.name]?[column] == nil, let type = Self.type(value) { types[row.name, default: [:]][column] = type }
                 }
