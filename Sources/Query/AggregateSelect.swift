@@ -286,6 +286,7 @@ struct AggregateSelect {
             columnSlots.append(Array(slot..<(slot + width)))
             slot += width
         }
+        let stops = IteratorStops()
         var out: [Row] = []
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             var pending: [GroupWindows] = []
@@ -346,7 +347,7 @@ struct AggregateSelect {
                     guard var feed = try PointFeed(groupRows) else { continue }
                     values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
                                          integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target, known: fieldTypes),
-                                         clipped: extra > 0 ? plainCalls : [])
+                                         clipped: extra > 0 ? plainCalls : [], stops: ascending ? stops : nil)
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
                     if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
@@ -386,7 +387,8 @@ struct AggregateSelect {
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
-                 integralAtZero: Bool = false, absent: Set<Int> = [], clipped: Set<Int> = []) throws(StatementError) -> [[Value]] {
+                 integralAtZero: Bool = false, absent: Set<Int> = [], clipped: Set<Int> = [],
+                 stops: IteratorStops? = nil) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
         let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
@@ -464,10 +466,20 @@ struct AggregateSelect {
                     row.append(vals.isEmpty ? .null : integrals[i]?[interval > 0 ? w.start : 0] ?? .null)
                     continue
                 }
+                if let stops, stops.calls.contains(i) {
+                    missing.append(i)
+                    row.append(.null)
+                    continue
+                }
                 let (value, at) = Self.reduce(call, vals.map { ($0.0, $0.1) })
                 // A call whose reducer emitted no point here (no points, or a percentile past
                 // them) is missing from the window; stddev of one point emits a null point.
                 if vals.isEmpty || (call.function == "percentile" && value == .null) { missing.append(i) } else { empty = false }
+                // 1.x's consumer of the reduce iterator ends when its first window with points
+                // emits nothing: the percentile then has no point anywhere (``IteratorStops``).
+                if call.function == "percentile", calls.count == 1, !vals.isEmpty, let stops, stops.started.insert(i).inserted, value == .null {
+                    stops.calls.insert(i)
+                }
                 row.append(value)
                 if singleSelector, let at { selected = vals.first { $0.0 == at.time && $0.1 == at.value }.map { ($0.0, $0.2) } }
             }
