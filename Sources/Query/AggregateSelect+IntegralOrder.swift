@@ -15,8 +15,9 @@ extension AggregateSelect {
     /// The groups' rows re-cut as 1.x's cursor emits them: runs of rows of one group, in
     /// emission order (a group may appear more than once). `integrals` are the call indexes
     /// of integral(); `grouped` whether there is GROUP BY time (without it an area's time is 0).
-    func integralOrder(_ groups: [GroupWindows], integrals: Set<Int>, grouped: Bool) -> [GroupWindows] {
+    func integralOrder(_ groups: [GroupWindows], integrals: Set<Int>, grouped: Bool, ascending: Bool = true) -> [GroupWindows] {
         typealias Head = (group: Int, time: Int64, row: [Value])
+        if !ascending { return integralOrderDescending(groups) }
         let width = groups.first?.rows.first?.count ?? 0
         let others = (1..<max(width, 1)).filter { !integrals.contains($0 - 1) }
         func time(_ row: [Value]) -> Int64 { if case .time(let t) = row[0] { return t }; return 0 }
@@ -79,6 +80,32 @@ extension AggregateSelect {
         return out
     }
 
+    /// A lone integral grouped by time under ORDER BY time DESC: 1.x's reducer reads each group
+    /// newest first (``integralDescending``) and stamps each area with its window's end;
+    /// groups come in reverse order, each group's oldest area last of all, those in ascending
+    /// group order (the reverse of the order the groups were met).
+    private func integralOrderDescending(_ groups: [GroupWindows]) -> [GroupWindows] {
+        var inStream: [(group: Int, time: Int64, row: [Value])] = [], last: [(group: Int, time: Int64, row: [Value])] = []
+        for (g, group) in groups.enumerated().reversed() {
+            let areas = group.rows.compactMap { row -> (group: Int, time: Int64, row: [Value])? in
+                guard row.count > 1, case .time(let t) = row[0], case .float(let area) = row[1] else { return nil }
+                return (g, t &+ interval, [.time(t &+ interval), .float(area)])
+            }.reversed()
+            inStream += areas.dropLast()
+            if let oldest = areas.last { last.append(oldest) }
+        }
+        var out: [GroupWindows] = []
+        for h in limitedPerSeries(inStream + last.reversed()) {
+            if let run = out.last, run.key == groups[h.group].key {
+                out[out.count - 1].rows.append(h.row)
+            } else {
+                out.append((groups[h.group].key, [h.row]))
+            }
+        }
+        // The caller reverses a DESC statement's series once more.
+        return out.reversed()
+    }
+
     /// OFFSET and LIMIT over one group's rows.
     private func limited(_ rows: [[Value]]) -> ArraySlice<[Value]> {
         let dropped = rows.dropFirst(statement.offset)
@@ -96,6 +123,45 @@ extension AggregateSelect {
             if n <= statement.offset || (statement.limit > 0 && n - statement.offset > statement.limit) { continue }
             out.append(h)
         }
+        return out
+    }
+}
+
+extension AggregateSelect {
+    /// 1.x's `FloatIntegralReducer` fed newest first (ORDER BY time DESC with GROUP BY time):
+    /// its window runs from the window's end down to its start, elapsed times are negative,
+    /// crossing below the start closes the window with a value interpolated there, and a gap
+    /// of empty windows is integrated into the older window the next point falls in (ascending,
+    /// into the newer one). Keyed by window start; a window closed twice keeps its first area.
+    static func integralDescending(_ ascendingPoints: [(Int64, Double)], unit: Int64, interval: Int64,
+                                   window: (Int64) -> Int64) -> [Int64: Value] {
+        var out: [Int64: Value] = [:]
+        let points = ascendingPoints.reversed()
+        guard let first = points.first else { return out }
+        let u = Double(unit)
+        var prev = first
+        var start = window(first.0)
+        var sum = 0.0
+        for p in points.dropFirst() {
+            if p.0 == prev.0 {
+                prev = p
+                continue
+            }
+            if p.0 <= start {
+                if prev.0 != start {
+                    let slope = (p.1 - prev.1) / Double(p.0 &- prev.0)
+                    let atStart = slope * Double(start &- prev.0) + prev.1
+                    sum += 0.5 * (atStart + prev.1) * (Double(start &- prev.0) / u)
+                    prev = (start, atStart)
+                }
+                if out[start] == nil { out[start] = .float(sum) }
+                start = window(p.0)
+                sum = 0
+            }
+            sum += 0.5 * (p.1 + prev.1) * (Double(p.0 &- prev.0) / u)
+            prev = p
+        }
+        if prev.0 != start &+ interval, out[start] == nil { out[start] = .float(sum) }
         return out
     }
 }

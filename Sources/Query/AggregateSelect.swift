@@ -257,7 +257,9 @@ struct AggregateSelect {
         // integral() beside other calls or groups comes out in 1.x's emission order
         // (``integralOrder(_:integrals:grouped:)``); un-grouped integer integrals keep theirs.
         let integralCalls = Set(calls.indices.filter { calls[$0].function == "integral" })
-        let integralStreams = !integralCalls.isEmpty && ascending && !transforms && auxColumns.isEmpty
+        // Under ORDER BY time DESC only a lone integral grouped by time is modelled.
+        let integralStreams = !integralCalls.isEmpty && !transforms && auxColumns.isEmpty
+            && (ascending || (interval > 0 && zone == nil && calls.count == 1 && integralCalls.isSubset(of: zeroTimeCalls)))
             && (interval > 0 || integralCalls.isSubset(of: zeroTimeCalls))
         // top()/bottom() without tag arguments read their points with the statement's LIMIT
         // and OFFSET still set (1.x's builder hands them to the raw iterator): each shard gives
@@ -376,7 +378,7 @@ struct AggregateSelect {
                 guard !values.isEmpty else { continue }
                 try emit(groupKey, values)
             }
-            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0) { try emit(run.key, run.rows) }
+            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0, ascending: ascending) { try emit(run.key, run.rows) }
         }
         if !ascending { out.reverse() }
         return out
@@ -415,6 +417,11 @@ struct AggregateSelect {
             // Un-grouped under ORDER BY time DESC, 1.x's float reducer reads the points newest
             // first: every elapsed time is negative, and so is the area.
             let descending = !(statement.sortFields.first?.ascending ?? true) && interval == 0 && !integer
+            if interval > 0, !integer, zone == nil, !(statement.sortFields.first?.ascending ?? true) {
+                // Grouped under DESC the float reducer runs newest first (``integralDescending``).
+                integrals[i] = Self.integralDescending(values, unit: unit, interval: interval) { Self.truncate($0, interval, offset) }
+                continue
+            }
             integrals[i] = Self.integral(descending ? values.reversed() : values, integer: integer, unit: unit, interval: interval, unGroupedStart: start,
                                          window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
         }
