@@ -250,7 +250,13 @@ struct AggregateSelect {
         }
         // The extra intervals a transformation needs are read too (1.x moves the start back).
         var reader = raw
-        if extra > 0 && interval > 0 && range.min != .min { reader = RawSelect(statement: statement, targets: targets, range: (range.min &- extra &* interval, range.max), interrupted: interrupted) }
+        // Under ORDER BY time DESC the transformations read newest first: 1.x moves the end on.
+        if extra > 0 && interval > 0 && ascending && range.min != .min {
+            reader = RawSelect(statement: statement, targets: targets, range: (range.min &- extra &* interval, range.max), interrupted: interrupted)
+        } else if extra > 0 && interval > 0 && !ascending && range.max != .max {
+            let (end, overflow) = range.max.addingReportingOverflow(extra &* interval)
+            reader = RawSelect(statement: statement, targets: targets, range: (range.min, overflow ? .max : end), interrupted: interrupted)
+        }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         // Plain calls in statement order: the window rows are already `[time, calls…]`.
         let callsOnly = columns.allSatisfy { if case .call = $0 { return true }; return false }
@@ -355,7 +361,14 @@ struct AggregateSelect {
                     if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
                         values = Self.splitIntegralRows(values, zeroTimeCalls: zeroTimeCalls)
                     }
-                if transforms { values = try transformed(values, columns: columns, ascending: ascending) }
+                if transforms {
+                    values = try transformed(values, columns: columns, ascending: ascending)
+                    // Under DESC the extra windows after the end only fed the transformations.
+                    if !ascending, extra > 0, interval > 0, range.max != .max {
+                        let last = window(range.max).start
+                        values = values.filter { if case .time(let t)? = $0.first { return t <= last }; return true }
+                    }
+                }
                 }
                 if integralStreams {
                     if !values.isEmpty { pending.append((groupKey, values)) }
@@ -466,7 +479,7 @@ struct AggregateSelect {
             for (i, call) in calls.enumerated() {
                 let clip = clipped.contains(i)
                 let vals = slice.compactMap { p -> (Int64, Value, [Value])? in
-                    p.values[i] == .null || (clip && p.time < range.min) ? nil : (p.time, p.values[i], p.values)
+                    p.values[i] == .null || (clip && (p.time < range.min || p.time > range.max)) ? nil : (p.time, p.values[i], p.values)
                 }
                 if call.function == "integral" {
                     if vals.isEmpty { missing.append(i) } else { empty = false }
@@ -514,9 +527,14 @@ struct AggregateSelect {
     func windows(firstTime: Int64, extraIntervals: Int64 = 0, width: Int) throws(StatementError) -> [(start: Int64, end: Int64)] {
         guard interval > 0 else { return [(range.min, range.max)] }
         var windows: [(start: Int64, end: Int64)] = []
-        let lo = (range.min == .min ? firstTime : range.min) &- extraIntervals &* interval
+        let ascending = statement.sortFields.first?.ascending ?? true
+        let lo = (range.min == .min ? firstTime : range.min) &- (ascending ? extraIntervals &* interval : 0)
         var start = Self.truncate(lo, interval, offset)
-        let hi = range.max
+        var hi = range.max
+        if !ascending, extraIntervals > 0, range.max != .max {
+            let (end, overflow) = range.max.addingReportingOverflow(extraIntervals &* interval)
+            hi = overflow ? .max : end
+        }
         try chargeWindows(from: start, to: hi, width: width)
         windows.reserveCapacity(windowCapacity(from: start, to: hi))
         while start <= hi {
