@@ -382,6 +382,20 @@ struct AggregateSelect {
                 } else if !ascending {
                     values.reverse()
                 }
+                // A selector's null auxiliary value shows fill(N)'s literal (1.x's cursor scans a
+                // nil aux value as its default), in a real or a filled window, grouped or not.
+                if !auxColumns.isEmpty, !(transforms || callsOnly) {
+                    let literal: Value? = switch statement.fill {
+                    case .number(let f): .float(f)
+                    case .integer(let n): .integer(n)
+                    default: nil
+                    }
+                    if let literal {
+                        for r in values.indices {
+                            for j in (1 + calls.count)..<values[r].count where values[r][j] == .null { values[r][j] = literal }
+                        }
+                    }
+                }
                 if (statement.offset > 0 || statement.limit > 0) && columns.count > 1 && auxColumns.isEmpty {
                     values = limitPerColumn(values, slots: columnSlots, sparse: sparseColumns)
                 } else {

@@ -22,47 +22,57 @@ import Testing
         /// and `http` are the keys of those sections, `data` lines added to `[data]`.
         static func start(_ binary: URL, dir: URL, continuousQueries: Bool = false, monitor: String = "store-enabled = false",
                           http: String = "log-enabled = false", data: [String] = [], extra: String = "") async throws -> Server {
-            let port = DaemonProcessTests.freePort()
-            var rpcPort = DaemonProcessTests.freePort()
-            while rpcPort == port { rpcPort = DaemonProcessTests.freePort() }
-            let config = dir.appendingPathComponent("influxdb-\(port).conf")
-            try """
-            reporting-disabled = true
-            bind-address = "127.0.0.1:\(rpcPort)"
-            [meta]
-              dir = "\(dir.path)/meta"
-            [data]
-              dir = "\(dir.path)/data"
-              wal-dir = "\(dir.path)/wal"
-              query-log-enabled = false
-              cache-snapshot-memory-size = 16384
-            \(data.map { "  " + $0 }.joined(separator: "\n"))
-            [monitor]
-              \(monitor)
-            [continuous_queries]
-              enabled = \(continuousQueries)
-              query-stats-enabled = \(continuousQueries)
-              run-interval = "1s"
-            [http]
-              bind-address = "127.0.0.1:\(port)"
-              \(http)
-            [logging]
-              level = "error"
-            \(extra)
-            """.write(to: config, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["run", "-config", config.path]
-            process.currentDirectoryURL = dir
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            for _ in 0..<600 where process.isRunning {
-                if (try? await DaemonProcessTests.pingStatus(port: port)) == 204 { return Server(process: process, port: port, rpcPort: rpcPort) }
-                try await Task.sleep(for: .milliseconds(50))
+            // A daemon that exits before answering most likely lost a port picked at random to a
+            // test running beside it: it is started again on other ports (twice at most).
+            var log = ""
+            for _ in 0..<3 {
+                let port = DaemonProcessTests.freePort()
+                var rpcPort = DaemonProcessTests.freePort()
+                while rpcPort == port { rpcPort = DaemonProcessTests.freePort() }
+                let config = dir.appendingPathComponent("influxdb-\(port).conf")
+                try """
+                reporting-disabled = true
+                bind-address = "127.0.0.1:\(rpcPort)"
+                [meta]
+                  dir = "\(dir.path)/meta"
+                [data]
+                  dir = "\(dir.path)/data"
+                  wal-dir = "\(dir.path)/wal"
+                  query-log-enabled = false
+                  cache-snapshot-memory-size = 16384
+                \(data.map { "  " + $0 }.joined(separator: "\n"))
+                [monitor]
+                  \(monitor)
+                [continuous_queries]
+                  enabled = \(continuousQueries)
+                  query-stats-enabled = \(continuousQueries)
+                  run-interval = "1s"
+                [http]
+                  bind-address = "127.0.0.1:\(port)"
+                  \(http)
+                [logging]
+                  level = "error"
+                \(extra)
+                """.write(to: config, atomically: true, encoding: .utf8)
+                let stderr = dir.appendingPathComponent("stderr-\(port).log")
+                _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = ["run", "-config", config.path]
+                process.currentDirectoryURL = dir
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = try FileHandle(forWritingTo: stderr)
+                try process.run()
+                for _ in 0..<600 where process.isRunning {
+                    if (try? await DaemonProcessTests.pingStatus(port: port)) == 204 { return Server(process: process, port: port, rpcPort: rpcPort) }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let exited = !process.isRunning
+                kill(process.processIdentifier, SIGKILL)
+                log = (try? String(contentsOf: stderr, encoding: .utf8)) ?? ""
+                if !exited { break }
             }
-            kill(process.processIdentifier, SIGKILL)
-            throw RawHTTPClient.Failure(description: "\(binary.lastPathComponent) did not answer /ping")
+            throw RawHTTPClient.Failure(description: "\(binary.lastPathComponent) did not answer /ping: \(log.suffix(2000))")
         }
 
         func post(_ target: String, _ body: String, form: Bool = false) async throws -> (Int, [UInt8]) {
