@@ -17,7 +17,12 @@ extension QueryExecutor {
         func tagSet(_ row: Row) -> [String] { [row.name] + outerTags.map { row.tags[$0] ?? "" } }
         var rows = rows
         if sLimit > 0 || sOffset > 0 {
-            let sets = Set(rows.map(tagSet)).sorted { $0.lexicographicallyPrecedes($1) }
+            // Tag sets in 1.x's order: by measurement, then `MarshalTags` key.
+            let sets = Set(rows.map(tagSet)).sorted { a, b in
+                a[0] != b[0] ? RawSelect.bytesLess(a[0], b[0])
+                    : RawSelect.tagSetKey(Array(a.dropFirst()), dimensions: outerTags)
+                        .lexicographicallyPrecedes(RawSelect.tagSetKey(Array(b.dropFirst()), dimensions: outerTags))
+            }
             let from = min(sOffset, sets.count)
             // 1.x's LimitTagSets: SOFFSET without SLIMIT keeps none.
             let kept = Set(sets[from..<min(from + sLimit, sets.count)])

@@ -127,7 +127,7 @@ extension RawSelect {
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
-            let limited = Self.limitPerShard(Self.groups(of: target, matching: seriesCondition, by: dimensions),
+            let limited = Self.limitPerShard(Self.groups(of: target, matching: seriesCondition, by: dimensions), dimensions: dimensions,
                                              sLimit: statement.sLimit, sOffset: statement.sOffset)
             for group in limited { groups.append((target.name, group.key, group.members)) }
         }

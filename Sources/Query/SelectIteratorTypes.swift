@@ -14,7 +14,7 @@ extension RawSelect {
         for target in targets.sorted(by: { bytesLess($0.name, $1.name) }) {
             let holding = target.shards.filter { $0.fieldTypes(of: target.name)[field] != nil }
             guard !holding.isEmpty else { continue }
-            let groups = limitPerShard(groups(of: Target(name: target.name, shards: holding), matching: condition, by: dimensions),
+            let groups = limitPerShard(groups(of: Target(name: target.name, shards: holding), matching: condition, by: dimensions), dimensions: dimensions,
                                        sLimit: sLimit, sOffset: sOffset)
             for group in groups {
                 for (_, sources) in group.members {

@@ -9,7 +9,10 @@ extension RawSelect {
     /// set), never again over the merged answer. A series group is read
     /// only from the shards that kept it, so with several shards a group can come from some
     /// of them, and SOFFSET without SLIMIT keeps nothing. A subquery's rows count as one shard.
-    static func limitPerShard(_ groups: [Group], sLimit: Int, sOffset: Int) -> [Group] {
+    /// `dimensions` name the group key's values: 1.x orders a shard's tag sets by their
+    /// `MarshalTags` key (``tagSetKey(_:dimensions:)``), in which a tag the series lacks is left
+    /// out, so `host=b` comes before `host=9,region=us`.
+    static func limitPerShard(_ groups: [Group], dimensions: [String] = [], sLimit: Int, sOffset: Int) -> [Group] {
         guard sLimit > 0 || sOffset > 0 else { return groups }
         func id(_ source: any SeriesSource) -> UInt64? { (source as? ShardSource)?.shard.id }
         var order: [UInt64?: [Int]] = [:]
@@ -20,7 +23,9 @@ extension RawSelect {
             }
         }
         var kept: [UInt64?: Set<Int>] = [:]
-        for (shard, indexes) in order {
+        let keys = dimensions.isEmpty ? [] : groups.map { tagSetKey($0.key, dimensions: dimensions) }
+        for (shard, unsorted) in order {
+            let indexes = keys.isEmpty ? unsorted : unsorted.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
             let lo = min(max(sOffset, 0), indexes.count)
             let hi = sLimit > 0 ? lo + min(sLimit, indexes.count - lo) : lo
             kept[shard] = Set(indexes[lo..<hi])
@@ -32,5 +37,13 @@ extension RawSelect {
             }
             return members.isEmpty ? nil : (group.key, members)
         }
+    }
+
+    /// 1.x's `MarshalTags` of a tag set: the keys with a value, sorted, then their values,
+    /// all joined by `|`.
+    static func tagSetKey(_ values: [String], dimensions: [String]) -> [UInt8] {
+        let pairs = zip(dimensions, values).filter { !$0.1.isEmpty }.sorted { bytesLess($0.0, $1.0) }
+        guard !pairs.isEmpty else { return [] }
+        return Array((pairs.map(\.0) + pairs.map(\.1)).joined(separator: "|").utf8)
     }
 }
