@@ -235,7 +235,9 @@ extension QueryExecutor {
                                                 let types = innerShards.compactMap { ShardSource(shard: $0).fieldTypes(of: name)[field] }
                                                 return types.contains(.float) ? .float : types.first
                                             }
-                                        })
+                                        },
+                                        timeColumn: inner.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
+                                            .map { $0.alias.isEmpty ? "time" : $0.alias })
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

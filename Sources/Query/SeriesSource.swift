@@ -108,6 +108,8 @@ struct SubquerySource: SeriesSource {
     /// else series by series.
     let byTime: Bool
 
+    /// Inner `time` fields seen as columns (null, never making a row by themselves).
+    private var timeColumns: Set<String> = []
     /// Per measurement, the tags the outer query can read: those the inner query groups by
     /// itself (an outer GROUP BY pushed down groups the rows but gives no readable tag).
     private var visibleTags: [String: Set<String>] = [:]
@@ -115,7 +117,8 @@ struct SubquerySource: SeriesSource {
     /// `integerColumns`: per measurement, the inner columns 1.x types as integers whatever
     /// their values (``QueryExecutor/subqueryIntegerColumns``): float values read truncated.
     init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true,
-         dimensions: [Expr] = [.wildcard(nil)], integerColumns: (String) -> Set<String> = { _ in [] }) {
+         dimensions: [Expr] = [.wildcard(nil)], integerColumns: (String) -> Set<String> = { _ in [] },
+         timeColumn: String? = nil) {
         self.byTime = byTime
         for row in rows where visibleTags[row.name] == nil {
             visibleTags[row.name] = Set(RawSelect.groupTags(dimensions, tagKeys(row.name).union(row.tags.keys)))
@@ -139,7 +142,16 @@ struct SubquerySource: SeriesSource {
                 Escaping.escape(v, Escaping.tag, into: &key)
             }
             if data[key] == nil { keys[row.name, default: []].append(ParsedSeriesKey(key)) }
-            let visible = row.columns.dropFirst().filter { !generated.contains($0) }
+            var visible = row.columns.dropFirst().filter { !generated.contains($0) }
+            // An inner `time` field (`SELECT v, time AS t`) is a column of the subquery for 1.x,
+            // always null, besides being the rows' time.
+            if let timeColumn, !visible.contains(timeColumn) {
+                visible.append(timeColumn)
+                // Wildcard calls skip it, as they skip the inner tag columns, and selecting it
+                // alone makes no rows.
+                tagColumns.insert(timeColumn)
+                timeColumns.insert(timeColumn)
+            }
             columns[key, default: []].formUnion(visible)
             allColumns[row.name, default: []].formUnion(visible)
             tagColumns.formUnion(tagKeys(row.name).intersection(visible))
@@ -186,7 +198,7 @@ struct SubquerySource: SeriesSource {
     /// Whether 1.x's outer query gets a point from this series' rows: some selected name is
     /// one of its inner columns (even when null) or one of its tags.
     func emitsRows(_ series: ParsedSeriesKey, fields: [String], tags: [String]) -> Bool {
-        let own = columns[series.key] ?? []
+        let own = (columns[series.key] ?? []).subtracting(timeColumns)
         let hidden = hiddenTags(of: series)
         return fields.contains(where: own.contains) || tags.contains { t in !hidden.contains(t) && series.tags.contains { $0.key == t } }
     }
