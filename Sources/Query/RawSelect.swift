@@ -163,7 +163,9 @@ struct RawSelect {
                     source = .tag(name)
                 } else if fieldTypes[name] != nil && type != .tag {
                     source = .field(name, type)
-                } else if tagKeys.contains(name) && type != .anyField {
+                } else if tagKeys.contains(name) && type == .unknown {
+                    // A cast other than `::tag` asks for a field of that name (`host::string`
+                    // reads null where host is only a tag), as in 1.x.
                     source = .tag(name)
                 } else {
                     source = .none
