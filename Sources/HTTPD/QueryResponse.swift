@@ -237,7 +237,11 @@ struct QueryResponse: Sendable {
         var out: [UInt8] = []
         let divisor = Self.epochDivisor(epoch) ?? 1
         var statementID = -1
+        // 1.x's writer reuses one slice of cells per statement; a Go `int` value leaves its
+        // cell as it was (``Row/goIntColumns``), so such cells are tracked.
+        var cells: [[UInt8]] = []
         func line(_ fields: [String]) {
+            cells = fields.dropFirst(2).map { CSVField.escape(Array($0.utf8)) }
             for (i, f) in fields.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 out += CSVField.escape(Array(f.utf8))
@@ -272,9 +276,20 @@ struct QueryResponse: Sendable {
                 prefix += CSVField.escape(tags)
                 for values in row.values {
                     out += prefix
-                    for v in values {
+                    for (c, v) in values.enumerated() {
                         out.append(UInt8(ascii: ","))
-                        Self.appendCSV(v, divisor: divisor, to: &out)
+                        guard !row.goIntColumns.isEmpty else {
+                            Self.appendCSV(v, divisor: divisor, to: &out)
+                            continue
+                        }
+                        if row.goIntColumns.contains(c), v != .null, c < cells.count {
+                            out += cells[c]
+                            continue
+                        }
+                        var cell: [UInt8] = []
+                        Self.appendCSV(v, divisor: divisor, to: &cell)
+                        if c < cells.count { cells[c] = cell }
+                        out += cell
                     }
                     out.append(UInt8(ascii: "\n"))
                 }

@@ -186,10 +186,12 @@ extension QueryExecutor {
     private func showRetentionPolicies(_ database: String) async throws(StatementError) -> Row {
         guard !database.isEmpty else { throw .databaseNameRequired }
         guard let db = meta.database(database) else { throw .databaseNotFound(database) }
-        return Row(columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"], values: db.retentionPolicies.map {
+        var row = Row(columns: ["name", "duration", "shardGroupDuration", "replicaN", "default"], values: db.retentionPolicies.map {
             [.string($0.name), .string(InfluxQL.Duration.goString($0.duration)), .string(InfluxQL.Duration.goString($0.shardGroupDuration)),
              .integer(Int64($0.replicaN)), .boolean($0.name == db.defaultRetentionPolicy)]
         })
+        row.goIntColumns = [3]  // 1.x's ReplicaN is an int
+        return row
     }
 
     private func showShards() async -> [Row] {

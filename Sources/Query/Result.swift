@@ -21,6 +21,9 @@ public struct Row: Sendable, Hashable {
     public var partial: Bool
     /// `tz()`: times are shown in this location (RFC 3339 with its offset).
     public var zone: Zone?
+    /// Columns whose values 1.x holds as Go `int` (not `int64`): its CSV writer has no case for
+    /// them and leaves the cell as it was, the header's text or the row before's value.
+    public var goIntColumns: Set<Int> = []
 
     public init(name: String = "", tags: [String: String] = [:], columns: [String], values: [[Value]] = [], partial: Bool = false) {
         self.name = name
