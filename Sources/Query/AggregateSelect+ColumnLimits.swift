@@ -7,6 +7,16 @@ import InfluxQL
 // what each column kept by time, showing fill(N)'s literal (or null) where a column has none.
 
 extension AggregateSelect {
+    /// `fill(N)`'s literal as written (not cast to a column's type), nil for the other fills:
+    /// what 1.x's cursor shows where a column has no point (its scanners' default value).
+    var fillLiteral: Value? {
+        switch statement.fill {
+        case .number(let f): .float(f)
+        case .integer(let n): .integer(n)
+        default: nil
+        }
+    }
+
     /// OFFSET and LIMIT per column over one group's rows (in output order). `slots`: for each
     /// column, the row positions holding its values; `sparse`: columns that emit only where
     /// they have a value (transformations).
@@ -28,11 +38,7 @@ extension AggregateSelect {
             }
             keptBy.append(mine)
         }
-        let fillDefault: Value = switch statement.fill {
-        case .number(let f): .float(f)
-        case .integer(let n): .integer(n)
-        default: .null
-        }
+        let fillDefault = fillLiteral ?? .null
         return rows.indices.compactMap { r in
             guard kept[r] else { return nil }
             var row = rows[r]
@@ -44,13 +50,3 @@ extension AggregateSelect {
     }
 }
 
-/// The calls whose 1.x iterator gave nothing: a reduce iterator's `Next` returns nil when a
-/// window's reducer emits nothing (a percentile past the window's points), and when that is
-/// its first answer the fill iterator (or cursor) above takes it for the end: the call has no
-/// point in any window or group. Later empty windows are only missing. Seen with the call
-/// alone; beside other calls 1.x goes on (not modelled further).
-final class IteratorStops {
-    var calls = Set<Int>()
-    /// Calls that met their first window with points.
-    var started = Set<Int>()
-}

@@ -16,9 +16,9 @@ extension AggregateSelect {
     /// emission order (a group may appear more than once). `integrals` are the call indexes
     /// of integral(); `grouped` whether there is GROUP BY time (without it an area's time is 0).
     func integralOrder(_ groups: [GroupWindows], integrals: Set<Int>, grouped: Bool, ascending: Bool = true) -> [GroupWindows] {
-        typealias Head = (group: Int, time: Int64, row: [Value])
         if !ascending { return integralOrderDescending(groups) }
         let width = groups.first?.rows.first?.count ?? 0
+        let integralSlots = integrals.sorted()
         let others = (1..<max(width, 1)).filter { !integrals.contains($0 - 1) }
         func time(_ row: [Value]) -> Int64 { if case .time(let t) = row[0] { return t }; return 0 }
         // The calls other than integral share one stream: their rows, group by group.
@@ -35,7 +35,7 @@ extension AggregateSelect {
             }
             streams.append(b)
         }
-        for i in integrals.sorted() {
+        for i in integralSlots {
             var inStream: [Head] = [], last: [Head] = []
             for (g, group) in groups.enumerated() {
                 let areas = group.rows.filter { $0[i + 1] != .null }.map { (g, grouped ? time($0) : 0, $0) }
@@ -44,13 +44,9 @@ extension AggregateSelect {
             }
             streams.append(limitedPerSeries(inStream + last.reversed()))
         }
-        let fillDefault: Value = switch statement.fill {
-        case .number(let f): .float(f)
-        case .integer(let n): .integer(n)
-        default: .null
-        }
+        let fillDefault = fillLiteral ?? .null
         var next = [Int](repeating: 0, count: streams.count)
-        var out: [GroupWindows] = []
+        var joined: [Head] = []
         while true {
             var least: (group: Int, time: Int64)?
             for (s, stream) in streams.enumerated() where next[s] < stream.count {
@@ -67,14 +63,26 @@ extension AggregateSelect {
                 if !others.isEmpty && s == 0 {
                     for j in others { row[j] = h.row[j] }
                 } else {
-                    let i = integrals.sorted()[others.isEmpty ? s : s - 1]
+                    let i = integralSlots[others.isEmpty ? s : s - 1]
                     row[i + 1] = h.row[i + 1]
                 }
             }
-            if let lastRun = out.last, lastRun.key == groups[g].key, out.count > 0 {
-                out[out.count - 1].rows.append(row)
+            joined.append((g, t, row))
+        }
+        return runs(joined, groups)
+    }
+
+    typealias Head = (group: Int, time: Int64, row: [Value])
+
+    /// Rows in emission order cut into runs of one group: 1.x's cursor starts a series
+    /// whenever the group changes.
+    private func runs(_ heads: [Head], _ groups: [GroupWindows]) -> [GroupWindows] {
+        var out: [GroupWindows] = []
+        for h in heads {
+            if let run = out.last, run.key == groups[h.group].key {
+                out[out.count - 1].rows.append(h.row)
             } else {
-                out.append((groups[g].key, [row]))
+                out.append((groups[h.group].key, [h.row]))
             }
         }
         return out
@@ -85,25 +93,17 @@ extension AggregateSelect {
     /// groups come in reverse order, each group's oldest area last of all, those in ascending
     /// group order (the reverse of the order the groups were met).
     private func integralOrderDescending(_ groups: [GroupWindows]) -> [GroupWindows] {
-        var inStream: [(group: Int, time: Int64, row: [Value])] = [], last: [(group: Int, time: Int64, row: [Value])] = []
+        var inStream: [Head] = [], last: [Head] = []
         for (g, group) in groups.enumerated().reversed() {
-            let areas = group.rows.compactMap { row -> (group: Int, time: Int64, row: [Value])? in
+            let areas = group.rows.compactMap { row -> Head? in
                 guard row.count > 1, case .time(let t) = row[0], case .float(let area) = row[1] else { return nil }
                 return (g, t &+ interval, [.time(t &+ interval), .float(area)])
             }.reversed()
             inStream += areas.dropLast()
             if let oldest = areas.last { last.append(oldest) }
         }
-        var out: [GroupWindows] = []
-        for h in limitedPerSeries(inStream + last.reversed()) {
-            if let run = out.last, run.key == groups[h.group].key {
-                out[out.count - 1].rows.append(h.row)
-            } else {
-                out.append((groups[h.group].key, [h.row]))
-            }
-        }
         // The caller reverses a DESC statement's series once more.
-        return out.reversed()
+        return runs(limitedPerSeries(inStream + last.reversed()), groups).reversed()
     }
 
     /// OFFSET and LIMIT over one group's rows.
@@ -113,9 +113,9 @@ extension AggregateSelect {
     }
 
     /// OFFSET and LIMIT as 1.x's limit iterator counts them: per run of one series.
-    private func limitedPerSeries<T>(_ heads: [(group: Int, time: Int64, row: T)]) -> [(group: Int, time: Int64, row: T)] {
+    private func limitedPerSeries(_ heads: [Head]) -> [Head] {
         guard statement.offset > 0 || statement.limit > 0 else { return heads }
-        var out: [(group: Int, time: Int64, row: T)] = []
+        var out: [Head] = []
         var current = -1, n = 0
         for h in heads {
             if h.group != current { current = h.group; n = 0 }
@@ -149,8 +149,7 @@ extension AggregateSelect {
             }
             if p.0 <= start {
                 if prev.0 != start {
-                    let slope = (p.1 - prev.1) / Double(p.0 &- prev.0)
-                    let atStart = slope * Double(start &- prev.0) + prev.1
+                    let atStart = linearAt(start, prev, p)
                     sum += 0.5 * (atStart + prev.1) * (Double(start &- prev.0) / u)
                     prev = (start, atStart)
                 }

@@ -214,8 +214,8 @@ struct AggregateSelect {
         for c in columns {
             if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
         }
-        try checkIteratorTypes(columns, fieldTypes: fieldTypes, condition: SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)),
-                               dimensions: dimensions)
+        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
+        try checkIteratorTypes(columns, fieldTypes: fieldTypes, condition: seriesCondition, dimensions: dimensions)
         // Read every field the calls, aux columns and condition need, as raw rows.
         let auxColumns = columns.compactMap { if case .aux(let a) = $0 { return a }; return nil }
         var readColumns = calls.map { RawSelect.Column(name: $0.field, source: .field($0.field, .unknown)) }
@@ -257,7 +257,6 @@ struct AggregateSelect {
             let (end, overflow) = range.max.addingReportingOverflow(extra &* interval)
             reader = RawSelect(statement: statement, targets: targets, range: (range.min, overflow ? .max : end), interrupted: interrupted)
         }
-        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         // Plain calls in statement order: the window rows are already `[time, calls…]`.
         let callsOnly = columns.allSatisfy { if case .call = $0 { return true }; return false }
         // integral() beside other calls or groups comes out in 1.x's emission order
@@ -385,12 +384,7 @@ struct AggregateSelect {
                 // A selector's null auxiliary value shows fill(N)'s literal (1.x's cursor scans a
                 // nil aux value as its default), in a real or a filled window, grouped or not.
                 if !auxColumns.isEmpty, !(transforms || callsOnly) {
-                    let literal: Value? = switch statement.fill {
-                    case .number(let f): .float(f)
-                    case .integer(let n): .integer(n)
-                    default: nil
-                    }
-                    if let literal {
+                    if let literal = fillLiteral {
                         for r in values.indices {
                             for j in (1 + calls.count)..<values[r].count where values[r][j] == .null { values[r][j] = literal }
                         }
@@ -887,8 +881,7 @@ struct AggregateSelect {
             if interval > 0, window(p.0) != current {
                 let end = current &+ interval
                 if prev.0 != end {
-                    let slope = (p.1 - prev.1) / Double(p.0 &- prev.0)
-                    let atEnd = slope * Double(end &- prev.0) + prev.1
+                    let atEnd = linearAt(end, prev, p)
                     sum += 0.5 * (atEnd + prev.1) * (Double(end &- prev.0) / u)
                     if integer { value = atEnd } else { prev.1 = atEnd }
                     prev.0 = end
@@ -902,6 +895,13 @@ struct AggregateSelect {
         }
         if prev.0 != (interval > 0 ? current : unGroupedStart) { out[current] = .float(sum) }
         return out
+    }
+
+    /// The value at `t` on the line through `a` and `b` (1.x's `linearFloat`, times wrapping
+    /// as Go's int64 do).
+    static func linearAt(_ t: Int64, _ a: (Int64, Double), _ b: (Int64, Double)) -> Double {
+        let slope = (b.1 - a.1) / Double(b.0 &- a.0)
+        return slope * Double(t &- a.0) + a.1
     }
 
     static func valueLess(_ a: Value, _ b: Value) -> Bool {
@@ -1030,7 +1030,7 @@ struct AggregateSelect {
         var names = fieldTypes.keys.filter { f in
             let t = fieldTypes[f]!
             switch function {
-            case "mean", "sum", "median", "stddev", "spread", "percentile", "integral": return t != .string && t != .boolean
+            case _ where AnalyzedPlan.numericOnly.contains(function): return t != .string && t != .boolean
             case "min", "max": return t != .string
             default: return true
             }

@@ -18,11 +18,9 @@ extension QueryExecutor {
         var rows = rows
         if sLimit > 0 || sOffset > 0 {
             // Tag sets in 1.x's order: by measurement, then `MarshalTags` key.
-            let sets = Set(rows.map(tagSet)).sorted { a, b in
-                a[0] != b[0] ? RawSelect.bytesLess(a[0], b[0])
-                    : RawSelect.tagSetKey(Array(a.dropFirst()), dimensions: outerTags)
-                        .lexicographicallyPrecedes(RawSelect.tagSetKey(Array(b.dropFirst()), dimensions: outerTags))
-            }
+            let sets = Set(rows.map(tagSet)).map { ($0, RawSelect.tagSetKey(Array($0.dropFirst()), dimensions: outerTags)) }
+                .sorted { a, b in a.0[0] != b.0[0] ? RawSelect.bytesLess(a.0[0], b.0[0]) : a.1.lexicographicallyPrecedes(b.1) }
+                .map(\.0)
             let from = min(sOffset, sets.count)
             // 1.x's LimitTagSets: SOFFSET without SLIMIT keeps none.
             let kept = Set(sets[from..<min(from + sLimit, sets.count)])

@@ -95,13 +95,14 @@ extension RawSelect {
                 try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
             }
         }
+        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         for c in columns {
             // 1.x builds these transformations for numbers only, and refuses text or booleans
             // only where it builds one (a shard with a matching series); its error names the iterator.
             guard case .transform(let name, let f, _) = c.source, let t = fieldTypes[f], t == .string || t == .boolean,
                   let iterator = Self.numericTransformIterators[name],
-                  let b = Self.builtType(of: f, targets: targets, condition: SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys)),
-                                         dimensions: dimensions, sLimit: statement.sLimit, sOffset: statement.sOffset),
+                  let b = Self.builtType(of: f, targets: targets, condition: seriesCondition, dimensions: dimensions,
+                                         sLimit: statement.sLimit, sOffset: statement.sOffset),
                   b == .string || b == .boolean else { continue }
             throw StatementError("unsupported \(iterator) iterator type: \(Self.interruptIterator(b))")
         }
@@ -124,7 +125,6 @@ extension RawSelect {
 
         // The output series in order: measurements by name, groups by tag values (all
         // reversed for DESC).
-        let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
             let limited = Self.limitPerShard(Self.groups(of: target, matching: seriesCondition, by: dimensions), dimensions: dimensions,

@@ -37,8 +37,8 @@ extension RawSelect {
 }
 
 extension AggregateSelect {
-    /// Calls 1.x builds for numbers only.
-    static let numericCalls: Set<String> = ["mean", "sum", "median", "stddev", "spread", "percentile", "top", "bottom", "integral"]
+    /// Calls 1.x builds for numbers only: the numeric-only aggregates, top and bottom.
+    static let numericCalls = AnalyzedPlan.numericOnly.union(["top", "bottom"])
 
     /// A call over a stored field as 1.x builds it: the function, its field, whether it is
     /// top/bottom with tag arguments, and the transformation wrapping it.
