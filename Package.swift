@@ -97,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "TSDB",
-            dependencies: ["LineProtocol", "TSM", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["LineProtocol", "TSM", "Checksum", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
@@ -213,7 +213,7 @@ let package = Package(
         .executableTarget(
             name: "sundial-inspect",
             dependencies: [
-                "TSM", "TSDB", "LineProtocol", "InfluxQL", "Meta", "GoText",
+                "TSM", "TSDB", "Checksum", "LineProtocol", "InfluxQL", "Meta", "GoText",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -361,7 +361,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TSDBTests",
-            dependencies: ["TSDB", "TSM", "LineProtocol"],
+            dependencies: ["TSDB", "TSM", "LineProtocol", "Checksum"],
             path: "Tests/Unit/TSDBTests",
             swiftSettings: strict
         ),
@@ -421,7 +421,7 @@ let package = Package(
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
                 "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip", "Collectd", "UDP",
-                "Monitor", "Snapshotter", "GoText",
+                "Monitor", "Snapshotter", "GoText", "Checksum",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

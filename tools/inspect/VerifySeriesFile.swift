@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import Synchronization
+import Checksum
 import GoText
 import TSDB
 

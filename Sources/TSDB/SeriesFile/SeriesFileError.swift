@@ -104,6 +104,27 @@ enum SeriesFileBytes {
         return bytes
     }
 
+    /// Writes `bytes` to a new file at `path` and syncs it.
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws(SeriesFileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        if fd < 0 { throw .io("open \(path): \(errnoText(errno))") }
+        defer { close(fd) }
+        var done = 0
+        let failure: Int32? = bytes.withUnsafeBytes { p -> Int32? in
+            while done < p.count {
+                guard let start = p.baseAddress else { return nil }
+                let n = write(fd, start + done, p.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        if let failure { throw .io("write \(path): \(errnoText(failure))") }
+    }
+
     /// Go's `syscall.Errno` text: the C library's message with a lower-case first letter.
     static func errnoText(_ code: Int32) -> String {
         guard let raw = strerror(code) else { return "errno \(code)" }

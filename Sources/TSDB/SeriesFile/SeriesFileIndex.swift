@@ -1,3 +1,4 @@
+import Checksum
 /// The fixed header of a partition's `index` file (69 bytes, big-endian): magic `SIDX`,
 /// version 1, the highest series id and segment offset the maps cover, the number of series
 /// they were built from, the slot count of each map, and where each map lies in the file.
@@ -83,28 +84,29 @@ public struct SeriesFileIndex: Sendable {
     public let header: SeriesFileIndexHeader
     /// The file's bytes.
     public let data: [UInt8]
-    private let keyIDStart: Int
-    private let idOffsetStart: Int
 
     /// Checks the header and that both maps lie inside the file with `capacity` slots each.
     public init(data: [UInt8]) throws(SeriesFileError) {
-        let header = try data.withSeriesFileBytes { (b: UnsafeRawBufferPointer) throws(SeriesFileError) -> SeriesFileIndexHeader in
-            try SeriesFileIndexHeader(b)
+        header = try data.withSeriesFileBytes { (b: UnsafeRawBufferPointer) throws(SeriesFileError) -> SeriesFileIndexHeader in
+            try Self.checkedHeader(b)
         }
+        self.data = data
+    }
+
+    /// The header of an index file's bytes, once its maps are known to lie inside them.
+    static func checkedHeader(_ b: UnsafeRawBufferPointer) throws(SeriesFileError) -> SeriesFileIndexHeader {
+        let header = try SeriesFileIndexHeader(b)
         let capacity = header.capacity
-        guard capacity > 0, capacity & (capacity - 1) == 0, capacity <= Int64(data.count / SeriesFileIndexHeader.slotSize) else {
+        guard capacity > 0, capacity & (capacity - 1) == 0, capacity <= Int64(b.count / SeriesFileIndexHeader.slotSize) else {
             throw .invalidIndexLayout("capacity \(capacity) is not a power of two that fits the file")
         }
         let mapSize = capacity * Int64(SeriesFileIndexHeader.slotSize)
         for (name, map) in [("key/id", header.keyIDMap), ("id/offset", header.idOffsetMap)] {
-            guard map.offset >= Int64(SeriesFileIndexHeader.size), map.size == mapSize, map.offset <= Int64(data.count) - map.size else {
-                throw .invalidIndexLayout("\(name) map at \(map.offset) size \(map.size) does not hold \(capacity) slots inside the \(data.count)-byte file")
+            guard map.offset >= Int64(SeriesFileIndexHeader.size), map.size == mapSize, map.offset <= Int64(b.count) - map.size else {
+                throw .invalidIndexLayout("\(name) map at \(map.offset) size \(map.size) does not hold \(capacity) slots inside the \(b.count)-byte file")
             }
         }
-        self.header = header
-        self.data = data
-        keyIDStart = Int(header.keyIDMap.offset)
-        idOffsetStart = Int(header.idOffsetMap.offset)
+        return header
     }
 
     /// Reads and checks the index file at `path`.
@@ -115,24 +117,54 @@ public struct SeriesFileIndex: Sendable {
     /// Slots in each map.
     public var capacity: Int { Int(header.capacity) }
 
+    /// The maps over the file's bytes, for the duration of `body`.
+    func withMaps<T>(_ body: (SeriesFileIndexMaps) -> T) -> T {
+        data.withUnsafeBytes { body(SeriesFileIndexMaps(header: header, bytes: $0)) }
+    }
+
     /// Slot `slot` of the key→id map: the entry offset (0 = empty) and the id.
-    public func keyIDSlot(_ slot: Int) -> (offset: Int64, id: UInt64) {
-        data.withUnsafeBytes { b in
-            let at = keyIDStart + slot * SeriesFileIndexHeader.slotSize
-            return (Int64(bitPattern: SeriesFileBytes.uint64(b, at) ?? 0), SeriesFileBytes.uint64(b, at + 8) ?? 0)
+    public func keyIDSlot(_ slot: Int) -> (offset: Int64, id: UInt64) { withMaps { $0.keyIDSlot(slot) } }
+
+    /// Slot `slot` of the id→offset map: the id (0 = empty) and the entry offset.
+    public func idOffsetSlot(_ slot: Int) -> (id: UInt64, offset: Int64) { withMaps { $0.idOffsetSlot(slot) } }
+
+    /// The offset the id→offset map holds for `id`, or 0 (1.x's on-disk `FindOffsetByID`).
+    public func offset(forID id: UInt64) -> Int64 { withMaps { $0.offset(forID: id) } }
+
+    /// The id the key→id map holds for `key` (length prefix included), or 0 (1.x's on-disk
+    /// part of `FindIDBySeriesKey`, before its deleted check). `keyAt` returns the key of the
+    /// insert entry at an offset, or nil when there is none (1.x then hashes an empty key).
+    public func id(forKey key: UnsafeRawBufferPointer, keyAt: (Int64) -> ArraySlice<UInt8>?) -> UInt64 {
+        withMaps { maps in
+            maps.id(forKey: key) { offset, body in
+                let bytes = keyAt(offset) ?? []
+                return bytes.withUnsafeBytes { body($0) }
+            }
         }
+    }
+}
+
+/// The two Robin Hood maps of an index file, over its bytes (an array or a mapping); the
+/// header was checked to place both maps inside `bytes`. Lookups probe as 1.x's
+/// `tsdb.SeriesIndex` does, but never more than `capacity` slots.
+struct SeriesFileIndexMaps {
+    let header: SeriesFileIndexHeader
+    let bytes: UnsafeRawBufferPointer
+
+    /// Slot `slot` of the key→id map: the entry offset (0 = empty) and the id.
+    func keyIDSlot(_ slot: Int) -> (offset: Int64, id: UInt64) {
+        let at = Int(header.keyIDMap.offset) + slot * SeriesFileIndexHeader.slotSize
+        return (Int64(bitPattern: SeriesFileBytes.uint64(bytes, at) ?? 0), SeriesFileBytes.uint64(bytes, at + 8) ?? 0)
     }
 
     /// Slot `slot` of the id→offset map: the id (0 = empty) and the entry offset.
-    public func idOffsetSlot(_ slot: Int) -> (id: UInt64, offset: Int64) {
-        data.withUnsafeBytes { b in
-            let at = idOffsetStart + slot * SeriesFileIndexHeader.slotSize
-            return (SeriesFileBytes.uint64(b, at) ?? 0, Int64(bitPattern: SeriesFileBytes.uint64(b, at + 8) ?? 0))
-        }
+    func idOffsetSlot(_ slot: Int) -> (id: UInt64, offset: Int64) {
+        let at = Int(header.idOffsetMap.offset) + slot * SeriesFileIndexHeader.slotSize
+        return (SeriesFileBytes.uint64(bytes, at) ?? 0, Int64(bitPattern: SeriesFileBytes.uint64(bytes, at + 8) ?? 0))
     }
 
-    /// The offset the id→offset map holds for `id`, or 0 (1.x's on-disk `FindOffsetByID`).
-    public func offset(forID id: UInt64) -> Int64 {
+    /// The offset the id→offset map holds for `id`, or 0.
+    func offset(forID id: UInt64) -> Int64 {
         let capacity = header.capacity, mask = capacity - 1
         var slot = SeriesFileHash.id(id) & mask
         for distance in 0..<capacity {
@@ -144,20 +176,17 @@ public struct SeriesFileIndex: Sendable {
         return 0
     }
 
-    /// The id the key→id map holds for `key` (length prefix included), or 0 (1.x's on-disk
-    /// part of `FindIDBySeriesKey`, before its deleted check). `keyAt` returns the key of the
-    /// insert entry at an offset, or nil when there is none (1.x then hashes an empty key).
-    public func id(forKey key: UnsafeRawBufferPointer, keyAt: (Int64) -> ArraySlice<UInt8>?) -> UInt64 {
+    /// The id the key→id map holds for `key`, or 0. `withKey` calls its closure with the key
+    /// of the insert entry at an offset (empty when there is none).
+    func id(forKey key: UnsafeRawBufferPointer,
+            withKey: (Int64, (UnsafeRawBufferPointer) -> (hash: Int64, equal: Bool)) -> (hash: Int64, equal: Bool)) -> UInt64 {
         let capacity = header.capacity, mask = capacity - 1
         let hash = SeriesFileHash.key(key)
         var slot = hash & mask
         for distance in 0..<capacity {
             let (offset, elemID) = keyIDSlot(Int(slot))
             if offset == 0 { return 0 }
-            let elemKey = keyAt(offset) ?? []
-            let (elemHash, equal) = elemKey.withUnsafeBytes { e in
-                (SeriesFileHash.key(e), e.count == key.count && e.elementsEqual(key))
-            }
+            let (elemHash, equal) = withKey(offset) { e in (SeriesFileHash.key(e), e.count == key.count && e.elementsEqual(key)) }
             if distance > SeriesFileHash.distance(hash: elemHash, slot: slot, capacity: capacity) { return 0 }
             if elemHash == hash && equal { return elemID }
             slot = (slot + 1) & mask

@@ -1,3 +1,4 @@
+import Checksum
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,7 @@
+import Checksum
 import Foundation
 import SundialTestSupport
-import TSDB
+@testable import TSDB
 import Testing
 
 /// InfluxDB 1.x's series file (`<data>/<db>/_series`) read by `Sources/TSDB/SeriesFile` and
@@ -296,10 +297,28 @@ import Testing
         let all = try reader.series()
         #expect(all.count == total)
         #expect(Set(all.filter(\.deleted).map(\.escapedKey)) == ["m3,dc=x\\,y,host=h\\ 3", "m3,dc=x\\,y,host=h\\ 10"])
-        for (_, partition) in reader.partitions {
+        var rebuilt = 0
+        for (name, partition) in reader.partitions {
             let index = try #require(partition.index)
             #expect(index.header.count >= 131_072 && index.header.capacity == 262_144)
+            // Sundial's compactor, given influxd's segments up to the same max offset, writes
+            // influxd's index byte for byte (a partition without tombstones: the two series
+            // dropped after the compaction are still in influxd's maps).
+            let entries = try partition.entries()
+            guard !entries.contains(where: { $0.entry.kind == .tombstone }) else { continue }
+            var builder = SeriesIndexFileBuilder(count: index.header.count)
+            for (offset, entry) in entries where entry.kind == .insert && offset <= index.header.maxOffset {
+                guard let segment = partition.segment(id: SeriesFileOffset.split(offset).segment) else { continue }
+                segment.data[entry.key].withUnsafeBytes { key in
+                    builder.add(id: entry.id, offset: offset, key: key, live: true) { at in
+                        (partition.key(atOffset: at) ?? []).withUnsafeBytes { SeriesFileHash.key($0) }
+                    }
+                }
+            }
+            #expect(builder.bytes == index.data, "partition \(name)")
+            rebuilt += 1
         }
+        #expect(rebuilt >= 6)
 
         let valid = try await InspectProcessTests.inspect(["verify-seriesfile", "-series-file", series.path, "-v"])
         #expect(valid.status == 0)
