@@ -9,6 +9,9 @@ import Darwin
 public enum Escaping {
     public static let measurement: [UInt8] = [ASCII.comma, ASCII.space]
     public static let tag: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space]
+    /// What 1.x's `Point.Name` unescapes in a stored key's measurement (`escape.Unescape`):
+    /// more than line protocol escapes when writing one.
+    public static let name: [UInt8] = [ASCII.comma, ASCII.quote, ASCII.space, ASCII.equals]
     static let fieldKey: [UInt8] = [ASCII.comma, ASCII.equals, ASCII.space, ASCII.quote]
     static let stringValue: [UInt8] = [ASCII.quote, ASCII.backslash]
 

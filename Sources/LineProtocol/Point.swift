@@ -30,7 +30,7 @@ public struct Point: Sendable, Hashable {
 
     /// The measurement name, unescaped.
     public var measurement: String {
-        withSeriesKey { key in Escaping.unescape(UnsafeRawBufferPointer(rebasing: key[..<measurementEnd(key)]), Escaping.measurement) }
+        withSeriesKey { key in String(decoding: SeriesKey.name(ofEscaped: key), as: UTF8.self) }
     }
 
     /// Tags sorted by key, unescaped.

@@ -32,7 +32,7 @@ extension QueryExecutor {
                 let ids = try Self.mappedShardIDs(m, meta.snapshot(), range: range)
                 series = shards(database).filter { ids.contains($0.id) }.flatMap(\.index.allSeries)
             }
-            let keys = Self.sortedUnique(series.filter { Self.matches($0, c.sources) && condition.matches($0) }.map { String(decoding: $0.key, as: UTF8.self) })
+            let keys = Self.sortedUnique(series.filter { Self.matches($0, c.sources) && condition.matches($0) }.map(\.madeKey))
             let page = Self.page(keys, offset: c.offset, limit: c.limit)
             return page.isEmpty ? [] : [Row(columns: ["key"], values: page.map { [.string($0)] })]
         case .showTagKeys(let c):

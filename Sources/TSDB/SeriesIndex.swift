@@ -1,3 +1,4 @@
+import LineProtocol
 import Synchronization
 import TSM
 
@@ -14,44 +15,19 @@ public struct ParsedSeriesKey: Sendable, Hashable {
     /// The value of tag `name`, or "" (1.x treats a missing tag as the empty string).
     public func tag(_ name: String) -> String { tags.first { $0.key == name }?.value ?? "" }
 
-    /// Splits at unescaped commas and the first unescaped `=` of each tag.
+    /// Takes a stored line-protocol key apart (`LineProtocol.SeriesKey`).
     public init(_ key: [UInt8]) {
         self.key = key
-        var parts: [[UInt8]] = [[]]
-        var i = 0
-        while i < key.count {
-            let b = key[i]
-            if b == UInt8(ascii: "\\"), i + 1 < key.count {
-                parts[parts.count - 1] += [b, key[i + 1]]
-                i += 2
-                continue
-            }
-            if b == UInt8(ascii: ",") { parts.append([]) } else { parts[parts.count - 1].append(b) }
-            i += 1
-        }
-        measurement = Self.unescape(parts[0])
-        tags = parts.dropFirst().map { part in
-            var eq = 0
-            while eq < part.count && !(part[eq] == UInt8(ascii: "=") && (eq == 0 || part[eq - 1] != UInt8(ascii: "\\"))) { eq += 1 }
-            let k = Array(part[..<eq])
-            let v = eq < part.count ? Array(part[(eq + 1)...]) : []
-            return (Self.unescape(k), Self.unescape(v))
-        }
+        let parts = SeriesKey(escaped: key)
+        measurement = String(decoding: parts.name, as: UTF8.self)
+        tags = parts.tags.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) }
     }
 
-    static func unescape(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, [UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "=")].contains(bytes[i + 1]) {
-                out.append(bytes[i + 1])
-                i += 2
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+    /// The key as 1.x's `SHOW SERIES` prints it, rebuilt from the parts (`models.MakeKey`):
+    /// `a\=b,t=1` is stored as written but shown as `a=b,t=1`.
+    public var madeKey: String {
+        String(decoding: SeriesKey(name: Array(measurement.utf8), tags: tags.map { .init(key: Array($0.key.utf8), value: Array($0.value.utf8)) }).made,
+               as: UTF8.self)
     }
 }
 
@@ -233,13 +209,5 @@ extension ParsedSeriesKey {
     }
 
     /// The unescaped measurement of a series key, without parsing its tags.
-    static func measurementName(_ key: [UInt8]) -> String {
-        var end = 0
-        while end < key.count {
-            if key[end] == UInt8(ascii: "\\") { end += 2; continue }
-            if key[end] == UInt8(ascii: ",") { break }
-            end += 1
-        }
-        return unescape(Array(key[..<min(end, key.count)]))
-    }
+    static func measurementName(_ key: [UInt8]) -> String { String(decoding: SeriesKey.name(ofEscaped: key), as: UTF8.self) }
 }

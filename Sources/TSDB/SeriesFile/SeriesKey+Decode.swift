@@ -1,3 +1,4 @@
+import LineProtocol
 /// A series key as InfluxDB 1.x's series file stores it (`tsdb.AppendSeriesKey`): a uvarint
 /// with the length of the rest, a big-endian `UInt16` measurement length and the measurement,
 /// a uvarint tag count, then for each tag a `UInt16` key length, the key, a `UInt16` value
@@ -97,31 +98,8 @@ public struct SeriesFileKey: Sendable, Equatable {
         return out
     }
 
-    /// Encodes a key as 1.x's `AppendSeriesKey` does (for tests and the future writer).
+    /// Encodes a key as 1.x's `AppendSeriesKey` does (`LineProtocol.SeriesKey`).
     public static func encode(measurement: [UInt8], tags: [(key: [UInt8], value: [UInt8])]) -> [UInt8] {
-        var body: [UInt8] = []
-        func u16(_ n: Int) { body.append(UInt8(truncatingIfNeeded: n >> 8)); body.append(UInt8(truncatingIfNeeded: n)) }
-        u16(measurement.count)
-        body += measurement
-        appendUvarint(&body, UInt64(tags.count))
-        for tag in tags {
-            u16(tag.key.count)
-            body += tag.key
-            u16(tag.value.count)
-            body += tag.value
-        }
-        var out: [UInt8] = []
-        appendUvarint(&out, UInt64(body.count))
-        return out + body
-    }
-
-    /// Appends `value` as a uvarint (7 bits a byte, low bits first, high bit = more).
-    public static func appendUvarint(_ out: inout [UInt8], _ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
+        SeriesKey(name: measurement, tags: tags.map { SeriesKey.Tag(key: $0.key, value: $0.value) }).seriesFileEncoding
     }
 }
