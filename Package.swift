@@ -62,8 +62,13 @@ let package = Package(
         // RE2 (Debian's libre2-dev) behind a small C surface: Go's regexp semantics in linear time.
         .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
 
+        // CRoaring (Debian's libroaring-dev): tsi1's series-id sets are Roaring's portable format.
+        .systemLibrary(name: "CRoaring", path: "Sources/CRoaring", providers: [.apt(["libroaring-dev"])]),
+
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
+        // tsi1's files: log entries, MANIFEST, index files, sketches (Spec/tsi.md).
+        .target(name: "TSI", dependencies: ["Checksum", "CRoaring"], exclude: ["IndexFile"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
         .target(name: "InfluxQL", dependencies: ["GoText"], swiftSettings: strict),
         .target(name: "Checksum", swiftSettings: strict),
@@ -363,6 +368,13 @@ let package = Package(
             name: "TSDBTests",
             dependencies: ["TSDB", "TSM", "LineProtocol", "Checksum"],
             path: "Tests/Unit/TSDBTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TSITests",
+            dependencies: ["TSI", "Checksum", "SundialTestSupport"],
+            path: "Tests/Unit/TSITests",
+            exclude: ["IndexFileTests.swift"],
             swiftSettings: strict
         ),
         .testTarget(
