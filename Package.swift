@@ -68,7 +68,7 @@ let package = Package(
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         // tsi1's files: log entries, MANIFEST, index files, sketches (Spec/tsi.md).
-        .target(name: "TSI", dependencies: ["Checksum", "CRoaring"], exclude: ["IndexFile"], swiftSettings: strict),
+        .target(name: "TSI", dependencies: ["Checksum", "CRoaring"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
         .target(name: "InfluxQL", dependencies: ["GoText"], swiftSettings: strict),
         .target(name: "Checksum", swiftSettings: strict),
@@ -102,7 +102,7 @@ let package = Package(
         ),
         .target(
             name: "TSDB",
-            dependencies: ["LineProtocol", "TSM", "Checksum", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["LineProtocol", "TSM", "TSI", "Checksum", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .target(name: "Coordinator", dependencies: ["LineProtocol", "Meta", "TSDB"], swiftSettings: strict),
@@ -366,7 +366,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TSDBTests",
-            dependencies: ["TSDB", "TSM", "LineProtocol", "Checksum"],
+            dependencies: ["TSDB", "TSM", "TSI", "LineProtocol", "Checksum"],
             path: "Tests/Unit/TSDBTests",
             swiftSettings: strict
         ),
@@ -374,7 +374,6 @@ let package = Package(
             name: "TSITests",
             dependencies: ["TSI", "Checksum", "SundialTestSupport"],
             path: "Tests/Unit/TSITests",
-            exclude: ["IndexFileTests.swift"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -74,7 +74,8 @@ public struct Server: Sendable {
         }
         self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig,
                            limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
-                           scheduler: scheduler, pool: storePool ?? .singleton, log: Self.storageLog(logger))
+                           scheduler: scheduler, indexVersion: IndexVersion(rawValue: config.data.indexVersion) ?? .inmem,
+                           pool: storePool ?? .singleton, log: Self.storageLog(logger))
         if config.subscriber.enabled {
             let c = config.subscriber
             subscriber = SubscriberService(meta: meta, settings: SubscriberSettings(

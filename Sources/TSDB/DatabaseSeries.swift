@@ -54,13 +54,16 @@ public final class DatabaseSeries: Sendable {
         }
     }
 
-    /// A shard lost these series.
-    func remove(_ keys: [ParsedSeriesKey]) {
+    /// A shard lost these series; returns those no shard has any more.
+    @discardableResult
+    func remove(_ keys: [ParsedSeriesKey]) -> [[UInt8]] {
         state.withLock { s in
+            var gone: [[UInt8]] = []
             for key in keys {
                 guard let n = s.series[key.key] else { continue }
                 if n > 1 { s.series[key.key] = n - 1; continue }
                 s.series[key.key] = nil
+                gone.append(key.key)
                 let series = (s.measurements[key.measurement] ?? 1) - 1
                 s.measurements[key.measurement] = series > 0 ? series : nil
                 for tag in key.tags {
@@ -69,6 +72,7 @@ public final class DatabaseSeries: Sendable {
                 }
             }
             publishCounts(s)
+            return gone
         }
     }
 }

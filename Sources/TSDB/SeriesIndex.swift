@@ -32,9 +32,11 @@ public struct ParsedSeriesKey: Sendable, Hashable {
 }
 
 /// A shard's series index: what the metadata statements, deletes and the series limits read.
-/// 1.x has two (`inmem`, `tsi1`); Sundial has the in-memory one, a persisted TSI comes later.
+/// 1.x has two: `inmem` (`SeriesIndex`, rebuilt from the TSM keys when the shard opens) and
+/// `tsi1` (`TSI1Index`, persisted in the shard's `index` directory). Adding and removing series
+/// may fail where the index persists them.
 public protocol SeriesIndexing: Sendable {
-    @discardableResult func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey]
+    @discardableResult func add(_ keys: some Sequence<[UInt8]>) throws(StoreError) -> [ParsedSeriesKey]
     func contains(_ key: [UInt8]) -> Bool
     /// Whether the shard holds the series (a hash lookup, no parsing).
     func contains(_ key: ByteKey) -> Bool
@@ -54,8 +56,8 @@ public protocol SeriesIndexing: Sendable {
     var count: Int { get }
     /// An estimate of the memory the index holds, in bytes (`SHOW STATS FOR 'indexes'`).
     var estimatedBytes: Int { get }
-    @discardableResult func remove(measurement: String) -> [ParsedSeriesKey]
-    @discardableResult func remove(_ keys: [[UInt8]]) -> [ParsedSeriesKey]
+    @discardableResult func remove(measurement: String) throws(StoreError) -> [ParsedSeriesKey]
+    @discardableResult func remove(_ keys: [[UInt8]]) throws(StoreError) -> [ParsedSeriesKey]
 }
 
 /// The series a shard holds, by measurement (1.x's `inmem` index): rebuilt from the TSM keys

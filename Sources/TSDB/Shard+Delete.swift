@@ -8,7 +8,7 @@ extension Shard {
             let keys = index.series(of: name).map(\.key)
             try deleteRange(seriesKeys: keys, min: .min, max: .max)
             try changeFields { set in set.fields.removeValue(forKey: name) != nil }
-            databaseSeries.remove(index.remove(measurement: name))
+            try forget(index.remove(measurement: name))
         }
     }
 
@@ -19,7 +19,7 @@ extension Shard {
             if min == .min && max == .max {
                 // As 1.x: a measurement left without series loses its fields too.
                 let measurements = Set(seriesKeys.map(ParsedSeriesKey.measurementName))
-                databaseSeries.remove(index.remove(seriesKeys))
+                try forget(index.remove(seriesKeys))
                 try changeFields { set in
                     let emptied = measurements.filter { index.series(of: $0).isEmpty && set.fields[$0] != nil }
                     for m in emptied { set.fields[m] = nil }
@@ -38,8 +38,18 @@ extension Shard {
                         throw .engine(error.description)
                     }
                 }
-                databaseSeries.remove(index.remove(seriesKeys.filter { !alive.contains($0) }))
+                try forget(index.remove(seriesKeys.filter { !alive.contains($0) }))
             }
+        }
+    }
+
+    /// Series this shard's index dropped: the database no longer counts them here, and those no
+    /// shard has any more leave the series file (as 1.6's engine deletes them).
+    private func forget(_ removed: [ParsedSeriesKey]) throws(StoreError) {
+        let gone = databaseSeries.remove(removed)
+        guard let tsi = index as? TSI1Index, !gone.isEmpty else { return }
+        for id in tsi.seriesIDs(gone) {
+            do throws(SeriesFileError) { try tsi.seriesFile.delete(id) } catch { throw .engine("series file: \(error)") }
         }
     }
 

@@ -22,8 +22,8 @@ public final class Shard: Sendable {
     let fields: Mutex<(set: MeasurementFieldSet, version: UInt64)>
     /// Makes field-set versions durable in `fields.idx`.
     let fieldsFile: GroupCommit<FieldsIndexError>
-    /// The shard's series by measurement.
-    public let index: any SeriesIndexing = SeriesIndex()
+    /// The shard's series by measurement: `inmem` or `tsi1` (``SeriesIndexing``).
+    public let index: any SeriesIndexing
     /// The series of the shard's whole database (shared by its shards), for the limits.
     let databaseSeries: DatabaseSeries
     let limits: SeriesLimits
@@ -42,6 +42,7 @@ public final class Shard: Sendable {
     /// only if the rebuilt file cannot be saved.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
                 scheduler: EngineScheduler? = nil, databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits(),
+                indexVersion: IndexVersion = .inmem, seriesFile: () throws(StoreError) -> SeriesFile = { () throws(StoreError) in throw StoreError.engine("no series file") },
                 log: @escaping StorageLog = { _ in }) throws(StoreError) {
         self.id = id
         self.databaseSeries = databaseSeries
@@ -52,8 +53,13 @@ public final class Shard: Sendable {
         let walPath = "\(walDir)/\(database)/\(retentionPolicy)/\(id)"
         statisticTags = ["database": database, "retentionPolicy": retentionPolicy, "id": String(id), "engine": "tsm1",
                          "path": path, "walPath": walPath]
+        // As 1.6: a shard on disk keeps the index it has (tsi1 if it has an `index` directory,
+        // else inmem); a new one takes `index-version`.
+        let existed = FileManager.default.fileExists(atPath: path)
+        let persisted = existed ? FileManager.default.fileExists(atPath: path + "/index") : indexVersion == .tsi1
         engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler, log: log)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
+        index = persisted ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile()) : SeriesIndex()
         var set = MeasurementFieldSet()
         // fields.idx is written before data reaches the WAL, so it is normally complete; a
         // field it lacks (a shard copied without it, or written by another server) is learnt
@@ -85,7 +91,7 @@ public final class Shard: Sendable {
         }
         fields = Mutex((set, 1))
         fieldsFile = GroupCommit(durable: 1)
-        databaseSeries.add(index.add(seriesKeys))
+        databaseSeries.add(try index.add(seriesKeys))
     }
 
     /// The series key part of a TSM key (`cpu,host=a#!~#value` → `cpu,host=a`).
@@ -171,7 +177,9 @@ public final class Shard: Sendable {
             default: break
             }
         }
-        if !built.fresh.isEmpty { databaseSeries.add(index.add(built.fresh)) }
+        if !built.fresh.isEmpty {
+            do throws(StoreError) { databaseSeries.add(try index.add(built.fresh)) } catch { throw .server(error.description) }
+        }
         var stored = 0
         for kept in keep where kept { stored += 1 }
         if !built.values.isEmpty {
@@ -295,20 +303,19 @@ public final class Shard: Sendable {
 
     /// `measurement,tags#!~#field` → (unescaped measurement, field).
     static func split(_ key: [UInt8]) -> (String, String) {
-        let sep = TSMFormat.fieldSeparator
         let fieldStart = fieldSeparatorStart(key)
-        var end = 0
-        while end < fieldStart && !(key[end] == UInt8(ascii: ",") && (end == 0 || key[end - 1] != UInt8(ascii: "\\"))) { end += 1 }
-        var measurement: [UInt8] = []
-        var j = 0
-        while j < end {
-            if key[j] == UInt8(ascii: "\\"), j + 1 < end, key[j + 1] == UInt8(ascii: ",") || key[j + 1] == UInt8(ascii: " ") { j += 1 }
-            measurement.append(key[j])
-            j += 1
-        }
-        let field = fieldStart < key.count ? Array(key[(fieldStart + sep.count)...]) : []
+        let measurement = SeriesKey.name(ofEscaped: key[..<fieldStart])
+        let field = fieldStart < key.count ? Array(key[(fieldStart + TSMFormat.fieldSeparator.count)...]) : []
         return (String(decoding: measurement, as: UTF8.self), String(decoding: field, as: UTF8.self))
     }
+}
+
+/// 1.x's `[data] index-version`: which index a new shard gets.
+public enum IndexVersion: String, Sendable, Hashable {
+    /// In memory, rebuilt from the TSM keys when the shard opens.
+    case inmem
+    /// Persisted in the shard's `index` directory (`Spec/tsi.md`).
+    case tsi1
 }
 
 /// Why the store could not open or write a shard.

@@ -19,6 +19,10 @@ public final class Store: Sendable {
     public let pool: NIOThreadPool
     let shards = ConditionMonitor<[UInt64: Slot]>([:])
     private let databases = Mutex<[String: DatabaseSeries]>([:])
+    /// The index new shards get (`[data] index-version`).
+    public let indexVersion: IndexVersion
+    /// Each database's series file, once a tsi1 shard of it opened.
+    let seriesFiles = ConditionMonitor<[String: SeriesFileSlot]>([:])
     /// Where the store and its shards tell the operator what went wrong while opening (the
     /// server logs it as 1.x would).
     private let log: StorageLog
@@ -31,7 +35,9 @@ public final class Store: Sendable {
     }
 
     public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig(), limits: SeriesLimits = SeriesLimits(),
-                scheduler: EngineScheduler? = nil, pool: NIOThreadPool = .singleton, log: @escaping StorageLog = { _ in }) {
+                scheduler: EngineScheduler? = nil, indexVersion: IndexVersion = .inmem, pool: NIOThreadPool = .singleton,
+                log: @escaping StorageLog = { _ in }) {
+        self.indexVersion = indexVersion
         self.dataDir = dataDir
         self.walDir = walDir
         self.engineConfig = engineConfig
@@ -107,7 +113,8 @@ public final class Store: Sendable {
     /// Opens (or creates) shard `id` with the store's settings; the caller holds its slot.
     func makeShard(id: UInt64, database: String, retentionPolicy: String) throws(StoreError) -> Shard {
         try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
-                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits, log: log)
+                  config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits,
+                  indexVersion: indexVersion, seriesFile: { () throws(StoreError) in try self.seriesFile(of: database) }, log: log)
     }
 
     /// The shard directories on disk: `<db>/<rp>/<id>` under the data and WAL directories,
@@ -180,6 +187,7 @@ public final class Store: Sendable {
             let gone = self.removeShards { $0.database == name }
             for shard in gone { shard.engine.close() }
             self.databases.withLock { $0[name] = nil }
+            self.closeSeriesFile(of: name)
             for root in [self.dataDir, self.walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(name)") }
         }
     }
@@ -212,7 +220,10 @@ public final class Store: Sendable {
     /// Stops every shard's background work (running compactions give up, snapshots finish).
     public func close() async {
         let all = openShards
-        await blocking { for shard in all { shard.engine.close() } }
+        await blocking {
+            for shard in all { shard.engine.close() }
+            self.closeSeriesFiles()
+        }
     }
 
     /// Every shard the store holds (1.x `Store.ShardIDs`): open ones and those that failed to open.

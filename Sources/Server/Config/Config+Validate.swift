@@ -1,12 +1,15 @@
 import Foundation
 import Graphite
 import HTTPD
+import TSDB
 
 extension Config {
     /// 1.x's `Config.Validate` for the sections Sundial runs, in its order: the first problem
     /// stops the daemon before anything opens, with 1.x's text.
     public func validate() throws(ConfigError) {
         try refuseUnservedSections()
+        // tsdb.Config.Validate (the [data] section comes before [monitor] in 1.x).
+        if IndexVersion(rawValue: data.indexVersion) == nil { throw ConfigError("unrecognized index \(data.indexVersion)") }
         // Checked even with store-enabled off, as 1.x checks it.
         if monitor.storeInterval.nanoseconds <= 0 { throw ConfigError("monitor store interval must be positive") }
         if monitor.storeDatabase.isEmpty { throw ConfigError("monitor store database name must not be empty") }

@@ -35,7 +35,12 @@ public final class SeriesFile: Sendable {
     /// Opens the series file at `path`, creating its directories and first segments if needed
     /// (as 1.x does on open), and replays each partition's entries since its index.
     public static func open(path: String, compactThreshold: Int = defaultCompactThreshold) throws(SeriesFileError) -> SeriesFile {
-        if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .io("mkdir \(path): \(SeriesFileBytes.errnoText(errno))") }
+        // As Go's MkdirAll: every missing parent too.
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o777) != 0 && errno != EEXIST { throw .io("mkdir \(prefix): \(SeriesFileBytes.errnoText(errno))") }
+        }
         var partitions: [Partition] = []
         for number in 0..<partitionCount {
             let hex = String(number, radix: 16)

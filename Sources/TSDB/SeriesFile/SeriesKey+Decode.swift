@@ -98,6 +98,14 @@ public struct SeriesFileKey: Sendable, Equatable {
         return out
     }
 
+    /// The parts of an encoded key (length prefix included), or nil when it does not decode.
+    public static func parts(of bytes: [UInt8]) -> SeriesKey? {
+        bytes.withUnsafeBytes { b in
+            guard let key = try? SeriesFileKey.decode(b, at: 0) else { return nil }
+            return SeriesKey(name: Array(b[key.measurement]), tags: key.tags.map { SeriesKey.Tag(key: Array(b[$0.key]), value: Array(b[$0.value])) })
+        }
+    }
+
     /// Encodes a key as 1.x's `AppendSeriesKey` does (`LineProtocol.SeriesKey`).
     public static func encode(measurement: [UInt8], tags: [(key: [UInt8], value: [UInt8])]) -> [UInt8] {
         SeriesKey(name: measurement, tags: tags.map { SeriesKey.Tag(key: $0.key, value: $0.value) }).seriesFileEncoding

@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LineProtocol
+import TSI
+import TSM
+
+/// A shard's `tsi1` index (`<shard>/index/`, `Spec/tsi.md`): series are persisted as 1.6
+/// persists them — an id from the database's series file, a series-insert entry in the log
+/// file of the partition the series' key hashes to, fsynced before the write that created it
+/// is acknowledged; deletes as series and measurement tombstones — so that influxd 1.6 opens
+/// the shard's index as its own, and Sundial opens influxd's.
+///
+/// Queries read an in-memory view (`SeriesIndex`) built from the files when the shard opens
+/// and kept up to date by every write and delete.
+public final class TSI1Index: SeriesIndexing {
+    /// The `index` directory.
+    public let path: String
+    let seriesFile: SeriesFile
+    let partitions: [TSI1Partition]
+    let memory = SeriesIndex()
+
+    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition]) {
+        self.path = path
+        self.seriesFile = seriesFile
+        self.partitions = partitions
+    }
+
+    /// Opens (creating if needed) the index of the shard at `shardPath`. Its series are those
+    /// the files hold and the series file has not deleted.
+    public static func open(shardPath: String, seriesFile: SeriesFile) throws(StoreError) -> TSI1Index {
+        let path = shardPath + "/" + ManifestPartitions.indexDirectoryName
+        if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
+        var partitions: [TSI1Partition] = []
+        var live = Set<UInt64>()
+        for number in 0..<ManifestPartitions.count {
+            let (partition, contents) = try TSI1Partition.open(indexPath: path, number: number)
+            partitions.append(partition)
+            var ids = Set<UInt64>()
+            for file in contents.indexFiles {
+                let found = try Self.series(ofIndexFile: file)
+                ids.formUnion(found.series)
+                ids.subtract(found.tombstones)
+            }
+            for entry in contents.logEntries {
+                switch entry.kind {
+                case .seriesTombstone?:
+                    ids.remove(entry.seriesID)
+                case .measurementTombstone?:
+                    ids = ids.filter { id in seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)).map { $0.name != entry.name } ?? false }
+                case .tagKeyTombstone?, .tagValueTombstone?:
+                    continue
+                case .seriesInsert?, nil:
+                    // 1.6 replays any other flag as an insert.
+                    ids.insert(entry.seriesID)
+                }
+            }
+            live.formUnion(ids)
+        }
+        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions)
+        var keys: [[UInt8]] = []
+        keys.reserveCapacity(live.count)
+        for id in live.sorted() where !seriesFile.isDeleted(id) {
+            guard let parts = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) else { continue }
+            keys.append(parts.made)
+        }
+        index.memory.add(keys)
+        return index
+    }
+
+    /// The series of a `.tsi` file: every id its live measurements hold, and its tombstone set
+    /// (which also covers series of older files).
+    static func series(ofIndexFile path: String) throws(StoreError) -> (series: Set<UInt64>, tombstones: Set<UInt64>) {
+        do {
+            let file = try IndexFile(bytes: SeriesFileBytes.readFile(path))
+            var series = Set<UInt64>()
+            for measurement in file.measurements where !measurement.isTombstoned {
+                series.formUnion(try measurement.series.ids())
+            }
+            return (series, Set(try file.tombstoneSeriesIDSet().ids))
+        } catch {
+            throw .engine("tsi1 index file \(path): \(error)")
+        }
+    }
+
+    /// The tsi1 partition of a series: its line-protocol key's xxhash, as 1.6.
+    static func partition(of key: [UInt8]) -> Int { ManifestPartitions.partition(ofKey: key) }
+
+    @discardableResult
+    public func add(_ keys: some Sequence<[UInt8]>) throws(StoreError) -> [ParsedSeriesKey] {
+        var seen = Set<ByteKey>()
+        let fresh = keys.filter { !memory.contains(ByteKey($0)) && seen.insert(ByteKey($0)).inserted }
+        guard !fresh.isEmpty else { return [] }
+        let ids: [UInt64]
+        do throws(SeriesFileError) {
+            ids = try seriesFile.createSeriesListIfNotExists(fresh.map { SeriesKey(escaped: $0).seriesFileEncoding })
+        } catch {
+            throw .engine("series file: \(error)")
+        }
+        var entries = [[LogEntry]](repeating: [], count: partitions.count)
+        for (key, id) in zip(fresh, ids) { entries[Self.partition(of: key)].append(.seriesInsert(id)) }
+        for (partition, list) in zip(partitions, entries) { try partition.append(list) }
+        return memory.add(fresh)
+    }
+
+    @discardableResult
+    public func remove(_ keys: [[UInt8]]) throws(StoreError) -> [ParsedSeriesKey] {
+        try tombstone(keys)
+        let removed = memory.remove(keys)
+        // As 1.6's DropMeasurementIfSeriesNotExist: a measurement left without series is dropped.
+        for name in Set(removed.map(\.measurement)) where !memory.hasMeasurement(name) {
+            try dropMeasurement(Array(name.utf8))
+        }
+        return removed
+    }
+
+    @discardableResult
+    public func remove(measurement: String) throws(StoreError) -> [ParsedSeriesKey] {
+        try tombstone(memory.series(of: measurement).map(\.key))
+        try dropMeasurement(Array(measurement.utf8))
+        return memory.remove(measurement: measurement)
+    }
+
+    /// A series tombstone for each key the series file knows, in the key's partition.
+    private func tombstone(_ keys: [[UInt8]]) throws(StoreError) {
+        var entries = [[LogEntry]](repeating: [], count: partitions.count)
+        for key in keys where memory.contains(ByteKey(key)) {
+            let id = seriesFile.id(forKey: SeriesKey(escaped: key).seriesFileEncoding)
+            if id != 0 { entries[Self.partition(of: key)].append(.seriesTombstone(id)) }
+        }
+        for (partition, list) in zip(partitions, entries) { try partition.append(list) }
+    }
+
+    /// A measurement tombstone in every partition, as 1.6 writes one.
+    private func dropMeasurement(_ name: [UInt8]) throws(StoreError) {
+        for partition in partitions { try partition.append([.measurementTombstone(name: name)]) }
+    }
+
+    /// The series file ids of keys the index holds (for deleting them from the series file
+    /// once no shard has them).
+    func seriesIDs(_ keys: [[UInt8]]) -> [UInt64] {
+        keys.map { seriesFile.id(forKey: SeriesKey(escaped: $0).seriesFileEncoding) }.filter { $0 != 0 }
+    }
+
+    // MARK: Reads: the in-memory view
+
+    public func contains(_ key: [UInt8]) -> Bool { memory.contains(key) }
+    public func contains(_ key: ByteKey) -> Bool { memory.contains(key) }
+    public var measurements: [String] { memory.measurements }
+    public func hasMeasurement(_ name: String) -> Bool { memory.hasMeasurement(name) }
+    public func series(of measurement: String) -> [ParsedSeriesKey] { memory.series(of: measurement) }
+    public func series(of measurement: String, keys: Set<ByteKey>) -> [ParsedSeriesKey] { memory.series(of: measurement, keys: keys) }
+    public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey> {
+        memory.seriesKeys(of: measurement, tag: key, value: value)
+    }
+    public func tagKeys(of measurement: String) -> Set<String> { memory.tagKeys(of: measurement) }
+    public var allSeries: [ParsedSeriesKey] { memory.allSeries }
+    public var count: Int { memory.count }
+    public var estimatedBytes: Int { memory.estimatedBytes }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import LineProtocol
+import Testing
+import TSI
+import TSM
+
+@testable import TSDB
+
+/// The tsi1 index of a shard: series persisted in the partitions' log files and found again
+/// after a reopen, deletes as tombstones, and which index a shard on disk keeps.
+@Suite struct TSI1IndexTests {
+    static func root() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("sundial-tsi1-\(UUID().uuidString)").path
+    }
+
+    static func points(_ text: String) -> [Point] {
+        LineProtocolParser.parse(Array(text.utf8), options: ParseOptions(defaultTime: 1)).points
+    }
+
+    /// 30 series (the 30 distinct keys of i % 2, i % 10, i % 3), each twice; tags in key order.
+    static let keys: [[UInt8]] = (0..<60).map { Array("\(["cpu", "disk\\ io"][$0 % 2]),dc=d\($0 % 3),host=h\\,\($0 % 10)".utf8) }
+
+    static func open(_ root: String) throws -> (TSI1Index, SeriesFile) {
+        let file = try SeriesFile.open(path: root + "/_series")
+        try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
+        return (try TSI1Index.open(shardPath: root + "/shard", seriesFile: file), file)
+    }
+
+    @Test func seriesSurviveAReopen() throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let (index, file) = try Self.open(root)
+            let added = try index.add(Self.keys)
+            #expect(added.count == 30)
+            #expect(try index.add(Self.keys).isEmpty)
+            file.close()
+        }
+        let (index, _) = try Self.open(root)
+        #expect(index.count == 30)
+        #expect(Set(index.allSeries.map(\.key)) == Set(Self.keys))
+        #expect(index.seriesKeys(of: "disk io", tag: "host", value: "h,1").count == 3)
+        // One insert per series over the eight partitions, each in the partition its key hashes to.
+        var inserts = 0
+        for p in 0..<8 {
+            let log = try LogFileReplay.read(path: root + "/shard/index/\(p)/L0-00000001.tsl")
+            #expect(log.isClean)
+            inserts += log.entries.count
+        }
+        #expect(inserts == 30)
+        #expect(try Manifest.read(path: root + "/shard/index/0/MANIFEST")?.files == ["L0-00000001.tsl"])
+    }
+
+    @Test func deletesAreTombstones() throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let (index, file) = try Self.open(root)
+            try index.add(Self.keys)
+            let dropped = try index.remove([Self.keys[0], Self.keys[2]])
+            #expect(dropped.count == 2)
+            try index.remove(measurement: "disk io")
+            #expect(index.measurements == ["cpu"])
+            file.close()
+        }
+        let (index, file) = try Self.open(root)
+        #expect(index.measurements == ["cpu"] && index.count == 13)
+        #expect(!index.contains(Self.keys[0]) && index.contains(Self.keys[4]))
+        // The index leaves the series file alone: the shard deletes a series from it only once
+        // no shard of the database has it.
+        #expect(file.id(forKey: SeriesKey(escaped: Self.keys[0]).seriesFileEncoding) != 0)
+        // A measurement tombstone in every partition.
+        for p in 0..<8 {
+            let log = try LogFileReplay.read(path: root + "/shard/index/\(p)/L0-00000001.tsl")
+            #expect(log.entries.last == .measurementTombstone(name: Array("disk io".utf8)))
+        }
+    }
+
+    /// A damaged tail (a write cut short) is where the log ends; the next entry overwrites it.
+    @Test func damagedTailIsOverwritten() throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let (index, file) = try Self.open(root)
+            try index.add([Array("m,t=1".utf8)])
+            file.close()
+        }
+        let partition = TSI1Index.partition(of: Array("m,t=1".utf8))
+        let path = root + "/shard/index/\(partition)/L0-00000001.tsl"
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        try (good + Data([0x00, 0x07, 0x00])).write(to: URL(fileURLWithPath: path))
+        let (index, _) = try Self.open(root)
+        #expect(index.count == 1)
+        let key = (0..<100).lazy.map { Array("m,t=x\($0)".utf8) }.first { TSI1Index.partition(of: $0) == partition }!
+        try index.add([key])
+        let log = try LogFileReplay.read(path: path)
+        #expect(log.isClean && log.entries.count == 2)
+    }
+
+    /// As 1.6: a new shard takes `index-version`; a shard on disk keeps the index it has.
+    @Test func shardsKeepTheirIndex() throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let tsi = Store(dataDir: root + "/data", walDir: root + "/wal", indexVersion: .tsi1)
+            try tsi.shard(id: 1, database: "db", retentionPolicy: "rp").write(Self.points("cpu,host=a v=1\nmem,host=b v=2"))
+            let inmem = Store(dataDir: root + "/data", walDir: root + "/wal", indexVersion: .inmem)
+            try inmem.shard(id: 2, database: "db", retentionPolicy: "rp").write(Self.points("cpu,host=c v=1"))
+            tsi.closeSeriesFiles()
+        }
+        let store = Store(dataDir: root + "/data", walDir: root + "/wal", indexVersion: .tsi1)
+        let first = try store.shard(id: 1, database: "db", retentionPolicy: "rp")
+        let second = try store.shard(id: 2, database: "db", retentionPolicy: "rp")
+        #expect(first.index is TSI1Index && second.index is SeriesIndex)
+        #expect(first.index.count == 2 && second.index.count == 1)
+        #expect(FileManager.default.fileExists(atPath: root + "/data/db/_series/00/0000"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/data/db/rp/2/index"))
+    }
+}
