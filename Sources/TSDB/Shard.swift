@@ -70,7 +70,9 @@ public final class Shard: Sendable {
             log(StorageEvent(.warning, "error opening fields.idx: \(error).  Rebuilding.", [("engine", "tsm1"), ("db_shard_id", String(id))]))
             learnt = true  // saved below, even if nothing is stored (the damaged file goes)
         }
-        let keys = engine.keys
+        // A tsi1 shard's index is on disk: only what the WAL replayed into the cache can be
+        // missing from it, so the TSM files' keys are read only to rebuild fields.idx.
+        let keys = persisted && !learnt ? engine.cache.keys : engine.keys
         // Keys come sorted, so a series' fields are adjacent and a measurement's series too:
         // each series key is taken once (no set of every key), and a field already checked
         // for the current measurement is skipped without decoding the key.

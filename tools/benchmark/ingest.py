@@ -16,7 +16,7 @@ before any timing, into /tmp/ingest-*.req (keyed by the parameters; reused by la
 
 Each server in turn (never both at once) starts on a fresh temporary directory with the same
 influxdb.conf keys (meta/data/wal dirs, monitor store off, HTTP and query logs off, log level
-error, `cache-snapshot-write-cold-duration` from `--cold`), gets database `benchmark`, then
+error, `cache-snapshot-write-cold-duration` from `--cold`, `index-version` from `--index-version`, tsi1 by default), gets database `benchmark`, then
 `--writers` threads each take the next request from one shared queue and send it over their own
 kept-alive connection (straight from the file with sendfile; only the status line and headers
 of the answer are parsed), so the load and the order are the same for both servers.
@@ -195,7 +195,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def config(tmp, http_port, rpc_port, cold, snapshot_size=None, ops=False):
+def config(tmp, http_port, rpc_port, cold, snapshot_size=None, ops=False, index="tsi1"):
     """`ops`: 1.x's defaults for the operations features (monitor store every 10 s, query log,
     access log, here to a file) instead of all three off."""
     path = f"{tmp}/influxdb.conf"
@@ -203,7 +203,7 @@ def config(tmp, http_port, rpc_port, cold, snapshot_size=None, ops=False):
     with open(path, "w") as f:
         f.write(f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc_port}"\n[meta]\n  dir = "{tmp}/meta"\n'
                 f'[data]\n  dir = "{tmp}/data"\n  wal-dir = "{tmp}/wal"\n  query-log-enabled = {on}\n'
-                f'  cache-snapshot-write-cold-duration = "{cold}"\n'
+                f'  cache-snapshot-write-cold-duration = "{cold}"\n  index-version = "{index}"\n'
                 + (f'  cache-snapshot-memory-size = {snapshot_size}\n' if snapshot_size else '') +
                 f'[monitor]\n  store-enabled = {on}\n[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = {on}\n'
                 + (f'  access-log-path = "{tmp}/access.log"\n' if ops else '') +
@@ -215,15 +215,15 @@ class Server:
     """One server process on `tmp`; `start` writes a config with fresh loopback ports (the
     directories stay the same across restarts) and returns once the process is spawned."""
 
-    def __init__(self, name, binary, tmp, cold, snapshot_size=None, ops=False):
+    def __init__(self, name, binary, tmp, cold, snapshot_size=None, ops=False, index="tsi1"):
         self.name, self.binary, self.tmp, self.cold, self.snapshot_size = name, binary, tmp, cold, snapshot_size
-        self.ops = ops
+        self.ops, self.index = ops, index
         self.proc = None
         self.log = open(f"{tmp}/server.log", "ab")
 
     def start(self):
         self.port = free_port()
-        conf = config(self.tmp, self.port, free_port(), self.cold, self.snapshot_size, self.ops)
+        conf = config(self.tmp, self.port, free_port(), self.cold, self.snapshot_size, self.ops, self.index)
         self.proc = subprocess.Popen([self.binary, "run", "-config", conf], stdout=self.log, stderr=self.log)
         return self.proc.pid
 
@@ -675,7 +675,7 @@ def restart(server, sig, expected, limit=300):
 def run_server(name, binary, path, index, args):
     began = time.time()
     tmp = tempfile.mkdtemp(prefix=f"ingest-{name}-")
-    server = Server(name, binary, tmp, args.cold, args.snapshot_size, args.ops_defaults)
+    server = Server(name, binary, tmp, args.cold, args.snapshot_size, args.ops_defaults, args.index_version)
     result = {"server": name, "binary": binary, "dir": tmp}
     try:
         server.start()
@@ -828,6 +828,8 @@ def main():
     ap.add_argument("--influxd", default="/usr/bin/influxd")
     ap.add_argument("--sundiald", default=os.path.join(ROOT, ".build/release/sundiald"))
     ap.add_argument("--cold", default="10s", help="[data] cache-snapshot-write-cold-duration")
+    ap.add_argument("--index-version", default="tsi1", choices=["tsi1", "inmem"],
+                    help="[data] index-version for both servers (Sundial's default is tsi1, influxd's inmem)")
     ap.add_argument("--snapshot-size", type=int, metavar="BYTES",
                     help="[data] cache-snapshot-memory-size (small: snapshots and compactions all through the load)")
     ap.add_argument("--settle", type=float, default=300, help="at most this long to wait after the load for an empty WAL, then for compactions to stop (files unchanged for 15 s)")

@@ -23,7 +23,8 @@ public struct DataConfig: ConfigSection {
     public var dir = "/var/lib/influxdb/data"
     public var walDir = "/var/lib/influxdb/wal"
     public var walFsyncDelay = GoDuration.zero
-    public var indexVersion = "inmem"
+    /// Sundial's default is tsi1 (1.x defaults to inmem).
+    public var indexVersion = "tsi1"
     public var traceLoggingEnabled = false
     public var queryLogEnabled = true
     public var strictErrorHandling = false

@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import LineProtocol
+import Synchronization
 import TSI
 import TSM
 
@@ -99,8 +101,27 @@ public final class TSI1Index: SeriesIndexing {
         }
         var entries = [[LogEntry]](repeating: [], count: partitions.count)
         for (key, id) in zip(fresh, ids) { entries[Self.partition(of: key)].append(.seriesInsert(id)) }
-        for (partition, list) in zip(partitions, entries) { try partition.append(list) }
+        try append(entries)
         return memory.add(fresh)
+    }
+
+    /// Writes each partition's entries, then waits for the partitions written to be durable,
+    /// their fsyncs running side by side (on Dispatch's threads, not the cooperative pool).
+    private func append(_ entries: [[LogEntry]]) throws(StoreError) {
+        var written: [(TSI1Partition, Int)] = []
+        for (partition, list) in zip(partitions, entries) {
+            if let end = try partition.write(list) { written.append((partition, end)) }
+        }
+        if written.count == 1 {
+            try written[0].0.waitDurable(written[0].1)
+            return
+        }
+        let waits = written
+        let failure = Mutex<StoreError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: waits.count) { i in
+            do throws(StoreError) { try waits[i].0.waitDurable(waits[i].1) } catch { failure.withLock { $0 = $0 ?? error } }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     @discardableResult
@@ -128,12 +149,12 @@ public final class TSI1Index: SeriesIndexing {
             let id = seriesFile.id(forKey: SeriesKey(escaped: key).seriesFileEncoding)
             if id != 0 { entries[Self.partition(of: key)].append(.seriesTombstone(id)) }
         }
-        for (partition, list) in zip(partitions, entries) { try partition.append(list) }
+        try append(entries)
     }
 
     /// A measurement tombstone in every partition, as 1.6 writes one.
     private func dropMeasurement(_ name: [UInt8]) throws(StoreError) {
-        for partition in partitions { try partition.append([.measurementTombstone(name: name)]) }
+        try append(partitions.map { _ in [.measurementTombstone(name: name)] })
     }
 
     /// The series file ids of keys the index holds (for deleting them from the series file

@@ -106,7 +106,14 @@ final class TSI1Partition: Sendable {
 
     /// Appends entries to the active log file and returns once they are durable.
     func append(_ entries: [LogEntry]) throws(StoreError) {
-        guard !entries.isEmpty else { return }
+        guard let end = try write(entries) else { return }
+        try waitDurable(end)
+    }
+
+    /// Copies entries to the end of the active log file (not yet durable); returns where they
+    /// end, or nil when there is nothing to write.
+    func write(_ entries: [LogEntry]) throws(StoreError) -> Int? {
+        guard !entries.isEmpty else { return nil }
         let bytes = LogFileReplay.encode(entries)
         let end = try log.withLock { (l: inout Log) throws(StoreError) -> Int in
             var done = 0
@@ -124,6 +131,11 @@ final class TSI1Partition: Sendable {
             return l.size
         }
         durable.advanced()
+        return end
+    }
+
+    /// Returns once the log file is durable up to `end`: one fsync serves every writer waiting.
+    func waitDurable(_ end: Int) throws(StoreError) {
         try durable.waitDurable(UInt64(end)) { () throws(StoreError) -> UInt64 in
             let (fd, size) = log.withLock { ($0.fd, $0.size) }
             if fsync(fd) != 0 { throw .engine("fsync \(path): \(String(cString: strerror(errno)))") }
