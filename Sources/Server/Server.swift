@@ -75,6 +75,7 @@ public struct Server: Sendable {
         self.store = Store(dataDir: config.data.dir, walDir: config.data.walDir, engineConfig: config.data.engineConfig,
                            limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
                            scheduler: scheduler, indexVersion: IndexVersion(rawValue: config.data.indexVersion) ?? .inmem,
+                           maxIndexLogFileSize: Int(clamping: config.data.maxIndexLogFileSize.bytes),
                            pool: storePool ?? .singleton, log: Self.storageLog(logger))
         if config.subscriber.enabled {
             let c = config.subscriber

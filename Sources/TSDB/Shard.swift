@@ -42,7 +42,8 @@ public final class Shard: Sendable {
     /// only if the rebuilt file cannot be saved.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
                 scheduler: EngineScheduler? = nil, databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits(),
-                indexVersion: IndexVersion = .inmem, seriesFile: () throws(StoreError) -> SeriesFile = { () throws(StoreError) in throw StoreError.engine("no series file") },
+                indexVersion: IndexVersion = .inmem, maxIndexLogFileSize: Int = 1 << 20, indexEveryKey: Bool = false,
+                seriesFile: () throws(StoreError) -> SeriesFile = { () throws(StoreError) in throw StoreError.engine("no series file") },
                 log: @escaping StorageLog = { _ in }) throws(StoreError) {
         self.id = id
         self.databaseSeries = databaseSeries
@@ -59,7 +60,7 @@ public final class Shard: Sendable {
         let persisted = existed ? FileManager.default.fileExists(atPath: path + "/index") : indexVersion == .tsi1
         engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler, log: log)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
-        index = persisted ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile()) : SeriesIndex()
+        index = persisted ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile(), maxLogFileSize: maxIndexLogFileSize) : SeriesIndex()
         var set = MeasurementFieldSet()
         // fields.idx is written before data reaches the WAL, so it is normally complete; a
         // field it lacks (a shard copied without it, or written by another server) is learnt
@@ -71,8 +72,9 @@ public final class Shard: Sendable {
             learnt = true  // saved below, even if nothing is stored (the damaged file goes)
         }
         // A tsi1 shard's index is on disk: only what the WAL replayed into the cache can be
-        // missing from it, so the TSM files' keys are read only to rebuild fields.idx.
-        let keys = persisted && !learnt ? engine.cache.keys : engine.keys
+        // missing from it, so the TSM files' keys are read only to rebuild fields.idx, or when
+        // files came from elsewhere (`indexEveryKey`: a restore).
+        let keys = persisted && !learnt && !indexEveryKey ? engine.cache.keys : engine.keys
         // Keys come sorted, so a series' fields are adjacent and a measurement's series too:
         // each series key is taken once (no set of every key), and a field already checked
         // for the current measurement is skipped without decoding the key.

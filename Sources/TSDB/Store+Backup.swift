@@ -77,7 +77,7 @@ extension Store {
     /// Opens `shard` again in its claimed slot.
     private func reopen(_ shard: Shard) -> Result<Shard, StoreError> {
         do throws(StoreError) {
-            let opened = try makeShard(id: shard.id, database: shard.database, retentionPolicy: shard.retentionPolicy)
+            let opened = try makeShard(id: shard.id, database: shard.database, retentionPolicy: shard.retentionPolicy, indexEveryKey: true)
             shards.update { $0[shard.id] = .open(opened) }
             return .success(opened)
         } catch {

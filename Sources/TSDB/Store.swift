@@ -21,6 +21,8 @@ public final class Store: Sendable {
     private let databases = Mutex<[String: DatabaseSeries]>([:])
     /// The index new shards get (`[data] index-version`).
     public let indexVersion: IndexVersion
+    /// `[data] max-index-log-file-size`: a tsi1 log file this big is compacted.
+    public let maxIndexLogFileSize: Int
     /// Each database's series file, once a tsi1 shard of it opened.
     let seriesFiles = ConditionMonitor<[String: SeriesFileSlot]>([:])
     /// Where the store and its shards tell the operator what went wrong while opening (the
@@ -35,9 +37,10 @@ public final class Store: Sendable {
     }
 
     public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig(), limits: SeriesLimits = SeriesLimits(),
-                scheduler: EngineScheduler? = nil, indexVersion: IndexVersion = .inmem, pool: NIOThreadPool = .singleton,
-                log: @escaping StorageLog = { _ in }) {
+                scheduler: EngineScheduler? = nil, indexVersion: IndexVersion = .inmem, maxIndexLogFileSize: Int = 1 << 20,
+                pool: NIOThreadPool = .singleton, log: @escaping StorageLog = { _ in }) {
         self.indexVersion = indexVersion
+        self.maxIndexLogFileSize = maxIndexLogFileSize
         self.dataDir = dataDir
         self.walDir = walDir
         self.engineConfig = engineConfig
@@ -111,10 +114,11 @@ public final class Store: Sendable {
     }
 
     /// Opens (or creates) shard `id` with the store's settings; the caller holds its slot.
-    func makeShard(id: UInt64, database: String, retentionPolicy: String) throws(StoreError) -> Shard {
+    /// `indexEveryKey`: its TSM files may hold series its index lacks (a restore put them there).
+    func makeShard(id: UInt64, database: String, retentionPolicy: String, indexEveryKey: Bool = false) throws(StoreError) -> Shard {
         try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
                   config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits,
-                  indexVersion: indexVersion, seriesFile: { () throws(StoreError) in try self.seriesFile(of: database) }, log: log)
+                  indexVersion: indexVersion, maxIndexLogFileSize: maxIndexLogFileSize, indexEveryKey: indexEveryKey, seriesFile: { () throws(StoreError) in try self.seriesFile(of: database) }, log: log)
     }
 
     /// The shard directories on disk: `<db>/<rp>/<id>` under the data and WAL directories,

@@ -30,31 +30,37 @@ public final class TSI1Index: SeriesIndexing {
 
     /// Opens (creating if needed) the index of the shard at `shardPath`. Its series are those
     /// the files hold and the series file has not deleted.
-    public static func open(shardPath: String, seriesFile: SeriesFile) throws(StoreError) -> TSI1Index {
+    public static func open(shardPath: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20) throws(StoreError) -> TSI1Index {
         let path = shardPath + "/" + ManifestPartitions.indexDirectoryName
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var partitions: [TSI1Partition] = []
         var live = Set<UInt64>()
         for number in 0..<ManifestPartitions.count {
-            let (partition, contents) = try TSI1Partition.open(indexPath: path, number: number)
+            let (partition, files) = try TSI1Partition.open(indexPath: path, number: number, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize)
             partitions.append(partition)
             var ids = Set<UInt64>()
-            for file in contents.indexFiles {
-                let found = try Self.series(ofIndexFile: file)
-                ids.formUnion(found.series)
-                ids.subtract(found.tombstones)
-            }
-            for entry in contents.logEntries {
-                switch entry.kind {
-                case .seriesTombstone?:
-                    ids.remove(entry.seriesID)
-                case .measurementTombstone?:
-                    ids = ids.filter { id in seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)).map { $0.name != entry.name } ?? false }
-                case .tagKeyTombstone?, .tagValueTombstone?:
-                    continue
-                case .seriesInsert?, nil:
-                    // 1.6 replays any other flag as an insert.
-                    ids.insert(entry.seriesID)
+            for file in files {
+                switch file {
+                case .index(let path):
+                    let found = try Self.series(ofIndexFile: path)
+                    ids.formUnion(found.series)
+                    ids.subtract(found.tombstones)
+                case .log(let entries):
+                    for entry in entries {
+                        switch entry.kind {
+                        case .seriesTombstone?:
+                            ids.remove(entry.seriesID)
+                        case .measurementTombstone?:
+                            ids = ids.filter { id in
+                                seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)).map { $0.name != entry.name } ?? false
+                            }
+                        case .tagKeyTombstone?, .tagValueTombstone?:
+                            continue
+                        case .seriesInsert?, nil:
+                            // 1.6 replays any other flag as an insert.
+                            ids.insert(entry.seriesID)
+                        }
+                    }
                 }
             }
             live.formUnion(ids)
@@ -108,7 +114,7 @@ public final class TSI1Index: SeriesIndexing {
     /// Writes each partition's entries, then waits for the partitions written to be durable,
     /// their fsyncs running side by side (on Dispatch's threads, not the cooperative pool).
     private func append(_ entries: [[LogEntry]]) throws(StoreError) {
-        var written: [(TSI1Partition, Int)] = []
+        var written: [(TSI1Partition, UInt64)] = []
         for (partition, list) in zip(partitions, entries) {
             if let end = try partition.write(list) { written.append((partition, end)) }
         }
@@ -161,6 +167,11 @@ public final class TSI1Index: SeriesIndexing {
     /// once no shard has them).
     func seriesIDs(_ keys: [[UInt8]]) -> [UInt64] {
         keys.map { seriesFile.id(forKey: SeriesKey(escaped: $0).seriesFileEncoding) }.filter { $0 != 0 }
+    }
+
+    /// Waits for the log compactions running in the background.
+    public func waitForCompactions() {
+        for partition in partitions { partition.compactions.wait() }
     }
 
     // MARK: Reads: the in-memory view

@@ -1,50 +1,75 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Synchronization
 import TSI
 import TSM
 
-/// One partition of a shard's tsi1 index (`index/<n>`, `Spec/tsi.md` §1–2): its MANIFEST and
-/// the active log file entries are appended to. Appends are copied into the file under a short
-/// lock; making them durable (fsync) happens outside it, one fsync serving every writer
-/// waiting (group commit), before a write that created series is acknowledged.
+/// One partition of a shard's tsi1 index (`index/<n>`, `Spec/tsi.md` §1–3): its MANIFEST and
+/// the active log file entries are appended to.
+///
+/// Appends are copied into the file under a short lock; making them durable (fsync) happens
+/// outside it, one fsync serving every writer waiting (group commit), before a write that
+/// created series is acknowledged. Once the active log reaches `maxLogFileSize` a new log takes
+/// the appends and the old one is compacted into an `L1` index file in the background, as 1.6
+/// does; the MANIFEST changes under a lock of its own that appends never take.
 final class TSI1Partition: Sendable {
     let path: String
-    /// The files the MANIFEST lists, newest first.
-    let manifest: Manifest
+    let seriesFile: SeriesFile
+    let maxLogFileSize: Int
 
     struct Log {
         var fd: Int32
+        var name: String
         /// Where the next entry goes: the end of the entries replay kept (1.6 overwrites a
         /// damaged tail from there).
         var size: Int
+        /// Bytes appended to any log since the partition opened: the group commit's position.
+        var total: UInt64
+        /// Files of rotated-out logs not yet fsynced: the next flush syncs and closes them.
+        var unsynced: [Int32] = []
+        var rotating = false
     }
 
-    private let log: Mutex<Log>
+    struct Files {
+        var manifest: Manifest
+        /// The next file id (ids only grow, as 1.6's sequence).
+        var nextID: Int
+    }
+
+    let log: Mutex<Log>
+    let files: Mutex<Files>
     private let durable: GroupCommit<StoreError>
+    /// Background compactions, waited for on close.
+    let compactions = DispatchGroup()
 
-    private init(path: String, manifest: Manifest, fd: Int32, size: Int) {
+    private init(path: String, seriesFile: SeriesFile, maxLogFileSize: Int, manifest: Manifest, active: String, fd: Int32, size: Int) {
         self.path = path
-        self.manifest = manifest
-        log = Mutex(Log(fd: fd, size: size))
-        durable = GroupCommit(durable: UInt64(size))
+        self.seriesFile = seriesFile
+        self.maxLogFileSize = maxLogFileSize
+        log = Mutex(Log(fd: fd, name: active, size: size, total: 0))
+        files = Mutex(Files(manifest: manifest, nextID: (manifest.files.compactMap { ManifestFileName.parse($0)?.id }.max() ?? 0) + 1))
+        durable = GroupCommit(durable: 0)
     }
 
-    deinit { close(log.withLock { $0.fd }) }
+    deinit {
+        compactions.wait()
+        let (fd, unsynced) = log.withLock { ($0.fd, $0.unsynced) }
+        for old in unsynced { close(old) }
+        close(fd)
+    }
 
     /// What opening found in the partition's files, oldest first.
-    struct Contents {
-        /// The log files' entries, oldest file first.
-        var logEntries: [LogEntry] = []
-        /// Index files the MANIFEST lists (read by the caller), oldest first.
-        var indexFiles: [String] = []
+    enum File {
+        case log([LogEntry])
+        case index(String)
     }
 
     /// Opens partition `number` of the index at `indexPath`, creating it as 1.6 does when it
     /// has no MANIFEST (an empty `L0-00000001.tsl` and the MANIFEST naming it), and replays its
     /// log files.
-    static func open(indexPath: String, number: Int) throws(StoreError) -> (TSI1Partition, Contents) {
+    static func open(indexPath: String, number: Int, seriesFile: SeriesFile, maxLogFileSize: Int) throws(StoreError) -> (TSI1Partition, [File]) {
         let path = indexPath + "/" + ManifestPartitions.directoryName(number)
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var manifest: Manifest
@@ -56,20 +81,20 @@ final class TSI1Partition: Sendable {
                 manifest = Manifest(files: [ManifestFileName.log(id: 1)])
                 try Self.write(manifest, to: path)
             }
+            if !manifest.files.contains(where: { ManifestFileName.kind($0) == .log }) {
+                // Every partition writes to a log file: a MANIFEST without one gets the next id.
+                let next = (manifest.files.compactMap { ManifestFileName.parse($0)?.id }.max() ?? 0) + 1
+                manifest.files.insert(ManifestFileName.log(id: next), at: 0)
+                try Self.write(manifest, to: path)
+            }
         } catch {
             throw .engine("tsi1 partition \(path): \(error)")
-        }
-        if !manifest.files.contains(where: { ManifestFileName.kind($0) == .log }) {
-            // Every partition writes to a log file: a MANIFEST without one gets the next id.
-            let next = (manifest.files.compactMap { ManifestFileName.parse($0)?.id }.max() ?? 0) + 1
-            manifest.files.insert(ManifestFileName.log(id: next), at: 0)
-            do throws(ManifestError) { try Self.write(manifest, to: path) } catch { throw .engine("tsi1 partition \(path): \(error)") }
         }
         // The newest log file (first in the MANIFEST) takes the appends.
         guard let active = manifest.files.first(where: { ManifestFileName.kind($0) == .log }) else {
             throw .engine("tsi1 partition \(path): no log file")
         }
-        var contents = Contents()
+        var found: [File] = []
         var activeSize = 0
         for name in manifest.files.reversed() {
             switch ManifestFileName.kind(name) {
@@ -80,28 +105,29 @@ final class TSI1Partition: Sendable {
                 do throws(LogFileError) { replay = try LogFileReplay.read(path: file) } catch {
                     throw .engine("tsi1 log file \(file): \(error)")
                 }
-                contents.logEntries += replay.entries
+                found.append(.log(replay.entries))
                 if name == active { activeSize = replay.validLength }
             case .index?:
-                contents.indexFiles.append(path + "/" + name)
+                found.append(.index(path + "/" + name))
             case nil:
                 continue
             }
         }
         let fd = Glibc.open(path + "/" + active, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
         if fd < 0 { throw .engine("open \(path)/\(active): \(String(cString: strerror(errno)))") }
-        return (TSI1Partition(path: path, manifest: manifest, fd: fd, size: activeSize), contents)
+        let partition = TSI1Partition(path: path, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize, manifest: manifest,
+                                      active: active, fd: fd, size: activeSize)
+        return (partition, found)
     }
 
-    /// Writes the MANIFEST as 1.6 does (over the old file, not through a rename).
-    private static func write(_ manifest: Manifest, to path: String) throws(ManifestError) {
-        let bytes = manifest.encoded()
+    /// Writes a MANIFEST with 1.6's bytes, through a temporary file and a rename (1.6 writes
+    /// over the old file; a crash then can leave it unreadable).
+    static func write(_ manifest: Manifest, to path: String) throws(ManifestError) {
         let file = path + "/" + Manifest.fileName
-        let fd = Glibc.open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        if fd < 0 { throw .io("open \(file): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if wrote != bytes.count { throw .io("write \(file): \(String(cString: strerror(errno)))") }
+        do throws(SeriesFileError) { try SeriesFileBytes.writeFile(file + ".tmp", manifest.encoded()) } catch {
+            throw .io(error.description)
+        }
+        if rename(file + ".tmp", file) != 0 { throw .io("rename \(file): \(String(cString: strerror(errno)))") }
     }
 
     /// Appends entries to the active log file and returns once they are durable.
@@ -110,12 +136,12 @@ final class TSI1Partition: Sendable {
         try waitDurable(end)
     }
 
-    /// Copies entries to the end of the active log file (not yet durable); returns where they
-    /// end, or nil when there is nothing to write.
-    func write(_ entries: [LogEntry]) throws(StoreError) -> Int? {
+    /// Copies entries to the end of the active log file (not yet durable); returns the group
+    /// commit position they end at, or nil when there is nothing to write.
+    func write(_ entries: [LogEntry]) throws(StoreError) -> UInt64? {
         guard !entries.isEmpty else { return nil }
         let bytes = LogFileReplay.encode(entries)
-        let end = try log.withLock { (l: inout Log) throws(StoreError) -> Int in
+        let end = try log.withLock { (l: inout Log) throws(StoreError) -> UInt64 in
             var done = 0
             while done < bytes.count {
                 let n = bytes.withUnsafeBytes { b in
@@ -123,23 +149,32 @@ final class TSI1Partition: Sendable {
                 }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw .engine("write \(path): \(String(cString: strerror(errno)))")
+                    throw .engine("write \(path)/\(l.name): \(String(cString: strerror(errno)))")
                 }
                 done += n
             }
             l.size += bytes.count
-            return l.size
+            l.total += UInt64(bytes.count)
+            return l.total
         }
         durable.advanced()
         return end
     }
 
-    /// Returns once the log file is durable up to `end`: one fsync serves every writer waiting.
-    func waitDurable(_ end: Int) throws(StoreError) {
-        try durable.waitDurable(UInt64(end)) { () throws(StoreError) -> UInt64 in
-            let (fd, size) = log.withLock { ($0.fd, $0.size) }
-            if fsync(fd) != 0 { throw .engine("fsync \(path): \(String(cString: strerror(errno)))") }
-            return UInt64(size)
+    /// Returns once the logs are durable up to `end`: one flush serves every writer waiting,
+    /// and syncs (then closes) the logs rotated out since the last one.
+    func waitDurable(_ end: UInt64) throws(StoreError) {
+        try durable.waitDurable(end) { () throws(StoreError) -> UInt64 in
+            let (fds, total) = log.withLock { l -> ([Int32], UInt64) in
+                defer { l.unsynced = [] }
+                return (l.unsynced + [l.fd], l.total)
+            }
+            for (i, fd) in fds.enumerated() {
+                if fsync(fd) != 0 { throw .engine("fsync \(path): \(String(cString: strerror(errno)))") }
+                if i < fds.count - 1 { close(fd) }
+            }
+            return total
         }
+        rotateIfFull()
     }
 }

@@ -92,6 +92,13 @@ import Testing
         try await crossCheck(writer: DaemonProcessTests.binary, reader: InfluxdCrossCheckTests.influxd)
     }
 
+    /// Sundial's log files compacted into `.tsi` files past a tiny log size: influxd reads them.
+    @Test(.enabled(if: available))
+    func influxdOpensSundialsCompactedIndex() async throws {
+        try await crossCheck(writer: DaemonProcessTests.binary, reader: InfluxdCrossCheckTests.influxd,
+                             writerData: ["max-index-log-file-size = 256"], indexFiles: true)
+    }
+
     /// influxd's log files are compacted into `.tsi` files past a tiny log size, so Sundial
     /// reads both kinds.
     @Test(.enabled(if: available))

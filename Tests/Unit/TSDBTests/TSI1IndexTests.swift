@@ -76,6 +76,44 @@ import TSM
         }
     }
 
+    /// Past `maxLogFileSize` a log is compacted into an L1 index file that replaces it in the
+    /// MANIFEST; the series it holds and the tombstones written after it are found again.
+    @Test func fullLogsAreCompacted() throws {
+        let root = Self.root()
+        let keys = (0..<400).map { Array("m\($0 % 3),host=h\\ \($0)".utf8) }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let file = try SeriesFile.open(path: root + "/_series")
+            try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
+            let index = try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: 64)
+            for batch in stride(from: 0, to: keys.count, by: 20) { try index.add(Array(keys[batch..<batch + 20])) }
+            index.waitForCompactions()
+            try index.remove([keys[0], keys[1]])
+            try index.remove(measurement: "m2")
+            index.waitForCompactions()
+            file.close()
+        }
+        var indexFiles = 0
+        for p in 0..<8 {
+            let files = try #require(try Manifest.read(path: root + "/shard/index/\(p)/MANIFEST")).files
+            #expect(files.first.map { ManifestFileName.kind($0) == .log } == true)
+            for name in files where ManifestFileName.kind(name) == .index {
+                indexFiles += 1
+                #expect(name.hasPrefix("L1-"))
+                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/shard/index/\(p)/\(name)")))
+                #expect(throws: Never.self) { try IndexFile(bytes: bytes) }
+            }
+            // Compacted logs are gone; only the listed files remain (and no temporary ones).
+            let onDisk = try FileManager.default.contentsOfDirectory(atPath: root + "/shard/index/\(p)").filter { $0 != "MANIFEST" }
+            #expect(Set(onDisk) == Set(files))
+        }
+        #expect(indexFiles >= 8)
+        let (index, _) = try Self.open(root)
+        let expected = Set(keys.enumerated().filter { $0.offset > 1 && $0.offset % 3 != 2 }.map(\.element))
+        #expect(Set(index.allSeries.map(\.key)) == expected)
+        #expect(index.measurements == ["m0", "m1"])
+    }
+
     /// A damaged tail (a write cut short) is where the log ends; the next entry overwrites it.
     @Test func damagedTailIsOverwritten() throws {
         let root = Self.root()
