@@ -73,6 +73,7 @@ public final class TSI1Index: SeriesIndexing {
             keys.append(parts.made)
         }
         index.memory.add(keys)
+        for partition in partitions { partition.startLevelCompactions() }
         return index
     }
 

@@ -50,6 +50,7 @@ extension TSI1Partition {
             defer { compactions.leave() }
             // A log that fails to compact stays listed and is read at the next open.
             try? compact(log: old)
+            compactLevels()
         }
     }
 

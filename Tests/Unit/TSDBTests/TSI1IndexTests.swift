@@ -94,12 +94,13 @@ import TSM
             file.close()
         }
         var indexFiles = 0
+        var levels = Set<Int>()
         for p in 0..<8 {
             let files = try #require(try Manifest.read(path: root + "/shard/index/\(p)/MANIFEST")).files
             #expect(files.first.map { ManifestFileName.kind($0) == .log } == true)
             for name in files where ManifestFileName.kind(name) == .index {
                 indexFiles += 1
-                #expect(name.hasPrefix("L1-"))
+                levels.insert(ManifestFileName.parse(name)?.level ?? 0)
                 let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/shard/index/\(p)/\(name)")))
                 #expect(throws: Never.self) { try IndexFile(bytes: bytes) }
             }
@@ -108,10 +109,29 @@ import TSM
             #expect(Set(onDisk) == Set(files))
         }
         #expect(indexFiles >= 8)
+        // L1 files were merged into higher levels, and no level holds two files in a row.
+        #expect(levels.contains { $0 >= 2 }, "\(levels)")
+        for p in 0..<8 {
+            let files = try #require(try Manifest.read(path: root + "/shard/index/\(p)/MANIFEST")).files
+            #expect(TSI1Partition.nextMerge(files) == nil, "\(files)")
+        }
         let (index, _) = try Self.open(root)
         let expected = Set(keys.enumerated().filter { $0.offset > 1 && $0.offset % 3 != 2 }.map(\.element))
         #expect(Set(index.allSeries.map(\.key)) == expected)
         #expect(index.measurements == ["m0", "m1"])
+    }
+
+    /// Which files a level compaction takes, walking from the oldest end (`Spec/tsi.md` §3).
+    @Test(arguments: [
+        (["L0-00000003.tsl", "L1-00000002.tsi", "L1-00000001.tsi"], "L1-00000001.tsi L1-00000002.tsi 1"),
+        (["L0-00000005.tsl", "L1-00000003.tsi", "L2-00000004.tsi"], ""),
+        (["L0-00000009.tsl", "L1-00000008.tsi", "L2-00000007.tsi", "L2-00000006.tsi", "L3-00000001.tsi"], "L2-00000006.tsi L2-00000007.tsi 2"),
+        // A log file not first in the list stops every walk that reaches it.
+        (["L0-00000004.tsl", "L1-00000003.tsi", "L1-00000002.tsi", "L0-00000001.tsl"], ""),
+    ])
+    func levelCompactionPicksTheOldestPair(files: [String], expected: String) {
+        let pick = TSI1Partition.nextMerge(files).map { "\($0.older) \($0.newer) \($0.level)" } ?? ""
+        #expect(pick == expected)
     }
 
     /// A damaged tail (a write cut short) is where the log ends; the next entry overwrites it.
