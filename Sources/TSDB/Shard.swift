@@ -104,7 +104,7 @@ public final class Shard: Sendable {
     }
 
     /// Where the last `#!~#` of a TSM key starts (the key's length when it has none).
-    static func fieldSeparatorStart(_ key: [UInt8]) -> Int {
+    public static func fieldSeparatorStart(_ key: [UInt8]) -> Int {
         key.withUnsafeBufferPointer { b in
             var i = b.count - 4
             while i >= 0 {

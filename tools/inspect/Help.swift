@@ -36,13 +36,13 @@ enum HelpCommand {
     }
 }
 
-/// 1.x's commands that work on the TSI index, which Sundial does not have yet
-/// (`verify-seriesfile` is VerifySeriesFile.swift).
+/// 1.x's commands over the TSI index that Sundial's inspect tool does not have yet
+/// (`buildtsi` is BuildTSI.swift, `verify-seriesfile` VerifySeriesFile.swift).
 enum TSICommands {
-    static let names: Set<String> = ["dumptsi", "buildtsi", "reporttsi"]
+    static let names: Set<String> = ["dumptsi", "reporttsi"]
 
     static func run(_ name: String, console: Console) -> Never {
-        console.err("\(name): not available yet: it arrives with Sundial's TSI index (index-version = \"tsi1\")\n")
+        console.err("\(name): not available yet in sundial-inspect (its tsi1 index files: Spec/tsi.md)\n")
         console.exit(1)
     }
 }

@@ -34,6 +34,7 @@ if LegacyCommands.names.contains(command) {
 do throws(CommandError) {
     switch command {
     case "", "help": HelpCommand.run(console: console)
+    case "buildtsi": try BuildTSICommand.run(arguments, console: console)
     case "deletetsm": try DeleteTSMCommand.run(arguments, console: console)
     case "dumptsmdev":
         console.err("warning: dumptsmdev is deprecated, use dumptsm instead.\n")
@@ -50,7 +51,7 @@ do throws(CommandError) {
     }
 } catch {
     // 1.x prefixes the command's error with its name, except for an unknown command.
-    let prefix = ["deletetsm", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify", "verify-seriesfile"].contains(command)
+    let prefix = ["buildtsi", "deletetsm", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify", "verify-seriesfile"].contains(command)
         ? (command == "dumptsmdev" ? "dumptsm" : command == "dumpwal" ? "dumptsmwal" : command) + ": " : ""
     console.err(prefix + error.message + "\n")
     console.exit(1)

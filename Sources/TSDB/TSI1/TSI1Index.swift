@@ -31,7 +31,12 @@ public final class TSI1Index: SeriesIndexing {
     /// Opens (creating if needed) the index of the shard at `shardPath`. Its series are those
     /// the files hold and the series file has not deleted.
     public static func open(shardPath: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20) throws(StoreError) -> TSI1Index {
-        let path = shardPath + "/" + ManifestPartitions.indexDirectoryName
+        try open(indexPath: shardPath + "/" + ManifestPartitions.indexDirectoryName, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize)
+    }
+
+    /// Opens (creating if needed) the index directory at `path` (`buildtsi` builds one under
+    /// a temporary name).
+    public static func open(indexPath path: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20) throws(StoreError) -> TSI1Index {
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var partitions: [TSI1Partition] = []
         var live = Set<UInt64>()

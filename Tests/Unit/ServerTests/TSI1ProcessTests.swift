@@ -106,6 +106,38 @@ import TSI
                              writerData: ["max-index-log-file-size = 256"], indexFiles: true)
     }
 
+    /// `buildtsi` converts influxd's inmem shards (TSM files and a WAL tail) to tsi1: influxd
+    /// then opens them with tsi1 and answers as before, and so does Sundial.
+    @Test(.enabled(if: available && InspectProcessTests.built))
+    func buildTSIConvertsInmemShards() async throws {
+        let dir = try InspectProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try await Server.start(InfluxdCrossCheckTests.influxd, dir: dir, data: ["index-version = \"inmem\""])
+        defer { if first.process.isRunning { first.crash() } }
+        try await Self.write(first)
+        let expected = try await Self.answers(first)
+        Self.stop(first)
+        #expect(Self.indexPartitions(dir).isEmpty)
+
+        let data = dir.appendingPathComponent("data").path, wal = dir.appendingPathComponent("wal").path
+        let refused = try await InspectProcessTests.inspect(["buildtsi", "-datadir", data, "-waldir", wal], input: "n\n")
+        #expect(refused.status == 1 && refused.err == "buildtsi: operation aborted\n", "\(refused.err)")
+        let built = try await InspectProcessTests.inspect(["buildtsi", "-datadir", data, "-waldir", wal, "-max-log-file-size", "256"], input: "y\n")
+        #expect(built.status == 0, "\(built.err)")
+        #expect(built.err.contains("msg=\"Moving tsi to permanent location\""), "\(built.err)")
+        #expect(Self.indexPartitions(dir).count == 8)
+        let again = try await InspectProcessTests.inspect(["buildtsi", "-datadir", data, "-waldir", wal], input: "y\n")
+        #expect(again.err.contains("msg=\"tsi1 index already exists, skipping\""))
+
+        for binary in [InfluxdCrossCheckTests.influxd, DaemonProcessTests.binary] {
+            let server = try await Server.start(binary, dir: dir, data: ["index-version = \"inmem\""])
+            defer { if server.process.isRunning { server.crash() } }
+            let got = try await Self.answers(server)
+            for (i, q) in Self.statements.enumerated() { #expect(got[i] == expected[i], "\(binary.lastPathComponent): \(q)") }
+            Self.stop(server)
+        }
+    }
+
     /// influxd's log files are compacted into `.tsi` files past a tiny log size, so Sundial
     /// reads both kinds.
     @Test(.enabled(if: available))
