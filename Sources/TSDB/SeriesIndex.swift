@@ -116,6 +116,12 @@ public final class SeriesIndex: SeriesIndexing {
     @discardableResult
     public func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey] {
         state.withLock { s in
+            if s.all.isEmpty {
+                let added = Self.load(keys, into: &s)
+                bytes.add(added.reduce(0) { $0 + $1.estimatedBytes }, ordering: .relaxed)
+                seriesCount.store(s.all.count, ordering: .relaxed)
+                return added
+            }
             var added: [ParsedSeriesKey] = []
             for key in keys {
                 guard s.all.insert(ByteKey(key)).inserted else { continue }
