@@ -87,6 +87,12 @@ extension QueryExecutor {
             return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
         case .showMeasurementCardinality(let c) where c.isEstimate:
             guard !c.database.isEmpty else { throw .databaseNameRequired }
+            // tsi1 shards answer from 1.6's measurement sketches; otherwise the names are counted.
+            let all = shards(c.database)
+            let tsi = all.compactMap { $0.index as? TSI1Index }
+            if !tsi.isEmpty && tsi.count == all.count {
+                return [Row(columns: ["cardinality estimation"], values: [[.integer(TSI1Index.measurementCardinalityEstimate(tsi))]])]
+            }
             let n = Set(index(c.database).map(\.measurement)).count
             return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
         case .showSeriesCardinality(let c):

@@ -21,6 +21,8 @@ public final class TSI1Index: SeriesIndexing {
     let seriesFile: SeriesFile
     let partitions: [TSI1Partition]
     let memory = SeriesIndex()
+    /// The names behind 1.6's measurement sketches (`TSI1Index+Sketches.swift`).
+    let measurementNames = Mutex(MeasurementNames())
 
     private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition]) {
         self.path = path
@@ -40,6 +42,7 @@ public final class TSI1Index: SeriesIndexing {
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var partitions: [TSI1Partition] = []
         var live = Set<UInt64>()
+        var names = MeasurementNames()
         for number in 0..<ManifestPartitions.count {
             let (partition, files) = try TSI1Partition.open(indexPath: path, number: number, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize)
             partitions.append(partition)
@@ -50,12 +53,15 @@ public final class TSI1Index: SeriesIndexing {
                     let found = try Self.series(ofIndexFile: path)
                     ids.formUnion(found.series)
                     ids.subtract(found.tombstones)
+                    names.live.formUnion(found.names.live)
+                    names.dropped.formUnion(found.names.dropped)
                 case .log(let entries):
                     for entry in entries {
                         switch entry.kind {
                         case .seriesTombstone?:
                             ids.remove(entry.seriesID)
                         case .measurementTombstone?:
+                            names.dropped.insert(entry.name)
                             ids = ids.filter { id in
                                 seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)).map { $0.name != entry.name } ?? false
                             }
@@ -64,6 +70,7 @@ public final class TSI1Index: SeriesIndexing {
                         case .seriesInsert?, nil:
                             // 1.6 replays any other flag as an insert.
                             ids.insert(entry.seriesID)
+                            if let name = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.parts(of:))?.name { names.live.insert(name) }
                         }
                     }
                 }
@@ -78,20 +85,27 @@ public final class TSI1Index: SeriesIndexing {
             keys.append(parts.made)
         }
         index.memory.add(keys)
+        index.measurementNames.withLock { $0 = names }
         for partition in partitions { partition.startLevelCompactions() }
         return index
     }
 
     /// The series of a `.tsi` file: every id its live measurements hold, and its tombstone set
     /// (which also covers series of older files).
-    static func series(ofIndexFile path: String) throws(StoreError) -> (series: Set<UInt64>, tombstones: Set<UInt64>) {
+    static func series(ofIndexFile path: String) throws(StoreError) -> (series: Set<UInt64>, tombstones: Set<UInt64>, names: MeasurementNames) {
         do {
             let file = try IndexFile(bytes: SeriesFileBytes.readFile(path))
             var series = Set<UInt64>()
-            for measurement in file.measurements where !measurement.isTombstoned {
+            var names = MeasurementNames()
+            for measurement in file.measurements {
+                if measurement.isTombstoned {
+                    names.dropped.insert(Array(measurement.name))
+                    continue
+                }
+                names.live.insert(Array(measurement.name))
                 series.formUnion(try measurement.series.ids())
             }
-            return (series, Set(try file.tombstoneSeriesIDSet().ids))
+            return (series, Set(try file.tombstoneSeriesIDSet().ids), names)
         } catch {
             throw .engine("tsi1 index file \(path): \(error)")
         }
@@ -114,7 +128,9 @@ public final class TSI1Index: SeriesIndexing {
         var entries = [[LogEntry]](repeating: [], count: partitions.count)
         for (key, id) in zip(fresh, ids) { entries[Self.partition(of: key)].append(.seriesInsert(id)) }
         try append(entries)
-        return memory.add(fresh)
+        let added = memory.add(fresh)
+        measurementNames.withLock { n in for series in added { n.live.insert(Array(series.measurement.utf8)) } }
+        return added
     }
 
     /// Writes each partition's entries, then waits for the partitions written to be durable,
@@ -167,6 +183,7 @@ public final class TSI1Index: SeriesIndexing {
     /// A measurement tombstone in every partition, as 1.6 writes one.
     private func dropMeasurement(_ name: [UInt8]) throws(StoreError) {
         try append(partitions.map { _ in [.measurementTombstone(name: name)] })
+        measurementNames.withLock { _ = $0.dropped.insert(name) }
     }
 
     /// The series file ids of keys the index holds (for deleting them from the series file
