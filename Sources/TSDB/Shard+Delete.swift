@@ -43,6 +43,13 @@ extension Shard {
         }
     }
 
+    /// The shard is going (retention, `DROP SHARD`, `DROP RETENTION POLICY`): its series leave
+    /// the database's count, and those no other shard holds leave the series file, as 1.6's
+    /// `Store.DeleteShard` removes them.
+    func forgetAllSeries() {
+        try? forget(index.allSeries)
+    }
+
     /// Series this shard's index dropped: the database no longer counts them here, and those no
     /// shard has any more leave the series file (as 1.6's engine deletes them).
     private func forget(_ removed: [ParsedSeriesKey]) throws(StoreError) {

@@ -172,7 +172,7 @@ public final class Store: Sendable {
         await blocking {
             if case .open(let gone)? = self.shards.update({ $0.removeValue(forKey: id) }) {
                 gone.engine.close()
-                gone.databaseSeries.remove(gone.index.allSeries)
+                gone.forgetAllSeries()
             }
             let fm = FileManager.default
             for root in [self.dataDir, self.walDir] {
@@ -202,7 +202,7 @@ public final class Store: Sendable {
             let gone = self.removeShards { $0.database == database && $0.retentionPolicy == name }
             for shard in gone {
                 shard.engine.close()
-                shard.databaseSeries.remove(shard.index.allSeries)
+                shard.forgetAllSeries()
             }
             for root in [self.dataDir, self.walDir] { try? FileManager.default.removeItem(atPath: "\(root)/\(database)/\(name)") }
         }

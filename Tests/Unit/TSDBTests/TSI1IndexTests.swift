@@ -155,6 +155,22 @@ import TSM
         #expect(log.isClean && log.entries.count == 2)
     }
 
+    /// As 1.6's DeleteShard: a deleted shard's series that no other shard holds leave the
+    /// series file; those another shard holds stay.
+    @Test func deletedShardsLeaveTheSeriesFile() async throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = Store(dataDir: root + "/data", walDir: root + "/wal", indexVersion: .tsi1)
+        try store.shard(id: 1, database: "db", retentionPolicy: "rp").write(Self.points("cpu,host=a v=1\ncpu,host=b v=2"))
+        try store.shard(id: 2, database: "db", retentionPolicy: "rp").write(Self.points("cpu,host=b v=3\ncpu,host=c v=4"))
+        let file = try store.seriesFile(of: "db")
+        func id(_ key: String) -> UInt64 { file.id(forKey: SeriesKey(escaped: Array(key.utf8)).seriesFileEncoding) }
+        #expect(id("cpu,host=a") != 0 && id("cpu,host=b") != 0)
+        await store.deleteShard(1)
+        #expect(id("cpu,host=a") == 0 && id("cpu,host=b") != 0 && id("cpu,host=c") != 0)
+        #expect(store.series(of: "db").count == 2)
+    }
+
     /// As 1.6: a new shard takes `index-version`; a shard on disk keeps the index it has.
     @Test func shardsKeepTheirIndex() throws {
         let root = Self.root()
