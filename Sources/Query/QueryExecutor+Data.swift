@@ -19,19 +19,7 @@ extension QueryExecutor {
         case .showSeries(let c):
             let database = try await requireDatabase(c.database.isEmpty ? options.database : c.database)
             let condition = SeriesCondition(expr: c.condition)
-            var series = index(database)
-            if condition.hasTime {
-                // With a time condition 1.x reads the series of the shards of the retention policy
-                // (FROM's, else the default) whose groups overlap the range.
-                if let error = condition.timeLiteralError { throw StatementError(error) }
-                let range = condition.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9), zone: nil)
-                var m = InfluxQL.Measurement()
-                m.database = database
-                for case .measurement(let source) in c.sources ?? [] where !source.retentionPolicy.isEmpty { m.retentionPolicy = source.retentionPolicy }
-                if m.retentionPolicy.isEmpty { m.retentionPolicy = meta.database(database)?.defaultRetentionPolicy ?? "" }
-                let ids = try Self.mappedShardIDs(m, meta.snapshot(), range: range)
-                series = shards(database).filter { ids.contains($0.id) }.flatMap(\.index.allSeries)
-            }
+            let series = try seriesForShowSeries(database, sources: c.sources, condition: condition)
             let keys = Self.sortedUnique(series.filter { Self.matches($0, c.sources) && condition.matches($0) }.map(\.madeKey))
             let page = Self.page(keys, offset: c.offset, limit: c.limit)
             return page.isEmpty ? [] : [Row(columns: ["key"], values: page.map { [.string($0)] })]
@@ -378,6 +366,24 @@ extension QueryExecutor {
 
     /// Every series of a database (all shards; duplicates possible).
     func index(_ database: String) -> [ParsedSeriesKey] { shards(database).flatMap(\.index.allSeries) }
+
+    /// The series SHOW SERIES reads. 1.x's inmem index is the database's, so it sees every
+    /// series; tsi1's indexes are the shards', so over tsi1 shards (and with a time condition)
+    /// 1.x reads the shards of the retention policy (FROM's, else the default) whose groups
+    /// overlap the statement's range. (SHOW TAG VALUES reads every shard with either index.)
+    func seriesForShowSeries(_ database: String, sources: [InfluxQL.Source]?, condition: SeriesCondition) throws(StatementError) -> [ParsedSeriesKey] {
+        let all = shards(database)
+        let tsi1 = !all.isEmpty && all.allSatisfy { $0.index is TSI1Index }
+        guard tsi1 || condition.hasTime else { return all.flatMap(\.index.allSeries) }
+        if let error = condition.timeLiteralError { throw StatementError(error) }
+        let range = condition.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9), zone: nil)
+        var m = InfluxQL.Measurement()
+        m.database = database
+        for case .measurement(let source) in sources ?? [] where !source.retentionPolicy.isEmpty { m.retentionPolicy = source.retentionPolicy }
+        if m.retentionPolicy.isEmpty { m.retentionPolicy = meta.database(database)?.defaultRetentionPolicy ?? "" }
+        let ids = try Self.mappedShardIDs(m, meta.snapshot(), range: range)
+        return all.filter { ids.contains($0.id) }.flatMap(\.index.allSeries)
+    }
 
     static func matches(_ s: ParsedSeriesKey, _ sources: [Source]?) -> Bool { measurement(s.measurement, matchesAny: sources) }
 
