@@ -68,7 +68,7 @@ let package = Package(
         // MARK: Formats
         .target(name: "Snappy", dependencies: ["CSnappy"], swiftSettings: strict),
         // tsi1's files: log entries, MANIFEST, index files, sketches (Spec/tsi.md).
-        .target(name: "TSI", dependencies: ["Checksum", "CRoaring"], swiftSettings: strict),
+        .target(name: "TSI", dependencies: ["Checksum", "CRoaring", "GoMath"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
         .target(name: "InfluxQL", dependencies: ["GoText"], swiftSettings: strict),
         .target(name: "Checksum", swiftSettings: strict),
@@ -116,7 +116,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor", "GoText", "CRE2"],
+        .target(name: "Query", dependencies: ["InfluxQL", "Meta", "TSDB", "TSM", "LineProtocol", "Coordinator", "Monitor", "GoText", "GoMath", "CRE2"],
                 swiftSettings: strict),
         // Prometheus remote write/read messages (generated once from Spec/proto/prometheus.proto).
         .target(
@@ -127,6 +127,8 @@ let package = Package(
 
         // MARK: Inputs
         .target(name: "GoText", swiftSettings: strict),
+        // Go's math functions bit for bit (InfluxQL math, holt_winters, the tsi1 sketches).
+        .target(name: "GoMath", swiftSettings: strict),
         .target(
             name: "InputSupport",
             dependencies: [
@@ -372,7 +374,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TSITests",
-            dependencies: ["TSI", "Checksum", "SundialTestSupport"],
+            dependencies: ["TSI", "Checksum", "GoMath", "SundialTestSupport"],
             path: "Tests/Unit/TSITests",
             swiftSettings: strict
         ),
@@ -402,7 +404,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QueryTests",
-            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "InfluxQL", "SundialTestSupport"],
+            dependencies: ["Query", "Coordinator", "Meta", "TSDB", "TSM", "LineProtocol", "InfluxQL", "GoMath", "SundialTestSupport"],
             path: "Tests/Unit/QueryTests",
             swiftSettings: strict
         ),

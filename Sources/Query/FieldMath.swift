@@ -1,3 +1,4 @@
+import GoMath
 import Foundation
 import InfluxQL
 

@@ -1,3 +1,4 @@
+import GoMath
 import Foundation
 
 /// holt_winters / holt_winters_with_fit: 1.x's forecaster, written from its definition. The
@@ -237,59 +238,5 @@ enum NelderMead {
         var parameters = v[vs]
         let value = objective(&parameters)
         return (value, v[vs])
-    }
-}
-
-/// Go's `math.Pow` for the cases 1.x's forecaster reaches: its integer powers come from
-/// repeated squaring of the mantissa, which differs from libm's pow in the last bits.
-enum GoMath {
-    static func pow(_ x: Double, _ y: Double) -> Double {
-        if y == 0 || x == 1 { return 1 }
-        if y == 1 { return x }
-        if x.isNaN || y.isNaN { return .nan }
-        if x == 0 {
-            if y < 0 { return y.truncatingRemainder(dividingBy: 2) != 0 && y == y.rounded() ? (x.sign == .minus ? -.infinity : .infinity) : .infinity }
-            return y.truncatingRemainder(dividingBy: 2) != 0 && y == y.rounded() ? x : 0
-        }
-        if y.isInfinite || x.isInfinite || y == 0.5 || y == -0.5 { return Foundation.pow(x, y) }
-        var yi = abs(y).rounded(.towardZero)
-        var yf = abs(y) - yi
-        if yf != 0 && x < 0 { return .nan }
-        if yi >= 9.223372036854775807e18 { return Foundation.pow(x, y) }
-        var a1 = 1.0
-        var ae = 0
-        if yf != 0 {
-            if yf > 0.5 {
-                yf -= 1
-                yi += 1
-            }
-            a1 = Foundation.exp(yf * Foundation.log(x))
-        }
-        // Go's Frexp: a signed mantissa in [0.5, 1) (Foundation's on Linux drops the sign).
-        var x1 = Double(sign: x.sign, exponent: -1, significand: x.significand)
-        var xe = Int(x.exponent) + 1
-        var i = Int64(yi)
-        while i != 0 {
-            if xe < -(1 << 12) || (1 << 12) < xe {
-                ae += xe
-                break
-            }
-            if i & 1 == 1 {
-                a1 *= x1
-                ae += xe
-            }
-            x1 *= x1
-            xe <<= 1
-            if x1 < 0.5 {
-                x1 += x1
-                xe -= 1
-            }
-            i >>= 1
-        }
-        if y < 0 {
-            a1 = 1 / a1
-            ae = -ae
-        }
-        return scalbn(a1, ae)
     }
 }

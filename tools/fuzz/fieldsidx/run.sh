@@ -9,6 +9,6 @@ source "$here/../storage-build.sh"
 out="$here/out"
 mkdir -p "$out/corpus"
 cp -n "$here"/seeds/* "$out/corpus/" 2>/dev/null || true
-build_storage_fuzzer TSDB "$here/FuzzFieldsIndex.swift" "$out/fuzz-fieldsidx" "TSM SwiftProtobuf Snappy Checksum Gzip LineProtocol CompressNIO CCompressZlib ContainersPreview $nio_targets" "-lsnappy -lz"
+build_storage_fuzzer TSDB "$here/FuzzFieldsIndex.swift" "$out/fuzz-fieldsidx" "TSM TSI GoMath SwiftProtobuf Snappy Checksum Gzip LineProtocol CompressNIO CCompressZlib ContainersPreview $nio_targets" "-lsnappy -lz -lroaring"
 cd "$out"
 SWIFT_BACKTRACE=enable=no ./fuzz-fieldsidx -runs="${1:-1000000}" -max_len=1024 -malloc_limit_mb=64 -timeout=10 -print_final_stats=1 corpus

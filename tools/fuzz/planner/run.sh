@@ -19,7 +19,7 @@ fi
 debug="$(cd "$root/.build/debug" && pwd -P)"
 
 # Query's dependencies, direct and transitive (Package.swift), as built objects.
-deps="InfluxQL Meta TSDB TSM LineProtocol Coordinator Monitor GoText CRE2 Snappy Checksum Gzip
+deps="InfluxQL Meta TSDB TSI GoMath TSM LineProtocol Coordinator Monitor GoText CRE2 Snappy Checksum Gzip
     CompressNIO CCompressZlib SwiftProtobuf Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper CXKCP CXKCPShims
     Logging ServiceLifecycle UnixSignals ConcurrencyHelpers AsyncAlgorithms ServiceContextModule
     NIOCore NIOPosix NIOConcurrencyHelpers _NIODataStructures _NIOBase64 CNIOLinux CNIOPosix CNIOAtomics CNIODarwin
@@ -41,7 +41,7 @@ while IFS= read -r m; do maps+=(-Xcc "-fmodule-map-file=$m"); done < <(
 if [ "${COMPILE:-1}" = 1 ]; then
 swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -c -module-name Query -I "$debug/Modules" "${maps[@]}" \
     "$root"/Sources/Query/*.swift "$here/FuzzPlanner.swift" -o "$out/planner.o"
-swiftc -sanitize=fuzzer,address "$out/planner.o" "${objects[@]}" -lre2 -lsnappy -lcrypt -lz -lstdc++ -o "$out/fuzz-planner" \
+swiftc -sanitize=fuzzer,address "$out/planner.o" "${objects[@]}" -lre2 -lsnappy -lcrypt -lz -lroaring -lstdc++ -o "$out/fuzz-planner" \
     2> >(grep -v "ld.gold: warning: Cannot export local symbol" >&2 || true)
 fi
 

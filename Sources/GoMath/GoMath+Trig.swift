@@ -32,7 +32,7 @@ extension GoMath {
         1.0 - 0.5 * zz + zz * zz * ((((((cosC[0] * zz) + cosC[1]) * zz + cosC[2]) * zz + cosC[3]) * zz + cosC[4]) * zz + cosC[5])
     }
 
-    static func sin(_ x: Double) -> Double {
+    public static func sin(_ x: Double) -> Double {
         if x == 0 || x.isNaN { return x }
         if x.isInfinite { return .nan }
         var sign = x < 0
@@ -46,7 +46,7 @@ extension GoMath {
         return sign ? -y : y
     }
 
-    static func cos(_ x: Double) -> Double {
+    public static func cos(_ x: Double) -> Double {
         if x.isNaN || x.isInfinite { return .nan }
         var sign = false
         var (j, z) = reduce(Swift.abs(x))
@@ -60,7 +60,7 @@ extension GoMath {
         return sign ? -y : y
     }
 
-    static func tan(_ x: Double) -> Double {
+    public static func tan(_ x: Double) -> Double {
         if x == 0 || x.isNaN { return x }
         if x.isInfinite { return .nan }
         let p = [-1.30936939181383777646e4, 1.15351664838587416140e6, -1.79565251976484877988e7]
@@ -91,12 +91,12 @@ extension GoMath {
         return Double.pi / 4 + xatan((x - 1) / (x + 1)) + 0.5 * moreBits
     }
 
-    static func atan(_ x: Double) -> Double {
+    public static func atan(_ x: Double) -> Double {
         if x == 0 { return x }
         return x > 0 ? satan(x) : -satan(-x)
     }
 
-    static func asin(_ x: Double) -> Double {
+    public static func asin(_ x: Double) -> Double {
         if x == 0 { return x }
         let sign = x < 0
         let a = Swift.abs(x)
@@ -106,9 +106,9 @@ extension GoMath {
         return sign ? -temp : temp
     }
 
-    static func acos(_ x: Double) -> Double { Double.pi / 2 - asin(x) }
+    public static func acos(_ x: Double) -> Double { Double.pi / 2 - asin(x) }
 
-    static func atan2(_ y: Double, _ x: Double) -> Double {
+    public static func atan2(_ y: Double, _ x: Double) -> Double {
         if y.isNaN || x.isNaN { return .nan }
         if y == 0 { return x >= 0 && x.sign == .plus ? Double(signOf: y, magnitudeOf: 0) : Double(signOf: y, magnitudeOf: .pi) }
         if x == 0 { return Double(signOf: y, magnitudeOf: .pi / 2) }

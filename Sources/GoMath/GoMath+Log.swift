@@ -4,7 +4,7 @@ import Foundation
 /// which libm's correctly rounded log differs from in the last bit for some inputs
 /// (`log(3.6, 2)` is 1.8479969065549502 in 1.x, 1.84799690655495 with libm).
 extension GoMath {
-    static func log(_ x: Double) -> Double {
+    public static func log(_ x: Double) -> Double {
         let ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10
         let l1 = 6.666666666666735130e-01, l2 = 3.999999999940941908e-01
         let l3 = 2.857142874366239149e-01, l4 = 2.222219843214978396e-01
@@ -31,19 +31,19 @@ extension GoMath {
     }
 
     /// Exact for powers of two, as Go's.
-    static func log2(_ x: Double) -> Double {
+    public static func log2(_ x: Double) -> Double {
         let (frac, exp) = frexp(x)
         if frac == 0.5 { return Double(exp - 1) }
         return log(frac) * 1.4426950408889634073599246810018921374266 + Double(exp)
     }
 
-    static func log10(_ x: Double) -> Double {
+    public static func log10(_ x: Double) -> Double {
         log(x) * 0.43429448190325182765112891891660508229439700580366656611445
     }
 
     /// Go's `Frexp`: a mantissa in [0.5, 1) with x's sign (subnormals normalized) and its
     /// exponent; 0, infinities and NaN come back as they are with exponent 0.
-    static func frexp(_ x: Double) -> (Double, Int) {
+    public static func frexp(_ x: Double) -> (Double, Int) {
         guard x.isFinite, x != 0 else { return (x, 0) }
         return (Double(sign: x.sign, exponent: -1, significand: x.significand), Int(x.exponent) + 1)
     }
