@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TSI
 
 /// What is wrong with a series file's bytes (or with reading them). Every decoder in
 /// `Sources/TSDB/SeriesFile` reports damage with one of these; none of them traps.
@@ -79,29 +80,7 @@ enum SeriesFileBytes {
 
     /// A whole file's bytes, or Go's error text for the failure.
     static func readFile(_ path: String) throws(SeriesFileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 { throw .io("open \(path): \(errnoText(errno))") }
-        defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw .io("stat \(path): \(errnoText(errno))") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw .io("read \(path): is a directory") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        let failure: Int32? = bytes.withUnsafeMutableBytes { p -> Int32? in
-            while done < p.count {
-                let n = read(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                if n == 0 { break }
-                done += n
-            }
-            return nil
-        }
-        if let failure { throw .io("read \(path): \(errnoText(failure))") }
-        if done < bytes.count { bytes.removeLast(bytes.count - done) }
-        return bytes
+        do throws(GoFileIO.Failure) { return try GoFileIO.contents(of: path) } catch { throw .io(error.text) }
     }
 
     /// Writes `bytes` to a new file at `path` and syncs it.
@@ -125,13 +104,8 @@ enum SeriesFileBytes {
         if let failure { throw .io("write \(path): \(errnoText(failure))") }
     }
 
-    /// Go's `syscall.Errno` text: the C library's message with a lower-case first letter.
-    static func errnoText(_ code: Int32) -> String {
-        guard let raw = strerror(code) else { return "errno \(code)" }
-        var text = String(cString: raw)
-        if let first = text.first { text = first.lowercased() + text.dropFirst() }
-        return text
-    }
+    /// Go's `syscall.Errno` text.
+    static func errnoText(_ code: Int32) -> String { GoFileIO.errnoText(code) }
 }
 
 extension Array where Element == UInt8 {

@@ -1,5 +1,5 @@
-/// Bounds-checked big-endian and uvarint reads, and the matching appends, for the index file
-/// codec. Read positions are absolute; `end` is the first byte the field may not reach.
+/// Bounds-checked big-endian and uvarint reads, and the big-endian appends, for the index file
+/// codec (uvarints are appended with `TSIVarint`). Read positions are absolute; `end` is the first byte the field may not reach.
 enum IndexBytes {
     static func uint64(_ b: UnsafeRawBufferPointer, _ at: Int, end: Int, _ what: String) throws(IndexFileError) -> UInt64 {
         guard at >= 0, at <= end - 8, end <= b.count else { throw .truncated(what: what, offset: at) }
@@ -68,15 +68,6 @@ enum IndexBytes {
         for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
     }
 
-    /// Go's `binary.PutUvarint`.
-    static func appendUvarint(_ v: UInt64, to out: inout [UInt8]) {
-        var x = v
-        while x >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: x) | 0x80)
-            x >>= 7
-        }
-        out.append(UInt8(x))
-    }
 }
 
 /// The bytes a reader decodes. They stay allocated and unchanged while any view of them (an

@@ -50,7 +50,7 @@ public enum IndexFileWriter {
             block.append(m.isTombstoned ? MeasurementElement.tombstoneFlag : 0)
             IndexBytes.append(tagBlock.offset, to: &block)
             IndexBytes.append(tagBlock.size, to: &block)
-            IndexBytes.appendUvarint(UInt64(m.name.count), to: &block)
+            TSIVarint.append(UInt64(m.name.count), to: &block)
             block += m.name
             TagBlockEncoder.appendSeries(m.seriesIDs, to: &block)
             if m.isTombstoned { tombstoneSketch.add(m.name) } else { sketch.add(m.name) }

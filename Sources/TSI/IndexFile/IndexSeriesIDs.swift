@@ -10,6 +10,18 @@ public struct IndexSeriesIDs: Sendable {
     /// True for the 1.7+ Roaring encoding (element flag `0x02`).
     public let isRoaring: Bool
 
+    /// The element flag bit of the 1.7+ Roaring encoding (measurement and tag value elements).
+    static let roaringFlag: UInt8 = 0x02
+
+    /// Reads the series an element stores from `at` (its uvarint count, then its
+    /// length-prefixed data) for an element with flag byte `flag`; `what` names the element in
+    /// errors. Returns the series and the position after them.
+    static func read(_ storage: IndexFileStorage, at: Int, end: Int, flag: UInt8, _ what: String) throws(IndexFileError) -> (IndexSeriesIDs, next: Int) {
+        let (count, n) = try IndexBytes.uvarint(storage.bytes, at, end: end, what + " series count")
+        let data = try IndexBytes.lengthPrefixed(storage.bytes, at + n, end: end, what + " series data")
+        return (IndexSeriesIDs(storage: storage, range: data.range, count: count, isRoaring: flag & roaringFlag != 0), data.next)
+    }
+
     /// The raw series bytes (deltas or bitmap) as they lie in the file.
     public var bytes: IndexBytesView { IndexBytesView(storage: storage, range: range) }
 

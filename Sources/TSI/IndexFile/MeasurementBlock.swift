@@ -118,7 +118,7 @@ public struct MeasurementElement: Sendable {
     /// The tombstone flag bit.
     public static let tombstoneFlag: UInt8 = 0x01
     /// 1.7+: the series are a Roaring bitmap.
-    public static let seriesIDSetFlag: UInt8 = 0x02
+    public static let seriesIDSetFlag = IndexSeriesIDs.roaringFlag
 
     let storage: IndexFileStorage
     /// Absolute position of the element's flag byte and its encoded size.
@@ -138,13 +138,12 @@ public struct MeasurementElement: Sendable {
             offset: try IndexBytes.uint64(b, at + 1, end: end, "measurement tag block offset"),
             size: try IndexBytes.uint64(b, at + 9, end: end, "measurement tag block size"))
         let name = try IndexBytes.lengthPrefixed(b, at + 17, end: end, "measurement name")
-        let (count, n) = try IndexBytes.uvarint(b, name.next, end: end, "measurement series count")
-        let data = try IndexBytes.lengthPrefixed(b, name.next + n, end: end, "measurement series data")
+        let (series, next) = try IndexSeriesIDs.read(storage, at: name.next, end: end, flag: flag, "measurement")
         self.storage = storage
         offset = at
-        size = data.next - at
+        size = next - at
         nameRange = name.range
-        series = IndexSeriesIDs(storage: storage, range: data.range, count: count, isRoaring: flag & Self.seriesIDSetFlag != 0)
+        self.series = series
     }
 
     /// The measurement's name.

@@ -22,7 +22,7 @@ enum TagBlockEncoder {
                 previousValue = value.value
                 table.put(value.value, UInt64(block.count))
                 block.append(value.isTombstoned ? TagValueElement.tombstoneFlag : 0)
-                IndexBytes.appendUvarint(UInt64(value.value.count), to: &block)
+                TSIVarint.append(UInt64(value.value.count), to: &block)
                 block += value.value
                 appendSeries(value.seriesIDs, to: &block)
             }
@@ -38,7 +38,7 @@ enum TagBlockEncoder {
             keyTable.put(key.key, UInt64(block.count))
             block.append(key.isTombstoned ? TagKeyElement.tombstoneFlag : 0)
             for v in [place.data.offset, place.data.size, place.hash.offset, place.hash.size] { IndexBytes.append(v, to: &block) }
-            IndexBytes.appendUvarint(UInt64(key.key.count), to: &block)
+            TSIVarint.append(UInt64(key.key.count), to: &block)
             block += key.key
         }
         let keyData = IndexFileSection(start: keyStart, end: block.count)
@@ -56,11 +56,11 @@ enum TagBlockEncoder {
         var deltas: [UInt8] = []
         var previous: UInt64 = 0
         for id in ids {
-            IndexBytes.appendUvarint(id &- previous, to: &deltas)
+            TSIVarint.append(id &- previous, to: &deltas)
             previous = id
         }
-        IndexBytes.appendUvarint(UInt64(ids.count), to: &out)
-        IndexBytes.appendUvarint(UInt64(deltas.count), to: &out)
+        TSIVarint.append(UInt64(ids.count), to: &out)
+        TSIVarint.append(UInt64(deltas.count), to: &out)
         out += deltas
     }
 }

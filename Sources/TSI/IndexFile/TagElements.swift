@@ -79,7 +79,7 @@ public struct TagValueElement: Sendable {
     /// The tombstone flag bit.
     public static let tombstoneFlag: UInt8 = 0x01
     /// 1.7+: the series are a Roaring bitmap.
-    public static let seriesIDSetFlag: UInt8 = 0x02
+    public static let seriesIDSetFlag = IndexSeriesIDs.roaringFlag
 
     let storage: IndexFileStorage
     /// Absolute position of the element's flag byte and its encoded size.
@@ -95,13 +95,12 @@ public struct TagValueElement: Sendable {
         flag = b[at]
         let name = try IndexBytes.lengthPrefixed(b, at + 1, end: end, "tag value")
         guard !name.range.isEmpty else { throw .emptyName(what: "tag value", offset: at) }
-        let (count, n) = try IndexBytes.uvarint(b, name.next, end: end, "tag value series count")
-        let data = try IndexBytes.lengthPrefixed(b, name.next + n, end: end, "tag value series data")
+        let (series, next) = try IndexSeriesIDs.read(storage, at: name.next, end: end, flag: flag, "tag value")
         self.storage = storage
         offset = at
-        size = data.next - at
+        size = next - at
         nameRange = name.range
-        series = IndexSeriesIDs(storage: storage, range: data.range, count: count, isRoaring: flag & Self.seriesIDSetFlag != 0)
+        self.series = series
     }
 
     /// The value's name.

@@ -6,7 +6,7 @@ import Darwin
 
 /// Go's unsigned varints (`binary.PutUvarint` / `binary.Uvarint`): 7 bits a byte, least
 /// significant group first, the high bit set on every byte but the last.
-enum LogVarint {
+enum TSIVarint {
     /// What `read` found: a value and its length, the end of the buffer first (Go's `0`),
     /// or an overflow with Go's negative return value.
     enum Read: Equatable {
@@ -59,19 +59,19 @@ enum LogVarint {
     }
 }
 
-/// Whole-file reads with Go's error texts, for the log and MANIFEST readers.
-enum LogFileIO {
+/// Whole-file reads with Go's error texts, for the tsi1 files and the series file.
+public enum GoFileIO {
     /// Why a read failed: `errno` and Go's text for it.
-    struct Failure: Error {
-        let code: Int32
-        let text: String
+    public struct Failure: Error {
+        public let code: Int32
+        public let text: String
 
         /// True when the file does not exist (Go's `os.IsNotExist`).
-        var isNotFound: Bool { code == ENOENT }
+        public var isNotFound: Bool { code == ENOENT }
     }
 
     /// The bytes of the file at `path`.
-    static func contents(of path: String) throws(Failure) -> [UInt8] {
+    public static func contents(of path: String) throws(Failure) -> [UInt8] {
         let fd = open(path, O_RDONLY)
         if fd < 0 { throw Failure(code: errno, text: "open \(path): \(errnoText(errno))") }
         defer { close(fd) }
@@ -99,7 +99,7 @@ enum LogFileIO {
     }
 
     /// Go's `syscall.Errno` text: the C library's message with a lower-case first letter.
-    static func errnoText(_ code: Int32) -> String {
+    public static func errnoText(_ code: Int32) -> String {
         guard let raw = strerror(code) else { return "errno \(code)" }
         var text = String(cString: raw)
         if let first = text.first { text = first.lowercased() + text.dropFirst() }

@@ -87,17 +87,17 @@ public struct LogEntry: Sendable, Hashable {
 
     /// The number of bytes `encode(into:)` appends.
     public var encodedSize: Int {
-        1 + LogVarint.size(seriesID)
-            + LogVarint.size(UInt64(name.count)) + name.count
-            + LogVarint.size(UInt64(key.count)) + key.count
-            + LogVarint.size(UInt64(value.count)) + value.count + 4
+        1 + TSIVarint.size(seriesID)
+            + TSIVarint.size(UInt64(name.count)) + name.count
+            + TSIVarint.size(UInt64(key.count)) + key.count
+            + TSIVarint.size(UInt64(value.count)) + value.count + 4
     }
 
     /// Appends the entry's bytes exactly as 1.6's `appendLogEntry` writes them.
     public func encode(into out: inout [UInt8]) {
         out.reserveCapacity(out.count + encodedSize)
         out.append(flag)
-        LogVarint.append(seriesID, to: &out)
+        TSIVarint.append(seriesID, to: &out)
         Self.append(name, to: &out)
         Self.append(key, to: &out)
         Self.append(value, to: &out)
@@ -144,7 +144,7 @@ public struct LogEntry: Sendable, Hashable {
 
     /// Reads a uvarint at `at` and moves past it.
     private static func varint(_ b: UnsafeRawBufferPointer, _ at: inout Int, _ what: LogEntryField) throws(LogFileError) -> UInt64 {
-        switch LogVarint.read(b, at: at) {
+        switch TSIVarint.read(b, at: at) {
         case .value(let v, let length):
             at += length
             return v
@@ -179,7 +179,7 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     private static func append(_ field: [UInt8], to out: inout [UInt8]) {
-        LogVarint.append(UInt64(field.count), to: &out)
+        TSIVarint.append(UInt64(field.count), to: &out)
         out.append(contentsOf: field)
     }
 

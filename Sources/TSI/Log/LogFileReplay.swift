@@ -56,8 +56,8 @@ public struct LogFileReplay: Sendable, Equatable {
     /// Reads and replays the log file at `path`.
     public static func read(path: String) throws(LogFileError) -> LogFileReplay {
         let bytes: [UInt8]
-        do throws(LogFileIO.Failure) {
-            bytes = try LogFileIO.contents(of: path)
+        do throws(GoFileIO.Failure) {
+            bytes = try GoFileIO.contents(of: path)
         } catch {
             throw .io(error.text)
         }

@@ -64,8 +64,8 @@ public struct Manifest: Sendable, Hashable {
     /// partition from `Manifest()`). Does not validate.
     public static func read(path: String) throws(ManifestError) -> Manifest? {
         let bytes: [UInt8]
-        do throws(LogFileIO.Failure) {
-            bytes = try LogFileIO.contents(of: path)
+        do throws(GoFileIO.Failure) {
+            bytes = try GoFileIO.contents(of: path)
         } catch {
             if error.isNotFound { return nil }
             throw .io(error.text)
