@@ -373,7 +373,7 @@ extension QueryExecutor {
     /// overlap the statement's range. (SHOW TAG VALUES reads every shard with either index.)
     func seriesForShowSeries(_ database: String, sources: [InfluxQL.Source]?, condition: SeriesCondition) throws(StatementError) -> [ParsedSeriesKey] {
         let all = shards(database)
-        let tsi1 = !all.isEmpty && all.allSatisfy { $0.index is TSI1Index }
+        let tsi1 = !all.isEmpty && all.allSatisfy { $0.index.version == .tsi1 }
         guard tsi1 || condition.hasTime else { return all.flatMap(\.index.allSeries) }
         if let error = condition.timeLiteralError { throw StatementError(error) }
         let range = condition.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9), zone: nil)

@@ -36,6 +36,9 @@ public struct ParsedSeriesKey: Sendable, Hashable {
 /// `tsi1` (`TSI1Index`, persisted in the shard's `index` directory). Adding and removing series
 /// may fail where the index persists them.
 public protocol SeriesIndexing: Sendable {
+    /// Which of 1.x's indexes this is: what the series limits and the metadata statements
+    /// follow (they differ between the two in 1.x).
+    var version: IndexVersion { get }
     @discardableResult func add(_ keys: some Sequence<[UInt8]>) throws(StoreError) -> [ParsedSeriesKey]
     func contains(_ key: [UInt8]) -> Bool
     /// Whether the shard holds the series (a hash lookup, no parsing).
@@ -111,6 +114,8 @@ public final class SeriesIndex: SeriesIndexing {
     private let bytes = Atomic<Int>(0)
 
     public init() {}
+
+    public var version: IndexVersion { .inmem }
 
     /// Adds series keys (already-known ones are skipped cheaply); returns the new ones.
     @discardableResult

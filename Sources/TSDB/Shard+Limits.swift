@@ -7,7 +7,7 @@ extension Shard {
     /// batch's series new to this shard: points of refused series are unmarked in `keep` and
     /// counted per point. As in 1.x (1.6 to 1.8), only the inmem index enforces them.
     func admitSeries(_ points: [Point], _ batch: PointBatch, keep: inout [Bool]) -> (reason: String, dropped: Int)? {
-        guard limits.maxValuesPerTag > 0 || limits.maxSeriesPerDatabase > 0, !(index is TSI1Index) else { return nil }
+        guard limits.maxValuesPerTag > 0 || limits.maxSeriesPerDatabase > 0, index.version == .inmem else { return nil }
         // Series whose points all carry a `time` tag are refused by validation, not counted here.
         let fresh = batch.series.indices.filter { s in
             !index.contains(batch.series[s].key) && batch.series[s].points.contains { points[$0].tag("time") == nil }

@@ -199,6 +199,8 @@ public final class TSI1Index: SeriesIndexing {
 
     // MARK: Reads: the in-memory view
 
+    public var version: IndexVersion { .tsi1 }
+
     public func contains(_ key: [UInt8]) -> Bool { memory.contains(key) }
     public func contains(_ key: ByteKey) -> Bool { memory.contains(key) }
     public var measurements: [String] { memory.measurements }
