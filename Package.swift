@@ -189,7 +189,7 @@ let package = Package(
                 "TSM",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "HTTPD", "Meta", "Coordinator", "TSDB", "LineProtocol", "Query", "Retention", "Precreator", "ContinuousQuery", "Subscriber",
-                "Graphite", "OpenTSDB", "Collectd", "UDP", "Monitor", "GoText", "Snapshotter",
+                "Graphite", "OpenTSDB", "Collectd", "UDP", "Monitor", "GoText", "Snapshotter", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -328,6 +328,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // 1.6's storage read service on `[ifql] bind-address`: yarpc over yamux, storage.proto's
+        // Read over the same shards and index as InfluxQL (Spec/storage-rpc.md).
+        .target(
+            name: "Storage",
+            dependencies: [
+                "Meta", "TSDB", "TSM", "InfluxQL", "Query", "CRE2", "LineProtocol", "GoText",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Precreator",
             dependencies: [
@@ -434,7 +448,7 @@ let package = Package(
             dependencies: [
                 "Server", "HTTPD", "Meta", "Coordinator", "TSDB", "TSM", "LineProtocol", "SundialTestSupport", "Retention", "Precreator",
                 "ContinuousQuery", "Query", "InfluxQL", "Subscriber", "PromRemote", "Snappy", "Graphite", "OpenTSDB", "Gzip", "Collectd", "UDP",
-                "Monitor", "Snapshotter", "GoText", "Checksum", "TSI",
+                "Monitor", "Snapshotter", "Storage", "GoText", "Checksum", "TSI",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -444,6 +458,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/Unit/ServerTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "Meta", "TSDB", "TSM", "LineProtocol", "InfluxQL", "SundialTestSupport",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Tests/Unit/StorageTests",
             swiftSettings: strict
         ),
         .testTarget(

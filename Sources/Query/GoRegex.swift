@@ -4,7 +4,7 @@ import Synchronization
 /// A compiled regular expression with Go's `regexp` semantics (RE2 syntax, leftmost-first,
 /// UTF-8), matched by RE2 in time linear in the text: no pattern can make a match backtrack
 /// for seconds, as `/^(a+)+$/` did with a backtracking engine.
-final class GoRegex: Sendable {
+public final class GoRegex: Sendable {
     /// RE2's program budget per pattern: a 1 MB literal fits, a pathological one is refused.
     static let maxProgramBytes: Int64 = 64 << 20
 
@@ -13,7 +13,7 @@ final class GoRegex: Sendable {
 
     /// nil when RE2 refuses the pattern (the parser has already checked Go's syntax, so this
     /// means the compiled program would be too large).
-    init?(_ pattern: String) {
+    public init?(_ pattern: String) {
         var source = pattern
         guard let re = source.withUTF8({ sundial_re2_new($0.baseAddress, $0.count, Self.maxProgramBytes) }) else { return nil }
         compiled = re
@@ -24,7 +24,7 @@ final class GoRegex: Sendable {
 
     /// Go's `MatchString`: a match anywhere in `text`. RE2 objects are safe to share between
     /// threads for matching.
-    func matches(_ text: String) -> Bool {
+    public func matches(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { sundial_re2_partial_match(compiled, $0.baseAddress, $0.count) } != 0
     }
@@ -33,8 +33,8 @@ final class GoRegex: Sendable {
 /// Compiled patterns by source text: a condition's regex is matched once per series (or row),
 /// and compiling it each time cost more than the match. Bounded by count and by pattern bytes
 /// (a compiled program grows with its pattern): cleared when either is full.
-final class RegexCache: Sendable {
-    static let shared = RegexCache()
+public final class RegexCache: Sendable {
+    public static let shared = RegexCache()
     private struct State {
         var entries: [String: GoRegex?] = [:]
         var patternBytes = 0
@@ -43,7 +43,7 @@ final class RegexCache: Sendable {
     static let maxEntries = 512
     static let maxPatternBytes = 4 << 20
 
-    func regex(_ pattern: String) -> GoRegex? {
+    public func regex(_ pattern: String) -> GoRegex? {
         if let hit = state.withLock({ $0.entries[pattern] }) { return hit }
         let compiled = GoRegex(pattern)
         state.withLock { s in

@@ -6,18 +6,18 @@ import TSM
 
 /// A WHERE condition applied to series (measurement and tags) and its time bounds, as the
 /// metadata statements and deletes use it.
-struct SeriesCondition: Sendable {
+public struct SeriesCondition: Sendable {
     let expr: Expr?
     /// Field names: terms on them are decided per row, so they pass here.
     var fields: Set<String> = []
 
-    init(expr: Expr?, fields: Set<String> = []) {
+    public init(expr: Expr?, fields: Set<String> = []) {
         self.expr = expr
         self.fields = fields
     }
 
     /// Whether a series satisfies the tag part of the condition (time and field terms pass).
-    func matches(_ s: ParsedSeriesKey) -> Bool { expr.map { eval($0, s) } ?? true }
+    public func matches(_ s: ParsedSeriesKey) -> Bool { expr.map { eval($0, s) } ?? true }
 
     func eval(_ e: Expr, _ s: ParsedSeriesKey) -> Bool {
         switch e {
@@ -36,7 +36,7 @@ struct SeriesCondition: Sendable {
     /// The series keys outside which the condition cannot hold, from `tag = 'value'` terms
     /// (postings looked up by `lookup`) combined through AND and OR; nil when some part of the
     /// condition may hold for any series.
-    func candidates(_ lookup: (String, String) -> Set<ByteKey>) -> Set<ByteKey>? {
+    public func candidates(_ lookup: (String, String) -> Set<ByteKey>) -> Set<ByteKey>? {
         func visit(_ e: Expr) -> Set<ByteKey>? {
             switch e {
             case .paren(let inner): return visit(inner)

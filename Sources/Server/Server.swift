@@ -19,6 +19,7 @@ import LineProtocol
 import Graphite
 import OpenTSDB
 import Snapshotter
+import Storage
 
 /// The database server: every component built from one `Config`, run as one service group.
 ///
@@ -220,6 +221,11 @@ public struct Server: Sendable {
         if config.http.enabled {
             services.append(try makeHTTPServer())
             reporters.append(handler)
+        }
+        // `[ifql]`: 1.6's storage read service (yarpc), after HTTP as in 1.6.
+        if config.ifql.enabled {
+            let (host, port) = try Self.hostAndPort(config.ifql.bindAddress)
+            services.append(StorageService(host: host, port: port, logEnabled: config.ifql.logEnabled, meta: meta, store: store, logger: logger))
         }
         if config.retention.enabled {
             services.append(RetentionService(meta: meta, store: store, checkInterval: config.retention.checkInterval.duration,

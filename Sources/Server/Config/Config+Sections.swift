@@ -185,7 +185,7 @@ public struct TLSConfig: ConfigSection {
     }
 }
 
-/// `[ifql]` — present in 1.6's influxdb.conf (the Flux preview over gRPC); read so old files load.
+/// `[ifql]` — 1.6's storage read service (yarpc; Sources/Storage, Spec/storage-rpc.md).
 public struct IFQLConfig: ConfigSection {
     public var enabled = false
     public var logEnabled = true

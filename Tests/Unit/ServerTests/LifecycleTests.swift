@@ -6,6 +6,7 @@ import Monitor
 import Precreator
 import Retention
 import Snapshotter
+import Storage
 import ServiceLifecycle
 import Subscriber
 import Testing
@@ -23,6 +24,7 @@ import Testing
         case is SubscriberService: "subscriber"
         case is MonitorService: "monitor"
         case is SnapshotterService: "snapshotter"
+        case is StorageService: "storage"
         default: "http"
         }
     }
@@ -80,25 +82,26 @@ import Testing
         }
     }
 
-    /// An input Sundial cannot run yet, enabled, stops the server at start naming its section.
-    @Test(arguments: ["ifql", "flux"])
-    func refusesSectionsItCannotServe(section: String) throws {
+    /// `[http] flux-enabled` (Sundial runs no Flux engine) stops the server at start naming it.
+    @Test func refusesFlux() throws {
         var config = Config()
         _ = try Server(config: config).services()  // all disabled by default, as in 1.x
-        switch section {
-        case "flux": config.http.fluxEnabled = true
-        default: config.ifql.enabled = true
-        }
+        config.http.fluxEnabled = true
         #expect {
             try Server(config: config).services()
         } throws: { error in
-            let prefix = switch section {
-            case "ifql": "[ifql] is enabled"
-            case "flux": "[http] flux-enabled is true"
-            default: "[[\(section)]] is enabled"
-            }
-            return (error as? ConfigError)?.description.hasPrefix(prefix) == true
+            (error as? ConfigError)?.description.hasPrefix("[http] flux-enabled is true") == true
         }
+    }
+
+    /// `[ifql] enabled` adds the storage read service between HTTP and retention, as 1.6 orders them.
+    @Test func ifqlBecomesTheStorageServiceAfterHTTP() throws {
+        var config = Config.embeddedDefault(directory: "/tmp/unused")
+        config.http.bindAddress = "127.0.0.1:0"
+        config.ifql.enabled = true
+        config.ifql.bindAddress = "127.0.0.1:0"
+        #expect(try Server(config: config).services().map(Self.name)
+            == ["meta", "store", "subscriber", "points-writer", "monitor", "precreator", "snapshotter", "continuous_querier", "http", "storage", "retention"])
     }
 
     /// Enabled collectd and UDP sections (any number) become services after retention, in
