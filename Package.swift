@@ -256,6 +256,26 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // A command-line client of the storage read service (`[ifql]`): one Read, its frames printed.
+        .executableTarget(
+            name: "sundial-storage-read",
+            dependencies: [
+                "Storage",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/storage-read",
+            swiftSettings: strict
+        ),
+
+        // Full-scan storage Read throughput, influxd 1.6.7 and sundiald side by side on loopback.
+        .executableTarget(
+            name: "storage-read-bench",
+            dependencies: ["Storage", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "tools/benchmark/storage-read-bench",
+            swiftSettings: strict
+        ),
+
         .target(
             name: "Retention",
             dependencies: [

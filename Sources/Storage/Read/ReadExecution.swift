@@ -101,9 +101,9 @@ struct ReadExecution: Sendable {
                 finished = true
                 return
             }
-            // Stable: rows of one group keep series order. (1.6's sort.Slice is not stable;
-            // its groups of more than 12 rows may come in another order.)
-            all.sort { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
+            // Go's sort.Slice, as 1.6 sorts them: not stable, so rows with equal keys come in
+            // the order its steps leave them.
+            all = GoSortSlice.sorted(all) { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
             rows = .sorted(all, next: 0, groupEnd: 0)
         }
     }

@@ -108,7 +108,7 @@ struct SeriesRowCursor: Sendable {
             let matched = (candidates.map { index.series(of: measurement, keys: $0) } ?? index.series(of: measurement)).filter(condition.matches)
             for s in matched { found[ByteKey(s.key)] = s }
             if conditions.singleMeasurement == nil,
-               FieldKeyMeasurements.names(measurement, in: shard, condition: conditions.seriesCondition, series: !matched.isEmpty) {
+               FieldKeyMeasurements.names(measurement, in: shard, condition: conditions.seriesCondition) {
                 fieldNames.formUnion(shardFields.keys)
             }
         }
