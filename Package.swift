@@ -71,7 +71,9 @@ let package = Package(
         .target(name: "TSI", dependencies: ["Checksum", "CRoaring", "GoMath"], swiftSettings: strict),
         .target(name: "LineProtocol", swiftSettings: strict),
         .target(name: "InfluxQL", dependencies: ["GoText"], swiftSettings: strict),
-        .target(name: "Checksum", swiftSettings: strict),
+        // zlib (Debian's zlib1g-dev) for CRC-32: every TSM block read is checked.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Checksum", dependencies: ["CZlib"], swiftSettings: strict),
         .target(
             name: "Gzip",
             dependencies: [

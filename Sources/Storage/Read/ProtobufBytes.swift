@@ -31,4 +31,16 @@ enum ProtobufBytes {
     static func appendFixed64(_ v: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
     }
+
+    /// Packed 64-bit values (times, floats) in one copy: protobuf's fixed64 is little-endian,
+    /// as the values already are in memory.
+    static func appendFixed64s<T: BitwiseCopyable>(_ values: [T], to out: inout [UInt8]) {
+        #if _endian(little)
+        values.withUnsafeBytes { out.append(contentsOf: $0) }
+        #else
+        values.withUnsafeBytes { raw in
+            for i in 0..<values.count { appendFixed64(raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self), to: &out) }
+        }
+        #endif
+    }
 }

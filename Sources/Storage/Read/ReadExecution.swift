@@ -40,13 +40,14 @@ struct ReadExecution: Sendable {
         rows = .none
     }
 
-    /// Works until a message is ready or the Read is done; then `writer.outbox` holds what to send.
-    mutating func run() {
+    /// Works until `messages` messages are ready or the Read is done; then `writer.outbox`
+    /// holds what to send.
+    mutating func run(messages: Int = 1) {
         if !started {
             started = true
             start()
         }
-        while !finished && writer.outbox.isEmpty {
+        while !finished && writer.outbox.count < messages {
             if streaming != nil {
                 continueStreaming()
                 continue
@@ -203,7 +204,8 @@ struct ReadExecution: Sendable {
     private mutating func continueStreaming() {
         guard var s = streaming else { return }
         streaming = nil
-        while writer.outbox.isEmpty {
+        let ready = writer.outbox.count
+        while writer.outbox.count == ready {
             let batch = s.source.next()
             guard !batch.isEmpty else {
                 s.count += s.open.count

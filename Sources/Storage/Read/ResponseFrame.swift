@@ -98,12 +98,12 @@ enum ResponseFrame: Sendable {
         guard n > 0 else { return }
         out.append(0x0a)
         ProtobufBytes.appendVarint(UInt64(8 * n), to: &out)
-        for t in p.times { ProtobufBytes.appendFixed64(UInt64(bitPattern: t), to: &out) }
+        ProtobufBytes.appendFixed64s(p.times, to: &out)
         switch p.type {
         case .float:
             out.append(0x12)
             ProtobufBytes.appendVarint(UInt64(8 * n), to: &out)
-            for v in p.floats { ProtobufBytes.appendFixed64(v.bitPattern, to: &out) }
+            ProtobufBytes.appendFixed64s(p.floats, to: &out)
         case .integer:
             out.append(0x12)
             ProtobufBytes.appendVarint(UInt64(p.integers.reduce(0) { $0 + ProtobufBytes.varintSize(UInt64(bitPattern: $1)) }), to: &out)

@@ -71,9 +71,10 @@ struct StorageReads: Sendable {
         }
         var execution = ReadExecution(plan: plan)
         while true {
+            // A few messages per trip to the thread pool: about one yamux window's worth.
             execution = await store.blocking { [execution] in
                 var e = execution
-                e.run()
+                e.run(messages: 4)
                 return e
             }
             for message in execution.takeMessages() { try await writer.send(message) }
