@@ -762,12 +762,14 @@ struct AggregateSelect {
             let nums = points.compactMap { RawSelect.number($0.1) }.sorted()
             let n = nums.count
             guard n > 0 else { return (.null, nil) }
-            let median = n % 2 == 1 ? nums[n / 2] : (nums[n / 2 - 1] + nums[n / 2]) / 2
+            // 1.x's `lo + (hi - lo) / 2`, which rounds differently from `(lo + hi) / 2`.
+            let median = n % 2 == 1 ? nums[n / 2] : nums[n / 2 - 1] + (nums[n / 2] - nums[n / 2 - 1]) / 2
             return (.float(median), nil)
         case "mode":
             return (mode(points), nil)
         case "percentile":
-            let sorted = points.sorted { valueLess($0.1, $1.1) || (!valueLess($1.1, $0.1) && $0.0 < $1.0) }
+            // Go's sort.Sort by value alone: ties come in the order its steps leave them.
+            let sorted = GoSortSlice.sorted(points) { valueLess($0.1, $1.1) }
             // Go converts an out-of-range float to MinInt64, which lands outside the points.
             let i = Int(GoConvert.int64((Double(sorted.count) * call.argument / 100 + 0.5).rounded(.down)) &- 1)
             guard i >= 0 && i < sorted.count else { return (.null, nil) }
@@ -793,17 +795,15 @@ struct AggregateSelect {
     /// 1.x's `*ModeReduceSlice`: booleans by count (a tie is true); other values sorted, then
     /// runs of equal values counted, where a run's first value is not checked (a value seen
     /// once after the smallest never wins) and a run as long as the best one wins unless it
-    /// started later than the best one's deciding point. Go's sort of a window this size keeps
-    /// equal values in time order, as the stable sort here does.
+    /// started later than the best one's deciding point. Sorted by value with Go's sort.Sort
+    /// steps, so equal values keep the order 1.x leaves them in.
     static func mode(_ points: [(Int64, Value)]) -> Value {
         guard points.count > 1 else { return points.first?.1 ?? .null }
         if case .boolean = points[0].1 {
             let trues = points.filter { $0.1 == .boolean(true) }.count
             return .boolean(trues >= points.count - trues)
         }
-        let sorted = points.enumerated().sorted { a, b in
-            valueLess(a.element.1, b.element.1) || (!valueLess(b.element.1, a.element.1) && a.offset < b.offset)
-        }.map(\.element)
+        let sorted = GoSortSlice.sorted(points) { valueLess($0.1, $1.1) }
         var (mostFreq, currFreq) = (0, 0)
         var (currMode, mostMode) = (sorted[0].1, sorted[0].1)
         var (mostTime, currTime) = (sorted[0].0, sorted[0].0)

@@ -1,3 +1,5 @@
+import Query
+
 /// A Read in progress: walks the plan's rows (grouped as asked), streams each row's points
 /// through the response writer and stops whenever messages are ready, so the service sends
 /// them (with the transport's backpressure) before reading on. Runs on the store's thread

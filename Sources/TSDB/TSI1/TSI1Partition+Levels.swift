@@ -67,13 +67,20 @@ extension TSI1Partition {
             throw .engine("tsi1 index file \(output): \(error)")
         }
         if rename(output + ManifestFileName.compactingExtension, output) != 0 { throw .engine("rename \(output): \(String(cString: strerror(errno)))") }
-        try files.withLock { (f: inout Files) throws(StoreError) in
+        let applied = try files.withLock { (f: inout Files) throws(StoreError) -> Bool in
             var manifest = f.manifest
-            guard let at = manifest.files.firstIndex(of: newer), manifest.files.contains(older) else { return }
+            guard let at = manifest.files.firstIndex(of: newer), manifest.files.contains(older) else { return false }
             manifest.files[at] = name
             manifest.files.removeAll { $0 == older }
             do throws(ManifestError) { try Self.write(manifest, to: path) } catch { throw .engine("tsi1 partition \(path): \(error)") }
             f.manifest = manifest
+            return true
+        }
+        // Two compactions finishing side by side may pick the same pair: the one that finds
+        // it gone from the MANIFEST drops its own output and leaves the inputs to the other.
+        guard applied else {
+            unlink(output)
+            return
         }
         unlink(path + "/" + older)
         unlink(path + "/" + newer)

@@ -1,14 +1,14 @@
-/// Go 1.19's `sort.Slice` (pattern-defeating quicksort, not stable), which 1.6.7 as Debian
-/// builds it uses to sort GroupBy's rows: rows with equal group keys come out in the order
-/// this algorithm leaves them, so the same steps are taken here, comparison for comparison.
-/// (Go 1.19's parameters: insertion sort up to 12 elements, ninther pivots from 50, its
-/// xorshift for breaking patterns.)
-struct GoSortSlice<Element> {
+/// Go 1.19's `sort.Slice` and `sort.Sort` (pattern-defeating quicksort, not stable), as 1.6.7
+/// is built by Debian: elements that compare equal come out in the order this algorithm leaves
+/// them, so the same steps are taken here, comparison for comparison (insertion sort up to 12
+/// elements, ninther pivots from 50, its xorshift for breaking patterns). Used where 1.x's
+/// answer shows that order: percentile's and mode's ties, the storage service's GroupBy rows.
+public struct GoSortSlice<Element> {
     private var data: [Element]
     private let less: (Element, Element) -> Bool
 
     /// `elements` sorted as Go's `sort.Slice(elements, less)` sorts them.
-    static func sorted(_ elements: [Element], by less: @escaping (Element, Element) -> Bool) -> [Element] {
+    public static func sorted(_ elements: [Element], by less: @escaping (Element, Element) -> Bool) -> [Element] {
         var s = GoSortSlice(data: elements, less: less)
         let n = elements.count
         s.pdqsort(0, n, limit: Int.bitWidth - n.leadingZeroBitCount)
