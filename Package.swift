@@ -222,7 +222,7 @@ let package = Package(
         .executableTarget(
             name: "sundial-inspect",
             dependencies: [
-                "TSM", "TSDB", "Checksum", "LineProtocol", "InfluxQL", "Meta", "GoText",
+                "TSM", "TSDB", "TSI", "CRE2", "Checksum", "LineProtocol", "InfluxQL", "Meta", "GoText",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

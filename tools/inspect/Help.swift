@@ -37,9 +37,9 @@ enum HelpCommand {
 }
 
 /// 1.x's commands over the TSI index that Sundial's inspect tool does not have yet
-/// (`buildtsi` is BuildTSI.swift, `verify-seriesfile` VerifySeriesFile.swift).
+/// (`buildtsi` is BuildTSI.swift, `dumptsi` DumpTSI.swift, `verify-seriesfile` VerifySeriesFile.swift).
 enum TSICommands {
-    static let names: Set<String> = ["dumptsi", "reporttsi"]
+    static let names: Set<String> = ["reporttsi"]
 
     static func run(_ name: String, console: Console) -> Never {
         console.err("\(name): not available yet in sundial-inspect (its tsi1 index files: Spec/tsi.md)\n")

@@ -28,8 +28,11 @@ final class TabWriter {
         self.padChar = padChar.asciiValue ?? 0x20
     }
 
-    func write(_ s: String) {
-        for byte in s.utf8 {
+    func write(_ s: String) { write(bytes: s.utf8) }
+
+    /// Writes raw bytes (names from index files need not be UTF-8).
+    func write(bytes: some Sequence<UInt8>) {
+        for byte in bytes {
             switch byte {
             case 0x09, 0x0B, 0x0A, 0x0C:
                 let cells = terminateCell(tab: byte == 0x09)

@@ -1,6 +1,6 @@
 // sundial-inspect: InfluxDB 1.x's `influx_inspect` for Sundial's (and 1.x's) storage files —
-// export, verify, report, dumptsm, dumptsmwal, deletetsm — plus Sundial's own dump, dump-wal,
-// write-lp, meta-sample and influxql (Legacy.swift). `help` lists them.
+// export, verify, report, dumptsi, dumptsm, dumptsmwal, deletetsm — plus Sundial's own dump,
+// dump-wal, write-lp, meta-sample and influxql (Legacy.swift). `help` lists them.
 
 let console = Console()
 
@@ -36,6 +36,7 @@ do throws(CommandError) {
     case "", "help": HelpCommand.run(console: console)
     case "buildtsi": try BuildTSICommand.run(arguments, console: console)
     case "deletetsm": try DeleteTSMCommand.run(arguments, console: console)
+    case "dumptsi": try DumpTSICommand.run(arguments, console: console)
     case "dumptsmdev":
         console.err("warning: dumptsmdev is deprecated, use dumptsm instead.\n")
         try DumpTSMCommand.run(arguments, console: console)
@@ -51,7 +52,7 @@ do throws(CommandError) {
     }
 } catch {
     // 1.x prefixes the command's error with its name, except for an unknown command.
-    let prefix = ["buildtsi", "deletetsm", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify", "verify-seriesfile"].contains(command)
+    let prefix = ["buildtsi", "deletetsm", "dumptsi", "dumptsm", "dumptsmdev", "dumptsmwal", "dumpwal", "export", "report", "verify", "verify-seriesfile"].contains(command)
         ? (command == "dumptsmdev" ? "dumptsm" : command == "dumpwal" ? "dumptsmwal" : command) + ": " : ""
     console.err(prefix + error.message + "\n")
     console.exit(1)

@@ -415,7 +415,9 @@ import Testing
                     out: "invalid boolean value \"maybe\" for -compress: strconv.ParseBool: parsing \"maybe\": invalid syntax\n", err: nil),
         CommandCase(arguments: ["verify", "-h"], status: 2, out: "Verifies the integrity of TSM files.\n\nUsage: sundial-inspect verify [flags]\n", err: nil),
         CommandCase(arguments: ["dumptsm"], status: 0, out: "TSM file not specified\n\nDumps low-level details about tsm1 files.\n", err: nil),
-        CommandCase(arguments: ["dumptsi"], status: 1, out: nil, err: "dumptsi: not available yet in sundial-inspect"),
+        // 1.6 checks -series-file before the paths.
+        CommandCase(arguments: ["dumptsi"], status: 1, out: nil, err: "dumptsi: series file path required\n"),
+        CommandCase(arguments: ["reporttsi"], status: 1, out: nil, err: "reporttsi: not available yet in sundial-inspect"),
         // 1.6: without -datadir and -waldir, Go's usage on standard output and exit 0.
         CommandCase(arguments: ["buildtsi"], status: 0, out: "Usage of buildtsi:\n", err: ""),
         CommandCase(arguments: ["verify-seriesfile", "-dir", "/nonexistent"], status: 1, out: nil, err: "verify-seriesfile: open /nonexistent: no such file or directory"),
