@@ -1,11 +1,19 @@
 import Synchronization
+import TSM
 
 /// The series of a whole database (1.x's in-memory index is per database): how many shards
 /// hold each series, and the values of each tag — what `max-series-per-database` and
-/// `max-values-per-tag` count.
+/// `max-values-per-tag` count. It also keeps one parsed copy of each series for the shards'
+/// indexes to share (``canonical(_:)``): a database's shards hold the same series, and
+/// each parsing its own copy multiplied the index's memory by the number of shards.
 public final class DatabaseSeries: Sendable {
+    struct Entry {
+        var key: ParsedSeriesKey
+        var shards: Int
+    }
+
     struct State {
-        var series: [[UInt8]: Int] = [:]
+        var series: [ByteKey: Entry] = [:]
         /// measurement → tag key → value → series holding it.
         var tagValues: [String: [String: [String: Int]]] = [:]
         /// measurement → its series.
@@ -31,7 +39,14 @@ public final class DatabaseSeries: Sendable {
         measurementCount.store(s.measurements.count, ordering: .relaxed)
     }
 
-    func contains(_ key: [UInt8]) -> Bool { state.withLock { $0.series[key] != nil } }
+    func contains(_ key: [UInt8]) -> Bool { state.withLock { $0.series[ByteKey(key)] != nil } }
+
+    /// The series of `keys`, parsed: the copy another shard already holds where there is one
+    /// (its bytes, measurement and tags are then shared, not duplicated), else a new parse.
+    func canonical(_ keys: [[UInt8]]) -> [ParsedSeriesKey] {
+        let known = state.withLock { s in keys.map { s.series[ByteKey($0)]?.key } }
+        return zip(keys, known).map { key, found in found ?? ParsedSeriesKey(key) }
+    }
 
     func hasTagValue(_ measurement: String, _ key: String, _ value: String) -> Bool {
         state.withLock { $0.tagValues[measurement]?[key]?[value] != nil }
@@ -45,8 +60,9 @@ public final class DatabaseSeries: Sendable {
     func add(_ keys: [ParsedSeriesKey]) {
         state.withLock { s in
             for key in keys {
-                s.series[key.key, default: 0] += 1
-                guard s.series[key.key] == 1 else { continue }
+                let k = ByteKey(key.key)
+                s.series[k, default: Entry(key: key, shards: 0)].shards += 1
+                guard s.series[k]?.shards == 1 else { continue }
                 s.measurements[key.measurement, default: 0] += 1
                 for tag in key.tags { s.tagValues[key.measurement, default: [:]][tag.key, default: [:]][tag.value, default: 0] += 1 }
             }
@@ -60,9 +76,10 @@ public final class DatabaseSeries: Sendable {
         state.withLock { s in
             var gone: [[UInt8]] = []
             for key in keys {
-                guard let n = s.series[key.key] else { continue }
-                if n > 1 { s.series[key.key] = n - 1; continue }
-                s.series[key.key] = nil
+                let k = ByteKey(key.key)
+                guard let n = s.series[k]?.shards else { continue }
+                if n > 1 { s.series[k]?.shards = n - 1; continue }
+                s.series[k] = nil
                 gone.append(key.key)
                 let series = (s.measurements[key.measurement] ?? 1) - 1
                 s.measurements[key.measurement] = series > 0 ? series : nil

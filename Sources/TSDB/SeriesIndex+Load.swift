@@ -4,11 +4,11 @@ extension SeriesIndex {
     /// Fills an empty index in one pass, as a shard opening does: every posting set is made at
     /// its final size, so none grows and rehashes its keys on the way (which dominated opening
     /// a shard of 300,000 series). Returns the series added, as `add` does.
-    static func load(_ keys: some Sequence<[UInt8]>, into s: inout State) -> [ParsedSeriesKey] {
-        var all = Set<ByteKey>(minimumCapacity: keys.underestimatedCount)
+    static func load(_ parsed: [ParsedSeriesKey], into s: inout State) -> [ParsedSeriesKey] {
+        var all = Set<ByteKey>(minimumCapacity: parsed.count)
         var added: [ParsedSeriesKey] = []
-        added.reserveCapacity(keys.underestimatedCount)
-        for key in keys where all.insert(ByteKey(key)).inserted { added.append(ParsedSeriesKey(key)) }
+        added.reserveCapacity(parsed.count)
+        for series in parsed where all.insert(ByteKey(series.key)).inserted { added.append(series) }
         var byMeasurement: [String: [Int]] = [:]
         for (i, series) in added.enumerated() { byMeasurement[series.measurement, default: []].append(i) }
         for (name, indices) in byMeasurement {

@@ -113,27 +113,41 @@ public final class SeriesIndex: SeriesIndexing {
     /// Kept as series come and go, so that reading it scans nothing.
     private let bytes = Atomic<Int>(0)
 
-    public init() {}
+    /// Where new series are parsed: the database's shared copies (nil: each parsed here).
+    let shared: DatabaseSeries?
+
+    /// An empty index; `shared` gives it the database's parsed series to reuse.
+    public init(sharing shared: DatabaseSeries? = nil) {
+        self.shared = shared
+    }
 
     public var version: IndexVersion { .inmem }
+
+    /// The parsed series of `keys`, shared with the database's other shards when they hold them.
+    func parse(_ keys: [[UInt8]]) -> [ParsedSeriesKey] {
+        shared?.canonical(keys) ?? keys.map(ParsedSeriesKey.init)
+    }
 
     /// Adds series keys (already-known ones are skipped cheaply); returns the new ones.
     @discardableResult
     public func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey] {
-        state.withLock { s in
+        // Keys not held yet are parsed (or taken from the database's copies) outside the lock.
+        let fresh = state.withLock { s in keys.filter { !s.all.contains(ByteKey($0)) } }
+        guard !fresh.isEmpty else { return [] }
+        let parsed = parse(fresh)
+        return state.withLock { s in
             if s.all.isEmpty {
-                let added = Self.load(keys, into: &s)
+                let added = Self.load(parsed, into: &s)
                 bytes.add(added.reduce(0) { $0 + $1.estimatedBytes }, ordering: .relaxed)
                 seriesCount.store(s.all.count, ordering: .relaxed)
                 return added
             }
             var added: [ParsedSeriesKey] = []
-            for key in keys {
-                guard s.all.insert(ByteKey(key)).inserted else { continue }
-                let parsed = ParsedSeriesKey(key)
-                s.measurements[parsed.measurement, default: Measurement()].insert(parsed)
-                bytes.add(parsed.estimatedBytes, ordering: .relaxed)
-                added.append(parsed)
+            for series in parsed {
+                guard s.all.insert(ByteKey(series.key)).inserted else { continue }
+                s.measurements[series.measurement, default: Measurement()].insert(series)
+                bytes.add(series.estimatedBytes, ordering: .relaxed)
+                added.append(series)
             }
             if !added.isEmpty { seriesCount.store(s.all.count, ordering: .relaxed) }
             return added

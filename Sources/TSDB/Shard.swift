@@ -60,7 +60,9 @@ public final class Shard: Sendable {
         let persisted = existed ? FileManager.default.fileExists(atPath: path + "/index") : indexVersion == .tsi1
         engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler, log: log)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
-        index = persisted ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile(), maxLogFileSize: maxIndexLogFileSize) : SeriesIndex()
+        index = persisted
+            ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile(), maxLogFileSize: maxIndexLogFileSize, sharing: databaseSeries)
+            : SeriesIndex(sharing: databaseSeries)
         var set = MeasurementFieldSet()
         // fields.idx is written before data reaches the WAL, so it is normally complete; a
         // field it lacks (a shard copied without it, or written by another server) is learnt

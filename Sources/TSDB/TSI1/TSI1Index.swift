@@ -20,25 +20,30 @@ public final class TSI1Index: SeriesIndexing {
     public let path: String
     let seriesFile: SeriesFile
     let partitions: [TSI1Partition]
-    let memory = SeriesIndex()
+    let memory: SeriesIndex
     /// The names behind 1.6's measurement sketches (`TSI1Index+Sketches.swift`).
     let measurementNames = Mutex(MeasurementNames())
 
-    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition]) {
+    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition], sharing: DatabaseSeries?) {
         self.path = path
         self.seriesFile = seriesFile
         self.partitions = partitions
+        memory = SeriesIndex(sharing: sharing)
     }
 
     /// Opens (creating if needed) the index of the shard at `shardPath`. Its series are those
     /// the files hold and the series file has not deleted.
-    public static func open(shardPath: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20) throws(StoreError) -> TSI1Index {
-        try open(indexPath: shardPath + "/" + ManifestPartitions.indexDirectoryName, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize)
+    /// `sharing`: the database's parsed series, for the in-memory view to reuse.
+    public static func open(shardPath: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20,
+                            sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
+        try open(indexPath: shardPath + "/" + ManifestPartitions.indexDirectoryName, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize,
+                 sharing: sharing)
     }
 
     /// Opens (creating if needed) the index directory at `path` (`buildtsi` builds one under
     /// a temporary name).
-    public static func open(indexPath path: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20) throws(StoreError) -> TSI1Index {
+    public static func open(indexPath path: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20,
+                            sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var partitions: [TSI1Partition] = []
         var live = Set<UInt64>()
@@ -77,14 +82,17 @@ public final class TSI1Index: SeriesIndexing {
             }
             live.formUnion(ids)
         }
-        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions)
+        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions, sharing: sharing)
         var keys: [[UInt8]] = []
         keys.reserveCapacity(live.count)
         for id in live.sorted() where !seriesFile.isDeleted(id) {
             guard let parts = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) else { continue }
             keys.append(parts.made)
         }
-        index.memory.add(keys)
+        // The database counts them (and deletes them from the series file once no shard has
+        // them), as it counts what a shard's writes add.
+        let loaded = index.memory.add(keys)
+        sharing?.add(loaded)
         index.measurementNames.withLock { $0 = names }
         for partition in partitions { partition.startLevelCompactions() }
         return index

@@ -205,11 +205,10 @@ import Testing
             "unix-socket-enabled = true", "bind-socket = \"\(socket)\"", "unix-socket-permissions = \"0770\"", "unix-socket-group = \(group)",
         ])
         defer { daemon.remove() }
-        var info = stat()
-        #expect(lstat(socket, &info) == 0)
-        #expect(info.st_mode & S_IFMT == S_IFSOCK)
-        #expect(info.st_mode & 0o777 == 0o770)
-        #expect(info.st_gid == group)
+        let info = try FileManager.default.attributesOfItem(atPath: socket)
+        #expect(info[.type] as? FileAttributeType == .typeSocket)
+        #expect((info[.posixPermissions] as? NSNumber)?.intValue == 0o770)
+        #expect((info[.groupOwnerAccountID] as? NSNumber)?.uint32Value == group)
 
         func influx(_ arguments: [String]) async throws -> (Int32, String) {
             try await offPool {

@@ -64,3 +64,32 @@ import TSM
         #expect(db.tagValueCount("cpu", "host") == 1)
     }
 }
+
+/// A database's shards share one parsed copy of each series: the second shard's index holds
+/// the first one's buffers (key bytes, tags), not a parse of its own; a series both shards
+/// dropped leaves the shared table.
+@Suite struct SharedSeriesTests {
+    static func address(_ bytes: [UInt8]) -> UnsafeRawPointer? { bytes.withUnsafeBytes { $0.baseAddress } }
+
+    @Test func shardsShareParsedSeries() throws {
+        let database = DatabaseSeries()
+        let keys = (0..<50).map { Array("cpu,host=h\($0),region=eu-west-\($0 % 3)".utf8) }
+        let first = SeriesIndex(sharing: database), second = SeriesIndex(sharing: database)
+        database.add(first.add(keys))
+        // The second shard gets its keys from its own write (separate buffers).
+        let added = second.add(keys.map { Array($0) })
+        database.add(added)
+        #expect(added.count == 50)
+        let firstSeries = Dictionary(uniqueKeysWithValues: first.allSeries.map { ($0.key, $0) })
+        for s in second.allSeries {
+            let original = try #require(firstSeries[s.key])
+            #expect(Self.address(s.key) == Self.address(original.key))
+        }
+        #expect(database.count == 50)
+        database.remove(first.remove(keys))
+        #expect(database.count == 50)
+        #expect(database.remove(second.remove(keys)).count == 50)
+        #expect(database.count == 0)
+        #expect(!database.contains(keys[0]))
+    }
+}

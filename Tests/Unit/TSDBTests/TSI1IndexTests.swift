@@ -171,6 +171,29 @@ import TSM
         #expect(store.series(of: "db").count == 2)
     }
 
+    /// After a restart the database counts the series the index files hold (they were read
+    /// from the files, not written again), and a shard deleted then still takes its own series
+    /// out of the series file.
+    @Test func reopenedShardsCountTheirSeries() async throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let store = Store(dataDir: root + "/data", walDir: root + "/wal", indexVersion: .tsi1)
+            try store.shard(id: 1, database: "db", retentionPolicy: "rp").write(Self.points("cpu,host=a v=1\ncpu,host=b v=2"))
+            try store.shard(id: 2, database: "db", retentionPolicy: "rp").write(Self.points("cpu,host=b v=3\ncpu,host=c v=4"))
+            await store.close()
+        }
+        let store = Store(dataDir: root + "/data", walDir: root + "/wal", indexVersion: .tsi1)
+        _ = try store.shard(id: 1, database: "db", retentionPolicy: "rp")
+        _ = try store.shard(id: 2, database: "db", retentionPolicy: "rp")
+        #expect(store.series(of: "db").count == 3)
+        let file = try store.seriesFile(of: "db")
+        func id(_ key: String) -> UInt64 { file.id(forKey: SeriesKey(escaped: Array(key.utf8)).seriesFileEncoding) }
+        await store.deleteShard(1)
+        #expect(id("cpu,host=a") == 0 && id("cpu,host=b") != 0 && id("cpu,host=c") != 0)
+        #expect(store.series(of: "db").count == 2)
+    }
+
     /// As 1.6: a new shard takes `index-version`; a shard on disk keeps the index it has.
     @Test func shardsKeepTheirIndex() throws {
         let root = Self.root()
