@@ -273,7 +273,7 @@ let package = Package(
         // Full-scan storage Read throughput, influxd 1.6.7 and sundiald side by side on loopback.
         .executableTarget(
             name: "storage-read-bench",
-            dependencies: ["Storage", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["Storage", "SundialTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "tools/benchmark/storage-read-bench",
             swiftSettings: strict
         ),

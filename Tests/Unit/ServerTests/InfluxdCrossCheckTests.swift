@@ -30,30 +30,20 @@ import Testing
                 var rpcPort = DaemonProcessTests.freePort()
                 while rpcPort == port { rpcPort = DaemonProcessTests.freePort() }
                 let config = dir.appendingPathComponent("influxdb-\(port).conf")
-                try """
-                reporting-disabled = true
-                bind-address = "127.0.0.1:\(rpcPort)"
-                [meta]
-                  dir = "\(dir.path)/meta"
-                [data]
-                  dir = "\(dir.path)/data"
-                  wal-dir = "\(dir.path)/wal"
-                  query-log-enabled = false
-                  cache-snapshot-memory-size = 16384
-                \(data.map { "  " + $0 }.joined(separator: "\n"))
-                [monitor]
-                  \(monitor)
+                var file = LoopbackServerConfig(dir: dir.path, httpPort: port, rpcPort: rpcPort)
+                file.data = ["cache-snapshot-memory-size = 16384"] + data
+                file.monitor = [monitor]
+                file.http = [http]
+                file.sections = """
                 [continuous_queries]
                   enabled = \(continuousQueries)
                   query-stats-enabled = \(continuousQueries)
                   run-interval = "1s"
-                [http]
-                  bind-address = "127.0.0.1:\(port)"
-                  \(http)
                 [logging]
                   level = "error"
                 \(extra)
-                """.write(to: config, atomically: true, encoding: .utf8)
+                """
+                try file.text.write(to: config, atomically: true, encoding: .utf8)
                 let stderr = dir.appendingPathComponent("stderr-\(port).log")
                 _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
                 let process = Process()

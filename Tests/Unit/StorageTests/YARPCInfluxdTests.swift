@@ -21,25 +21,9 @@ import Glibc
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("influxdb.conf")
-        try """
-        reporting-disabled = true
-        bind-address = "127.0.0.1:\(rpcPort)"
-        [meta]
-          dir = "\(dir.path)/meta"
-        [data]
-          dir = "\(dir.path)/data"
-          wal-dir = "\(dir.path)/wal"
-          query-log-enabled = false
-        [monitor]
-          store-enabled = false
-        [http]
-          bind-address = "127.0.0.1:\(httpPort)"
-          log-enabled = false
-        [ifql]
-          enabled = true
-          log-enabled = true
-          bind-address = "127.0.0.1:\(ifqlPort)"
-        """.write(to: config, atomically: true, encoding: .utf8)
+        var file = LoopbackServerConfig(dir: dir.path, httpPort: httpPort, rpcPort: rpcPort)
+        file.sections = LoopbackServerConfig.ifql(port: ifqlPort, logEnabled: true)
+        try file.text.write(to: config, atomically: true, encoding: .utf8)
         let log = dir.appendingPathComponent("stderr.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import SundialTestSupport
 import Synchronization
 
 /// The pids of the servers this process started, killed at exit (normal, `exit()`, SIGINT,
@@ -63,31 +64,10 @@ final class ServerProcess: @unchecked Sendable {
         }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("influxdb.conf")
-        try """
-        reporting-disabled = true
-        bind-address = "127.0.0.1:\(rpcPort)"
-        [meta]
-          dir = "\(dir.path)/meta"
-        [data]
-          dir = "\(dir.path)/data"
-          wal-dir = "\(dir.path)/wal"
-          index-version = "inmem"
-          query-log-enabled = false
-          cache-snapshot-write-cold-duration = "\(cold)"
-        [monitor]
-          store-enabled = false
-        [http]
-          bind-address = "127.0.0.1:\(httpPort)"
-          log-enabled = false
-        [ifql]
-          enabled = true
-          log-enabled = false
-          bind-address = "127.0.0.1:\(ifqlPort)"
-        [logging]
-          level = "error"
-          suppress-logo = true
-
-        """.write(to: config, atomically: true, encoding: .utf8)
+        var file = LoopbackServerConfig(dir: dir.path, httpPort: httpPort, rpcPort: rpcPort)
+        file.data = ["index-version = \"inmem\"", "cache-snapshot-write-cold-duration = \"\(cold)\""]
+        file.sections = LoopbackServerConfig.ifql(port: ifqlPort) + "[logging]\n  level = \"error\"\n  suppress-logo = true\n"
+        try file.text.write(to: config, atomically: true, encoding: .utf8)
         let log = dir.appendingPathComponent("log.txt")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
