@@ -31,7 +31,8 @@ enum FieldMath {
         case .sub: r = x - y
         case .mul: r = x * y
         case .div: r = y == 0 ? 0 : x / y
-        case .mod: r = y == 0 ? 0 : fmod(x, y)
+        // Go's math.Mod: by zero it is NaN, which comes out as null (1.x's `% 0` on floats).
+        case .mod: r = fmod(x, y)
         default: return .null
         }
         // 1.x's cursor turns NaN into null.
