@@ -354,6 +354,7 @@ struct AggregateSelect {
                     guard var feed = try PointFeed(groupRows) else { continue }
                     values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
                                          integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target, known: fieldTypes),
+                                         absentTagged: Set(calls.indices.filter { tagKeys.contains(calls[$0].field) }),
                                          clipped: extra > 0 ? plainCalls : [], stops: ascending ? stops : nil)
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
@@ -410,7 +411,7 @@ struct AggregateSelect {
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
-                 integralAtZero: Bool = false, absent: Set<Int> = [], clipped: Set<Int> = [],
+                 integralAtZero: Bool = false, absent: Set<Int> = [], absentTagged: Set<Int> = [], clipped: Set<Int> = [],
                  stops: IteratorStops? = nil) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
@@ -526,7 +527,7 @@ struct AggregateSelect {
            filled.allSatisfy({ $0.empty }) {
             return []
         }
-        return try fill(try zoned(filled), calls: calls, absent: absent)
+        return try fill(try zoned(filled), calls: calls, absent: absent, tagged: absentTagged)
     }
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when
@@ -583,16 +584,16 @@ struct AggregateSelect {
     /// built once per call, backwards (linear, not a scan forward per empty window).
     /// `absent`: calls over a field the measurement does not have. 1.x builds no iterator for
     /// them, so nothing fills them: they stay null (count included).
-    func fill(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int> = []) throws(StatementError) -> [[Value]] {
+    func fill(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int> = [], tagged: Set<Int> = []) throws(StatementError) -> [[Value]] {
         // 1.x fills in the query's order: under ORDER BY time DESC, fill(previous) takes the
         // later window's value.
         if statement.fill == .previous, !(statement.sortFields.first?.ascending ?? true) {
-            return try fillInOrder(filled.reversed(), calls: calls, absent: absent).reversed()
+            return try fillInOrder(filled.reversed(), calls: calls, absent: absent, tagged: tagged).reversed()
         }
-        return try fillInOrder(filled, calls: calls, absent: absent)
+        return try fillInOrder(filled, calls: calls, absent: absent, tagged: tagged)
     }
 
-    private func fillInOrder(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int>) throws(StatementError) -> [[Value]] {
+    private func fillInOrder(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int>, tagged: Set<Int>) throws(StatementError) -> [[Value]] {
         func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
         var previous = [Value?](repeating: nil, count: calls.count)
         var previousTime = [Int64](repeating: 0, count: calls.count)
@@ -627,10 +628,11 @@ struct AggregateSelect {
                     continue
                 }
                 // A call over a field the measurement lacks has no points; when its result type
-                // is fixed whatever the field (mean, count, …) 1.x still fills it with fill(N)'s
-                // literal, with or without GROUP BY time; the others stay null.
+                // is fixed whatever the field (mean, count, …), or its argument is a tag key (1.x
+                // types the call by the tag), 1.x still fills it with fill(N)'s literal, with or
+                // without GROUP BY time; the others stay null.
                 if absent.contains(j) {
-                    guard ["mean", "count", "median", "stddev", "integral"].contains(calls[j].function) else { continue }
+                    guard ["mean", "count", "median", "stddev", "integral"].contains(calls[j].function) || tagged.contains(j) else { continue }
                     if case .number(let f) = statement.fill { row[1 + j] = .float(f) }
                     if case .integer(let n) = statement.fill { row[1 + j] = .integer(n) }
                     continue
