@@ -680,6 +680,8 @@ struct AggregateSelect {
                 case .boolean: out[j] = .boolean(false)
                 case .integer: out[j] = .integer(GoConvert.int64(n))
                 case .unsigned: out[j] = .unsigned(GoConvert.uint64(n))
+                // A float column's fill is a float even for fill(0) (msgpack tells 0.0 from 0).
+                case .float: out[j] = .float(n)
                 default: break
                 }
                 break

@@ -142,6 +142,7 @@ def main():
     ap.add_argument("--index-version", choices=["inmem", "tsi1"], default="inmem",
                     help="[data] index-version for both servers (default inmem, 1.x's default; Sundial's own default is tsi1): "
                          "the indexes differ in what the metadata statements see, so both servers use the same one")
+    ap.add_argument("--accept", help="with --ask: the Accept header (application/x-msgpack answers are shown in hex)")
     ap.add_argument("--ask", metavar="FILE", help="over the seed's data, print both answers to each query in FILE (one per line)")
     args = ap.parse_args()
     if args.quick:
@@ -161,8 +162,9 @@ def main():
         if args.ask:
             with open(args.ask) as f:
                 for q in filter(None, (line.strip() for line in f)):
-                    a, b = servers.query(influxd, q), servers.query(sundial, q)
-                    print(f"{'same' if a == b else 'DIFF'}  {q}\n  influxd: {a[2].decode()}  sundial: {b[2].decode()}")
+                    a, b = servers.query(influxd, q, accept=args.accept), servers.query(sundial, q, accept=args.accept)
+                    show = (lambda body: body.hex(" ")) if args.accept == "application/x-msgpack" else (lambda body: body.decode())
+                    print(f"{'same' if a == b else 'DIFF'}  {q}\n  influxd: {show(a[2])}\n  sundial: {show(b[2])}")
             return
         for n in range(args.cases):
             case = gen.case()

@@ -67,10 +67,10 @@ class Server:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def query(server, q, db="db"):
+def query(server, q, db="db", accept=None):
+    headers = [("Content-Type", "application/x-www-form-urlencoded")] + ([("Accept", accept)] if accept else [])
     return server.request("POST", "/query", urllib.parse.urlencode({"db": db}),
-                          urllib.parse.urlencode({"q": q}).encode(),
-                          [("Content-Type", "application/x-www-form-urlencoded")])
+                          urllib.parse.urlencode({"q": q}).encode(), headers)
 
 
 def sundiald_path(given):
