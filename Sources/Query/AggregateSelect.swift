@@ -761,6 +761,22 @@ struct AggregateSelect {
             let variance = nums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(nums.count - 1)
             return (.float(variance.squareRoot()), nil)
         case "median":
+            // 1.x's integer median: `float64(lo) + float64(hi - lo) / 2`, the difference taken
+            // in int64 (wrapping).
+            let ints = points.compactMap { p -> Int64? in if case .integer(let i) = p.1 { return i }; return nil }
+            if !ints.isEmpty && ints.count == points.count {
+                let sorted = ints.sorted(), n = sorted.count
+                if n % 2 == 1 { return (.float(Double(sorted[n / 2])), nil) }
+                let (lo, hi) = (sorted[n / 2 - 1], sorted[n / 2])
+                return (.float(Double(lo) + Double(hi &- lo) / 2), nil)
+            }
+            let uints = points.compactMap { p -> UInt64? in if case .unsigned(let u) = p.1 { return u }; return nil }
+            if !uints.isEmpty && uints.count == points.count {
+                let sorted = uints.sorted(), n = sorted.count
+                if n % 2 == 1 { return (.float(Double(sorted[n / 2])), nil) }
+                let (lo, hi) = (sorted[n / 2 - 1], sorted[n / 2])
+                return (.float(Double(lo) + Double(hi - lo) / 2), nil)
+            }
             // A field stored as text or booleans in another shard gives no numbers (1.x reads
             // no cursor for a shard whose type differs).
             let nums = points.compactMap { RawSelect.number($0.1) }.sorted()
