@@ -59,6 +59,8 @@ public final class DatabaseSeries: Sendable {
     /// A shard gained these series.
     func add(_ keys: [ParsedSeriesKey]) {
         state.withLock { s in
+            // A shard opening adds all its series at once: grow the table once.
+            if keys.count > 1024 { s.series.reserveCapacity(s.series.count + keys.count) }
             for key in keys {
                 let k = ByteKey(key.key)
                 s.series[k, default: Entry(key: key, shards: 0)].shards += 1

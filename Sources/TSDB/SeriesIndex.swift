@@ -132,7 +132,8 @@ public final class SeriesIndex: SeriesIndexing {
     @discardableResult
     public func add(_ keys: some Sequence<[UInt8]>) -> [ParsedSeriesKey] {
         // Keys not held yet are parsed (or taken from the database's copies) outside the lock.
-        let fresh = state.withLock { s in keys.filter { !s.all.contains(ByteKey($0)) } }
+        // An empty index (a shard opening) takes them all without looking each up.
+        let fresh = state.withLock { s in s.all.isEmpty ? Array(keys) : keys.filter { !s.all.contains(ByteKey($0)) } }
         guard !fresh.isEmpty else { return [] }
         let parsed = parse(fresh)
         return state.withLock { s in
