@@ -50,5 +50,15 @@ public final class ConnectionState: Sendable {
 
     func close() { closed.store(true, ordering: .relaxed) }
 
+    /// The handler left more of its request's body unread than Go's server drains: the answer
+    /// is to close the connection.
+    private let unreadBody = Atomic<Bool>(false)
+
+    func leftBodyUnread() { unreadBody.store(true, ordering: .relaxed) }
+
+    /// Whether the answer being written must close the connection for an unread body (and
+    /// forgets it for the next request).
+    func takeUnreadBody() -> Bool { unreadBody.exchange(false, ordering: .relaxed) }
+
     func quiesce() { quiescing.store(true, ordering: .relaxed) }
 }

@@ -3,7 +3,6 @@ import HummingbirdCore
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
-import Synchronization
 
 /// One HTTP/1.1 connection's requests, on its event loop: it reads a request, hands it to the
 /// responder on the Swift task pool, and writes the answer back in as few writes as it can.
@@ -96,10 +95,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var bodyID = 0
     /// What is left to come of the current body by its `Content-Length` (nil: chunked or none).
     private var bodyRemaining: Int?
-    /// A streamed body's bytes handed to the stream so far, and how many of them its handler
-    /// has taken: what it left unread decides, as in Go, whether the connection is kept.
-    private var streamedBytes = 0
-    private var streamed: StreamedBody?
     /// The connection is closing: its last answer is out, input is dropped.
     private var closing = false
     /// When the last bytes came (or reading last resumed after a pause of the server's own).
@@ -176,7 +171,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
                     receiving = .collecting(head, body)
                 }
             case .streaming(let source, _):
-                streamedBytes += buffer.readableBytes
                 switch source.yield(buffer) {
                 case .produceMore: break
                 case .stopProducing: bodyPaused = true
@@ -225,11 +219,8 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             delegate: BodyDemand(connection: NIOLoopBound(self, eventLoop: context.eventLoop), id: bodyID)
         )
         receiving = .streaming(produced.source, id: bodyID)
-        let counted = StreamedBody(produced.sequence)
-        streamed = counted
-        streamedBytes = body?.readableBytes ?? 0
         if let body, case .stopProducing = produced.source.yield(body) { bodyPaused = true }
-        handOver(head, body: RequestBody(asyncSequence: counted), context: context)
+        handOver(head, body: RequestBody(asyncSequence: produced.sequence), context: context)
     }
 
     /// The responder wants more of body `id`.
@@ -346,7 +337,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Handing over and answering
 
     private func handOver(_ head: HTTPRequestHead, body: RequestBody, context: ChannelHandlerContext) {
-        if case .idle = receiving { streamed = nil }
         answering = true
         closeAfterAnswer = !head.isKeepAlive
         answeringHTTP11 = head.version == .http1_1
@@ -402,7 +392,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             if bodyIsUnfinished, (bodyRemaining ?? .max) > Self.unreadBodyKeptLimit {
                 // Too much of the body is left unread to drain it (Go closes too).
                 closeAfterAnswer = true
-            } else if let streamed, streamedBytes - streamed.taken > Self.unreadBodyKeptLimit {
+            } else if connection.takeUnreadBody() {
                 // The body has all come, but its handler left more of it unread than Go drains
                 // (a client fast enough that the whole body arrived before the answer).
                 closeAfterAnswer = true
@@ -569,31 +559,3 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// A streamed request body that counts what its handler takes of it.
-struct StreamedBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: HTTP1Connection.BodyProducer
-    private let progress = Progress()
-
-    final class Progress: Sendable {
-        let taken = Atomic<Int>(0)
-    }
-
-    init(_ base: HTTP1Connection.BodyProducer) { self.base = base }
-
-    /// Bytes the handler has taken.
-    var taken: Int { progress.taken.load(ordering: .relaxed) }
-
-    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), progress: progress) }
-
-    struct Iterator: AsyncIteratorProtocol {
-        var base: HTTP1Connection.BodyProducer.AsyncIterator
-        let progress: Progress
-
-        mutating func next() async throws -> ByteBuffer? {
-            let chunk = try await base.next()
-            if let chunk { progress.taken.add(chunk.readableBytes, ordering: .relaxed) }
-            return chunk
-        }
-    }
-}

@@ -44,13 +44,20 @@ extension Handler {
     func readBody(_ request: Request, limit: Int?, enough: (ByteBuffer) -> Bool = { _ in false }) async -> BodyRead {
         var collected = ByteBuffer()
         do {
-            for try await var chunk in request.body {
+            var chunks = request.body.makeAsyncIterator()
+            while var chunk = try await chunks.next() {
                 if let limit, collected.readableBytes + chunk.readableBytes > limit {
                     // What fits is kept for the caller's checks of the body's start (gzip's header).
+                    var excess = collected.readableBytes + chunk.readableBytes - limit
                     if let head = chunk.readSlice(length: limit - collected.readableBytes) {
                         var head = head
                         collected.writeBuffer(&head)
                     }
+                    // Go's server drains at most 256 KB of what its handler left before it
+                    // answers, and closes the connection if more is left (whether or not the
+                    // rest has arrived yet).
+                    while excess <= HTTP1Connection.unreadBodyKeptLimit, let more = try? await chunks.next() { excess += more.readableBytes }
+                    if excess > HTTP1Connection.unreadBodyKeptLimit { ConnectionState.current?.leftBodyUnread() }
                     return .tooLarge(collected)
                 }
                 collected.writeBuffer(&chunk)
@@ -68,6 +75,13 @@ extension Handler {
     /// HTTPTypes' ("Content Too Large").
     func tooLarge(_ call: RouteRequest) -> Reply {
         httpError("Request Entity Too Large", Self.requestEntityTooLarge, call)
+    }
+
+    /// `tooLarge` for a body refused by its announced length, none of it read: Go's server
+    /// then closes if more than it drains (256 KB) was announced.
+    func refuseAnnounced(_ call: RouteRequest) -> Reply {
+        if (Self.declaredLength(call.request) ?? 0) > HTTP1Connection.unreadBodyKeptLimit { ConnectionState.current?.leftBodyUnread() }
+        return tooLarge(call)
     }
 
     static let requestEntityTooLarge = HTTPResponse.Status(code: 413, reasonPhrase: "Request Entity Too Large")

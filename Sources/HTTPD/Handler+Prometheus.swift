@@ -100,7 +100,7 @@ extension Handler {
     /// The request body, or instead 413 past `max-body-size` (announced or sent) and `failure`
     /// with Go's error text when it ends early (the client went or stalled).
     func boundedBody(_ call: RouteRequest, failure: HTTPResponse.Status) async -> BoundedBody {
-        if let limit = bodyLimit, (Self.declaredLength(call.request) ?? -1) > limit { return .refused(tooLarge(call)) }
+        if let limit = bodyLimit, (Self.declaredLength(call.request) ?? -1) > limit { return .refused(refuseAnnounced(call)) }
         switch await readBody(call.request, limit: bodyLimit) {
         case .whole(let body), .enough(let body): return .body(body)
         case .tooLarge: return .refused(tooLarge(call))

@@ -84,7 +84,7 @@ extension Handler {
         // 1.x refuses a body announced past the limit before reading it; for gzip, after the
         // header that gzip.NewReader reads first.
         let announcedTooLarge = limit.map { (Self.declaredLength(call.request) ?? -1) > $0 } ?? false
-        if announcedTooLarge && !gzipped { return tooLarge(call) }
+        if announcedTooLarge && !gzipped { return refuseAnnounced(call) }
         let body: ByteBuffer
         switch await readBody(call.request, limit: limit, enough: { announcedTooLarge && GzipStream.headerIsDecided($0) }) {
         case .whole(let buffer):

@@ -14,8 +14,21 @@ public final class DatabaseSeries: Sendable {
 
     struct State {
         var series: [ByteKey: Entry] = [:]
-        /// measurement → tag key → value → series holding it.
-        var tagValues: [String: [String: [String: Int]]] = [:]
+        /// measurement → tag key → value → series holding it; nil until `max-values-per-tag`
+        /// first asks (only inmem shards do), then kept up to date: a tsi1 database never pays
+        /// for it, at open or on writes.
+        var tagValues: [String: [String: [String: Int]]]?
+
+        /// `tagValues`, built from the series if nothing asked before.
+        mutating func tagValuesBuilt() -> [String: [String: [String: Int]]] {
+            if let built = tagValues { return built }
+            var built: [String: [String: [String: Int]]] = [:]
+            for entry in series.values {
+                for tag in entry.key.tags { built[entry.key.measurement, default: [:]][tag.key, default: [:]][tag.value, default: 0] += 1 }
+            }
+            tagValues = built
+            return built
+        }
         /// measurement → its series.
         var measurements: [String: Int] = [:]
     }
@@ -49,11 +62,11 @@ public final class DatabaseSeries: Sendable {
     }
 
     func hasTagValue(_ measurement: String, _ key: String, _ value: String) -> Bool {
-        state.withLock { $0.tagValues[measurement]?[key]?[value] != nil }
+        state.withLock { $0.tagValuesBuilt()[measurement]?[key]?[value] != nil }
     }
 
     func tagValueCount(_ measurement: String, _ key: String) -> Int {
-        state.withLock { $0.tagValues[measurement]?[key]?.count ?? 0 }
+        state.withLock { $0.tagValuesBuilt()[measurement]?[key]?.count ?? 0 }
     }
 
     /// A shard gained these series.
@@ -63,10 +76,14 @@ public final class DatabaseSeries: Sendable {
             if keys.count > 1024 { s.series.reserveCapacity(s.series.count + keys.count) }
             for key in keys {
                 let k = ByteKey(key.key)
-                s.series[k, default: Entry(key: key, shards: 0)].shards += 1
-                guard s.series[k]?.shards == 1 else { continue }
+                if let i = s.series.index(forKey: k) {
+                    s.series.values[i].shards += 1
+                    continue
+                }
+                s.series[k] = Entry(key: key, shards: 1)
                 s.measurements[key.measurement, default: 0] += 1
-                for tag in key.tags { s.tagValues[key.measurement, default: [:]][tag.key, default: [:]][tag.value, default: 0] += 1 }
+                guard s.tagValues != nil else { continue }
+                for tag in key.tags { s.tagValues![key.measurement, default: [:]][tag.key, default: [:]][tag.value, default: 0] += 1 }
             }
             publishCounts(s)
         }
@@ -85,9 +102,10 @@ public final class DatabaseSeries: Sendable {
                 gone.append(key.key)
                 let series = (s.measurements[key.measurement] ?? 1) - 1
                 s.measurements[key.measurement] = series > 0 ? series : nil
+                guard s.tagValues != nil else { continue }
                 for tag in key.tags {
-                    let left = (s.tagValues[key.measurement]?[tag.key]?[tag.value] ?? 1) - 1
-                    s.tagValues[key.measurement]?[tag.key]?[tag.value] = left > 0 ? left : nil
+                    let left = (s.tagValues![key.measurement]?[tag.key]?[tag.value] ?? 1) - 1
+                    s.tagValues![key.measurement]?[tag.key]?[tag.value] = left > 0 ? left : nil
                 }
             }
             publishCounts(s)

@@ -30,6 +30,35 @@ import Testing
 
     static let tooLarge = "{\"error\":\"Request Entity Too Large\"}\n"
 
+    /// What is left of an over-limit body decides, as in Go's server, whether the connection
+    /// is kept: up to 256 KB is drained and the next request answered; past that the answer
+    /// closes — however much of the body had arrived when the handler stopped reading.
+    @Test(.enabled(if: HTTPOperationsProcessTests.sundialAvailable), arguments: [false, true])
+    func connectionIsKeptOnlyWhenTheRestCanBeDrained(influxd: Bool) async throws {
+        guard !influxd || HTTPOperationsProcessTests.influxdAvailable else { return }
+        let binary = influxd ? InfluxdCrossCheckTests.influxd : DaemonProcessTests.binary
+        let daemon = try await Daemon.start(binary, http: ["log-enabled = false", "max-body-size = 1000"])
+        defer { daemon.remove() }
+        #expect(try await daemon.send("POST", "/query?q=CREATE+DATABASE+db0").status == 200)
+        let ping = Array("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        // 2,000 bytes chunked: 1,000 over the limit, drained; the pipelined /ping is answered.
+        let small = Array("POST /write?db=db0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n".utf8)
+            + [UInt8](repeating: UInt8(ascii: "a"), count: 2000) + Array("\r\n0\r\n\r\n".utf8)
+        let kept = try RawHTTPConnection(port: daemon.port)
+        try await kept.send(small + ping)
+        let first = try await kept.response()
+        #expect(first.status == 413 && first.header("Connection") == nil)
+        #expect(try await kept.response().status == 204)
+        // 300 KB announced and sent at once, all of it there before the answer: closed.
+        let bigBody = [UInt8](repeating: UInt8(ascii: "a"), count: 300 << 10)
+        let closed = try RawHTTPConnection(port: daemon.port)
+        try await closed.send(Array("POST /write?db=db0 HTTP/1.1\r\nHost: x\r\nContent-Length: \(bigBody.count)\r\n\r\n".utf8) + bigBody + ping)
+        let answer = try await closed.response()
+        #expect(answer.status == 413 && answer.header("Connection") == "close")
+        #expect(try await closed.closedByServer())
+        _ = try await daemon.stop()
+    }
+
     /// Bodies over the limit, sent or announced, plain or chunked: both servers answer 413
     /// with 1.x's text and close; the client gets the answer whole.
     @Test(.enabled(if: HTTPOperationsProcessTests.sundialAvailable), arguments: [false, true])

@@ -93,3 +93,22 @@ import TSM
         #expect(!database.contains(keys[0]))
     }
 }
+
+/// The database's tag value counts (for `max-values-per-tag`) are built when first asked and
+/// kept up to date from then on, whatever came before.
+@Suite struct DatabaseTagValuesTests {
+    @Test func tagValuesAreBuiltOnFirstUseThenKept() {
+        let database = DatabaseSeries()
+        let keys = ["cpu,host=a", "cpu,host=b", "mem,host=a"].map { ParsedSeriesKey(Array($0.utf8)) }
+        database.add(keys)
+        database.add([keys[0]])  // a second shard holds it too
+        #expect(database.tagValueCount("cpu", "host") == 2)
+        #expect(database.hasTagValue("mem", "host", "a") && !database.hasTagValue("mem", "host", "b"))
+        database.add([ParsedSeriesKey(Array("cpu,host=c".utf8))])
+        #expect(database.tagValueCount("cpu", "host") == 3)
+        database.remove([keys[1]])
+        #expect(database.tagValueCount("cpu", "host") == 2 && !database.hasTagValue("cpu", "host", "b"))
+        database.remove([keys[0]])  // still in the other shard
+        #expect(database.hasTagValue("cpu", "host", "a"))
+    }
+}
