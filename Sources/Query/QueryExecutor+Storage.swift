@@ -141,14 +141,9 @@ private struct StorageScan: Sendable {
         return StorageReadResult(series: found.values.sorted(by: Self.precedes), skipped: skipped)
     }
 
-    /// 1.x's series order: by measurement, then tag by tag (key, then value), as bytes.
+    /// 1.x's series order (``ParsedSeriesKey/precedes(_:_:)``).
     static func precedes(_ a: StoredFloatSeries, _ b: StoredFloatSeries) -> Bool {
-        if a.measurement != b.measurement { return a.measurement.utf8.lexicographicallyPrecedes(b.measurement.utf8) }
-        for (x, y) in zip(a.tags, b.tags) {
-            if x.key != y.key { return x.key.utf8.lexicographicallyPrecedes(y.key.utf8) }
-            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
-        }
-        return a.tags.count < b.tags.count
+        ParsedSeriesKey.precedes((a.measurement, a.tags), (b.measurement, b.tags))
     }
 }
 

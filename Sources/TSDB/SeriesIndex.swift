@@ -23,6 +23,18 @@ public struct ParsedSeriesKey: Sendable, Hashable {
         tags = parts.tags.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) }
     }
 
+    /// 1.x's series order (`CompareSeriesKeys`): measurement, then tag by tag (key, then
+    /// value), as bytes; a key whose tags are a prefix of another's comes first.
+    public static func precedes(_ a: (measurement: String, tags: [(key: String, value: String)]),
+                                _ b: (measurement: String, tags: [(key: String, value: String)])) -> Bool {
+        if a.measurement != b.measurement { return a.measurement.utf8.lexicographicallyPrecedes(b.measurement.utf8) }
+        for (x, y) in zip(a.tags, b.tags) {
+            if x.key != y.key { return x.key.utf8.lexicographicallyPrecedes(y.key.utf8) }
+            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
+        }
+        return a.tags.count < b.tags.count
+    }
+
     /// The key as 1.x's `SHOW SERIES` prints it, rebuilt from the parts (`models.MakeKey`):
     /// `a\=b,t=1` is stored as written but shown as `a=b,t=1`.
     public var madeKey: String {

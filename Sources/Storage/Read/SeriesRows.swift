@@ -27,6 +27,8 @@ struct ReadConditions: Sendable {
     var measurementCondition: PredicateExpr?
     /// What the index selects series by (field key and value terms removed).
     var seriesCondition: PredicateExpr?
+    /// `seriesCondition` in InfluxQL's AST, as the index and the field lookup take it.
+    var seriesExpr: Expr?
     var hasValueTerms = false
     /// The one measurement the predicate selects, when it selects one without OR.
     var singleMeasurement: String?
@@ -47,6 +49,7 @@ struct ReadConditions: Sendable {
         }
         singleMeasurement = measurementCondition?.singleMeasurementWithoutOr
         if let seriesCondition, !seriesCondition.hasOnlyTagOperators { throw ReadError("invalid tag comparison operator") }
+        seriesExpr = seriesCondition?.influxQL
     }
 }
 
@@ -102,13 +105,13 @@ struct SeriesRowCursor: Sendable {
         var fieldNames = Set<String>()
         for shard in shards where shard.index.hasMeasurement(measurement) {
             let shardFields = shard.fieldSet.fields(of: measurement)
-            let condition = SeriesCondition(expr: conditions.seriesCondition?.influxQL, fields: Set(shardFields.keys))
+            let condition = SeriesCondition(expr: conditions.seriesExpr, fields: Set(shardFields.keys))
             let index = shard.index
             let candidates = condition.candidates { index.seriesKeys(of: measurement, tag: $0, value: $1) }
             let matched = (candidates.map { index.series(of: measurement, keys: $0) } ?? index.series(of: measurement)).filter(condition.matches)
             for s in matched { found[ByteKey(s.key)] = s }
             if conditions.singleMeasurement == nil,
-               FieldKeyMeasurements.names(measurement, in: shard, condition: conditions.seriesCondition) {
+               FieldKeyMeasurements.names(measurement, in: shard, condition: conditions.seriesExpr) {
                 fieldNames.formUnion(shardFields.keys)
             }
         }
@@ -150,13 +153,8 @@ struct SeriesRowCursor: Sendable {
         return SeriesRow(series: s, field: field, tags: tags, valueCondition: valueCondition)
     }
 
-    /// 1.x's series key order: measurement, then tag by tag (key, then value), as bytes.
+    /// 1.x's series key order (``ParsedSeriesKey/precedes(_:_:)``).
     static func precedes(_ a: ParsedSeriesKey, _ b: ParsedSeriesKey) -> Bool {
-        if a.measurement != b.measurement { return a.measurement.utf8.lexicographicallyPrecedes(b.measurement.utf8) }
-        for (x, y) in zip(a.tags, b.tags) {
-            if x.key != y.key { return x.key.utf8.lexicographicallyPrecedes(y.key.utf8) }
-            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
-        }
-        return a.tags.count < b.tags.count
+        ParsedSeriesKey.precedes((a.measurement, a.tags), (b.measurement, b.tags))
     }
 }
