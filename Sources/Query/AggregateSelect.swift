@@ -761,22 +761,12 @@ struct AggregateSelect {
             let variance = nums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(nums.count - 1)
             return (.float(variance.squareRoot()), nil)
         case "median":
-            // 1.x's integer median: `float64(lo) + float64(hi - lo) / 2`, the difference taken
-            // in int64 (wrapping).
+            // 1.x's integer and unsigned medians: `float64(lo) + float64(hi - lo) / 2`, the
+            // difference taken in the values' type (int64 wraps).
             let ints = points.compactMap { p -> Int64? in if case .integer(let i) = p.1 { return i }; return nil }
-            if !ints.isEmpty && ints.count == points.count {
-                let sorted = ints.sorted(), n = sorted.count
-                if n % 2 == 1 { return (.float(Double(sorted[n / 2])), nil) }
-                let (lo, hi) = (sorted[n / 2 - 1], sorted[n / 2])
-                return (.float(Double(lo) + Double(hi &- lo) / 2), nil)
-            }
+            if !ints.isEmpty && ints.count == points.count { return (.float(Self.integerMedian(ints)), nil) }
             let uints = points.compactMap { p -> UInt64? in if case .unsigned(let u) = p.1 { return u }; return nil }
-            if !uints.isEmpty && uints.count == points.count {
-                let sorted = uints.sorted(), n = sorted.count
-                if n % 2 == 1 { return (.float(Double(sorted[n / 2])), nil) }
-                let (lo, hi) = (sorted[n / 2 - 1], sorted[n / 2])
-                return (.float(Double(lo) + Double(hi - lo) / 2), nil)
-            }
+            if !uints.isEmpty && uints.count == points.count { return (.float(Self.integerMedian(uints)), nil) }
             // A field stored as text or booleans in another shard gives no numbers (1.x reads
             // no cursor for a shard whose type differs).
             let nums = points.compactMap { RawSelect.number($0.1) }.sorted()
@@ -810,6 +800,14 @@ struct AggregateSelect {
         default:
             return (.null, nil)
         }
+    }
+
+    /// The median of integers (at least one) as 1.x's integer reducers take it.
+    static func integerMedian<T: FixedWidthInteger>(_ values: [T]) -> Double {
+        let sorted = values.sorted(), n = sorted.count
+        if n % 2 == 1 { return Double(sorted[n / 2]) }
+        let (lo, hi) = (sorted[n / 2 - 1], sorted[n / 2])
+        return Double(lo) + Double(hi &- lo) / 2
     }
 
     /// 1.x's `*ModeReduceSlice`: booleans by count (a tie is true); other values sorted, then

@@ -20,27 +20,28 @@ struct PointBatch: Sendable {
     var count: Int { times.count }
     var isEmpty: Bool { times.isEmpty }
 
-    /// Appends `values[range]` when `keep` holds for them; false when `values` is of another type.
-    mutating func append(_ values: WALValues, _ range: Range<Int>, keep: ((EvalValue) -> Bool)?) -> Bool {
+    /// Appends the points of `values` for which `keep` holds (all without it); false when
+    /// `values` is of another type.
+    mutating func append(_ values: WALValues, keep: ((EvalValue) -> Bool)?) -> Bool {
         switch (type, values) {
-        case (.float, .float(let t, let v)): add(t, v, range, \.floats, keep) { .float($0) }
-        case (.integer, .integer(let t, let v)): add(t, v, range, \.integers, keep) { .integer($0) }
-        case (.unsigned, .unsigned(let t, let v)): add(t, v, range, \.unsigneds, keep) { .unsigned($0) }
-        case (.boolean, .boolean(let t, let v)): add(t, v, range, \.booleans, keep) { .bool($0) }
-        case (.string, .string(let t, let v)): add(t, v, range, \.strings, keep) { .string(String(decoding: $0, as: UTF8.self)) }
+        case (.float, .float(let t, let v)): add(t, v, \.floats, keep) { .float($0) }
+        case (.integer, .integer(let t, let v)): add(t, v, \.integers, keep) { .integer($0) }
+        case (.unsigned, .unsigned(let t, let v)): add(t, v, \.unsigneds, keep) { .unsigned($0) }
+        case (.boolean, .boolean(let t, let v)): add(t, v, \.booleans, keep) { .bool($0) }
+        case (.string, .string(let t, let v)): add(t, v, \.strings, keep) { .string(String(decoding: $0, as: UTF8.self)) }
         default: return false
         }
         return true
     }
 
-    private mutating func add<V>(_ t: [Int64], _ v: [V], _ range: Range<Int>, _ path: WritableKeyPath<PointBatch, [V]>,
+    private mutating func add<V>(_ t: [Int64], _ v: [V], _ path: WritableKeyPath<PointBatch, [V]>,
                                  _ keep: ((EvalValue) -> Bool)?, _ eval: (V) -> EvalValue) {
         guard let keep else {
-            times.append(contentsOf: t[range])
-            self[keyPath: path].append(contentsOf: v[range])
+            times.append(contentsOf: t)
+            self[keyPath: path].append(contentsOf: v)
             return
         }
-        for i in range where keep(eval(v[i])) {
+        for i in t.indices where keep(eval(v[i])) {
             times.append(t[i])
             self[keyPath: path].append(v[i])
         }

@@ -34,16 +34,24 @@ enum ResponseFrame: Sendable {
     }
 
     static func pointsBodySize(_ p: PointBatch) -> Int {
-        let n = p.count
-        guard n > 0 else { return 0 }
-        let times = ProtobufBytes.fieldSize(8 * n)
+        guard p.count > 0 else { return 0 }
+        return ProtobufBytes.fieldSize(8 * p.count) + valuesFieldSize(p, packed: packedValuesLength(p))
+    }
+
+    /// The length of the packed `values` field's payload (strings are not packed: nil).
+    private static func packedValuesLength(_ p: PointBatch) -> Int? {
         switch p.type {
-        case .float: return times + ProtobufBytes.fieldSize(8 * n)
-        case .integer: return times + ProtobufBytes.fieldSize(p.integers.reduce(0) { $0 + ProtobufBytes.varintSize(UInt64(bitPattern: $1)) })
-        case .unsigned: return times + ProtobufBytes.fieldSize(p.unsigneds.reduce(0) { $0 + ProtobufBytes.varintSize($1) })
-        case .boolean: return times + ProtobufBytes.fieldSize(n)
-        case .string: return times + p.strings.reduce(0) { $0 + ProtobufBytes.fieldSize($1.count) }
+        case .float: 8 * p.count
+        case .integer: p.integers.reduce(0) { $0 + ProtobufBytes.varintSize(UInt64(bitPattern: $1)) }
+        case .unsigned: p.unsigneds.reduce(0) { $0 + ProtobufBytes.varintSize($1) }
+        case .boolean: p.count
+        case .string: nil
         }
+    }
+
+    /// The size of the `values` field(s): one packed field, or one field per string.
+    private static func valuesFieldSize(_ p: PointBatch, packed: Int?) -> Int {
+        packed.map(ProtobufBytes.fieldSize) ?? p.strings.reduce(0) { $0 + ProtobufBytes.fieldSize($1.count) }
     }
 
     // MARK: Encoding
@@ -76,7 +84,9 @@ enum ResponseFrame: Sendable {
                 ProtobufBytes.appendVarint(UInt64(dataType), to: &out)
             }
         case .points(let p):
-            let body = Self.pointsBodySize(p)
+            // The varints' lengths are summed once, for the frame's length and the field's.
+            let packed = Self.packedValuesLength(p)
+            let body = p.count == 0 ? 0 : ProtobufBytes.fieldSize(8 * p.count) + Self.valuesFieldSize(p, packed: packed)
             out.append(0x0a)
             ProtobufBytes.appendVarint(UInt64(ProtobufBytes.fieldSize(body)), to: &out)
             // Frame.float_points = 2 … string_points = 6
@@ -89,35 +99,26 @@ enum ResponseFrame: Sendable {
             }
             out.append(tag)
             ProtobufBytes.appendVarint(UInt64(body), to: &out)
-            Self.encodePoints(p, into: &out)
+            Self.encodePoints(p, packed: packed, into: &out)
         }
     }
 
-    private static func encodePoints(_ p: PointBatch, into out: inout [UInt8]) {
+    private static func encodePoints(_ p: PointBatch, packed: Int?, into out: inout [UInt8]) {
         let n = p.count
         guard n > 0 else { return }
         out.append(0x0a)
         ProtobufBytes.appendVarint(UInt64(8 * n), to: &out)
         ProtobufBytes.appendFixed64s(p.times, to: &out)
+        if let packed {
+            out.append(0x12)
+            ProtobufBytes.appendVarint(UInt64(packed), to: &out)
+        }
         switch p.type {
-        case .float:
-            out.append(0x12)
-            ProtobufBytes.appendVarint(UInt64(8 * n), to: &out)
-            ProtobufBytes.appendFixed64s(p.floats, to: &out)
-        case .integer:
-            out.append(0x12)
-            ProtobufBytes.appendVarint(UInt64(p.integers.reduce(0) { $0 + ProtobufBytes.varintSize(UInt64(bitPattern: $1)) }), to: &out)
-            for v in p.integers { ProtobufBytes.appendVarint(UInt64(bitPattern: v), to: &out) }
-        case .unsigned:
-            out.append(0x12)
-            ProtobufBytes.appendVarint(UInt64(p.unsigneds.reduce(0) { $0 + ProtobufBytes.varintSize($1) }), to: &out)
-            for v in p.unsigneds { ProtobufBytes.appendVarint(v, to: &out) }
-        case .boolean:
-            out.append(0x12)
-            ProtobufBytes.appendVarint(UInt64(n), to: &out)
-            for v in p.booleans { out.append(v ? 1 : 0) }
-        case .string:
-            for v in p.strings { ProtobufBytes.appendBytesField(0x12, v, to: &out) }
+        case .float: ProtobufBytes.appendFixed64s(p.floats, to: &out)
+        case .integer: for v in p.integers { ProtobufBytes.appendVarint(UInt64(bitPattern: v), to: &out) }
+        case .unsigned: for v in p.unsigneds { ProtobufBytes.appendVarint(v, to: &out) }
+        case .boolean: for v in p.booleans { out.append(v ? 1 : 0) }
+        case .string: for v in p.strings { ProtobufBytes.appendBytesField(0x12, v, to: &out) }
         }
     }
 }

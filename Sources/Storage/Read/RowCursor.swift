@@ -60,6 +60,7 @@ struct RowCursor: Sendable {
 
     /// Up to 1,000 points of the current shard.
     private mutating func nextInShard() -> PointBatch {
+        let keep: ((EvalValue) -> Bool)? = filter.map { condition in { value in condition.holds { _ in value } } }
         while pending.count < PointBatch.maxPoints, var c = cursor {
             let piece: WALValues?
             do throws(EngineError) { piece = try c.next() } catch { piece = nil }
@@ -68,8 +69,7 @@ struct RowCursor: Sendable {
                 cursor = nil
                 break
             }
-            let keep: ((EvalValue) -> Bool)? = filter.map { condition in { value in condition.holds { _ in value } } }
-            if !pending.append(piece, 0..<piece.count, keep: keep) {
+            if !pending.append(piece, keep: keep) {
                 // The shard's data changed type under its field set: nothing more to read.
                 cursor = nil
             }
