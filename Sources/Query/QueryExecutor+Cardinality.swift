@@ -64,6 +64,14 @@ extension QueryExecutor {
         })
         if policies.isEmpty { policies = [meta.database(db)?.defaultRetentionPolicy ?? ""] }
         for shard in shards(db) where policies.contains(shard.retentionPolicy) {
+            // Series counted with nothing to filter or group by: each measurement's count,
+            // without reading a key.
+            if case .series = kind, c.condition == nil, c.dimensions.isEmpty {
+                for m in shard.index.measurements where Self.measurement(m, matchesAny: c.sources) {
+                    counts[Group(measurement: m, tags: []), default: 0] += shard.index.seriesCount(of: m)
+                }
+                continue
+            }
             for s in shard.index.allSeries where Self.matches(s, c.sources) && condition.matches(s) {
                 let keys = dimensionKeys[s.measurement] ?? RawSelect.groupTags(c.dimensions, shard.index.tagKeys(of: s.measurement))
                 dimensionKeys[s.measurement] = keys

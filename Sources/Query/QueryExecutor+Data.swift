@@ -71,6 +71,12 @@ extension QueryExecutor {
         case .showSeriesCardinality(let c) where c.isEstimate:
             // An unknown database estimates 0 (1.x's sketches of no shards).
             guard !c.database.isEmpty else { throw .databaseNameRequired }
+            // 1.6 unions its shards' series id sets; tsi1 shards have theirs at hand.
+            let all = shards(c.database)
+            let tsi = all.compactMap { $0.index as? TSI1Index }
+            if !tsi.isEmpty && tsi.count == all.count {
+                return [Row(columns: ["cardinality estimation"], values: [[.integer(TSI1Index.seriesCardinality(tsi))]])]
+            }
             let n = Set(index(c.database).map(\.key)).count
             return [Row(columns: ["cardinality estimation"], values: [[.integer(Int64(n))]])]
         case .showMeasurementCardinality(let c) where c.isEstimate:

@@ -1,4 +1,5 @@
 import Synchronization
+import TSI
 import TSM
 
 /// The series of a whole database (1.x's in-memory index is per database): how many shards
@@ -34,6 +35,9 @@ public final class DatabaseSeries: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The database's open tsi1 indexes, which count their series themselves (by series id,
+    /// as 1.6's store unions its shards' id sets); held weakly, so a closed shard's drops out.
+    private let tsi1 = Mutex<[ObjectIdentifier: WeakTSI1Index]>([:])
     /// The counts of `state`, kept so that reading them (the limits, the `database`
     /// statistic) takes no lock.
     private let seriesCount = Atomic<Int>(0)
@@ -41,15 +45,56 @@ public final class DatabaseSeries: Sendable {
 
     public init() {}
 
-    /// Number of distinct series in the database.
-    public var count: Int { seriesCount.load(ordering: .relaxed) }
-
-    /// Number of distinct measurements (with at least one series) in the database.
-    public var measurementsCount: Int { measurementCount.load(ordering: .relaxed) }
+    /// Number of distinct series the database's inmem shards hold (what `max-series-per-database`
+    /// counts: only inmem enforces it).
+    var inmemCount: Int { seriesCount.load(ordering: .relaxed) }
 
     private func publishCounts(_ s: State) {
         seriesCount.store(s.series.count, ordering: .relaxed)
         measurementCount.store(s.measurements.count, ordering: .relaxed)
+    }
+
+    /// The database's tsi1 indexes now open.
+    var tsi1Indexes: [TSI1Index] {
+        tsi1.withLock { t in
+            t = t.filter { $0.value.index != nil }
+            return t.values.compactMap(\.index)
+        }
+    }
+
+    /// A tsi1 index opened for one of the database's shards.
+    func register(_ index: TSI1Index) {
+        tsi1.withLock { $0[ObjectIdentifier(index)] = WeakTSI1Index(index: index) }
+    }
+
+    /// A tsi1 shard going: its index no longer counts. Returns the ids it held that no other
+    /// tsi1 index of the database holds (1.6's `DeleteShard` deletes those from the series file).
+    func unregister(_ index: TSI1Index) -> SeriesIDSet {
+        tsi1.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(index)) }
+        return orphans(index.seriesIDSet, leaving: index)
+    }
+
+    /// The ids among `ids` no tsi1 index of the database other than `leaving` holds.
+    func orphans(_ ids: SeriesIDSet, leaving: TSI1Index) -> SeriesIDSet {
+        var left = ids
+        for other in tsi1Indexes where other !== leaving { left.subtract(other.seriesIDSet) }
+        return left
+    }
+
+    /// Number of distinct series in the database (the `database` statistic's `numSeries`):
+    /// those its inmem shards hold plus the distinct ids of its tsi1 indexes (a series in
+    /// shards of both kinds counts twice).
+    public var count: Int {
+        var ids = SeriesIDSet()
+        for index in tsi1Indexes { ids.formUnion(index.seriesIDSet) }
+        return inmemCount + ids.count
+    }
+
+    /// Number of distinct measurements with series (`numMeasurements`), counted the same way.
+    public var measurementsCount: Int {
+        var names = Set<String>()
+        for index in tsi1Indexes { names.formUnion(index.measurements) }
+        return measurementCount.load(ordering: .relaxed) + names.count
     }
 
     func contains(_ key: [UInt8]) -> Bool { state.withLock { $0.series[ByteKey(key)] != nil } }
@@ -123,4 +168,9 @@ public struct SeriesLimits: Sendable, Hashable {
         self.maxSeriesPerDatabase = maxSeriesPerDatabase
         self.maxValuesPerTag = maxValuesPerTag
     }
+}
+
+/// A weak reference to a tsi1 index, for ``DatabaseSeries``' registry.
+struct WeakTSI1Index: @unchecked Sendable {
+    weak var index: TSI1Index?
 }

@@ -23,6 +23,14 @@ public struct ParsedSeriesKey: Sendable, Hashable {
         tags = parts.tags.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) }
     }
 
+    /// A series from its unescaped parts (as the series file holds them); its key is the one
+    /// 1.x's `models.MakeKey` builds from them.
+    public init(parts: SeriesKey) {
+        key = parts.made
+        measurement = String(decoding: parts.name, as: UTF8.self)
+        tags = parts.tags.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) }
+    }
+
     /// 1.x's series order (`CompareSeriesKeys`): measurement, then tag by tag (key, then
     /// value), as bytes; a key whose tags are a prefix of another's comes first.
     public static func precedes(_ a: (measurement: String, tags: [(key: String, value: String)]),
@@ -65,6 +73,8 @@ public protocol SeriesIndexing: Sendable {
     /// The keys of the measurement's series whose tag `key` is `value` (the postings list,
     /// shared rather than copied: a query's `WHERE host = 'a'` hashes no key to get it).
     func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey>
+    /// How many series the measurement has.
+    func seriesCount(of measurement: String) -> Int
     /// The tag keys the measurement's series have.
     func tagKeys(of measurement: String) -> Set<String>
     var allSeries: [ParsedSeriesKey] { get }
@@ -195,6 +205,10 @@ public final class SeriesIndex: SeriesIndexing {
 
     public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey> {
         state.withLock { $0.measurements[measurement]?.postings[key]?[value] ?? [] }
+    }
+
+    public func seriesCount(of measurement: String) -> Int {
+        state.withLock { $0.measurements[measurement]?.series.count ?? 0 }
     }
 
     public func tagKeys(of measurement: String) -> Set<String> {

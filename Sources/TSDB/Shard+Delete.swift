@@ -1,4 +1,5 @@
 import Synchronization
+import TSI
 import TSM
 
 extension Shard {
@@ -47,15 +48,32 @@ extension Shard {
     /// the database's count, and those no other shard holds leave the series file, as 1.6's
     /// `Store.DeleteShard` removes them.
     func forgetAllSeries() {
-        try? forget(index.allSeries)
+        guard let tsi = index as? TSI1Index else {
+            try? forget(index.allSeries)
+            return
+        }
+        try? deleteFromSeriesFile(databaseSeries.unregister(tsi), tsi)
+    }
+
+    /// The shard's files are being replaced (a restore): the database stops counting its
+    /// series; the series file keeps them (the restored files bring them back).
+    func releaseSeries() {
+        if let tsi = index as? TSI1Index { _ = databaseSeries.unregister(tsi) } else { databaseSeries.remove(index.allSeries) }
     }
 
     /// Series this shard's index dropped: the database no longer counts them here, and those no
     /// shard has any more leave the series file (as 1.6's engine deletes them).
     private func forget(_ removed: [ParsedSeriesKey]) throws(StoreError) {
-        let gone = databaseSeries.remove(removed)
-        guard let tsi = index as? TSI1Index, !gone.isEmpty else { return }
-        for id in tsi.seriesIDs(gone) {
+        guard let tsi = index as? TSI1Index else {
+            databaseSeries.remove(removed)
+            return
+        }
+        guard !removed.isEmpty else { return }
+        try deleteFromSeriesFile(databaseSeries.orphans(SeriesIDSet(tsi.seriesIDs(removed.map(\.key))), leaving: tsi), tsi)
+    }
+
+    private func deleteFromSeriesFile(_ ids: SeriesIDSet, _ tsi: TSI1Index) throws(StoreError) {
+        for id in ids.ids {
             do throws(SeriesFileError) { try tsi.seriesFile.delete(id) } catch { throw .engine("series file: \(error)") }
         }
     }

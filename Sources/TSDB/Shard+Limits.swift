@@ -31,7 +31,7 @@ extension Shard {
         }
         if limits.maxSeriesPerDatabase > 0 {
             let remaining = fresh.filter { !refused.contains($0) && !databaseSeries.contains(batch.series[$0].key.bytes) }
-            if databaseSeries.count + remaining.count > limits.maxSeriesPerDatabase {
+            if databaseSeries.inmemCount + remaining.count > limits.maxSeriesPerDatabase {
                 reason = "max-series-per-database limit exceeded: (\(limits.maxSeriesPerDatabase))"
                 refused.formUnion(remaining)
             }

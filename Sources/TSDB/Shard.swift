@@ -97,7 +97,12 @@ public final class Shard: Sendable {
         }
         fields = Mutex((set, 1))
         fieldsFile = GroupCommit(durable: 1)
-        databaseSeries.add(try index.add(seriesKeys))
+        try register(index.add(seriesKeys))
+    }
+
+    /// New series the index took: the database counts them (a tsi1 index counts its own).
+    func register(_ added: [ParsedSeriesKey]) {
+        if index.version == .inmem { databaseSeries.add(added) }
     }
 
     /// The series key part of a TSM key (`cpu,host=a#!~#value` → `cpu,host=a`).
@@ -184,7 +189,7 @@ public final class Shard: Sendable {
             }
         }
         if !built.fresh.isEmpty {
-            do throws(StoreError) { databaseSeries.add(try index.add(built.fresh)) } catch { throw .server(error.description) }
+            do throws(StoreError) { register(try index.add(built.fresh)) } catch { throw .server(error.description) }
         }
         var stored = 0
         for kept in keep where kept { stored += 1 }

@@ -27,7 +27,7 @@ extension Store {
     public func restoreShard(_ id: UInt64, from staging: String, files: [String]) throws(StoreError) {
         guard let shard = takeForRestore(id) else { throw .engine("shard \(id) doesn't exist on this server") }
         shard.engine.close()
-        shard.databaseSeries.remove(shard.index.allSeries)
+        shard.releaseSeries()
         var generation = ((try? Engine.fileNames(in: shard.path)) ?? []).filter { $0.hasSuffix(".tsm") }.compactMap { TSMFileName(path: $0)?.generation }.max() ?? 0
         var failure: StoreError?
         for name in files.filter({ $0.hasSuffix(".tsm") }).sorted() {

@@ -237,6 +237,8 @@ public final class TSMReader: @unchecked Sendable {
         guard rawStart >= UInt64(TSMFormat.headerSize), rawStart < UInt64(indexEnd) else { throw .invalidFile("mmapAccessor: invalid indexStart") }
         let indexStart = Int(rawStart)
         var offsets: [Int] = []
+        // A key with one block takes 2 + key + 3 + 28 bytes: reserve for keys of ~100 bytes.
+        offsets.reserveCapacity((indexEnd - indexStart) / 128)
         var minTime = Int64.max, maxTime = Int64.min
         var at = indexStart
         var previous: Range<Int>?
@@ -246,7 +248,10 @@ public final class TSMReader: @unchecked Sendable {
             guard indexEnd - at - 2 - n >= 3 else { throw .invalidFile("indirectIndex: not enough data for index entries count") }
             let key = (at + 2)..<(at + 2 + n)
             if let p = previous {
-                guard UnsafeRawBufferPointer(rebasing: bytes[p]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: bytes[key])) else {
+                // memcmp: keys share long prefixes, and a restart checks every key.
+                let common = Swift.min(p.count, key.count)
+                let order = memcmp(bytes.baseAddress! + p.lowerBound, bytes.baseAddress! + key.lowerBound, common)
+                guard order < 0 || (order == 0 && p.count < key.count) else {
                     throw .invalidFile("index: keys out of order at offset \(at)")
                 }
             }

@@ -76,6 +76,10 @@ public final class SeriesFile: Sendable {
     /// Whether `id` is deleted (or was never created).
     public func isDeleted(_ id: UInt64) -> Bool { partition(ofID: id)?.isDeleted(id) ?? false }
 
+    /// The ids deleted since each partition's last compaction (those before it are gone from
+    /// the maps: their keys are no longer found).
+    public var tombstonedIDs: [UInt64] { partitions.flatMap { p in p.state.withLock { Array($0.tombstones) } } }
+
     /// Deletes a series for good: writing its key again creates a new id.
     public func delete(_ id: UInt64) throws(SeriesFileError) {
         guard let partition = partition(ofID: id) else { return }

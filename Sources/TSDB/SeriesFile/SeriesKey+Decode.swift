@@ -106,6 +106,15 @@ public struct SeriesFileKey: Sendable, Equatable {
         }
     }
 
+    /// The measurement name of a length-prefixed key, without decoding its tags.
+    public static func name(of bytes: [UInt8]) -> [UInt8]? {
+        bytes.withUnsafeBytes { b in
+            guard let (_, prefix) = SeriesFileBytes.uvarint(b, 0, end: b.count),
+                  let length = SeriesFileBytes.uint16(b, prefix, end: b.count), length <= b.count - prefix - 2 else { return nil }
+            return Array(b[(prefix + 2)..<(prefix + 2 + length)])
+        }
+    }
+
     /// Encodes a key as 1.x's `AppendSeriesKey` does (`LineProtocol.SeriesKey`).
     public static func encode(measurement: [UInt8], tags: [(key: [UInt8], value: [UInt8])]) -> [UInt8] {
         SeriesKey(name: measurement, tags: tags.map { SeriesKey.Tag(key: $0.key, value: $0.value) }).seriesFileEncoding

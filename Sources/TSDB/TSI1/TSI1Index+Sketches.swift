@@ -23,6 +23,14 @@ extension TSI1Index {
         return Int64(bitPattern: denseCount(live) &- denseCount(dropped))
     }
 
+    /// 1.6's `SHOW SERIES CARDINALITY` over tsi1 shards: the size of the union of their
+    /// series id sets (`Store.SeriesCardinality`).
+    public static func seriesCardinality(_ indexes: [TSI1Index]) -> Int64 {
+        var ids = SeriesIDSet()
+        for index in indexes { ids.formUnion(index.seriesIDSet) }
+        return Int64(ids.count)
+    }
+
     private static func denseCount(_ names: Set<[UInt8]>) -> UInt64 {
         var sparse = HLLSketch.empty
         for name in names { sparse.add(name) }

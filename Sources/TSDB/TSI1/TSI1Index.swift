@@ -13,27 +13,33 @@ import TSM
 /// is acknowledged; deletes as series and measurement tombstones — so that influxd 1.6 opens
 /// the shard's index as its own, and Sundial opens influxd's.
 ///
-/// Queries read an in-memory view (`SeriesIndex`) built from the files when the shard opens
-/// and kept up to date by every write and delete.
+/// Queries read the files, as 1.6 does: opening maps the index files and decodes only their
+/// series ids into one bitmap per measurement (``TSI1LiveSeries``, a few bytes a series); tag
+/// lookups go to the mapped tag blocks and the log files' postings, keys to the series file.
+/// Nothing is parsed per series at open, so a restart costs the same at any cardinality; the
+/// parsed series and tag keys of measurements queried lately are cached (``TSI1ReadCache``).
 public final class TSI1Index: SeriesIndexing {
     /// The `index` directory.
     public let path: String
     let seriesFile: SeriesFile
     let partitions: [TSI1Partition]
-    let memory: SeriesIndex
+    /// The live series by measurement, and all of them.
+    let live: Mutex<TSI1LiveSeries>
+    let cache = Mutex(TSI1ReadCache())
     /// The names behind 1.6's measurement sketches (`TSI1Index+Sketches.swift`).
-    let measurementNames = Mutex(MeasurementNames())
+    let measurementNames: Mutex<MeasurementNames>
 
-    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition], sharing: DatabaseSeries?) {
+    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition], live: TSI1LiveSeries, names: MeasurementNames) {
         self.path = path
         self.seriesFile = seriesFile
         self.partitions = partitions
-        memory = SeriesIndex(sharing: sharing)
+        self.live = Mutex(live)
+        measurementNames = Mutex(names)
     }
 
     /// Opens (creating if needed) the index of the shard at `shardPath`. Its series are those
     /// the files hold and the series file has not deleted.
-    /// `sharing`: the database's parsed series, for the in-memory view to reuse.
+    /// `sharing`: the database, which counts the shard's series with its other shards'.
     public static func open(shardPath: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20,
                             sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
         try open(indexPath: shardPath + "/" + ManifestPartitions.indexDirectoryName, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize,
@@ -46,76 +52,80 @@ public final class TSI1Index: SeriesIndexing {
                             sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var partitions: [TSI1Partition] = []
-        var live = Set<UInt64>()
+        var live = TSI1LiveSeries()
         var names = MeasurementNames()
         for number in 0..<ManifestPartitions.count {
             let (partition, files) = try TSI1Partition.open(indexPath: path, number: number, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize)
             partitions.append(partition)
-            var ids = Set<UInt64>()
+            let active = partition.log.withLock { $0.name }
+            // A partition's series, oldest file first: each file adds its measurements' series
+            // and removes its tombstones (the partitions' series are disjoint).
+            var series: [[UInt8]: SeriesIDSet] = [:]
+            var older: [(name: String, layer: TSI1Layer)] = []
+            var postings = TSI1LogPostings()
             for file in files {
                 switch file {
-                case .index(let path):
-                    let found = try Self.series(ofIndexFile: path)
-                    ids.formUnion(found.series)
-                    ids.subtract(found.tombstones)
-                    names.live.formUnion(found.names.live)
-                    names.dropped.formUnion(found.names.dropped)
-                case .log(let entries):
-                    for entry in entries {
-                        switch entry.kind {
-                        case .seriesTombstone?:
-                            ids.remove(entry.seriesID)
-                        case .measurementTombstone?:
-                            names.dropped.insert(entry.name)
-                            ids = ids.filter { id in
-                                seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)).map { $0.name != entry.name } ?? false
-                            }
-                        case .tagKeyTombstone?, .tagValueTombstone?:
-                            continue
-                        case .seriesInsert?, nil:
-                            // 1.6 replays any other flag as an insert.
-                            ids.insert(entry.seriesID)
-                            if let name = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.parts(of:))?.name { names.live.insert(name) }
-                        }
+                case .index(let name, let filePath):
+                    let mapped = try TSI1Layer.mapIndexFile(filePath)
+                    do throws(IndexFileError) { try apply(mapped, to: &series, names: &names) } catch {
+                        throw .engine("tsi1 index file \(filePath): \(error)")
                     }
+                    older.insert((name, .index(mapped)), at: 0)
+                case .log(let name, let entries):
+                    var read = TSI1LogPostings()
+                    apply(entries, to: &series, postings: &read, names: &names, seriesFile: seriesFile)
+                    if name == active { postings = read } else { older.insert((name, .log(read)), at: 0) }
                 }
             }
-            live.formUnion(ids)
+            partition.install(postings: postings, older: older)
+            for (name, ids) in series where !ids.isEmpty { live.measurements[name, default: SeriesIDSet()].formUnion(ids) }
         }
-        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions, sharing: sharing)
-        var keys: [[UInt8]] = []
-        keys.reserveCapacity(live.count)
-        for id in live.sorted() where !seriesFile.isDeleted(id) {
-            guard let parts = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) else { continue }
-            keys.append(parts.made)
-        }
-        // The database counts them (and deletes them from the series file once no shard has
-        // them), as it counts what a shard's writes add.
-        let loaded = index.memory.add(keys)
-        sharing?.add(loaded)
-        index.measurementNames.withLock { $0 = names }
+        live.removeDeleted(seriesFile.tombstonedIDs)
+        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions, live: live, names: names)
+        sharing?.register(index)
         for partition in partitions { partition.startLevelCompactions() }
         return index
     }
 
-    /// The series of a `.tsi` file: every id its live measurements hold, and its tombstone set
-    /// (which also covers series of older files).
-    static func series(ofIndexFile path: String) throws(StoreError) -> (series: Set<UInt64>, tombstones: Set<UInt64>, names: MeasurementNames) {
-        do {
-            let file = try IndexFile(bytes: SeriesFileBytes.readFile(path))
-            var series = Set<UInt64>()
-            var names = MeasurementNames()
-            for measurement in file.measurements {
-                if measurement.isTombstoned {
-                    names.dropped.insert(Array(measurement.name))
-                    continue
-                }
-                names.live.insert(Array(measurement.name))
-                series.formUnion(try measurement.series.ids())
+    /// What an index file says of a partition's series, over what older files said.
+    private static func apply(_ file: IndexFile, to series: inout [[UInt8]: SeriesIDSet], names: inout MeasurementNames) throws(IndexFileError) {
+        for measurement in file.measurements {
+            let name = Array(measurement.name)
+            if measurement.isTombstoned {
+                names.dropped.insert(name)
+                series[name] = nil
+                continue
             }
-            return (series, Set(try file.tombstoneSeriesIDSet().ids), names)
-        } catch {
-            throw .engine("tsi1 index file \(path): \(error)")
+            names.live.insert(name)
+            series[name, default: SeriesIDSet()].insert(contentsOf: try measurement.series.ids())
+        }
+        let tombstones = try file.tombstoneSeriesIDSet()
+        guard !tombstones.isEmpty else { return }
+        for name in series.keys { series[name]!.subtract(tombstones) }
+    }
+
+    /// What a log file's entries say of a partition's series, in order, over what older files
+    /// said; its inserts also go to `postings`.
+    private static func apply(_ entries: [LogEntry], to series: inout [[UInt8]: SeriesIDSet], postings: inout TSI1LogPostings,
+                              names: inout MeasurementNames, seriesFile: SeriesFile) {
+        for entry in entries {
+            switch entry.kind {
+            case .seriesTombstone?:
+                guard let name = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.name(of:)) else { continue }
+                series[name]?.remove(entry.seriesID)
+            case .measurementTombstone?:
+                names.dropped.insert(entry.name)
+                series[entry.name] = nil
+            case .tagKeyTombstone?, .tagValueTombstone?:
+                continue
+            case .seriesInsert?, nil:
+                // 1.6 replays any other flag as an insert. Only the name is read now; the
+                // tags go to the postings when a query first needs them.
+                guard let name = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.name(of:)) else { continue }
+                series[name, default: SeriesIDSet()].insert(entry.seriesID)
+                names.live.insert(name)
+                postings.pending.append(entry.seriesID)
+            }
         }
     }
 
@@ -125,28 +135,39 @@ public final class TSI1Index: SeriesIndexing {
     @discardableResult
     public func add(_ keys: some Sequence<[UInt8]>) throws(StoreError) -> [ParsedSeriesKey] {
         var seen = Set<ByteKey>()
-        let fresh = keys.filter { !memory.contains(ByteKey($0)) && seen.insert(ByteKey($0)).inserted }
+        var candidates: [(key: [UInt8], parts: SeriesKey, encoding: [UInt8], id: UInt64)] = []
+        for key in keys where seen.insert(ByteKey(key)).inserted {
+            let parts = SeriesKey(escaped: key)
+            let encoding = parts.seriesFileEncoding
+            candidates.append((key, parts, encoding, seriesFile.id(forKey: encoding)))
+        }
+        let fresh = live.withLock { l in candidates.filter { $0.id == 0 || !l.all.contains($0.id) } }
         guard !fresh.isEmpty else { return [] }
         let ids: [UInt64]
         do throws(SeriesFileError) {
-            ids = try seriesFile.createSeriesListIfNotExists(fresh.map { SeriesKey(escaped: $0).seriesFileEncoding })
+            ids = try seriesFile.createSeriesListIfNotExists(fresh.map { $0.encoding })
         } catch {
             throw .engine("series file: \(error)")
         }
         var entries = [[LogEntry]](repeating: [], count: partitions.count)
-        for (key, id) in zip(fresh, ids) { entries[Self.partition(of: key)].append(.seriesInsert(id)) }
-        try append(entries)
-        let added = memory.add(fresh)
-        measurementNames.withLock { n in for series in added { n.live.insert(Array(series.measurement.utf8)) } }
-        return added
+        var inserted = [[(id: UInt64, key: SeriesKey)]](repeating: [], count: partitions.count)
+        for (series, id) in zip(fresh, ids) {
+            let p = Self.partition(of: series.key)
+            entries[p].append(.seriesInsert(id))
+            inserted[p].append((id, series.parts))
+        }
+        try append(entries, inserted: inserted)
+        let isNew = live.withLock { l in zip(fresh, ids).map { series, id in l.insert(id, measurement: series.parts.name) } }
+        measurementNames.withLock { n in for series in fresh { n.live.insert(series.parts.name) } }
+        return zip(fresh, isNew).compactMap { series, new in new ? ParsedSeriesKey(parts: series.parts) : nil }
     }
 
     /// Writes each partition's entries, then waits for the partitions written to be durable,
     /// their fsyncs running side by side (on Dispatch's threads, not the cooperative pool).
-    private func append(_ entries: [[LogEntry]]) throws(StoreError) {
+    private func append(_ entries: [[LogEntry]], inserted: [[(id: UInt64, key: SeriesKey)]]? = nil, dropped: [[UInt8]] = []) throws(StoreError) {
         var written: [(TSI1Partition, UInt64)] = []
-        for (partition, list) in zip(partitions, entries) {
-            if let end = try partition.write(list) { written.append((partition, end)) }
+        for (i, (partition, list)) in zip(partitions, entries).enumerated() {
+            if let end = try partition.write(list, inserted: inserted?[i] ?? [], dropped: dropped) { written.append((partition, end)) }
         }
         if written.count == 1 {
             try written[0].0.waitDurable(written[0].1)
@@ -162,36 +183,49 @@ public final class TSI1Index: SeriesIndexing {
 
     @discardableResult
     public func remove(_ keys: [[UInt8]]) throws(StoreError) -> [ParsedSeriesKey] {
-        try tombstone(keys)
-        let removed = memory.remove(keys)
+        let held = heldSeries(keys)
+        try tombstone(held)
+        let removed = live.withLock { l in held.filter { l.remove($0.id, measurement: $0.parts.name) } }
         // As 1.6's DropMeasurementIfSeriesNotExist: a measurement left without series is dropped.
-        for name in Set(removed.map(\.measurement)) where !memory.hasMeasurement(name) {
-            try dropMeasurement(Array(name.utf8))
+        for name in Set(removed.map { $0.parts.name }) where !live.withLock({ $0.measurements[name] != nil }) {
+            try dropMeasurement(name)
         }
-        return removed
+        return removed.map { ParsedSeriesKey(parts: $0.parts) }
     }
 
     @discardableResult
     public func remove(measurement: String) throws(StoreError) -> [ParsedSeriesKey] {
-        try tombstone(memory.series(of: measurement).map(\.key))
-        try dropMeasurement(Array(measurement.utf8))
-        return memory.remove(measurement: measurement)
+        let name = Array(measurement.utf8)
+        let series = self.series(of: measurement)
+        let held = heldSeries(series.map { $0.key })
+        try tombstone(held)
+        try dropMeasurement(name)
+        live.withLock { l in for s in held { _ = l.remove(s.id, measurement: name) } }
+        return series
     }
 
-    /// A series tombstone for each key the series file knows, in the key's partition.
-    private func tombstone(_ keys: [[UInt8]]) throws(StoreError) {
-        var entries = [[LogEntry]](repeating: [], count: partitions.count)
-        for key in keys where memory.contains(ByteKey(key)) {
-            let id = seriesFile.id(forKey: SeriesKey(escaped: key).seriesFileEncoding)
-            if id != 0 { entries[Self.partition(of: key)].append(.seriesTombstone(id)) }
+    /// The series among `keys` the index holds, with their ids and parts.
+    private func heldSeries(_ keys: [[UInt8]]) -> [(key: [UInt8], parts: SeriesKey, id: UInt64)] {
+        let found = keys.map { key in
+            let parts = SeriesKey(escaped: key)
+            return (key, parts, seriesFile.id(forKey: parts.seriesFileEncoding))
         }
+        return live.withLock { l in found.filter { $0.2 != 0 && l.all.contains($0.2) } }
+    }
+
+    /// A series tombstone for each series, in its key's partition.
+    private func tombstone(_ series: [(key: [UInt8], parts: SeriesKey, id: UInt64)]) throws(StoreError) {
+        var entries = [[LogEntry]](repeating: [], count: partitions.count)
+        for s in series { entries[Self.partition(of: s.key)].append(.seriesTombstone(s.id)) }
         try append(entries)
     }
 
     /// A measurement tombstone in every partition, as 1.6 writes one.
     private func dropMeasurement(_ name: [UInt8]) throws(StoreError) {
-        try append(partitions.map { _ in [.measurementTombstone(name: name)] })
+        try append(partitions.map { _ in [.measurementTombstone(name: name)] }, dropped: [name])
         measurementNames.withLock { _ = $0.dropped.insert(name) }
+        live.withLock { $0.drop(name) }
+        cache.withLock { $0.forget(name) }
     }
 
     /// The series file ids of keys the index holds (for deleting them from the series file
@@ -205,21 +239,7 @@ public final class TSI1Index: SeriesIndexing {
         for partition in partitions { partition.compactions.wait() }
     }
 
-    // MARK: Reads: the in-memory view
-
-    public var version: IndexVersion { .tsi1 }
-
-    public func contains(_ key: [UInt8]) -> Bool { memory.contains(key) }
-    public func contains(_ key: ByteKey) -> Bool { memory.contains(key) }
-    public var measurements: [String] { memory.measurements }
-    public func hasMeasurement(_ name: String) -> Bool { memory.hasMeasurement(name) }
-    public func series(of measurement: String) -> [ParsedSeriesKey] { memory.series(of: measurement) }
-    public func series(of measurement: String, keys: Set<ByteKey>) -> [ParsedSeriesKey] { memory.series(of: measurement, keys: keys) }
-    public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey> {
-        memory.seriesKeys(of: measurement, tag: key, value: value)
-    }
-    public func tagKeys(of measurement: String) -> Set<String> { memory.tagKeys(of: measurement) }
-    public var allSeries: [ParsedSeriesKey] { memory.allSeries }
-    public var count: Int { memory.count }
-    public var estimatedBytes: Int { memory.estimatedBytes }
+    /// The ids of the series the index holds (1.6's `SeriesIDSet`, what `SHOW SERIES
+    /// CARDINALITY` unions across shards).
+    public var seriesIDSet: SeriesIDSet { live.withLock { $0.all } }
 }

@@ -43,6 +43,8 @@ extension TSI1Partition {
             let old = l.name
             l.unsynced.append(l.fd)
             (l.fd, l.name, l.size, l.rotating) = (fd, name, 0, false)
+            l.older.insert((old, .log(l.postings)), at: 0)
+            l.postings = TSI1LogPostings()
             return old
         }
         compactions.enter()
@@ -79,6 +81,9 @@ extension TSI1Partition {
             do throws(ManifestError) { try Self.write(manifest, to: path) } catch { throw .engine("tsi1 partition \(path): \(error)") }
             f.manifest = manifest
         }
+        // Queries read the index file from now on; if it cannot be mapped they keep the log's
+        // postings (the same series).
+        if let mapped = try? TSI1Layer.mapIndexFile(indexPath) { replaceLayer(name, with: index, .index(mapped)) }
         unlink(logPath)
     }
 }
@@ -116,10 +121,18 @@ struct TSI1LogContent {
             case .seriesInsert?, nil:
                 guard let key = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.parts(of:)) else { continue }
                 parts[entry.seriesID] = key
-                var m = measurements[key.name] ?? Measurement()
+                // Taken out and put back, each map uniquely held while it changes (a copy left
+                // in the dictionary made every insert copy the measurement's maps).
+                var m = measurements.removeValue(forKey: key.name) ?? Measurement()
                 m.deleted = false
                 m.ids.insert(entry.seriesID)
-                for tag in key.tags { m.keys[tag.key, default: Key()].values[tag.value, default: Value()].ids.insert(entry.seriesID) }
+                for tag in key.tags {
+                    var k = m.keys.removeValue(forKey: tag.key) ?? Key()
+                    var v = k.values.removeValue(forKey: tag.value) ?? Value()
+                    v.ids.insert(entry.seriesID)
+                    k.values[tag.value] = v
+                    m.keys[tag.key] = k
+                }
                 measurements[key.name] = m
                 series.insert(entry.seriesID)
                 tombstones.remove(entry.seriesID)

@@ -82,6 +82,9 @@ extension TSI1Partition {
             unlink(output)
             return
         }
+        // Queries read the merged file from now on (the inputs' mappings stay valid for those
+        // reading them: unlinking a mapped file keeps its pages).
+        if let mapped = try? TSI1Layer.mapIndexFile(output) { replaceLayer(newer, with: name, .index(mapped), dropping: older) }
         unlink(path + "/" + older)
         unlink(path + "/" + newer)
     }

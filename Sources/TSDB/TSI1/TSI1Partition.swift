@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import LineProtocol
 import Synchronization
 import TSI
 import TSM
@@ -30,6 +31,10 @@ final class TSI1Partition: Sendable {
         /// Files of rotated-out logs not yet fsynced: the next flush syncs and closes them.
         var unsynced: [Int32] = []
         var rotating = false
+        /// What queries read of the files (`TSI1PartitionSnapshot`): the active log's postings,
+        /// changed with every append under this lock, and the other files by name, newest first.
+        var postings = TSI1LogPostings()
+        var older: [(name: String, layer: TSI1Layer)] = []
     }
 
     struct Files {
@@ -62,8 +67,8 @@ final class TSI1Partition: Sendable {
 
     /// What opening found in the partition's files, oldest first.
     enum File {
-        case log([LogEntry])
-        case index(String)
+        case log(name: String, entries: [LogEntry])
+        case index(name: String, path: String)
     }
 
     /// Opens partition `number` of the index at `indexPath`, creating it as 1.6 does when it
@@ -105,10 +110,10 @@ final class TSI1Partition: Sendable {
                 do throws(LogFileError) { replay = try LogFileReplay.read(path: file) } catch {
                     throw .engine("tsi1 log file \(file): \(error)")
                 }
-                found.append(.log(replay.entries))
+                found.append(.log(name: name, entries: replay.entries))
                 if name == active { activeSize = replay.validLength }
             case .index?:
-                found.append(.index(path + "/" + name))
+                found.append(.index(name: name, path: path + "/" + name))
             case nil:
                 continue
             }
@@ -136,9 +141,54 @@ final class TSI1Partition: Sendable {
         try waitDurable(end)
     }
 
+    /// The files as queries read them now.
+    var snapshot: TSI1PartitionSnapshot {
+        log.withLock { l in
+            // The first read puts the series the logs replayed at open in the maps (reads of
+            // the mapped series file under the lock, once).
+            if !l.postings.pending.isEmpty { l.postings.materialize(seriesFile) }
+            for i in l.older.indices {
+                guard case .log(var postings) = l.older[i].layer, !postings.pending.isEmpty else { continue }
+                l.older[i].layer = .log(TSI1LogPostings())
+                postings.materialize(seriesFile)
+                l.older[i].layer = .log(postings)
+            }
+            return TSI1PartitionSnapshot(active: l.postings, older: l.older.map(\.layer))
+        }
+    }
+
+    /// The memory the logs' postings hold, roughly.
+    var postingsBytes: Int {
+        log.withLock { l in
+            l.older.reduce(l.postings.bytes) { sum, file in if case .log(let p) = file.layer { sum + p.bytes } else { sum } }
+        }
+    }
+
+    /// Sets what queries read once opening has read the files: the active log's postings and
+    /// the other files, newest first.
+    func install(postings: TSI1LogPostings, older: [(name: String, layer: TSI1Layer)]) {
+        log.withLock {
+            $0.postings = postings
+            $0.older = older
+        }
+    }
+
+    /// Puts `layer`, named `name`, where the file `replacing` was for queries, and drops the
+    /// files `dropping` (a compaction's output taking its inputs' place).
+    func replaceLayer(_ replacing: String, with name: String, _ layer: TSI1Layer, dropping: String? = nil) {
+        log.withLock { l in
+            guard let at = l.older.firstIndex(where: { $0.name == replacing }) else { return }
+            l.older[at] = (name, layer)
+            if let dropping { l.older.removeAll { $0.name == dropping } }
+        }
+    }
+
     /// Copies entries to the end of the active log file (not yet durable); returns the group
-    /// commit position they end at, or nil when there is nothing to write.
-    func write(_ entries: [LogEntry]) throws(StoreError) -> UInt64? {
+    /// commit position they end at, or nil when there is nothing to write. `inserted`: the
+    /// series the entries insert, with their keys, for the postings queries read.
+    /// `dropped`: measurements the entries drop, which the active log's postings forget (in
+    /// the log's order: inserts written after still count).
+    func write(_ entries: [LogEntry], inserted: [(id: UInt64, key: SeriesKey)] = [], dropped: [[UInt8]] = []) throws(StoreError) -> UInt64? {
         guard !entries.isEmpty else { return nil }
         let bytes = LogFileReplay.encode(entries)
         let end = try log.withLock { (l: inout Log) throws(StoreError) -> UInt64 in
@@ -155,6 +205,8 @@ final class TSI1Partition: Sendable {
             }
             l.size += bytes.count
             l.total += UInt64(bytes.count)
+            for (id, key) in inserted { l.postings.insert(id, key) }
+            for name in dropped { l.postings.drop(name) }
             return l.total
         }
         durable.advanced()

@@ -76,6 +76,39 @@ public struct SeriesIDSet: Sendable, Equatable, CustomStringConvertible {
         SeriesIDSet(bitmap: roaring_bitmap_andnot(bitmap.pointer, other.bitmap.pointer))
     }
 
+    /// Adds the ids of `other`.
+    public mutating func formUnion(_ other: SeriesIDSet) {
+        makeUnique()
+        roaring_bitmap_or_inplace(bitmap.pointer, other.bitmap.pointer)
+    }
+
+    /// Adds `ids` (each truncated to 32 bits).
+    public mutating func insert(contentsOf ids: [UInt64]) {
+        guard !ids.isEmpty else { return }
+        makeUnique()
+        let values = ids.map { UInt32(truncatingIfNeeded: $0) }
+        values.withUnsafeBufferPointer { p in roaring_bitmap_add_many(bitmap.pointer, p.count, p.baseAddress!) }
+    }
+
+    /// Removes the ids of `other`.
+    public mutating func subtract(_ other: SeriesIDSet) {
+        makeUnique()
+        roaring_bitmap_andnot_inplace(bitmap.pointer, other.bitmap.pointer)
+    }
+
+    /// The ids in both sets.
+    public func intersection(_ other: SeriesIDSet) -> SeriesIDSet {
+        SeriesIDSet(bitmap: roaring_bitmap_and(bitmap.pointer, other.bitmap.pointer))
+    }
+
+    /// True when the sets share an id.
+    public func intersects(_ other: SeriesIDSet) -> Bool {
+        roaring_bitmap_intersect(bitmap.pointer, other.bitmap.pointer)
+    }
+
+    /// The memory the bitmap holds, roughly (its serialized size).
+    public var byteCount: Int { roaring_bitmap_size_in_bytes(bitmap.pointer) }
+
     /// The ids in ascending order.
     public var ids: [UInt64] {
         let n = count
