@@ -77,7 +77,7 @@ public struct Server: Sendable {
                            limits: SeriesLimits(maxSeriesPerDatabase: config.data.maxSeriesPerDatabase, maxValuesPerTag: config.data.maxValuesPerTag),
                            scheduler: scheduler, indexVersion: IndexVersion(rawValue: config.data.indexVersion) ?? .inmem,
                            maxIndexLogFileSize: Int(clamping: config.data.maxIndexLogFileSize.bytes),
-                           pool: storePool ?? .singleton, log: Self.storageLog(logger))
+                           seriesIDSetCacheSize: config.data.seriesIDSetCacheSize, pool: storePool ?? .singleton, log: Self.storageLog(logger))
         if config.subscriber.enabled {
             let c = config.subscriber
             subscriber = SubscriberService(meta: meta, settings: SubscriberSettings(

@@ -42,7 +42,7 @@ public final class Shard: Sendable {
     /// only if the rebuilt file cannot be saved.
     public init(id: UInt64, database: String, retentionPolicy: String, dataDir: String, walDir: String, config: EngineConfig = EngineConfig(),
                 scheduler: EngineScheduler? = nil, databaseSeries: DatabaseSeries = DatabaseSeries(), limits: SeriesLimits = SeriesLimits(),
-                indexVersion: IndexVersion = .inmem, maxIndexLogFileSize: Int = 1 << 20, indexEveryKey: Bool = false,
+                indexVersion: IndexVersion = .inmem, maxIndexLogFileSize: Int = 1 << 20, seriesIDSetCacheSize: Int = 100, indexEveryKey: Bool = false,
                 seriesFile: () throws(StoreError) -> SeriesFile = { () throws(StoreError) in throw StoreError.engine("no series file") },
                 log: @escaping StorageLog = { _ in }) throws(StoreError) {
         self.id = id
@@ -61,7 +61,8 @@ public final class Shard: Sendable {
         engine = Engine(path: path, walPath: walPath, config: config, scheduler: scheduler, log: log)
         do throws(EngineError) { _ = try engine.open() } catch { throw .engine(error.description) }
         index = persisted
-            ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile(), maxLogFileSize: maxIndexLogFileSize, sharing: databaseSeries)
+            ? try TSI1Index.open(shardPath: path, seriesFile: seriesFile(), maxLogFileSize: maxIndexLogFileSize,
+                                 seriesIDSetCacheSize: seriesIDSetCacheSize, sharing: databaseSeries)
             : SeriesIndex(sharing: databaseSeries)
         var set = MeasurementFieldSet()
         // fields.idx is written before data reaches the WAL, so it is normally complete; a

@@ -23,6 +23,8 @@ public final class Store: Sendable {
     public let indexVersion: IndexVersion
     /// `[data] max-index-log-file-size`: a tsi1 log file this big is compacted.
     public let maxIndexLogFileSize: Int
+    /// `[data] series-id-set-cache-size`: tag values whose id sets each tsi1 index caches.
+    public let seriesIDSetCacheSize: Int
     /// Each database's series file, once a tsi1 shard of it opened.
     let seriesFiles = ConditionMonitor<[String: SeriesFileSlot]>([:])
     /// Where the store and its shards tell the operator what went wrong while opening (the
@@ -38,9 +40,10 @@ public final class Store: Sendable {
 
     public init(dataDir: String, walDir: String, engineConfig: EngineConfig = EngineConfig(), limits: SeriesLimits = SeriesLimits(),
                 scheduler: EngineScheduler? = nil, indexVersion: IndexVersion = .inmem, maxIndexLogFileSize: Int = 1 << 20,
-                pool: NIOThreadPool = .singleton, log: @escaping StorageLog = { _ in }) {
+                seriesIDSetCacheSize: Int = 100, pool: NIOThreadPool = .singleton, log: @escaping StorageLog = { _ in }) {
         self.indexVersion = indexVersion
         self.maxIndexLogFileSize = maxIndexLogFileSize
+        self.seriesIDSetCacheSize = seriesIDSetCacheSize
         self.dataDir = dataDir
         self.walDir = walDir
         self.engineConfig = engineConfig
@@ -118,7 +121,8 @@ public final class Store: Sendable {
     func makeShard(id: UInt64, database: String, retentionPolicy: String, indexEveryKey: Bool = false) throws(StoreError) -> Shard {
         try Shard(id: id, database: database, retentionPolicy: retentionPolicy, dataDir: dataDir, walDir: walDir,
                   config: engineConfig, scheduler: scheduler, databaseSeries: series(of: database), limits: limits,
-                  indexVersion: indexVersion, maxIndexLogFileSize: maxIndexLogFileSize, indexEveryKey: indexEveryKey, seriesFile: { () throws(StoreError) in try self.seriesFile(of: database) }, log: log)
+                  indexVersion: indexVersion, maxIndexLogFileSize: maxIndexLogFileSize,
+                  seriesIDSetCacheSize: seriesIDSetCacheSize, indexEveryKey: indexEveryKey, seriesFile: { () throws(StoreError) in try self.seriesFile(of: database) }, log: log)
     }
 
     /// The shard directories on disk: `<db>/<rp>/<id>` under the data and WAL directories,

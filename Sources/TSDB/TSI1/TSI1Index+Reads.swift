@@ -142,6 +142,8 @@ extension TSI1Index {
         live.withLock { l in l.measurements[name].map { ($0, l.versions[name] ?? 0) } }
     }
 
+    private func liveVersion(_ name: [UInt8]) -> UInt64? { live.withLock { $0.versions[name] } }
+
     /// The series of `ids`, their keys read from the series file (an id it no longer knows is
     /// skipped).
     private func resolve(_ ids: SeriesIDSet) -> [ParsedSeriesKey] {
@@ -168,9 +170,18 @@ extension TSI1Index {
     public func seriesKeys(of measurement: String, tag key: String, value: String) -> Set<ByteKey> {
         let name = Array(measurement.utf8)
         guard let (ids, _) = liveIDs(name) else { return [] }
-        var found = SeriesIDSet()
-        for partition in partitions {
-            partition.snapshot.ids(measurement: name, key: Array(key.utf8), value: Array(value.utf8), into: &found)
+        let (k, v) = (Array(key.utf8), Array(value.utf8))
+        let cacheKey = TSI1TagValueCache.key(name, k, v)
+        var found: SeriesIDSet
+        if let cached = tagValues.withLock({ $0.ids(cacheKey) }) {
+            found = cached
+        } else {
+            let before = liveVersion(name)
+            found = SeriesIDSet()
+            for partition in partitions { partition.snapshot.ids(measurement: name, key: k, value: v, into: &found) }
+            // Kept only if no series of the measurement came or went while the files were read
+            // (an add drops the entries of its tag values after changing the version).
+            tagValues.withLock { cache in if liveVersion(name) == before { cache.store(cacheKey, found) } }
         }
         var keys = Set<ByteKey>()
         for id in found.intersection(ids).ids {
@@ -202,4 +213,47 @@ extension TSI1Index {
         let bitmaps = live.withLock { l in l.measurements.isEmpty ? 0 : l.measurements.values.reduce(l.all.byteCount) { $0 + $1.byteCount } }
         return bitmaps + partitions.reduce(0) { $0 + $1.postingsBytes } + cache.withLock { $0.estimatedBytes }
     }
+}
+
+/// 1.8's tag-value series-id set cache (`series-id-set-cache-size`; 1.6.7 accepts the key and
+/// has no such cache): the ids a measurement's tag value has in the files, for the most
+/// recently used `capacity` values. An entry goes when a series with that tag value is added;
+/// deletes leave it (readers intersect with the live series). 0 disables it.
+struct TSI1TagValueCache: Sendable {
+    let capacity: Int
+    private var entries: [ByteKey: (ids: SeriesIDSet, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// The key of one tag value: each part behind its length.
+    static func key(_ name: [UInt8], _ key: [UInt8], _ value: [UInt8]) -> ByteKey {
+        var out: [UInt8] = []
+        out.reserveCapacity(name.count + key.count + value.count + 12)
+        for part in [name, key, value] {
+            withUnsafeBytes(of: UInt32(part.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: part)
+        }
+        return ByteKey(out)
+    }
+
+    mutating func ids(_ key: ByteKey) -> SeriesIDSet? {
+        guard entries[key] != nil else { return nil }
+        clock += 1
+        entries[key]!.used = clock
+        return entries[key]!.ids
+    }
+
+    mutating func store(_ key: ByteKey, _ ids: SeriesIDSet) {
+        guard capacity > 0 else { return }
+        clock += 1
+        entries[key] = (ids, clock)
+        if entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+            entries[oldest] = nil
+        }
+    }
+
+    mutating func remove(_ key: ByteKey) { entries[key] = nil }
 }

@@ -26,10 +26,14 @@ public final class TSI1Index: SeriesIndexing {
     /// The live series by measurement, and all of them.
     let live: Mutex<TSI1LiveSeries>
     let cache = Mutex(TSI1ReadCache())
+    /// 1.8's `series-id-set-cache-size` cache of tag-value id sets.
+    let tagValues: Mutex<TSI1TagValueCache>
     /// The names behind 1.6's measurement sketches (`TSI1Index+Sketches.swift`).
     let measurementNames: Mutex<MeasurementNames>
 
-    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition], live: TSI1LiveSeries, names: MeasurementNames) {
+    private init(path: String, seriesFile: SeriesFile, partitions: [TSI1Partition], live: TSI1LiveSeries, names: MeasurementNames,
+                 seriesIDSetCacheSize: Int) {
+        tagValues = Mutex(TSI1TagValueCache(capacity: seriesIDSetCacheSize))
         self.path = path
         self.seriesFile = seriesFile
         self.partitions = partitions
@@ -40,16 +44,18 @@ public final class TSI1Index: SeriesIndexing {
     /// Opens (creating if needed) the index of the shard at `shardPath`. Its series are those
     /// the files hold and the series file has not deleted.
     /// `sharing`: the database, which counts the shard's series with its other shards'.
+    /// `seriesIDSetCacheSize`: 1.8's `series-id-set-cache-size` (tag values whose id sets are
+    /// kept; 0: none).
     public static func open(shardPath: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20,
-                            sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
+                            seriesIDSetCacheSize: Int = 100, sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
         try open(indexPath: shardPath + "/" + ManifestPartitions.indexDirectoryName, seriesFile: seriesFile, maxLogFileSize: maxLogFileSize,
-                 sharing: sharing)
+                 seriesIDSetCacheSize: seriesIDSetCacheSize, sharing: sharing)
     }
 
     /// Opens (creating if needed) the index directory at `path` (`buildtsi` builds one under
     /// a temporary name).
     public static func open(indexPath path: String, seriesFile: SeriesFile, maxLogFileSize: Int = 1 << 20,
-                            sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
+                            seriesIDSetCacheSize: Int = 100, sharing: DatabaseSeries? = nil) throws(StoreError) -> TSI1Index {
         if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .engine("mkdir \(path): \(String(cString: strerror(errno)))") }
         var partitions: [TSI1Partition] = []
         var live = TSI1LiveSeries()
@@ -78,10 +84,12 @@ public final class TSI1Index: SeriesIndexing {
                 }
             }
             partition.install(postings: postings, older: older)
+            partition.materializePending()
             for (name, ids) in series where !ids.isEmpty { live.measurements[name, default: SeriesIDSet()].formUnion(ids) }
         }
         live.removeDeleted(seriesFile.tombstonedIDs)
-        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions, live: live, names: names)
+        let index = TSI1Index(path: path, seriesFile: seriesFile, partitions: partitions, live: live, names: names,
+                              seriesIDSetCacheSize: seriesIDSetCacheSize)
         sharing?.register(index)
         for partition in partitions { partition.startLevelCompactions() }
         return index
@@ -119,12 +127,12 @@ public final class TSI1Index: SeriesIndexing {
             case .tagKeyTombstone?, .tagValueTombstone?:
                 continue
             case .seriesInsert?, nil:
-                // 1.6 replays any other flag as an insert. Only the name is read now; the
-                // tags go to the postings when a query first needs them.
-                guard let name = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.name(of:)) else { continue }
+                // 1.6 replays any other flag as an insert. Only the name and tag keys are read
+                // now; the postings are built in the background after open.
+                guard let bytes = seriesFile.key(forID: entry.seriesID),
+                      let name = postings.addPending(entry.seriesID, key: bytes) else { continue }
                 series[name, default: SeriesIDSet()].insert(entry.seriesID)
                 names.live.insert(name)
-                postings.pending.append(entry.seriesID)
             }
         }
     }
@@ -159,6 +167,12 @@ public final class TSI1Index: SeriesIndexing {
         try append(entries, inserted: inserted)
         let isNew = live.withLock { l in zip(fresh, ids).map { series, id in l.insert(id, measurement: series.parts.name) } }
         measurementNames.withLock { n in for series in fresh { n.live.insert(series.parts.name) } }
+        tagValues.withLock { cache in
+            guard !cache.isEmpty else { return }
+            for series in fresh {
+                for tag in series.parts.tags { cache.remove(TSI1TagValueCache.key(series.parts.name, tag.key, tag.value)) }
+            }
+        }
         return zip(fresh, isNew).compactMap { series, new in new ? ParsedSeriesKey(parts: series.parts) : nil }
     }
 

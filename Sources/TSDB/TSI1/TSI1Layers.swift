@@ -19,17 +19,56 @@ struct TSI1LogPostings: Sendable {
     var measurements: [[UInt8]: Measurement] = [:]
     /// The memory the maps hold, roughly (1.6 counts its log files' maps in `IndexBytes`).
     private(set) var bytes = 0
-    /// Series a log replayed at open that are not in the maps yet: they are put there when a
-    /// query first reads the partition (``materialize(_:)``), so that opening reads no tags.
+    /// Series a log replayed at open that are not in the maps yet: opening reads only their
+    /// names and tag keys; a background task puts them in the maps (``absorb(_:)``), and until
+    /// then lookups scan them (``TSI1PartitionSnapshot``).
     var pending: [UInt64] = []
+    /// For the pending series: each measurement's tag keys, each with up to four ids that
+    /// have it (what `tagKeys` tries before scanning).
+    var pendingTagKeys: [[UInt8]: [(key: [UInt8], ids: [UInt64])]] = [:]
 
-    /// Puts the pending series in the maps, their keys read from the series file.
-    mutating func materialize(_ seriesFile: SeriesFile) {
-        let ids = pending
-        pending = []
-        for id in ids {
-            if let key = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) { insert(id, key) }
+    /// Lists a replayed insert as pending; `bytes` is its series-file key. Returns its
+    /// measurement name (nil for a key that does not decode).
+    mutating func addPending(_ id: UInt64, key bytes: [UInt8]) -> [UInt8]? {
+        bytes.withUnsafeBytes { b -> [UInt8]? in
+            guard let key = try? SeriesFileKey.decode(b, at: 0) else { return nil }
+            let name = Array(b[key.measurement])
+            pending.append(id)
+            var keys = pendingTagKeys.removeValue(forKey: name) ?? []
+            for tag in key.tags {
+                let bytes = UnsafeRawBufferPointer(rebasing: b[tag.key])
+                if let i = keys.firstIndex(where: { $0.key.elementsEqual(bytes) }) {
+                    if keys[i].ids.count < 4 { keys[i].ids.append(id) }
+                } else {
+                    keys.append((Array(bytes), [id]))
+                }
+            }
+            pendingTagKeys[name] = keys
+            return name
         }
+    }
+
+    /// The maps of the pending series, built from their keys (off any lock).
+    static func built(_ ids: [UInt64], _ seriesFile: SeriesFile) -> TSI1LogPostings {
+        var out = TSI1LogPostings()
+        for id in ids {
+            if let key = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) { out.insert(id, key) }
+        }
+        return out
+    }
+
+    /// These are the maps of `other`'s pending series: takes `other`'s own maps in too (the
+    /// inserts since it opened), so that this replaces it with nothing pending.
+    mutating func absorb(_ other: TSI1LogPostings) {
+        for (name, m) in other.measurements {
+            var mine = measurements.removeValue(forKey: name) ?? Measurement()
+            for (key, values) in m.tags {
+                for (value, ids) in values { mine.tags[key, default: [:]][value, default: []].append(contentsOf: ids) }
+            }
+            mine.bytes += m.bytes
+            measurements[name] = mine
+        }
+        bytes += other.bytes
     }
 
     mutating func insert(_ id: UInt64, _ key: SeriesKey) {
@@ -90,36 +129,51 @@ enum TSI1Layer: Sendable {
 struct TSI1PartitionSnapshot: Sendable {
     var active: TSI1LogPostings
     var older: [TSI1Layer]
+    let seriesFile: SeriesFile
+
+    private var logs: [TSI1LogPostings] { [active] + older.compactMap { if case .log(let p) = $0 { p } else { nil } } }
 
     /// Every id some file lists for `key = value` in the measurement (dead ones included).
     func ids(measurement name: [UInt8], key: [UInt8], value: [UInt8], into set: inout SeriesIDSet) {
-        if let ids = active.measurements[name]?.tags[ByteKey(key)]?[ByteKey(value)] { set.insert(contentsOf: ids) }
+        for postings in logs {
+            if let ids = postings.measurements[name]?.tags[ByteKey(key)]?[ByteKey(value)] { set.insert(contentsOf: ids) }
+            guard postings.pendingTagKeys[name]?.contains(where: { $0.key == key }) == true else { continue }
+            for id in postings.pending where has(id, name, key, value: value) { set.insert(id) }
+        }
         for layer in older {
-            switch layer {
-            case .log(let postings):
-                if let ids = postings.measurements[name]?.tags[ByteKey(key)]?[ByteKey(value)] { set.insert(contentsOf: ids) }
-            case .index(let file):
-                guard let m = try? file.measurement(named: name), !m.isTombstoned,
-                      let block = try? file.tagBlock(of: m), let v = try? block.value(key: key, value: value),
-                      let ids = try? v.series.ids() else { continue }
-                set.insert(contentsOf: ids)
-            }
+            guard case .index(let file) = layer, let m = try? file.measurement(named: name), !m.isTombstoned,
+                  let block = try? file.tagBlock(of: m), let v = try? block.value(key: key, value: value),
+                  let ids = try? v.series.ids() else { continue }
+            set.insert(contentsOf: ids)
         }
     }
 
-    /// The tag keys some file lists for the measurement, each with a test: whether any of its
-    /// values lists an id of `live`.
+    /// Whether series `id` is of the measurement and has tag `key` (with `value`, if given):
+    /// a pending series' key read from the series file.
+    private func has(_ id: UInt64, _ name: [UInt8], _ key: [UInt8], value: [UInt8]? = nil) -> Bool {
+        guard let bytes = seriesFile.key(forID: id) else { return false }
+        return bytes.withUnsafeBytes { b in
+            guard let k = try? SeriesFileKey.decode(b, at: 0), b[k.measurement].elementsEqual(name),
+                  let tag = k.tags.first(where: { b[$0.key].elementsEqual(key) }) else { return false }
+            return value.map { b[tag.value].elementsEqual($0) } ?? true
+        }
+    }
+
+    /// The tag keys some file lists for the measurement with a value holding an id of `live`.
     func tagKeys(measurement name: [UInt8], holding live: SeriesIDSet) -> Set<[UInt8]> {
         var found = Set<[UInt8]>()
-        var unresolved = Set<[UInt8]>()
-        func consider(_ key: [UInt8], _ values: () -> Bool) {
-            guard !found.contains(key) else { return }
-            if values() { found.insert(key); unresolved.remove(key) } else { unresolved.insert(key) }
+        func consider(_ key: [UInt8], _ holds: () -> Bool) {
+            if !found.contains(key) && holds() { found.insert(key) }
         }
-        let logs = [active] + older.compactMap { if case .log(let p) = $0 { p } else { nil } }
         for postings in logs {
             for (key, values) in postings.measurements[name]?.tags ?? [:] {
                 consider(key.bytes) { values.values.contains { ids in ids.contains { live.contains($0) } } }
+            }
+            for (key, samples) in postings.pendingTagKeys[name] ?? [] {
+                // The sampled ids usually settle it; else the pending series are scanned.
+                consider(key) {
+                    samples.contains { live.contains($0) } || postings.pending.contains { live.contains($0) && has($0, name, key) }
+                }
             }
         }
         for layer in older {
@@ -127,8 +181,7 @@ struct TSI1PartitionSnapshot: Sendable {
                   let block = try? file.tagBlock(of: m) else { continue }
             var keys = block.makeKeyIterator()
             while let element = try? keys.next() {
-                let key = Array(element.name)
-                consider(key) {
+                consider(Array(element.name)) {
                     var values = element.makeValueIterator()
                     while let value = try? values.next() {
                         var ids = (try? value.series.makeIterator())

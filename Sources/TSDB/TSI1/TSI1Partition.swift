@@ -143,24 +143,45 @@ final class TSI1Partition: Sendable {
 
     /// The files as queries read them now.
     var snapshot: TSI1PartitionSnapshot {
-        log.withLock { l in
-            // The first read puts the series the logs replayed at open in the maps (reads of
-            // the mapped series file under the lock, once).
-            if !l.postings.pending.isEmpty { l.postings.materialize(seriesFile) }
-            for i in l.older.indices {
-                guard case .log(var postings) = l.older[i].layer, !postings.pending.isEmpty else { continue }
-                l.older[i].layer = .log(TSI1LogPostings())
-                postings.materialize(seriesFile)
-                l.older[i].layer = .log(postings)
-            }
-            return TSI1PartitionSnapshot(active: l.postings, older: l.older.map(\.layer))
-        }
+        log.withLock { TSI1PartitionSnapshot(active: $0.postings, older: $0.older.map(\.layer), seriesFile: seriesFile) }
     }
 
     /// The memory the logs' postings hold, roughly.
     var postingsBytes: Int {
         log.withLock { l in
             l.older.reduce(l.postings.bytes) { sum, file in if case .log(let p) = file.layer { sum + p.bytes } else { sum } }
+        }
+    }
+
+    /// Puts the series the logs replayed at open in their maps, in the background: built off
+    /// the lock, then swapped in under it (with what the active log took since).
+    func materializePending() {
+        let work = log.withLock { l -> [(name: String, ids: [UInt64])] in
+            var out: [(String, [UInt64])] = l.postings.pending.isEmpty ? [] : [(l.name, l.postings.pending)]
+            for file in l.older { if case .log(let p) = file.layer, !p.pending.isEmpty { out.append((file.name, p.pending)) } }
+            return out
+        }
+        guard !work.isEmpty else { return }
+        compactions.enter()
+        // Started a moment after open, not competing with the rest of start-up; lookups scan
+        // the pending series meanwhile.
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .seconds(1)) { [self] in
+            defer { compactions.leave() }
+            for (name, ids) in work {
+                var built = TSI1LogPostings.built(ids, seriesFile)
+                log.withLock { l in
+                    if l.name == name, l.postings.pending.count == ids.count {
+                        let current = l.postings
+                        l.postings = TSI1LogPostings()
+                        built.absorb(current)
+                        l.postings = built
+                    } else if let i = l.older.firstIndex(where: { $0.name == name }), case .log(let p) = l.older[i].layer, p.pending.count == ids.count {
+                        l.older[i].layer = .log(TSI1LogPostings())
+                        built.absorb(p)
+                        l.older[i].layer = .log(built)
+                    }
+                }
+            }
         }
     }
 

@@ -82,6 +82,28 @@ import TSM
         #expect(Self.answers(reopened) == Self.answers(reference))
     }
 
+    /// The tag-value cache (`series-id-set-cache-size`; 0 disables it, 1 evicts on every other
+    /// value) never hides a series added or shows one removed after a lookup.
+    @Test(arguments: [0, 1, 100])
+    func tagValueCacheFollowsWrites(capacity: Int) throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let file = try SeriesFile.open(path: root + "/_series")
+        try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
+        let index = try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: 256, seriesIDSetCacheSize: capacity)
+        func eu() -> Set<String> { Set(index.seriesKeys(of: "cpu", tag: "region", value: "eu").map { String(decoding: $0.bytes, as: UTF8.self) }) }
+        try index.add([Array("cpu,host=a,region=eu".utf8), Array("cpu,host=b,region=us".utf8)])
+        #expect(eu() == ["cpu,host=a,region=eu"])
+        _ = index.seriesKeys(of: "cpu", tag: "region", value: "us")
+        try index.add([Array("cpu,host=c,region=eu".utf8)])
+        #expect(eu() == ["cpu,host=a,region=eu", "cpu,host=c,region=eu"])
+        try index.remove([Array("cpu,host=a,region=eu".utf8)])
+        #expect(eu() == ["cpu,host=c,region=eu"])
+        for i in 0..<50 { try index.add([Array("cpu,host=x\(i),region=eu".utf8)]) }
+        index.waitForCompactions()
+        #expect(eu().count == 51)
+    }
+
     /// Opening reads no key beyond the logs' names: what the index holds for series in index
     /// files is their id bitmaps, a few bytes a series.
     @Test func openHoldsBitmapsNotKeys() throws {
