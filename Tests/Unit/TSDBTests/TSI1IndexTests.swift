@@ -20,10 +20,12 @@ import TSM
     /// 30 series (the 30 distinct keys of i % 2, i % 10, i % 3), each twice; tags in key order.
     static let keys: [[UInt8]] = (0..<60).map { Array("\(["cpu", "disk\\ io"][$0 % 2]),dc=d\($0 % 3),host=h\\,\($0 % 10)".utf8) }
 
-    static func open(_ root: String) throws -> (TSI1Index, SeriesFile) {
+    /// The index of the shard at `root/shard` over the series file at `root/_series`.
+    static func open(_ root: String, maxLogFileSize: Int = 1 << 20, seriesIDSetCacheSize: Int = 100) throws -> (TSI1Index, SeriesFile) {
         let file = try SeriesFile.open(path: root + "/_series")
         try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
-        return (try TSI1Index.open(shardPath: root + "/shard", seriesFile: file), file)
+        return (try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: maxLogFileSize,
+                                   seriesIDSetCacheSize: seriesIDSetCacheSize), file)
     }
 
     @Test func seriesSurviveAReopen() throws {
@@ -83,9 +85,7 @@ import TSM
         let keys = (0..<400).map { Array("m\($0 % 3),host=h\\ \($0)".utf8) }
         defer { try? FileManager.default.removeItem(atPath: root) }
         do {
-            let file = try SeriesFile.open(path: root + "/_series")
-            try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
-            let index = try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: 64)
+            let (index, file) = try Self.open(root, maxLogFileSize: 64)
             for batch in stride(from: 0, to: keys.count, by: 20) { try index.add(Array(keys[batch..<batch + 20])) }
             index.waitForCompactions()
             try index.remove([keys[0], keys[1]])

@@ -52,9 +52,7 @@ import TSM
         let reference = SeriesIndex()
         reference.add(Self.keys)
         do {
-            let file = try SeriesFile.open(path: root + "/_series")
-            try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
-            let index = try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: maxLogFileSize)
+            let (index, file) = try TSI1IndexTests.open(root, maxLogFileSize: maxLogFileSize)
             for batch in stride(from: 0, to: Self.keys.count, by: 30) { try index.add(Array(Self.keys[batch..<batch + 30])) }
             index.waitForCompactions()
             #expect(Self.answers(index) == Self.answers(reference))
@@ -88,9 +86,7 @@ import TSM
     func tagValueCacheFollowsWrites(capacity: Int) throws {
         let root = Self.root()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let file = try SeriesFile.open(path: root + "/_series")
-        try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
-        let index = try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: 256, seriesIDSetCacheSize: capacity)
+        let (index, _) = try TSI1IndexTests.open(root, maxLogFileSize: 256, seriesIDSetCacheSize: capacity)
         func eu() -> Set<String> { Set(index.seriesKeys(of: "cpu", tag: "region", value: "eu").map { String(decoding: $0.bytes, as: UTF8.self) }) }
         try index.add([Array("cpu,host=a,region=eu".utf8), Array("cpu,host=b,region=us".utf8)])
         #expect(eu() == ["cpu,host=a,region=eu"])
@@ -111,9 +107,7 @@ import TSM
         defer { try? FileManager.default.removeItem(atPath: root) }
         let keys = (0..<20_000).map { Array("m,host=host-number-\($0),region=somewhere-far-away-\($0 % 7)".utf8) }
         do {
-            let file = try SeriesFile.open(path: root + "/_series")
-            try FileManager.default.createDirectory(atPath: root + "/shard", withIntermediateDirectories: true)
-            let index = try TSI1Index.open(shardPath: root + "/shard", seriesFile: file, maxLogFileSize: 4096)
+            let (index, file) = try TSI1IndexTests.open(root, maxLogFileSize: 4096)
             for batch in stride(from: 0, to: keys.count, by: 1000) { try index.add(Array(keys[batch..<batch + 1000])) }
             index.waitForCompactions()
             file.close()
