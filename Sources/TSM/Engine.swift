@@ -118,7 +118,8 @@ public final class Engine: Sendable {
         try Self.makeDirectory(path)
         var report = OpenReport()
         let names = try Self.fileNames(in: path)
-        for name in names where name.hasSuffix(".tsm.tmp") { unlink(path + "/" + name) }
+        // Also the index disk buffers of the writers of those files (`TSMWriter`).
+        for name in names where name.hasSuffix(".tsm.tmp") || name.hasSuffix(".tsm.tmp.idx.tmp") { unlink(path + "/" + name) }
         // A backup snapshot (`<n>.tmp`, hard links) left by a process that stopped mid-backup.
         for name in names where name.hasSuffix(".tmp") && name.count > 4 && name.dropLast(4).allSatisfy(\.isNumber) {
             Self.removeTree(path + "/" + name)

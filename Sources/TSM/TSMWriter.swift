@@ -24,22 +24,36 @@ public struct TSMWriter: ~Copyable {
     private var finished = false
     /// Reused for every block this writer encodes.
     private var scratch: [UInt8] = []
+    /// Where the index goes once it passes `indexSpillSize` bytes (-1: not yet), as 1.6's
+    /// compactor moves a large index to a disk buffer: at millions of series a file's index is
+    /// gigabytes, and held in memory it was most of the server's RSS during a compaction.
+    private var spill: Int32 = -1
+    private let indexSpillSize: Int
 
     /// Bytes buffered before a `write(2)`.
     private static let flushSize = 1 << 20
 
-    /// Creates `path`, which must not exist.
-    public init(path: String) throws(TSMFileError) {
+    /// Creates `path`, which must not exist. The index is kept in memory up to
+    /// `indexSpillSize` bytes (1.6's 64 MiB), then in `<path>.idx.tmp` until ``finish()``.
+    public init(path: String, indexSpillSize: Int = 64 << 20) throws(TSMFileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
         self.fd = fd
         self.path = path
+        self.indexSpillSize = max(1, indexSpillSize)
     }
 
     deinit {
         close(fd)
         if !finished { unlink(path) }
+        if spill >= 0 {
+            close(spill)
+            unlink(spillPath)
+        }
     }
+
+    /// The index's disk buffer (a `.tmp` name: a crash leaves it to the engine's clean-up).
+    private var spillPath: String { path + ".idx.tmp" }
 
     /// Encodes `values` as blocks of at most ``TSMFormat/maxPointsPerBlock`` points (1.x's
     /// cache snapshot chunking). Timestamps must be ascending and unique.
@@ -93,7 +107,7 @@ public struct TSMWriter: ~Copyable {
         } else {
             if let current = currentKey {
                 guard ByteKey(current) < ByteKey(key) else { throw .keyOrder }
-                appendIndex(key: current)
+                try appendIndex(key: current)
             }
             currentKey = key
             currentType = type
@@ -117,9 +131,25 @@ public struct TSMWriter: ~Copyable {
     /// (and removes the file) if no block was written.
     public consuming func finish() throws(TSMFileError) {
         guard let current = currentKey else { throw .noValues }
-        appendIndex(key: current)
+        try appendIndex(key: current)
         let indexOffset = written
-        buffer += index
+        try flush()
+        if spill >= 0 {
+            // The spilled part first, in 1 MiB pieces, then what is still in memory.
+            guard lseek(spill, 0, SEEK_SET) == 0 else { throw .io("seek", path: spillPath, errno: errno) }
+            buffer = [UInt8](repeating: 0, count: Self.flushSize)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(spill, $0.baseAddress!, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .io("read", path: spillPath, errno: errno)
+                }
+                if n == 0 { break }
+                try write(buffer, count: n)
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        try write(index, count: index.count)
         BigEndian.append(UInt64(indexOffset), to: &buffer)
         try flush()
         guard fsync(fd) == 0 else { throw .io("fsync", path: path, errno: errno) }
@@ -129,7 +159,7 @@ public struct TSMWriter: ~Copyable {
     /// Bytes written so far (blocks only; the index comes at `finish`).
     public var size: Int64 { written }
 
-    private mutating func appendIndex(key: [UInt8]) {
+    private mutating func appendIndex(key: [UInt8]) throws(TSMFileError) {
         BigEndian.append(UInt16(key.count), to: &index)
         index += key
         index.append(currentType.rawValue)
@@ -140,12 +170,32 @@ public struct TSMWriter: ~Copyable {
             BigEndian.append(e.offset, to: &index)
             BigEndian.append(e.size, to: &index)
         }
+        if index.count >= indexSpillSize { try spillIndex() }
+    }
+
+    /// Moves the index built so far to the disk buffer.
+    private mutating func spillIndex() throws(TSMFileError) {
+        if spill < 0 {
+            spill = open(spillPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard spill >= 0 else { throw .io("open", path: spillPath, errno: errno) }
+        }
+        try Self.writeAll(spill, index, count: index.count, path: spillPath)
+        index.removeAll(keepingCapacity: true)
     }
 
     private mutating func flush() throws(TSMFileError) {
+        try write(buffer, count: buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the first `count` bytes of `bytes` to the file.
+    private func write(_ bytes: [UInt8], count: Int) throws(TSMFileError) {
+        try Self.writeAll(fd, bytes, count: count, path: path)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], count total: Int, path: String) throws(TSMFileError) {
         var done = 0
-        let total = buffer.count
-        let failure: Int32? = buffer.withUnsafeBytes { p in
+        let failure: Int32? = bytes.withUnsafeBytes { p in
             while done < total {
                 let n = systemWrite(fd, p.baseAddress! + done, total - done)
                 if n < 0 {
@@ -157,7 +207,6 @@ public struct TSMWriter: ~Copyable {
             return nil
         }
         if let code = failure { throw .io("write", path: path, errno: code) }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 
