@@ -100,18 +100,7 @@ extension Engine {
         let output = Glibc.open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw .io("open", path: destination, errno: errno) }
         defer { Glibc.close(output) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw .io("read", path: source, errno: errno) }
-            if n == 0 { break }
-            var done = 0
-            while done < n {
-                let w = buffer.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + done, n - done) }
-                if w < 0 { if errno == EINTR { continue }; throw .io("write", path: destination, errno: errno) }
-                done += w
-            }
-        }
+        try FileIO.copy(input, path: source, to: output, path: destination)
         guard fsync(output) == 0 else { throw .io("fsync", path: destination, errno: errno) }
         return true
     }

@@ -137,19 +137,9 @@ public struct TSMWriter: ~Copyable {
         if spill >= 0 {
             // The spilled part first, in 1 MiB pieces, then what is still in memory.
             guard lseek(spill, 0, SEEK_SET) == 0 else { throw .io("seek", path: spillPath, errno: errno) }
-            buffer = [UInt8](repeating: 0, count: Self.flushSize)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(spill, $0.baseAddress!, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw .io("read", path: spillPath, errno: errno)
-                }
-                if n == 0 { break }
-                try write(buffer, count: n)
-            }
-            buffer.removeAll(keepingCapacity: true)
+            try FileIO.copy(spill, path: spillPath, to: fd, path: path)
         }
-        try write(index, count: index.count)
+        try FileIO.writeAll(fd, index, path: path)
         BigEndian.append(UInt64(indexOffset), to: &buffer)
         try flush()
         guard fsync(fd) == 0 else { throw .io("fsync", path: path, errno: errno) }
@@ -179,38 +169,12 @@ public struct TSMWriter: ~Copyable {
             spill = open(spillPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard spill >= 0 else { throw .io("open", path: spillPath, errno: errno) }
         }
-        try Self.writeAll(spill, index, count: index.count, path: spillPath)
+        try FileIO.writeAll(spill, index, path: spillPath)
         index.removeAll(keepingCapacity: true)
     }
 
     private mutating func flush() throws(TSMFileError) {
-        try write(buffer, count: buffer.count)
+        try FileIO.writeAll(fd, buffer, path: path)
         buffer.removeAll(keepingCapacity: true)
     }
-
-    /// Writes the first `count` bytes of `bytes` to the file.
-    private func write(_ bytes: [UInt8], count: Int) throws(TSMFileError) {
-        try Self.writeAll(fd, bytes, count: count, path: path)
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], count total: Int, path: String) throws(TSMFileError) {
-        var done = 0
-        let failure: Int32? = bytes.withUnsafeBytes { p in
-            while done < total {
-                let n = systemWrite(fd, p.baseAddress! + done, total - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return nil
-        }
-        if let code = failure { throw .io("write", path: path, errno: code) }
-    }
-}
-
-/// `write(2)`, outside the writer whose methods share the name.
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, bytes, count)
 }

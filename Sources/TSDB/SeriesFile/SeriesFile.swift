@@ -1,5 +1,6 @@
 import Checksum
 import Dispatch
+import LineProtocol
 import Synchronization
 
 #if canImport(Glibc)
@@ -72,6 +73,10 @@ public final class SeriesFile: Sendable {
 
     /// The key (length prefix included) of `id`, deleted or not, or nil for an unknown id.
     public func key(forID id: UInt64) -> [UInt8]? { partition(ofID: id)?.key(forID: id) }
+
+    /// The measurement and tags of `id`'s key, deleted or not; nil for an unknown id or a key
+    /// that does not decode.
+    public func parts(forID id: UInt64) -> SeriesKey? { key(forID: id).flatMap(SeriesFileKey.parts(of:)) }
 
     /// Whether `id` is deleted (or was never created).
     public func isDeleted(_ id: UInt64) -> Bool { partition(ofID: id)?.isDeleted(id) ?? false }

@@ -147,7 +147,7 @@ extension TSI1Index {
     /// The series of `ids`, their keys read from the series file (an id it no longer knows is
     /// skipped).
     private func resolve(_ ids: SeriesIDSet) -> [ParsedSeriesKey] {
-        ids.ids.compactMap { id in seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)).map(ParsedSeriesKey.init(parts:)) }
+        ids.ids.compactMap { id in seriesFile.parts(forID: id).map(ParsedSeriesKey.init(parts:)) }
     }
 
     public func series(of measurement: String) -> [ParsedSeriesKey] {
@@ -185,7 +185,7 @@ extension TSI1Index {
         }
         var keys = Set<ByteKey>()
         for id in found.intersection(ids).ids {
-            guard let parts = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) else { continue }
+            guard let parts = seriesFile.parts(forID: id) else { continue }
             keys.insert(ByteKey(parts.made))
         }
         return keys

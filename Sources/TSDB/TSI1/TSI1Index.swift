@@ -210,12 +210,13 @@ public final class TSI1Index: SeriesIndexing {
     @discardableResult
     public func remove(measurement: String) throws(StoreError) -> [ParsedSeriesKey] {
         let name = Array(measurement.utf8)
-        let series = self.series(of: measurement)
-        let held = heldSeries(series.map { $0.key })
+        // The live ids give the series straight away (their keys for the partitions): no
+        // key is looked up again to find an id the bitmap already has.
+        let ids = live.withLock { $0.measurements[name]?.ids } ?? []
+        let held = ids.compactMap { id in seriesFile.parts(forID: id).map { (key: $0.made, parts: $0, id: id) } }
         try tombstone(held)
         try dropMeasurement(name)
-        live.withLock { l in for s in held { _ = l.remove(s.id, measurement: name) } }
-        return series
+        return held.map { ParsedSeriesKey(parts: $0.parts) }
     }
 
     /// The series among `keys` the index holds, with their ids and parts.

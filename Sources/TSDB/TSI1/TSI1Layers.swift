@@ -52,7 +52,7 @@ struct TSI1LogPostings: Sendable {
     static func built(_ ids: [UInt64], _ seriesFile: SeriesFile) -> TSI1LogPostings {
         var out = TSI1LogPostings()
         for id in ids {
-            if let key = seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) { out.insert(id, key) }
+            if let key = seriesFile.parts(forID: id) { out.insert(id, key) }
         }
         return out
     }

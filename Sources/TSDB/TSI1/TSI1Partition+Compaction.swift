@@ -119,7 +119,7 @@ struct TSI1LogContent {
         for entry in entries {
             switch entry.kind {
             case .seriesInsert?, nil:
-                guard let key = seriesFile.key(forID: entry.seriesID).flatMap(SeriesFileKey.parts(of:)) else { continue }
+                guard let key = seriesFile.parts(forID: entry.seriesID) else { continue }
                 parts[entry.seriesID] = key
                 // Taken out and put back, each map uniquely held while it changes (a copy left
                 // in the dictionary made every insert copy the measurement's maps).
@@ -138,7 +138,7 @@ struct TSI1LogContent {
                 tombstones.remove(entry.seriesID)
             case .seriesTombstone?:
                 let id = entry.seriesID
-                if let key = parts[id] ?? seriesFile.key(forID: id).flatMap(SeriesFileKey.parts(of:)) {
+                if let key = parts[id] ?? seriesFile.parts(forID: id) {
                     parts[id] = key
                     measurements[key.name]?.ids.remove(id)
                     for tag in key.tags { measurements[key.name]?.keys[tag.key]?.values[tag.value]?.ids.remove(id) }

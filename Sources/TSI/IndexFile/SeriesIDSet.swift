@@ -14,10 +14,7 @@ public struct SeriesIDSet: Sendable, Equatable, CustomStringConvertible {
     /// The set of `ids` (each truncated to 32 bits, as 1.x does).
     public init(_ ids: some Sequence<UInt64>) {
         self.init()
-        let values = ids.map { UInt32(truncatingIfNeeded: $0) }
-        values.withUnsafeBufferPointer { p in
-            if let base = p.baseAddress { roaring_bitmap_add_many(bitmap.pointer, p.count, base) }
-        }
+        insert(contentsOf: Array(ids))
     }
 
     /// Decodes a set in the portable Roaring format; bytes after the set are ignored, as 1.x
@@ -99,11 +96,6 @@ public struct SeriesIDSet: Sendable, Equatable, CustomStringConvertible {
     /// The ids in both sets.
     public func intersection(_ other: SeriesIDSet) -> SeriesIDSet {
         SeriesIDSet(bitmap: roaring_bitmap_and(bitmap.pointer, other.bitmap.pointer))
-    }
-
-    /// True when the sets share an id.
-    public func intersects(_ other: SeriesIDSet) -> Bool {
-        roaring_bitmap_intersect(bitmap.pointer, other.bitmap.pointer)
     }
 
     /// The memory the bitmap holds, roughly (its serialized size).
