@@ -107,7 +107,15 @@ extension Engine {
         }
         var opened: [TSMFile] = []
         do throws(TSMFileError) {
-            for output in outputs { opened.append(TSMFile(reader: try TSMReader(path: output))) }
+            for output in outputs {
+                let reader = try TSMReader(path: output)
+                // Here, off every lock: the next restart maps the output's key offsets. Without
+                // the file a restart walks the index: a warning, not a failed compaction.
+                do throws(TSMFileError) { try reader.writeKeyOffsetsFile() } catch {
+                    log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", output), ("error", error.description)]))
+                }
+                opened.append(TSMFile(reader: reader))
+            }
         } catch {
             stats.errors.add(1, ordering: .relaxed)
             throw .tsm(error)
@@ -118,6 +126,7 @@ extension Engine {
         for input in job.inputs {
             unlink(input.path)
             unlink(TombstoneFile.path(forTSM: input.path))
+            unlink(TSMKeyOffsetsFile.path(forTSM: input.path))
         }
         if job.full { compactedSinceWrite.store(true, ordering: .relaxed) }
         stats.runs.add(1, ordering: .relaxed)

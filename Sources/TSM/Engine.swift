@@ -119,7 +119,12 @@ public final class Engine: Sendable {
         var report = OpenReport()
         let names = try Self.fileNames(in: path)
         // Also the index disk buffers of the writers of those files (`TSMWriter`).
-        for name in names where name.hasSuffix(".tsm.tmp") || name.hasSuffix(".tsm.tmp.idx.tmp") { unlink(path + "/" + name) }
+        for name in names where name.hasSuffix(".tsm.tmp") || name.hasSuffix(".tsm.tmp.idx.tmp") || name.hasSuffix(".tsm.offsets.tmp") {
+            unlink(path + "/" + name)
+        }
+        // Key-offsets files of TSM files gone meanwhile (a crash, or 1.x compacted them away).
+        let present = Set(names)
+        for name in names where name.hasSuffix(".tsm.offsets") && !present.contains(String(name.dropLast(8))) { unlink(path + "/" + name) }
         // A backup snapshot (`<n>.tmp`, hard links) left by a process that stopped mid-backup.
         for name in names where name.hasSuffix(".tmp") && name.count > 4 && name.dropLast(4).allSatisfy(\.isNumber) {
             Self.removeTree(path + "/" + name)
@@ -145,6 +150,7 @@ public final class Engine: Sendable {
             }
         }
         fileStore.replace([], with: files)
+        writeKeyOffsetsFiles(of: files)
         // A renamed file's generation stays taken (as in 1.x, which counts every `.tsm` name):
         // a new file never takes the name of one set aside.
         let setAsideGeneration = report.badFiles.compactMap { TSMFileName(path: $0)?.generation }.max() ?? 0
@@ -176,11 +182,31 @@ public final class Engine: Sendable {
         return report
     }
 
+    /// Writes, in the background, the key-offsets files that files walked at open lack (a data
+    /// directory of 1.x's or of an earlier Sundial), so that the next restart maps them. A file
+    /// compacted away meanwhile loses the one just written.
+    private func writeKeyOffsetsFiles(of files: [TSMFile]) {
+        let missing = files.filter { !$0.reader.offsetsFromFile && $0.reader.keyCount >= TSMKeyOffsetsFile.minimumKeys }
+        guard !missing.isEmpty, let scheduler else { return }
+        let log = self.log
+        scheduler.background {
+            for file in missing {
+                do throws(TSMFileError) {
+                    try file.reader.writeKeyOffsetsFile()
+                    if access(file.path, F_OK) != 0 { unlink(TSMKeyOffsetsFile.path(forTSM: file.path)) }
+                } catch {
+                    log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", file.path), ("error", error.description)]))
+                }
+            }
+        }
+    }
+
     /// Renames a TSM file that cannot be read to `<name>.bad`, logging it as 1.x does. If the
     /// rename fails the shard cannot open without the file: 1.x's error.
     private func setAside(_ file: String, id: Int, _ error: TSMFileError) throws(EngineError) {
         log(StorageEvent(.error, "Cannot read corrupt tsm file, renaming",
                          [("engine", "tsm1"), ("service", "filestore"), ("path", file), ("id", String(id)), ("error", error.description)]))
+        unlink(TSMKeyOffsetsFile.path(forTSM: file))
         guard rename(file, file + ".bad") == 0 else {
             let code = errno
             log(StorageEvent(.error, "Cannot rename corrupt tsm file",

@@ -46,6 +46,14 @@ public final class EngineScheduler: Sendable {
         }
     }
 
+    /// Runs `work` (blocking file work that nothing waits for) on the snapshot pool.
+    func background(_ work: @escaping @Sendable () -> Void) {
+        snapshots.submit { state in
+            guard state == .active else { return }
+            work()
+        }
+    }
+
     /// Queues `engine` for compaction; it runs one planned compaction per turn and is queued
     /// again while it has more.
     func requestCompaction(_ engine: Engine) {

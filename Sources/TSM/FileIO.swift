@@ -12,6 +12,11 @@ enum FileIO {
         if let code = bytes.withUnsafeBytes({ writeAll(fd, $0) }) { throw .io("write", path: path, errno: code) }
     }
 
+    /// Writes all of `bytes` to `fd` at its offset.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(TSMFileError) {
+        if let code = writeAll(fd, bytes) { throw .io("write", path: path, errno: code) }
+    }
+
     /// Copies what `input` holds from its offset to its end onto `output` at its offset, in
     /// 1 MiB pieces.
     static func copy(_ input: Int32, path inputPath: String, to output: Int32, path outputPath: String) throws(TSMFileError) {

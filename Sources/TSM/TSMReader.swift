@@ -16,13 +16,15 @@ public final class TSMReader: @unchecked Sendable {
     private let base: UnsafeRawPointer
     private let length: Int
     /// Offset of each key's index record, in key order.
-    private let keyOffsets: [Int]
+    private let keyOffsets: TSMKeyOffsets
     private let indexStart: Int
     /// The smallest and largest timestamp of any block.
     public let minTime: Int64
     public let maxTime: Int64
 
-    /// Maps and validates `path`: header, footer and every index record's bounds.
+    /// Maps `path` and locates its index: from its key-offsets file when it has one that
+    /// matches (``TSMKeyOffsetsFile``), else by walking the index, which validates header,
+    /// footer and every index record's bounds.
     public init(path: String) throws(TSMFileError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
@@ -36,25 +38,25 @@ public final class TSMReader: @unchecked Sendable {
             throw .io("mmap", path: path, errno: errno)
         }
         let bytes = UnsafeRawBufferPointer(start: mapped, count: length)
-        // The index is about to be read whole: map its pages in one call rather than one fault
-        // per 16 pages (a restart walks every file's index). Linux 5.14+; elsewhere a no-op.
-        if length >= TSMFormat.footerSize + TSMFormat.headerSize {
-            // Any value: a damaged footer is refused by the parse below, not here.
-            let indexAt = BigEndian.load(bytes, at: length - TSMFormat.footerSize, as: UInt64.self)
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            if indexAt > 0, indexAt < UInt64(length) {
-                let first = Int(indexAt) / page * page
-                _ = madvise(mapped + first, length - first, 22 /* MADV_POPULATE_READ */)
-            }
-        }
-        var parsedIndexStart = 0
+        let located: (offsets: TSMKeyOffsets, minTime: Int64, maxTime: Int64, indexStart: Int, mapped: Bool)
         do throws(TSMFileError) {
-            let parsed = try Self.parseIndex(bytes)
-            parsedIndexStart = parsed.indexStart
-            self.keyOffsets = parsed.offsets
-            self.indexStart = parsed.indexStart
-            self.minTime = parsed.minTime
-            self.maxTime = parsed.maxTime
+            let indexStart = try Self.parseHeader(bytes)
+            if let (table, header) = TSMKeyOffsetsFile.map(forTSM: path, tsm: bytes, indexStart: indexStart) {
+                located = (table, header.minTime, header.maxTime, indexStart, true)
+            } else {
+                // The index is about to be read whole: map its pages in one call rather than
+                // one fault per 16 pages. Linux 5.14+; elsewhere a no-op.
+                let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+                let first = indexStart / page * page
+                _ = madvise(mapped + first, length - first, 22 /* MADV_POPULATE_READ */)
+                let walked = try Self.walkIndex(bytes, indexStart: indexStart)
+                located = (walked.offsets, walked.minTime, walked.maxTime, indexStart, false)
+                // Walking faulted every page of the index into this process: hand them back
+                // (they stay in the page cache; a lookup faults in just the page it needs).
+                // Otherwise every file's whole index would count in the server's resident
+                // memory from its opening on.
+                madvise(mapped + first, length - first, MADV_DONTNEED)
+            }
         } catch {
             munmap(mapped, length)
             throw error
@@ -62,13 +64,28 @@ public final class TSMReader: @unchecked Sendable {
         self.path = path
         self.base = UnsafeRawPointer(mapped)
         self.length = length
-        // Walking the index faulted every page of it into this process: hand them back (they
-        // stay in the page cache; a lookup faults in just the page it needs). Otherwise every
-        // file's whole index would count in the server's resident memory from its opening on.
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = parsedIndexStart / page * page
-        madvise(mapped + first, length - first, MADV_DONTNEED)
+        self.keyOffsets = located.offsets
+        self.indexStart = located.indexStart
+        self.minTime = located.minTime
+        self.maxTime = located.maxTime
+        self.offsetsFromFile = located.mapped
     }
+
+    /// Writes this file's key-offsets file when it has none and holds at least
+    /// ``TSMKeyOffsetsFile/minimumKeys`` keys, so that the next open maps the table instead of
+    /// walking the index. Blocking I/O (fsync): call it on a background thread. Returns
+    /// whether a file was written.
+    @discardableResult
+    public func writeKeyOffsetsFile() throws(TSMFileError) -> Bool {
+        guard !offsetsFromFile, keyCount >= TSMKeyOffsetsFile.minimumKeys else { return false }
+        let header = TSMKeyOffsetsFile.Header(fileSize: length, indexStart: indexStart, count: keyCount,
+                                              minTime: minTime, maxTime: maxTime, width: keyOffsets.width)
+        try TSMKeyOffsetsFile.write(keyOffsets, header: header, forTSM: path)
+        return true
+    }
+
+    /// Whether the key offsets came from the key-offsets file rather than a walk of the index.
+    public let offsetsFromFile: Bool
 
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: base), length)
@@ -98,11 +115,25 @@ public final class TSMReader: @unchecked Sendable {
     /// File size in bytes.
     public var size: Int { length }
 
+    /// Where the record of the key at `position` starts, or nil when a mapped key-offsets
+    /// table points outside the index (a damaged file: its key reads as absent rather than
+    /// trapping). A walked table was checked as it was built.
+    @inline(__always)
+    private func record(_ position: Int) -> Int? {
+        let at = keyOffsets[position]
+        guard offsetsFromFile else { return at }
+        let indexEnd = length - TSMFormat.footerSize
+        guard at >= indexStart, indexEnd - at >= 5 else { return nil }
+        let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
+        guard indexEnd - at - 2 - n >= 3 else { return nil }
+        let blocks = Int(BigEndian.load(bytes, at: at + 2 + n + 1, as: UInt16.self))
+        guard (indexEnd - at - 2 - n - 3) / TSMFormat.indexEntrySize >= blocks else { return nil }
+        return at
+    }
+
     /// The key at `position` (0 ..< keyCount), in byte order.
     public func key(at position: Int) -> [UInt8] {
-        let at = keyOffsets[position]
-        let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
-        return Array(bytes[(at + 2)..<(at + 2 + n)])
+        Array(keyBytes(at: position))
     }
 
     /// Compares the key at `position` with the key of `other` at `otherPosition` in byte
@@ -119,7 +150,7 @@ public final class TSMReader: @unchecked Sendable {
 
     /// The bytes of the key at `position`, in the mapping.
     func keyBytes(at position: Int) -> UnsafeRawBufferPointer {
-        let at = keyOffsets[position]
+        guard let at = record(position) else { return UnsafeRawBufferPointer(rebasing: bytes[0..<0]) }
         let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
         return UnsafeRawBufferPointer(rebasing: bytes[(at + 2)..<(at + 2 + n)])
     }
@@ -135,9 +166,10 @@ public final class TSMReader: @unchecked Sendable {
 
     /// The block type and index entries of the key at `position`.
     public func entries(at position: Int) -> (type: BlockType, entries: [TSMIndexEntry]) {
-        var at = keyOffsets[position]
+        guard var at = record(position) else { return (.float, []) }
         at += 2 + Int(BigEndian.load(bytes, at: at, as: UInt16.self))
-        let type = BlockType(rawValue: bytes[at])!  // validated in init
+        // Validated by the walk, or (mapped) refused here as a damaged record.
+        guard let type = BlockType(rawValue: bytes[at]) else { return (.float, []) }
         let count = Int(BigEndian.load(bytes, at: at + 1, as: UInt16.self))
         at += 3
         var out: [TSMIndexEntry] = []
@@ -155,6 +187,11 @@ public final class TSMReader: @unchecked Sendable {
 
     /// Calls `body` with the block of `entry` (without its CRC) after checking the CRC.
     public func withBlock<R>(_ entry: TSMIndexEntry, key: [UInt8] = [], _ body: (UnsafeRawBufferPointer) throws(TSMFileError) -> R) throws(TSMFileError) -> R {
+        // The walk checked every block's bounds; a mapped key-offsets table skips the walk.
+        guard entry.offset >= Int64(TSMFormat.headerSize), entry.size > UInt32(TSMFormat.checksumSize),
+              entry.offset <= Int64(indexStart) - Int64(entry.size) else {
+            throw .invalidFile("index: block at offset \(entry.offset), size \(entry.size) out of bounds")
+        }
         let start = Int(entry.offset)
         let crc = BigEndian.load(bytes, at: start, as: UInt32.self)
         let block = UnsafeRawBufferPointer(rebasing: bytes[(start + TSMFormat.checksumSize)..<(start + Int(entry.size))])
@@ -217,15 +254,15 @@ public final class TSMReader: @unchecked Sendable {
     /// Binary search over the keys.
     private func search(_ key: [UInt8]) -> Int? {
         var lo = 0, hi = keyOffsets.count
-        let all = bytes
         return key.withUnsafeBytes { k -> Int? in
             while lo < hi {
                 let mid = (lo + hi) / 2
-                let at = keyOffsets[mid]
-                let n = Int(BigEndian.load(all, at: at, as: UInt16.self))
-                let candidate = UnsafeRawBufferPointer(rebasing: all[(at + 2)..<(at + 2 + n)])
-                if candidate.elementsEqual(k) { return mid }
-                if candidate.lexicographicallyPrecedes(k) { lo = mid + 1 } else { hi = mid }
+                let candidate = keyBytes(at: mid)
+                let common = Swift.min(candidate.count, k.count)
+                var order = common == 0 ? 0 : Int(memcmp(candidate.baseAddress!, k.baseAddress!, common))
+                if order == 0 { order = candidate.count - k.count }
+                if order == 0 { return mid }
+                if order < 0 { lo = mid + 1 } else { hi = mid }
             }
             return nil
         }
@@ -235,7 +272,14 @@ public final class TSMReader: @unchecked Sendable {
     /// damage 1.x also detects is reported in 1.x's words (`verifyVersion`,
     /// `mmapAccessor.init`, `indirectIndex.UnmarshalBinary`); 1.x does not check block bounds,
     /// key order or block types when it opens a file, so those texts are Sundial's.
-    static func parseIndex(_ bytes: UnsafeRawBufferPointer) throws(TSMFileError) -> (offsets: [Int], indexStart: Int, minTime: Int64, maxTime: Int64) {
+    static func parseIndex(_ bytes: UnsafeRawBufferPointer) throws(TSMFileError) -> (offsets: TSMKeyOffsets, indexStart: Int, minTime: Int64, maxTime: Int64) {
+        let indexStart = try parseHeader(bytes)
+        let walked = try walkIndex(bytes, indexStart: indexStart)
+        return (walked.offsets, indexStart, walked.minTime, walked.maxTime)
+    }
+
+    /// Checks the header and the footer; returns where the index starts.
+    static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws(TSMFileError) -> Int {
         guard bytes.count >= 4 else { throw .invalidFile("init: error reading magic number of file: \(bytes.isEmpty ? "EOF" : "unexpected EOF")") }
         guard BigEndian.load(bytes, at: 0, as: UInt32.self) == TSMFormat.magic else { throw .invalidFile("can only read from tsm file") }
         guard bytes.count >= 5 else { throw .invalidFile("init: error reading version: EOF") }
@@ -246,10 +290,14 @@ public final class TSMReader: @unchecked Sendable {
         guard indexEnd >= TSMFormat.headerSize else { throw .invalidFile("mmapAccessor: invalid indexStart") }
         let rawStart = BigEndian.load(bytes, at: indexEnd, as: UInt64.self)
         guard rawStart >= UInt64(TSMFormat.headerSize), rawStart < UInt64(indexEnd) else { throw .invalidFile("mmapAccessor: invalid indexStart") }
-        let indexStart = Int(rawStart)
-        var offsets: [Int] = []
+        return Int(rawStart)
+    }
+
+    /// The index records from `indexStart` to the footer, checked.
+    static func walkIndex(_ bytes: UnsafeRawBufferPointer, indexStart: Int) throws(TSMFileError) -> (offsets: TSMKeyOffsets, minTime: Int64, maxTime: Int64) {
+        let indexEnd = bytes.count - TSMFormat.footerSize
         // A key with one block takes 2 + key + 3 + 28 bytes: reserve for keys of ~100 bytes.
-        offsets.reserveCapacity((indexEnd - indexStart) / 128)
+        var offsets = TSMKeyOffsets.Builder(fileLength: bytes.count, expected: (indexEnd - indexStart) / 128)
         var minTime = Int64.max, maxTime = Int64.min
         var at = indexStart
         var previous: Range<Int>?
@@ -290,6 +338,6 @@ public final class TSMReader: @unchecked Sendable {
             }
             at = p
         }
-        return (offsets, indexStart, minTime, maxTime)
+        return (offsets.finish(), minTime, maxTime)
     }
 }

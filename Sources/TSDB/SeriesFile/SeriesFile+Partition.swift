@@ -58,9 +58,16 @@ extension SeriesFile {
             mutating func recover() {
                 let after = index?.header.maxOffset ?? 0
                 maxOffset = after
-                let first = SeriesFileOffset.split(after).segment
+                let (first, position) = SeriesFileOffset.split(after)
                 for segment in segments where segment.id >= first {
-                    segment.forEachEntry { entry in
+                    // From the index's last entry rather than the segment's first, when that
+                    // is where an entry is (it is, unless the index is not this file's).
+                    var start = SeriesSegment.headerSize
+                    if after > 0, segment.id == first,
+                       let entry = try? SeriesSegment.entry(in: UnsafeRawBufferPointer(rebasing: segment.bytes[0..<segment.end]), at: Int(position)) {
+                        start = entry.position
+                    }
+                    segment.forEachEntry(from: start) { entry in
                         let offset = SeriesFileOffset.join(segment: segment.id, position: UInt32(truncatingIfNeeded: entry.position))
                         guard offset > after else { return }
                         switch entry.kind {
@@ -95,15 +102,16 @@ extension SeriesFile {
         static func open(number: Int, path: String) throws(SeriesFileError) -> Partition {
             if mkdir(path, 0o777) != 0 && errno != EEXIST { throw .io("mkdir \(path): \(SeriesFileBytes.errnoText(errno))") }
             var segments: [SeriesSegmentFile] = []
-            for name in try SeriesFileDirectory.list(path) {
-                guard let id = SeriesSegment.parseFileName(name) else { continue }
-                segments.append(try SeriesSegmentFile.open(path: path + "/" + name, id: id))
+            let found = try SeriesFileDirectory.list(path).compactMap { name in SeriesSegment.parseFileName(name).map { (name, $0) } }
+            for (n, (name, id)) in found.enumerated() {
+                segments.append(try SeriesSegmentFile.open(path: path + "/" + name, id: id, active: n == found.count - 1))
             }
-            // The next id follows the highest insert of the last segment that has one.
+            // The next id follows the highest insert of the last segment that has one (the
+            // active segment's was found as it was opened).
             var sequence = UInt64(number) + 1
-            for segment in segments.reversed() {
-                var highest: UInt64 = 0
-                segment.forEachEntry { if $0.kind == .insert { highest = max(highest, $0.id) } }
+            for (n, segment) in segments.enumerated().reversed() {
+                var highest = segment.highestInsertAtOpen
+                if n < segments.count - 1 { segment.forEachEntry { if $0.kind == .insert { highest = max(highest, $0.id) } } }
                 if highest >= sequence {
                     sequence = highest + UInt64(SeriesFile.partitionCount)
                     break

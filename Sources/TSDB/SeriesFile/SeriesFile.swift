@@ -42,10 +42,26 @@ public final class SeriesFile: Sendable {
             prefix += "/" + part
             if mkdir(prefix, 0o777) != 0 && errno != EEXIST { throw .io("mkdir \(prefix): \(SeriesFileBytes.errnoText(errno))") }
         }
-        var partitions: [Partition] = []
-        for number in 0..<partitionCount {
+        // In parallel: each replays its entries since its index into maps, which at millions
+        // of series is a good part of a restart.
+        let opened = Mutex([Result<Partition, SeriesFileError>?](repeating: nil, count: partitionCount))
+        DispatchQueue.concurrentPerform(iterations: partitionCount) { number in
             let hex = String(number, radix: 16)
-            partitions.append(try Partition.open(number: number, path: path + "/" + (hex.count < 2 ? "0" + hex : hex)))
+            let result: Result<Partition, SeriesFileError>
+            do throws(SeriesFileError) {
+                result = .success(try Partition.open(number: number, path: path + "/" + (hex.count < 2 ? "0" + hex : hex)))
+            } catch {
+                result = .failure(error)
+            }
+            opened.withLock { $0[number] = result }
+        }
+        var partitions: [Partition] = []
+        for result in opened.withLock({ $0 }) {
+            switch result {
+            case .success(let partition)?: partitions.append(partition)
+            case .failure(let error)?: throw error
+            case nil: break
+            }
         }
         return SeriesFile(path: path, partitions: partitions, compactThreshold: compactThreshold)
     }

@@ -27,8 +27,9 @@ final class SeriesSegmentFile: @unchecked Sendable {
     /// The mapped bytes (the whole capacity; only `0..<end` holds entries).
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: capacity) }
 
-    private init(id: UInt16, path: String, base: UnsafeMutableRawPointer, capacity: Int, end: Int) {
+    private init(id: UInt16, path: String, base: UnsafeMutableRawPointer, capacity: Int, end: Int, highestInsert: UInt64 = 0) {
         self.id = id
+        self.highestInsertAtOpen = highestInsert
         self.path = path
         self.base = base
         self.capacity = capacity
@@ -37,9 +38,16 @@ final class SeriesSegmentFile: @unchecked Sendable {
 
     deinit { munmap(base, capacity) }
 
-    /// Maps an existing segment, checks its header and finds the end of its entries (1.x's
-    /// `InitForWrite` scan: the first byte that is not a valid flag, or a truncated entry).
-    static func open(path: String, id: UInt16) throws(SeriesFileError) -> SeriesSegmentFile {
+    /// The highest id inserted in the segment when it was opened as the active one (0: none,
+    /// or not scanned).
+    let highestInsertAtOpen: UInt64
+
+    /// Maps an existing segment and checks its header. The partition's last segment
+    /// (`active`) is scanned for the end of its entries, where appends go (1.x's
+    /// `InitForWrite`: the first byte that is not a valid flag, or a truncated entry), and
+    /// for its highest insert id; an earlier one is never appended to again and is not read
+    /// (as 1.x opens it): its `end` is its length, and readers stop at its first zero flag.
+    static func open(path: String, id: UInt16, active: Bool) throws(SeriesFileError) -> SeriesSegmentFile {
         let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
         if fd < 0 { throw .io("open \(path): \(SeriesFileBytes.errnoText(errno))") }
         defer { close(fd) }
@@ -64,9 +72,14 @@ final class SeriesSegmentFile: @unchecked Sendable {
             munmap(mapped, capacity)
             throw error
         }
+        guard active else { return SeriesSegmentFile(id: id, path: path, base: mapped, capacity: capacity, end: size) }
         var end = SeriesSegment.headerSize
-        while let entry = try? SeriesSegment.entry(in: UnsafeRawBufferPointer(rebasing: b[0..<size]), at: end) { end = entry.end }
-        return SeriesSegmentFile(id: id, path: path, base: mapped, capacity: capacity, end: end)
+        var highest: UInt64 = 0
+        while let entry = try? SeriesSegment.entry(in: UnsafeRawBufferPointer(rebasing: b[0..<size]), at: end) {
+            if entry.kind == .insert { highest = max(highest, entry.id) }
+            end = entry.end
+        }
+        return SeriesSegmentFile(id: id, path: path, base: mapped, capacity: capacity, end: end, highestInsert: highest)
     }
 
     /// Creates segment `id` in `directory` as 1.x does and maps it.
@@ -82,7 +95,7 @@ final class SeriesSegmentFile: @unchecked Sendable {
         close(fd)
         if failed { throw .io("write \(temporary): \(SeriesFileBytes.errnoText(code))") }
         if rename(temporary, path) != 0 { throw .io("rename \(temporary): \(SeriesFileBytes.errnoText(errno))") }
-        return try open(path: path, id: id)
+        return try open(path: path, id: id, active: true)
     }
 
     /// 1.x's segment file name: the id as four lower-case hex digits.
@@ -118,10 +131,11 @@ final class SeriesSegmentFile: @unchecked Sendable {
         SeriesFileBytes.uint64(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), position + 1) ?? 0
     }
 
-    /// Calls `body` with each entry in order, up to `limit` (default: `end`).
-    func forEachEntry(upTo limit: Int? = nil, _ body: (SeriesEntry) -> Void) {
+    /// Calls `body` with each entry in order from `start` (the first entry by default), up to
+    /// `limit` (default: `end`).
+    func forEachEntry(from start: Int = SeriesSegment.headerSize, upTo limit: Int? = nil, _ body: (SeriesEntry) -> Void) {
         let valid = UnsafeRawBufferPointer(rebasing: bytes[0..<min(limit ?? end, capacity)])
-        var position = SeriesSegment.headerSize
+        var position = start
         while let entry = try? SeriesSegment.entry(in: valid, at: position) {
             body(entry)
             position = entry.end

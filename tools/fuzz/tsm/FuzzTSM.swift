@@ -42,7 +42,7 @@ func fixChecksums(_ file: inout [UInt8]) {
     guard let parsed = index else { return }
     let blocks: [(offset: Int, size: Int)] = file.withUnsafeBytes { b in
         var out: [(Int, Int)] = []
-        for at in parsed.offsets {
+        for at in (0..<parsed.offsets.count).map({ parsed.offsets[$0] }) {
             var p = at + 2 + Int(BigEndian.load(b, at: at, as: UInt16.self))
             let count = Int(BigEndian.load(b, at: p + 1, as: UInt16.self))
             p += 3
