@@ -104,7 +104,13 @@ extension Engine {
             try writer.finish()
             guard rename(temporary, final) == 0 else { throw TSMFileError.io("rename", path: temporary, errno: errno) }
             Self.syncDirectory(path)
-            fileStore.replace([], with: [TSMFile(reader: try TSMReader(path: final))])
+            let reader = try TSMReader(path: final)
+            // A large cache's snapshot holds hundreds of thousands of keys: without its
+            // key-offsets file a restart before the next compaction would walk its index.
+            do throws(TSMFileError) { try reader.writeKeyOffsetsFile() } catch {
+                log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", final), ("error", error.description)]))
+            }
+            fileStore.replace([], with: [TSMFile(reader: reader)])
         } catch {
             unlink(temporary)
             cache.clearSnapshot(written: false)

@@ -150,4 +150,22 @@ import Testing
             #expect(try TSMReader(path: output).offsetsFromFile)
         }
     }
+
+    /// A cache snapshot of that many keys gets its key-offsets file with its TSM file.
+    @Test func cacheSnapshotWritesItsKeyOffsetsFile() throws {
+        let dirs = EngineTests.directories()
+        let engine = Engine(path: dirs.0, walPath: dirs.1)
+        _ = try engine.open()
+        try engine.write((0..<Self.keys).map { (Self.key($0), WALValues.float([1, 2, Int64($0) + 3], [1.5, 2.5, Double($0)])) },
+                         keysAreUnique: true)
+        try engine.snapshot()
+        let files = engine.fileStore.files.map(\.path)
+        #expect(files.count == 1)
+        for file in files {
+            #expect(FileManager.default.fileExists(atPath: file + ".offsets"))
+            let reader = try TSMReader(path: file)
+            #expect(reader.offsetsFromFile)
+            try Self.expectReads(reader)
+        }
+    }
 }
