@@ -43,6 +43,11 @@ public final class TSMReader: @unchecked Sendable {
             let indexStart = try Self.parseHeader(bytes)
             if let (table, header) = TSMKeyOffsetsFile.map(forTSM: path, tsm: bytes, indexStart: indexStart) {
                 located = (table, header.minTime, header.maxTime, indexStart, true)
+                // The sampled records were faulted in, a huge page of the page cache each
+                // where the kernel maps files that way (tens of MB a file): hand them back.
+                let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+                let first = indexStart / page * page
+                madvise(mapped + first, length - first, MADV_DONTNEED)
             } else {
                 // The index is about to be read whole: map its pages in one call rather than
                 // one fault per 16 pages. Linux 5.14+; elsewhere a no-op.
