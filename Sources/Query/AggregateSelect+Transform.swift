@@ -8,11 +8,6 @@ extension AggregateSelect {
         var outputs: [[(time: Int64, value: Value)]] = []
         // Outputs from the extra intervals are dropped; the window holding the start stays.
         let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
-        // Whether a unit was written (derivative's default is the interval otherwise).
-        let explicitUnit = statement.fields.contains { f in
-            if case .call(_, let args) = f.expr { return args.count > 1 }
-            return false
-        }
         var callIndex = 1
         for c in columns {
             let i = callIndex
@@ -40,7 +35,8 @@ extension AggregateSelect {
                 })
                 continue
             }
-            guard case .transform(let name, _, let argument, _) = c else { continue }
+            // A derivative's unit defaults to the interval unless that call gives one.
+            guard case .transform(let name, _, let argument, _, let explicitUnit) = c else { continue }
             callIndex += 1
             outputs.append(try transformOutputs(name, argument: argument, explicitUnit: explicitUnit, rows: rows, slot: i,
                                                 start: start, ascending: ascending))

@@ -22,15 +22,17 @@ struct AggregateSelect {
         case aux(RawSelect.Column)
         /// Arithmetic over aggregates (`mean(v) * 2`, `max(v) - min(v)`), named as 1.x names it.
         case math(Expr, String)
-        /// A transformation over an aggregate per interval (`derivative(mean(v))`).
-        case transform(String, Call, Int64, String)
+        /// A transformation over an aggregate per interval (`derivative(mean(v))`): its name,
+        /// the aggregate, its argument, its column, and whether a unit was written (1.x's
+        /// `DerivativeInterval` defaults a derivative's unit to the interval per call).
+        case transform(String, Call, Int64, String, explicitUnit: Bool)
 
         var name: String {
             switch self {
             case .call(let c): c.column
             case .aux(let a): a.name
             case .math(_, let n): n
-            case .transform(_, _, _, let n): n
+            case .transform(_, _, _, let n, _): n
             }
         }
     }
@@ -193,7 +195,7 @@ struct AggregateSelect {
             switch c {
             case .call(let call): [call]
             case .math(let e, _): Self.calls(in: e)
-            case .transform(_, let call, _, _): [call]
+            case .transform(_, let call, _, _, _): [call]
             case .aux: []
             }
         }
@@ -228,7 +230,7 @@ struct AggregateSelect {
 
         let extra = transforms ? columns.flatMap { c -> [Int64] in
             switch c {
-            case .transform(let name, _, let argument, _): [Self.extraIntervals(name, argument)]
+            case .transform(let name, _, let argument, _, _): [Self.extraIntervals(name, argument)]
             case .math(let e, _): Self.transforms(in: e).map { Self.extraIntervals($0.name, $0.argument) }
             default: []
             }
@@ -984,20 +986,21 @@ struct AggregateSelect {
                     throw StatementError("not implemented yet: \(field.expr)")
                 }
                 let argument = Transform.argument(name, args)
+                let explicitUnit = args.count > 1
                 let column = field.alias.isEmpty ? name : field.alias
                 let innerArgument = Self.callArgument(inner, innerArgs)
                 switch arg {
                 case .varRef(let f, _):
-                    out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, column))
+                    out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, column, explicitUnit: explicitUnit))
                 case .call("distinct", let d) where inner == "count":
                     guard case .varRef(let f, _)? = d.first else { throw StatementError("not implemented yet: \(field.expr)") }
-                    out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column))
+                    out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column, explicitUnit: explicitUnit))
                 case .distinct(let f) where inner == "count":
-                    out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column))
+                    out.append(.transform(name, Call(function: "countDistinct", field: f, argument: 0, column: inner), argument, column, explicitUnit: explicitUnit))
                 case .wildcard, .regex:
                     // derivative(mean(*)): one transformation per field the inner call takes.
                     for f in Self.wildcardFields(inner, arg, wildcardTypes) {
-                        out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, "\(column)_\(f)"))
+                        out.append(.transform(name, Call(function: inner, field: f, argument: innerArgument, column: inner), argument, "\(column)_\(f)", explicitUnit: explicitUnit))
                     }
                 default:
                     throw StatementError("not implemented yet: \(field.expr)")
@@ -1065,7 +1068,7 @@ struct AggregateSelect {
             case .call(var c): c.column = name; columns[i] = .call(c)
             case .aux(var a): a.name = name; columns[i] = .aux(a)
             case .math(let e, _): columns[i] = .math(e, name)
-            case .transform(let f, let c, let a, _): columns[i] = .transform(f, c, a, name)
+            case .transform(let f, let c, let a, _, let u): columns[i] = .transform(f, c, a, name, explicitUnit: u)
             }
         }
     }

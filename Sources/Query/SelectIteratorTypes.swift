@@ -97,7 +97,7 @@ extension AggregateSelect {
         for column in columns {
             switch column {
             case .call(let c): try check(IteratorUse(function: c.function, field: c.field, tagged: !c.tags.isEmpty))
-            case .transform(let name, let c, _, _): try check(IteratorUse(function: c.function, field: c.field, transform: name))
+            case .transform(let name, let c, _, _, _): try check(IteratorUse(function: c.function, field: c.field, transform: name))
             case .math(let e, _): for use in Self.iteratorUses(in: e) { try check(use) }
             case .aux: break
             }
