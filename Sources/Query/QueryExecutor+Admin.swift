@@ -261,7 +261,8 @@ extension Statement {
         case .select, .showSeries, .showFieldKeys, .showTagKeyCardinality, .showTagValuesCardinality, .showFieldKeyCardinality:
             return .emitter
         case .showSeriesCardinality(let c), .showMeasurementCardinality(let c):
-            return c.exact ? .emitter : nil
+            // An estimate with any clause is rewritten into a SELECT as EXACT is (1.x's rewriter).
+            return c.isEstimate ? nil : .emitter
         case .showTagKeys, .showTagValues:
             return .perSeries
         default:

@@ -1,3 +1,4 @@
+import Foundation
 import InfluxQL
 import Meta
 import TSDB
@@ -53,6 +54,8 @@ extension QueryExecutor {
             var measurement: String
             var tags: [String]
         }
+        let range = condition.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9))
+        let valuesInRange = range.min <= 0 && range.max >= 0
         var counts: [Group: Int] = [:]
         var sets: [Group: Set<String>] = [:]
         var dimensionKeys: [String: [String]] = [:]
@@ -63,7 +66,21 @@ extension QueryExecutor {
             return nil
         })
         if policies.isEmpty { policies = [meta.database(db)?.defaultRetentionPolicy ?? ""] }
-        for shard in shards(db) where policies.contains(shard.retentionPolicy) {
+        // Tag values under a time condition: the SELECT maps the shards whose groups overlap
+        // its range, and reads values only there.
+        var mapped: Set<UInt64>?
+        if case .tagValues = kind, condition.hasTime {
+            if let error = condition.timeLiteralError { throw StatementError(error) }
+            var ids: Set<UInt64> = []
+            for policy in policies {
+                var m = InfluxQL.Measurement()
+                m.database = db
+                m.retentionPolicy = policy
+                ids.formUnion(try Self.mappedShardIDs(m, meta.snapshot(), range: range))
+            }
+            mapped = ids
+        }
+        for shard in shards(db) where policies.contains(shard.retentionPolicy) && mapped.map({ $0.contains(shard.id) }) ?? true {
             // Series counted with nothing to filter or group by: each measurement's count,
             // without reading a key.
             if case .series = kind, c.condition == nil, c.dimensions.isEmpty {
@@ -81,7 +98,12 @@ extension QueryExecutor {
                 case .measurement: sets[group, default: []].insert(s.measurement)
                 case .tagKey: sets[group, default: []].formUnion(s.tags.map { $0.key })
                 case .tagValues(let op, let key):
-                    for tag in s.tags where Self.tagKey(tag.key, op: op, key) { sets[group, default: []].insert(tag.value) }
+                    // The rewritten SELECT reads each value as a point at time 0: a time range
+                    // without 0 leaves none.
+                    guard valuesInRange else { break }
+                    for tag in s.tags where Self.tagKey(tag.key, op: op, key) && Self.tagValueHolds(c.condition, tags: s.tags, tagKey: tag.key) {
+                        sets[group, default: []].insert(tag.value)
+                    }
                 case .fieldKey: sets[group, default: []].formUnion(shard.fieldSet.fields(of: s.measurement).keys)
                 }
             }
@@ -98,5 +120,40 @@ extension QueryExecutor {
             for (k, v) in zip(keys, g.tags) { tags[k] = v }
             return Row(name: g.measurement, tags: tags, columns: ["count"], values: [[.integer(Int64(counts[g]!))]])
         }
+    }
+
+    /// 1.x's `matchTagValues` (the `_tagValue` cursor of the rewritten SELECT): the WHERE
+    /// clause evaluated for one tag of a series over the series' tags and `_tagKey`, the tag's
+    /// key. A name the series lacks (a field too) is nothing, and any comparison with nothing
+    /// is false — `region != 'x'` does not hold for a series without `region` — where the
+    /// index's series filter reads a missing tag as empty. Time comparisons are the SELECT's
+    /// time range, not evaluated here.
+    static func tagValueHolds(_ condition: Expr?, tags: [(key: String, value: String)], tagKey: String) -> Bool {
+        guard let condition else { return true }
+        func value(_ e: Expr) -> Value {
+            switch e {
+            case .varRef(let name, _):
+                if name == "_tagKey" { return .string(tagKey) }
+                return tags.first { $0.key == name }.map { .string($0.value) } ?? .null
+            case .paren(let inner): return value(inner)
+            case .regex(let re): return .strings([re])
+            default: return RawSelect.literal(e) ?? .null
+            }
+        }
+        func holds(_ e: Expr) -> Bool {
+            switch e {
+            case .paren(let inner): return holds(inner)
+            case .binary(.and, let l, let r): return holds(l) && holds(r)
+            case .binary(.or, let l, let r): return holds(l) || holds(r)
+            case .binary(_, .varRef("time", _), _), .binary(_, _, .varRef("time", _)): return true
+            case .binary(let op, let l, let r):
+                let (a, b) = (value(l), value(r))
+                if a == .null || b == .null { return false }
+                return RawSelect.compare(op, a, b)
+            case .boolean(let v): return v
+            default: return true
+            }
+        }
+        return holds(condition)
     }
 }
