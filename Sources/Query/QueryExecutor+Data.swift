@@ -259,7 +259,10 @@ extension QueryExecutor {
             return [Row(name: "result", columns: ["time", "written"], values: [[.time(0), .integer(Int64(points.count))]])]
         }
         if anyData {
-            let list = targets.map { RawSelect.Target(name: $0.key, shards: $0.value, viaRegex: regexNames.contains($0.key)) }
+            let list = targets.map { name, sources in
+                RawSelect.Target(name: name, shards: sources, viaRegex: regexNames.contains(name),
+                                 databaseTagKeys: inmemDatabaseTagKeys(of: name, sources))
+            }
             let registry = self.registry
             if limits.maxSeries > 0 {
                 for target in list {
@@ -369,6 +372,20 @@ extension QueryExecutor {
     }
 
     func shards(_ database: String) -> [Shard] { store.openShards.filter { $0.database == database } }
+
+    /// The tag keys of `name` in every inmem shard of the databases `sources` read, when they
+    /// are all inmem (1.x's inmem index is the database's: `FieldDimensions` answers for all
+    /// of its shards); empty otherwise (tsi1 indexes are the shards').
+    func inmemDatabaseTagKeys(of name: String, _ sources: [any SeriesSource]) -> Set<String> {
+        let mapped = sources.compactMap { ($0 as? ShardSource)?.shard }
+        guard !mapped.isEmpty, mapped.allSatisfy({ $0.index.version == .inmem }) else { return [] }
+        let databases = Set(mapped.map(\.database))
+        var keys = Set<String>()
+        for shard in store.openShards where databases.contains(shard.database) && shard.index.version == .inmem {
+            keys.formUnion(shard.index.tagKeys(of: name))
+        }
+        return keys
+    }
 
     /// Every series of a database (all shards; duplicates possible).
     func index(_ database: String) -> [ParsedSeriesKey] { shards(database).flatMap(\.index.allSeries) }

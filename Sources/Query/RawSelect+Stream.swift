@@ -7,11 +7,13 @@ extension RawSelect {
         if targets.count == 1, targets[0].shards.count == 1 {
             // One measurement in one shard (the usual short query): its own tables, uncopied.
             let (name, shard) = (targets[0].name, targets[0].shards[0])
-            return (shard.fieldTypes(of: name), shard.tagKeys(of: name))
+            let tagKeys = shard.tagKeys(of: name)
+            return (shard.fieldTypes(of: name), targets[0].databaseTagKeys.isEmpty ? tagKeys : tagKeys.union(targets[0].databaseTagKeys))
         }
         var fieldTypes: [String: FieldType] = [:]
         var tagKeys = Set<String>()
         for target in targets {
+            tagKeys.formUnion(target.databaseTagKeys)
             for shard in target.shards {
                 for (k, v) in shard.fieldTypes(of: target.name) where fieldTypes[k] == nil { fieldTypes[k] = v }
                 tagKeys.formUnion(shard.tagKeys(of: target.name))

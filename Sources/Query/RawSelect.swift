@@ -35,6 +35,10 @@ struct RawSelect {
         var shards: [any SeriesSource]
         /// Matched through a regex source (1.x merges such measurements once more).
         var viaRegex = false
+        /// Tag keys the database knows for the measurement beyond these shards: 1.x's inmem
+        /// index is the database's, so wildcards and GROUP BY * see the tag keys of every
+        /// shard (other retention policies and times included).
+        var databaseTagKeys: Set<String> = []
     }
 
     let statement: SelectStatement
