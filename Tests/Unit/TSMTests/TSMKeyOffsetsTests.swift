@@ -33,6 +33,14 @@ import Testing
         #expect(reader.minTime == 1 && reader.maxTime == Int64(keys) + 2)
     }
 
+    /// A large file and its key-offsets file, written: their paths.
+    static func fileWithKeyOffsets() throws -> (tsm: String, offsets: String) {
+        let path = TSMFileTests.temporaryPath()
+        try write(path)
+        try TSMReader(path: path).writeKeyOffsetsFile()
+        return (path, path + ".offsets")
+    }
+
     @Test func largeFileMapsItsOffsetsOnceWritten() throws {
         let path = TSMFileTests.temporaryPath()
         try Self.write(path)
@@ -65,10 +73,7 @@ import Testing
 
     @Test(arguments: Damage.allCases)
     func keyOffsetsFileThatDoesNotMatchIsIgnored(_ damage: Damage) throws {
-        let path = TSMFileTests.temporaryPath()
-        try Self.write(path)
-        try TSMReader(path: path).writeKeyOffsetsFile()
-        let offsets = path + ".offsets"
+        let (path, offsets) = try Self.fileWithKeyOffsets()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: offsets)))
         let table = TSMKeyOffsetsFile.headerSize
         func bump(_ position: Int) { bytes[table + position * 4] &+= 1 }
@@ -96,10 +101,7 @@ import Testing
     /// a record: that key reads as absent, nothing traps, every other key reads.
     @Test(arguments: [UInt32.max - 7, 9])
     func damagedUnsampledOffsetDoesNotTrap(_ value: UInt32) throws {
-        let path = TSMFileTests.temporaryPath()
-        try Self.write(path)
-        try TSMReader(path: path).writeKeyOffsetsFile()
-        let offsets = path + ".offsets"
+        let (path, offsets) = try Self.fileWithKeyOffsets()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: offsets)))
         let damaged = 3  // samples are at multiples of keys/64 and the key after each
         withUnsafeBytes(of: value.littleEndian) { for i in 0..<4 { bytes[TSMKeyOffsetsFile.headerSize + damaged * 4 + i] = $0[i] } }
