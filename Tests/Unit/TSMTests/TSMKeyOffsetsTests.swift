@@ -170,4 +170,18 @@ import Testing
             try Self.expectReads(reader)
         }
     }
+
+    /// A file past 4 GiB keeps 8-byte offsets (none of the tests writes such a file): the table
+    /// grows past its first capacity and reads back every offset, narrow and wide alike.
+    @Test(arguments: [(Int(UInt32.max), 4), (Int(UInt32.max) + 1, 8)])
+    func tableWidthFollowsTheFileSize(_ fileLength: Int, _ width: Int) {
+        var builder = TSMKeyOffsets.Builder(fileLength: fileLength, expected: 3)
+        let offsets = (0..<1000).map { fileLength - 1 - $0 * 4099 }
+        for offset in offsets { builder.append(offset) }
+        let table = builder.finish()
+        #expect(table.width == width)
+        #expect(table.count == offsets.count)
+        #expect((0..<table.count).map { table[$0] } == offsets)
+        #expect(table.bytes.count == offsets.count * width)
+    }
 }
