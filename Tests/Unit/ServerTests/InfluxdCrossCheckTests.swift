@@ -21,7 +21,8 @@ import Testing
         /// `extra` is appended to the config (sections it does not already have); `monitor`
         /// and `http` are the keys of those sections, `data` lines added to `[data]`.
         static func start(_ binary: URL, dir: URL, continuousQueries: Bool = false, monitor: String = "store-enabled = false",
-                          http: String = "log-enabled = false", data: [String] = [], extra: String = "") async throws -> Server {
+                          http: String = "log-enabled = false", data: [String] = [], extra: String = "",
+                          snapshotSize: Int = 16384) async throws -> Server {
             // A daemon that exits before answering most likely lost a port picked at random to a
             // test running beside it: it is started again on other ports (twice at most).
             var log = ""
@@ -31,7 +32,7 @@ import Testing
                 while rpcPort == port { rpcPort = DaemonProcessTests.freePort() }
                 let config = dir.appendingPathComponent("influxdb-\(port).conf")
                 var file = LoopbackServerConfig(dir: dir.path, httpPort: port, rpcPort: rpcPort)
-                file.data = ["cache-snapshot-memory-size = 16384"] + data
+                file.data = ["cache-snapshot-memory-size = \(snapshotSize)"] + data
                 file.monitor = [monitor]
                 file.http = [http]
                 file.sections = """
