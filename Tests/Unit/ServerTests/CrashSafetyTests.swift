@@ -14,22 +14,9 @@ import Testing
         let meta = try MetaClient(directory: dir.appendingPathComponent("sundial-data/meta").path)
         try await meta.createDatabase("db0")
 
-        let port = DaemonProcessTests.freePort()
-        let process = Process()
-        process.executableURL = DaemonProcessTests.binary
-        process.arguments = ["run"]
-        process.currentDirectoryURL = dir
-        process.environment = DaemonProcessTests.environment.merging(["INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:\(port)",
-                                                                                 "INFLUXDB_MONITOR_STORE_ENABLED": "false"]) { $1 }
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let daemon = try await RestartTests.Daemon.start(in: dir)
+        let (process, port) = (daemon.process, daemon.port)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        var status: Int?
-        for _ in 0..<100 where status == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            status = try? await DaemonProcessTests.pingStatus(port: port)
-        }
-        #expect(status == 204)
 
         var acknowledged: [Int64] = []
         for batch in 0..<20 {
