@@ -72,12 +72,7 @@ extension QueryExecutor {
         if case .tagValues = kind, condition.hasTime {
             if let error = condition.timeLiteralError { throw StatementError(error) }
             var ids: Set<UInt64> = []
-            for policy in policies {
-                var m = InfluxQL.Measurement()
-                m.database = db
-                m.retentionPolicy = policy
-                ids.formUnion(try Self.mappedShardIDs(m, meta.snapshot(), range: range))
-            }
+            for policy in policies { ids.formUnion(try mappedShardIDs(database: db, retentionPolicy: policy, range: range)) }
             mapped = ids
         }
         for shard in shards(db) where policies.contains(shard.retentionPolicy) && mapped.map({ $0.contains(shard.id) }) ?? true {

@@ -400,12 +400,19 @@ extension QueryExecutor {
         guard tsi1 || condition.hasTime else { return all.flatMap(\.index.allSeries) }
         if let error = condition.timeLiteralError { throw StatementError(error) }
         let range = condition.timeRange(now: Int64(Date().timeIntervalSince1970 * 1e9), zone: nil)
+        var policy = ""
+        for case .measurement(let source) in sources ?? [] where !source.retentionPolicy.isEmpty { policy = source.retentionPolicy }
+        if policy.isEmpty { policy = meta.database(database)?.defaultRetentionPolicy ?? "" }
+        let ids = try mappedShardIDs(database: database, retentionPolicy: policy, range: range)
+        return all.filter { ids.contains($0.id) }.flatMap(\.index.allSeries)
+    }
+
+    /// ``mappedShardIDs(_:_:range:)`` for one retention policy of a database.
+    func mappedShardIDs(database: String, retentionPolicy: String, range: (min: Int64, max: Int64)) throws(StatementError) -> Set<UInt64> {
         var m = InfluxQL.Measurement()
         m.database = database
-        for case .measurement(let source) in sources ?? [] where !source.retentionPolicy.isEmpty { m.retentionPolicy = source.retentionPolicy }
-        if m.retentionPolicy.isEmpty { m.retentionPolicy = meta.database(database)?.defaultRetentionPolicy ?? "" }
-        let ids = try Self.mappedShardIDs(m, meta.snapshot(), range: range)
-        return all.filter { ids.contains($0.id) }.flatMap(\.index.allSeries)
+        m.retentionPolicy = retentionPolicy
+        return try Self.mappedShardIDs(m, meta.snapshot(), range: range)
     }
 
     static func matches(_ s: ParsedSeriesKey, _ sources: [Source]?) -> Bool { measurement(s.measurement, matchesAny: sources) }

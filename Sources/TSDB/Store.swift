@@ -154,19 +154,16 @@ public final class Store: Sendable {
     /// the failures.
     public func open() async -> (opened: Int, failed: [String]) {
         let found = shardsOnDisk()
-        let results = await blocking { () -> [String?] in
-            let outcome = Mutex([String?](repeating: nil, count: found.count))
-            DispatchQueue.concurrentPerform(iterations: found.count) { i in
+        let results = await blocking {
+            Parallel.results(found.count) { (i) throws(StoreError) in
                 let (db, rp, id) = found[i]
-                do throws(StoreError) {
-                    _ = try self.shard(id: id, database: db, retentionPolicy: rp, remembering: true)
-                } catch {
-                    outcome.withLock { $0[i] = error.description }
-                }
+                _ = try self.shard(id: id, database: db, retentionPolicy: rp, remembering: true)
             }
-            return outcome.withLock { $0 }
         }
-        let failed = results.compactMap { $0 }
+        let failed = results.compactMap { result -> String? in
+            if case .failure(let error) = result { return error.description }
+            return nil
+        }
         return (found.count - failed.count, failed)
     }
 

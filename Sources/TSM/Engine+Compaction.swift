@@ -109,11 +109,8 @@ extension Engine {
         do throws(TSMFileError) {
             for output in outputs {
                 let reader = try TSMReader(path: output)
-                // Here, off every lock: the next restart maps the output's key offsets. Without
-                // the file a restart walks the index: a warning, not a failed compaction.
-                do throws(TSMFileError) { try reader.writeKeyOffsetsFile() } catch {
-                    log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", output), ("error", error.description)]))
-                }
+                // Here, off every lock: the next restart maps the output's key offsets.
+                writeKeyOffsetsFile(of: reader)
                 opened.append(TSMFile(reader: reader))
             }
         } catch {

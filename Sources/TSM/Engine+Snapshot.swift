@@ -107,9 +107,7 @@ extension Engine {
             let reader = try TSMReader(path: final)
             // A large cache's snapshot holds hundreds of thousands of keys: without its
             // key-offsets file a restart before the next compaction would walk its index.
-            do throws(TSMFileError) { try reader.writeKeyOffsetsFile() } catch {
-                log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", final), ("error", error.description)]))
-            }
+            writeKeyOffsetsFile(of: reader)
             fileStore.replace([], with: [TSMFile(reader: reader)])
         } catch {
             unlink(temporary)

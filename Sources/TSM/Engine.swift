@@ -131,22 +131,16 @@ public final class Engine: Sendable {
         }
         // Files open (their indexes parsed) in parallel: a shard's restart is mostly this.
         let tsmNames = names.filter { $0.hasSuffix(".tsm") }.sorted()
-        let opened = Mutex([Result<TSMFile, TSMFileError>?](repeating: nil, count: tsmNames.count))
         let directory = path
-        DispatchQueue.concurrentPerform(iterations: tsmNames.count) { i in
-            let result: Result<TSMFile, TSMFileError>
-            do throws(TSMFileError) { result = .success(try TSMFile.open(directory + "/" + tsmNames[i])) } catch { result = .failure(error) }
-            opened.withLock { $0[i] = result }
-        }
+        let opened = Parallel.results(tsmNames.count) { (i) throws(TSMFileError) in try TSMFile.open(directory + "/" + tsmNames[i]) }
         var files: [TSMFile] = []
-        for (i, result) in opened.withLock({ $0 }).enumerated() {
+        for (i, result) in opened.enumerated() {
             switch result {
-            case .success(let file)?: files.append(file)
-            case .failure(let error)?:
+            case .success(let file): files.append(file)
+            case .failure(let error):
                 guard error.isCorruption else { throw .tsm(error) }
                 try setAside(directory + "/" + tsmNames[i], id: i, error)
                 report.badFiles.append(directory + "/" + tsmNames[i])
-            case nil: break
             }
         }
         fileStore.replace([], with: files)
@@ -188,16 +182,23 @@ public final class Engine: Sendable {
     private func writeKeyOffsetsFiles(of files: [TSMFile]) {
         let missing = files.filter { !$0.reader.offsetsFromFile && $0.reader.keyCount >= TSMKeyOffsetsFile.minimumKeys }
         guard !missing.isEmpty, let scheduler else { return }
-        let log = self.log
         scheduler.background {
-            for file in missing {
-                do throws(TSMFileError) {
-                    try file.reader.writeKeyOffsetsFile()
-                    if access(file.path, F_OK) != 0 { unlink(TSMKeyOffsetsFile.path(forTSM: file.path)) }
-                } catch {
-                    log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", file.path), ("error", error.description)]))
-                }
+            for file in missing where self.writeKeyOffsetsFile(of: file.reader) {
+                if access(file.path, F_OK) != 0 { unlink(TSMKeyOffsetsFile.path(forTSM: file.path)) }
             }
+        }
+    }
+
+    /// Writes `reader`'s key-offsets file (blocking: a snapshot's, a compaction's or the
+    /// background's thread). Without it a restart walks the index, so a failure is a warning,
+    /// not a failed snapshot or compaction. Returns whether a file was written.
+    @discardableResult
+    func writeKeyOffsetsFile(of reader: TSMReader) -> Bool {
+        do throws(TSMFileError) {
+            return try reader.writeKeyOffsetsFile()
+        } catch {
+            log(StorageEvent(.warning, "Cannot write key-offsets file", [("engine", "tsm1"), ("path", reader.path), ("error", error.description)]))
+            return false
         }
     }
 

@@ -17,6 +17,22 @@ enum FileIO {
         if let code = writeAll(fd, bytes) { throw .io("write", path: path, errno: code) }
     }
 
+    /// Maps the whole of `path` read-only (shared: the page cache's pages); the caller unmaps
+    /// it. An empty file cannot be mapped: 1.x's error for a TSM file without a magic number.
+    static func mapReadOnly(_ path: String) throws(TSMFileError) -> (base: UnsafeMutableRawPointer, length: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io("stat", path: path, errno: errno) }
+        let length = Int(info.st_size)
+        guard length > 0 else { throw .invalidFile("init: error reading magic number of file: EOF") }
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+            throw .io("mmap", path: path, errno: errno)
+        }
+        return (mapped, length)
+    }
+
     /// Copies what `input` holds from its offset to its end onto `output` at its offset, in
     /// 1 MiB pieces.
     static func copy(_ input: Int32, path inputPath: String, to output: Int32, path outputPath: String) throws(TSMFileError) {

@@ -168,13 +168,7 @@ enum TSMKeyOffsetsFile {
     /// `samples` keys spread over the table whose record does not end where the next begins
     /// or is not in order.
     static func map(forTSM path: String, tsm: UnsafeRawBufferPointer, indexStart: Int) -> (TSMKeyOffsets, Header)? {
-        let fd = open(Self.path(forTSM: path), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size >= headerSize,
-              let mapped = mmap(nil, Int(info.st_size), PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else { return nil }
-        let length = Int(info.st_size)
+        guard let (mapped, length) = try? FileIO.mapReadOnly(Self.path(forTSM: path)) else { return nil }
         let bytes = UnsafeRawBufferPointer(start: mapped, count: length)
         guard let header = Header.decode(bytes), header.fileSize == tsm.count, header.indexStart == indexStart,
               header.width == (tsm.count <= Int(UInt32.max) ? 4 : 8), header.count > 0,
@@ -196,12 +190,8 @@ enum TSMKeyOffsetsFile {
         if positions.last != table.count - 1 { positions.append(table.count - 1) }
         for position in positions {
             let at = table[position]
-            guard at >= indexStart, indexEnd - at >= 5 else { return false }
-            let n = Int(BigEndian.load(tsm, at: at, as: UInt16.self))
-            guard indexEnd - at - 2 - n >= 3 else { return false }
-            let blocks = Int(BigEndian.load(tsm, at: at + 2 + n + 1, as: UInt16.self))
-            let end = at + 2 + n + 3 + blocks * TSMFormat.indexEntrySize
-            guard blocks > 0, end <= indexEnd else { return false }
+            // A record of at least one block, inside the index.
+            guard let (n, end) = record(in: tsm, at: at, indexStart: indexStart), end > at + 2 + n + 3 else { return false }
             guard position + 1 < table.count else { return end == indexEnd }
             let next = table[position + 1]
             guard next == end, indexEnd - next >= 2 else { return false }
@@ -211,5 +201,18 @@ enum TSMKeyOffsetsFile {
             guard order < 0 || (order == 0 && n < m) else { return false }
         }
         return true
+    }
+
+    /// The key length and the end of the index record at `at`, when its header, key and block
+    /// entries lie between `indexStart` and the footer; nil otherwise.
+    @inline(__always)
+    static func record(in tsm: UnsafeRawBufferPointer, at: Int, indexStart: Int) -> (keyLength: Int, end: Int)? {
+        let indexEnd = tsm.count - TSMFormat.footerSize
+        guard at >= indexStart, indexEnd - at >= 5 else { return nil }
+        let n = Int(BigEndian.load(tsm, at: at, as: UInt16.self))
+        guard indexEnd - at - 2 - n >= 3 else { return nil }
+        let blocks = Int(BigEndian.load(tsm, at: at + 2 + n + 1, as: UInt16.self))
+        guard (indexEnd - at - 2 - n - 3) / TSMFormat.indexEntrySize >= blocks else { return nil }
+        return (n, at + 2 + n + 3 + blocks * TSMFormat.indexEntrySize)
     }
 }

@@ -26,17 +26,8 @@ public final class TSMReader: @unchecked Sendable {
     /// matches (``TSMKeyOffsetsFile``), else by walking the index, which validates header,
     /// footer and every index record's bounds.
     public init(path: String) throws(TSMFileError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io("open", path: path, errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .io("stat", path: path, errno: errno) }
-        let length = Int(info.st_size)
-        // An empty file cannot be mapped; anything longer is checked from its mapping.
-        guard length > 0 else { throw .invalidFile("init: error reading magic number of file: EOF") }
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
-            throw .io("mmap", path: path, errno: errno)
-        }
+        // Anything but an empty file is checked from its mapping.
+        let (mapped, length) = try FileIO.mapReadOnly(path)
         let bytes = UnsafeRawBufferPointer(start: mapped, count: length)
         let located: (offsets: TSMKeyOffsets, minTime: Int64, maxTime: Int64, indexStart: Int, mapped: Bool)
         do throws(TSMFileError) {
@@ -127,13 +118,7 @@ public final class TSMReader: @unchecked Sendable {
     private func record(_ position: Int) -> Int? {
         let at = keyOffsets[position]
         guard offsetsFromFile else { return at }
-        let indexEnd = length - TSMFormat.footerSize
-        guard at >= indexStart, indexEnd - at >= 5 else { return nil }
-        let n = Int(BigEndian.load(bytes, at: at, as: UInt16.self))
-        guard indexEnd - at - 2 - n >= 3 else { return nil }
-        let blocks = Int(BigEndian.load(bytes, at: at + 2 + n + 1, as: UInt16.self))
-        guard (indexEnd - at - 2 - n - 3) / TSMFormat.indexEntrySize >= blocks else { return nil }
-        return at
+        return TSMKeyOffsetsFile.record(in: bytes, at: at, indexStart: indexStart) == nil ? nil : at
     }
 
     /// The key at `position` (0 ..< keyCount), in byte order.

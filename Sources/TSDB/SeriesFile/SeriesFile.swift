@@ -2,6 +2,7 @@ import Checksum
 import Dispatch
 import LineProtocol
 import Synchronization
+import TSM
 
 #if canImport(Glibc)
 import Glibc
@@ -44,25 +45,12 @@ public final class SeriesFile: Sendable {
         }
         // In parallel: each replays its entries since its index into maps, which at millions
         // of series is a good part of a restart.
-        let opened = Mutex([Result<Partition, SeriesFileError>?](repeating: nil, count: partitionCount))
-        DispatchQueue.concurrentPerform(iterations: partitionCount) { number in
+        let opened = Parallel.results(partitionCount) { (number) throws(SeriesFileError) in
             let hex = String(number, radix: 16)
-            let result: Result<Partition, SeriesFileError>
-            do throws(SeriesFileError) {
-                result = .success(try Partition.open(number: number, path: path + "/" + (hex.count < 2 ? "0" + hex : hex)))
-            } catch {
-                result = .failure(error)
-            }
-            opened.withLock { $0[number] = result }
+            return try Partition.open(number: number, path: path + "/" + (hex.count < 2 ? "0" + hex : hex))
         }
         var partitions: [Partition] = []
-        for result in opened.withLock({ $0 }) {
-            switch result {
-            case .success(let partition)?: partitions.append(partition)
-            case .failure(let error)?: throw error
-            case nil: break
-            }
-        }
+        for result in opened { partitions.append(try result.get()) }
         return SeriesFile(path: path, partitions: partitions, compactThreshold: compactThreshold)
     }
 
