@@ -3,7 +3,8 @@ import Foundation
 /// Go's trigonometric functions (1.x's sin, cos, tan, asin, acos, atan, atan2): the Cephes
 /// polynomials with Go's octant reduction, which differ from libm's in the last bit for
 /// some inputs (`tan(1)` is 1.557407724654902 in 1.x, 1.5574077246549023 with libm).
-/// Arguments past 2^29 keep the same reduction (Go ≥ 1.12 switches to Payne-Hanek there).
+/// From 2^29 on the reduction is Payne-Hanek's, as in the Go (1.19) Debian's influxd is
+/// built with: the three-part π/4 loses every bit there.
 extension GoMath {
     private static let sinC = [1.58962301576546568060e-10, -2.50507477628578072866e-8, 2.75573136213857245213e-6,
                                -1.98412698295895385996e-4, 8.33333333332211858878e-3, -1.66666666666666307295e-1]
@@ -12,9 +13,10 @@ extension GoMath {
 
     /// The octant of a non-negative x (made even) and x reduced into it, in extended precision.
     private static func reduce(_ x: Double) -> (j: UInt64, z: Double) {
+        if x >= 536_870_912 { return reduceLarge(x) }
         let pi4a = 7.85398125648498535156e-1, pi4b = 3.77489470793079817668e-8, pi4c = 2.69515142907905952645e-15
         let q = x * 1.27323954473516268615107010698011489627567716592365  // 4/π
-        var j: UInt64 = q < 1.8446744073709552e19 ? UInt64(q) : 0
+        var j = UInt64(q)
         var y = Double(j)
         if j & 1 == 1 {
             j &+= 1
@@ -22,6 +24,46 @@ extension GoMath {
         }
         j &= 7
         return (j, ((x - y * pi4a) - y * pi4b) - y * pi4c)
+    }
+
+    /// 4/π in binary, 64 bits a word after the leading one: 1,217 bits, enough for the
+    /// largest double's exponent.
+    private static let fourOverPi: [UInt64] = [
+        0x0000_0000_0000_0001, 0x45f3_06dc_9c88_2a53, 0xf84e_afa3_ea69_bb81, 0xb6c5_2b32_7887_2083,
+        0xfca2_c757_bd77_8ac3, 0x6e48_dc74_849b_a5c0, 0x0c92_5dd4_13a3_2439, 0xfc3b_d639_6253_4e7d,
+        0xd104_6bea_5d76_8909, 0xd338_e04d_68be_fc82, 0x7323_ac73_06a6_73e9, 0x3908_bf17_7bf2_5076,
+        0x3ff1_2fff_bc0b_301f, 0xde5e_2316_b414_da3e, 0xda6c_fd9e_4f96_136e, 0x9e8c_7ecd_3cbf_d45a,
+        0xea4f_758f_d7cb_e2f6, 0x7a0e_73ef_14a5_25d4, 0xd7f6_bf62_3f1a_ba10, 0xac06_608d_f8f6_d757,
+    ]
+
+    /// Payne-Hanek reduction of a finite x ≥ 2^29: x·4/π taken with just the 192 bits of 4/π
+    /// that reach the octant and the fraction (integer arithmetic), the fraction then times π/4.
+    private static func reduceLarge(_ x: Double) -> (j: UInt64, z: Double) {
+        let bits = x.bitPattern
+        let exponent = Int((bits >> 52) & 0x7FF) - 1023 - 52
+        let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52)
+        let digit = (exponent + 61) / 64, shift = UInt64((exponent + 61) % 64)
+        // Swift's >> by 64 gives 0, as Go's does.
+        func word(_ k: Int) -> UInt64 { (fourOverPi[digit + k] << shift) | (fourOverPi[digit + k + 1] >> (64 - shift)) }
+        let (z0, z1, z2) = (word(0), word(1), word(2))
+        let z2hi = z2.multipliedFullWidth(by: mantissa).high
+        let z1Product = z1.multipliedFullWidth(by: mantissa)
+        let z0lo = z0 &* mantissa
+        let (lo, carry) = z1Product.low.addingReportingOverflow(z2hi)
+        var hi = z0lo &+ z1Product.high &+ (carry ? 1 : 0)
+        var j = hi >> 61
+        hi = hi << 3 | lo >> 61
+        let lz = UInt64(hi.leadingZeroBitCount)
+        let e = UInt64(1023) &- (lz + 1)
+        hi = (hi << (lz + 1)) | (lo >> (64 - (lz + 1)))
+        hi >>= 64 - 52
+        hi |= e << 52
+        var z = Double(bitPattern: hi)
+        if j & 1 == 1 {
+            j = (j + 1) & 7
+            z -= 1
+        }
+        return (j, z * (Double.pi / 4))
     }
 
     private static func sinPoly(_ z: Double, _ zz: Double) -> Double {

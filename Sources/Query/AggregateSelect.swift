@@ -325,6 +325,10 @@ struct AggregateSelect {
                         ordered[r] = out
                     }
                 }
+                // 1.x's cursor writes a NaN as null (a one-point stddev and what follows from it).
+                for r in ordered.indices {
+                    for j in ordered[r].indices { if case .float(let f) = ordered[r][j], f.isNaN { ordered[r][j] = .null } }
+                }
                 out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
             }
             let typed = transforms || !typedPath || selectorCap > 0 ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
@@ -357,7 +361,7 @@ struct AggregateSelect {
                     values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
                                          integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target, known: fieldTypes),
                                          absentTagged: Set(calls.indices.filter { tagKeys.contains(calls[$0].field) }),
-                                         clipped: extra > 0 ? plainCalls : [], stops: ascending ? stops : nil)
+                                         clipped: extra > 0 ? plainCalls : [], stops: ascending ? stops : nil, viaRegex: target.viaRegex)
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
                     if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
@@ -414,7 +418,7 @@ struct AggregateSelect {
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
                  integralAtZero: Bool = false, absent: Set<Int> = [], absentTagged: Set<Int> = [], clipped: Set<Int> = [],
-                 stops: IteratorStops? = nil) throws(StatementError) -> [[Value]] {
+                 stops: IteratorStops? = nil, viaRegex: Bool = false) throws(StatementError) -> [[Value]] {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
         let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
@@ -487,10 +491,12 @@ struct AggregateSelect {
             var selected: (time: Int64, values: [Value])?
             var empty = true
             var missing: [Int] = []
+            let streams = feed.windowStreams
             for (i, call) in calls.enumerated() {
                 let clip = clipped.contains(i)
-                let vals = slice.compactMap { p -> (Int64, Value, [Value])? in
-                    p.values[i] == .null || (clip && (p.time < range.min || p.time > range.max)) ? nil : (p.time, p.values[i], p.values)
+                let vals = slice.indices.compactMap { k -> (Int64, Value, [Value], Int)? in
+                    let p = slice[k]
+                    return p.values[i] == .null || (clip && (p.time < range.min || p.time > range.max)) ? nil : (p.time, p.values[i], p.values, streams[k])
                 }
                 if call.function == "integral" {
                     if vals.isEmpty { missing.append(i) } else { empty = false }
@@ -502,7 +508,9 @@ struct AggregateSelect {
                     row.append(.null)
                     continue
                 }
-                let (value, at) = Self.reduce(call, vals.map { ($0.0, $0.1) })
+                let (value, at) = call.function == "mean" && !vals.isEmpty && !vals.contains(where: { $0.3 < 0 })
+                    ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex), nil)
+                    : Self.reduce(call, vals.map { ($0.0, $0.1) })
                 // A call whose reducer emitted no point here (no points, or a percentile past
                 // them) is missing from the window; stddev of one point emits a null point.
                 if vals.isEmpty || (call.function == "percentile" && value == .null) { missing.append(i) } else { empty = false }
@@ -758,7 +766,9 @@ struct AggregateSelect {
             return (.float((nums.max() ?? 0) - (nums.min() ?? 0)), nil)
         case "stddev":
             let nums = points.compactMap { RawSelect.number($0.1) }
-            guard nums.count > 1 else { return (.null, nil) }
+            // 1.x's stddev of one point is a NaN point, not a missing one: transformations
+            // and fill see it; it is written as null (``emit``).
+            guard nums.count > 1 else { return (nums.isEmpty ? .null : .float(.nan), nil) }
             let mean = nums.reduce(0, +) / Double(nums.count)
             let variance = nums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(nums.count - 1)
             return (.float(variance.squareRoot()), nil)

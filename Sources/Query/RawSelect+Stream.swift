@@ -246,6 +246,9 @@ struct GroupRows {
 
     /// 1.x's merge order for raw rows (`auxNames`: the selected names, sorted).
     private var goMerge: GoSortedMerge?
+    /// The stream the row `next()` returned last came from; -1 when not known (gathered rows,
+    /// 1.x's raw merge order).
+    private(set) var lastStream = -1
 
     init(streams: [Stream], ascending: Bool, auxNames: [String]? = nil) {
         self.streams = streams
@@ -263,6 +266,7 @@ struct GroupRows {
     mutating func next() throws(StatementError) -> [Value]? {
         if goMerge != nil {
             goMerge!.shardCap = shardCap
+            lastStream = -1
             return try goMerge!.next()
         }
         if !started {
@@ -295,6 +299,7 @@ struct GroupRows {
                 taken[shard] = n
                 if n > shardCap { continue }
             }
+            lastStream = top
             return row
         }
         return nil
@@ -312,6 +317,9 @@ struct GroupRows {
         streams[i].data = SeriesColumns()
         return false
     }
+
+    /// Whether stream `i` reads a shard (one series of one shard), not a subquery.
+    func readsShard(_ i: Int) -> Bool { streams.indices.contains(i) && streams[i].shard != nil }
 
     private func before(_ a: Int, _ b: Int) -> Bool {
         let x = (streams[a].head, streams[a].order, a), y = (streams[b].head, streams[b].order, b)
@@ -347,40 +355,46 @@ struct GroupRows {
 /// memory holds one window's points and a span per series, not the group.
 struct PointFeed {
     private var rows: GroupRows
-    private var pending: (time: Int64, values: [Value])?
+    private var pending: (time: Int64, values: [Value], stream: Int)?
     private var drained: [(time: Int64, values: [Value])]?
+    private var drainedStreams: [Int] = []
     private var position = 0
     /// The first point's time.
     let firstTime: Int64
+    /// Per point of the last ``window(start:end:charging:width:)``: the shard stream (one
+    /// series of one shard) it came from, -1 when not from a shard. 1.x reduces each such
+    /// stream on its own before merging them (a mean's partials).
+    private(set) var windowStreams: [Int] = []
 
     /// nil when the group has no point.
     init?(_ rows: GroupRows) throws(StatementError) {
         var rows = rows
         guard let first = try rows.next(), case .time(let t) = first.first else { return nil }
+        self.pending = (t, Array(first.dropFirst()), rows.readsShard(rows.lastStream) ? rows.lastStream : -1)
         self.rows = rows
-        self.pending = (t, Array(first.dropFirst()))
         self.firstTime = t
     }
 
-    private mutating func next() throws(StatementError) -> (time: Int64, values: [Value])? {
+    private mutating func next() throws(StatementError) -> (time: Int64, values: [Value], stream: Int)? {
         if let drained {
             guard position < drained.count else { return nil }
             defer { position += 1 }
-            return drained[position]
+            return (drained[position].time, drained[position].values, drainedStreams[position])
         }
         if let p = pending {
             pending = nil
             return p
         }
         guard let row = try rows.next(), case .time(let t) = row.first else { return nil }
-        return (t, Array(row.dropFirst()))
+        return (t, Array(row.dropFirst()), rows.readsShard(rows.lastStream) ? rows.lastStream : -1)
     }
 
     /// The points up to `end` not yet taken, without those before `start`, each charged to
     /// `memory` (the caller releases them once the window is reduced; drained points are
-    /// charged already).
+    /// charged already). Their streams are in ``windowStreams``.
     mutating func window(start: Int64, end: Int64, charging memory: QueryMemory, width: Int) throws(StatementError) -> [(time: Int64, values: [Value])] {
         var out: [(time: Int64, values: [Value])] = []
+        windowStreams.removeAll(keepingCapacity: true)
         let bytes = drained == nil ? Self.pointBytes(width: width) : 0
         while let p = try next() {
             guard p.time <= end else {
@@ -389,7 +403,8 @@ struct PointFeed {
             }
             if p.time >= start {
                 try memory.charge(bytes)
-                out.append(p)
+                out.append((p.time, p.values))
+                windowStreams.append(p.stream)
             }
         }
         return out
@@ -405,25 +420,19 @@ struct PointFeed {
         return p.time
     }
 
-    /// `drain`, each point charged to `memory` as a row of `width` values.
+    /// Every point not yet taken, each charged to `memory` as a row of `width` values
+    /// (integral and tz() windows need them all); windows read from them afterwards.
     mutating func drainCharging(_ memory: QueryMemory, width: Int) throws(StatementError) -> [(time: Int64, values: [Value])] {
         var all: [(time: Int64, values: [Value])] = []
+        var streams: [Int] = []
         let bytes = Self.pointBytes(width: width)
         while let p = try next() {
             try memory.charge(bytes)
-            all.append(p)
+            all.append((p.time, p.values))
+            streams.append(p.stream)
         }
         drained = all
-        position = 0
-        return all
-    }
-
-    /// Every point not yet taken (integral and tz() windows need them all); windows read from
-    /// them afterwards.
-    mutating func drain() throws(StatementError) -> [(time: Int64, values: [Value])] {
-        var all: [(time: Int64, values: [Value])] = []
-        while let p = try next() { all.append(p) }
-        drained = all
+        drainedStreams = streams
         position = 0
         return all
     }

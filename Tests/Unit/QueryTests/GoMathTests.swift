@@ -29,6 +29,32 @@ import Testing
     }
 }
 
+/// sin, cos and tan past 2^29 take Payne-Hanek's reduction, as Go 1.19's do: the values are
+/// what influxd 1.6.7 (Debian, built with Go 1.19) answered for these arguments.
+@Suite struct GoTrigLargeArgumentTests {
+    static let cases: [(x: Double, sin: Double, cos: Double, tan: Double)] = [
+        (536_870_912, 0.3265676630185634, -0.9451738260608966, -0.3455106923343039),
+        (536_870_913, -0.6188910888792107, -0.7854768106735582, 0.787917708669849),
+        (1e9, 0.5458434494486994, 0.8378871813639024, 0.6514522021451411),
+        (123_456_789_012.5, -0.5493739224556733, -0.8355766232522712, 0.6574788082478588),
+        (9.2233720368547758e18, 0.9999303766734422, 0.0118000765128003, 84.73931296875521),
+        (-9.2233720368547758e18, -0.9999303766734422, 0.0118000765128003, -84.73931296875521),
+        (1e22, -0.8522008497671889, 0.5232147853951389, -1.6287782256068992),
+        (3.3e100, 0.8509300781026903, 0.5252789755740748, 1.6199583795881285),
+        (1.7976931348623157e308, 0.004961954789184084, -0.9999876894265599, -0.004962015874444917),
+        (7e15, 0.807603186430403, -0.5897262867360245, -1.3694542783572836),
+        (2.5e18, 0.4695426486313185, -0.8829097921737453, -0.5318127092862942),
+        (-6.02e23, 0.9271625905775167, 0.37465921933616986, 2.474682438671296),
+    ]
+
+    @Test(arguments: cases)
+    func matchesInfluxd(_ c: (x: Double, sin: Double, cos: Double, tan: Double)) {
+        #expect(GoMath.sin(c.x) == c.sin)
+        #expect(GoMath.cos(c.x) == c.cos)
+        #expect(GoMath.tan(c.x) == c.tan)
+    }
+}
+
 /// Float-to-integer conversions never trap: out of range gives Go's indefinite value.
 @Suite struct GoConvertTests {
     @Test(arguments: [(1.9, Int64(1)), (-1.9, -1), (1e300, .min), (-1e300, .min), (.nan, .min), (.infinity, .min), (9.223372036854775e18, 9_223_372_036_854_774_784)])
