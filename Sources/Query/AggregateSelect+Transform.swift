@@ -1,10 +1,15 @@
 import InfluxQL
+import TSDB
 
 extension AggregateSelect {
     /// Transformations over the interval values of their aggregate (rows `[time, values…]`):
     /// null intervals are skipped, the unit of derivative defaults to the interval, and
     /// outputs before the query's start (from the extra intervals read) are dropped.
-    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool) throws(StatementError) -> [[Value]] {
+    /// `absent`: calls without a point in the group; they make no rows, and fill(N) writes its
+    /// literal (typed by `absentTypes`) in the rows the others make.
+    func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool, absent: Set<Int> = [],
+                     absentTypes: [Int: FieldType] = [:]) throws(StatementError) -> [[Value]] {
+        var literals: [Int: Value] = [:]
         var outputs: [[(time: Int64, value: Value)]] = []
         // Outputs from the extra intervals are dropped; the window holding the start stays.
         let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
@@ -15,6 +20,11 @@ extension AggregateSelect {
             // (filled), joined with the transformation's outputs by time.
             if case .call = c {
                 callIndex += 1
+                if absent.contains(i - 1) {
+                    if let type = absentTypes[i - 1], let literal = Self.fillLiteral(statement.fill, as: type) { literals[outputs.count] = literal }
+                    outputs.append([])
+                    continue
+                }
                 outputs.append(rows.compactMap { row in
                     guard case .time(let t) = row[0], t >= start else { return nil }
                     return (t, row[i])
@@ -67,7 +77,7 @@ extension AggregateSelect {
                     value = lists[k][next[k]].value
                     next[k] += 1
                 }
-                row.append(value)
+                row.append(literals[k] ?? value)
             }
             rows.append(row)
         }

@@ -35,8 +35,6 @@ final class TypedAggregate {
     let select: AggregateSelect
     /// The source was a regex: 1.x merges its measurements once more (another mean layer).
     let viaRegex: Bool
-    /// Calls over a field this measurement lacks (never filled).
-    let absent: Set<Int>
 
     /// The plan for these calls, or nil when some call, field type or condition needs the
     /// general path.
@@ -75,12 +73,12 @@ final class TypedAggregate {
         self.calls = calls
         self.select = select
         viaRegex = target.viaRegex
-        absent = AggregateSelect.absentCalls(calls, in: target, known: fieldTypes)
     }
 
     /// Rows `[time, call values…]` per window for one group of series (each with the shards
     /// holding it), filled; nil when the group has no point at all.
-    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])]) throws(StatementError) -> [[Value]]? {
+    /// `absent`: the calls the group has no iterator for, filled only by fill(N) as `absentTypes` says.
+    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])], absent: Set<Int>, absentTypes: [Int: FieldType]) throws(StatementError) -> [[Value]]? {
         var windows = WindowTable(calls: plans.count, expected: expectedWindows)
         var firstTime = Int64.max
         let range = select.range
@@ -144,7 +142,7 @@ final class TypedAggregate {
             if singleSelector && select.interval == 0 && partials[partials.startIndex].count > 0 { row[0] = .time(partials[partials.startIndex].time) }
             filled.append((row, false, missing))
         }
-        return try select.fill(try select.zoned(filled), calls: calls, absent: absent)
+        return try select.fill(try select.zoned(filled), calls: calls, absent: absent, absentTypes: absentTypes)
     }
 
     /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator

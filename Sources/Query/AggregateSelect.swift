@@ -217,6 +217,13 @@ struct AggregateSelect {
             if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
         }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
+        let fillTypes = Self.fillTypes(calls, known: fieldTypes)
+        // A call over a tag of one of the query's measurements is typed by it (1.x's type
+        // mapper reads the sources' dimensions, not inmem's database-wide keys), so fill(N)
+        // fills it where it has no points.
+        var sourceTagKeys = Set<String>()
+        for target in targets { for shard in target.shards { sourceTagKeys.formUnion(shard.tagKeys(of: target.name)) } }
+        let taggedCalls = Set(calls.indices.filter { sourceTagKeys.contains(calls[$0].field) })
         try checkIteratorTypes(columns, fieldTypes: fieldTypes, condition: seriesCondition, dimensions: dimensions)
         // Read every field the calls, aux columns and condition need, as raw rows.
         let auxColumns = columns.compactMap { if case .aux(let a) = $0 { return a }; return nil }
@@ -337,9 +344,10 @@ struct AggregateSelect {
                                                  sLimit: statement.sLimit, sOffset: statement.sOffset)
             for (groupKey, members) in groups {
                 if let why = interrupted() { throw StatementError(why) }
+                let absent = Self.absentCalls(calls, in: target)
                 var values: [[Value]]
                 if let typed {
-                    guard let rows = try typed.rows(members) else { continue }
+                    guard let rows = try typed.rows(members, absent: absent, absentTypes: fillTypes) else { continue }
                     values = rows
                 } else {
                     // The group's points merged by time as the cursors read them, handed to
@@ -358,9 +366,10 @@ struct AggregateSelect {
                     var groupRows = GroupRows(streams: streams, ascending: true)
                     groupRows.shardCap = selectorCap
                     guard var feed = try PointFeed(groupRows) else { continue }
-                    values = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
-                                         integralAtZero: integralAtZero, absent: Self.absentCalls(calls, in: target, known: fieldTypes),
-                                         absentTagged: Set(calls.indices.filter { tagKeys.contains(calls[$0].field) }),
+                    let absentInGroup: Set<Int>
+                    (values, absentInGroup) = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
+                                         integralAtZero: integralAtZero, absent: absent, absentTypes: fillTypes,
+                                         absentTagged: taggedCalls,
                                          clipped: extra > 0 ? plainCalls : [], stops: ascending ? stops : nil, viaRegex: target.viaRegex)
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
@@ -368,7 +377,7 @@ struct AggregateSelect {
                         values = Self.splitIntegralRows(values, zeroTimeCalls: zeroTimeCalls)
                     }
                 if transforms {
-                    values = try transformed(values, columns: columns, ascending: ascending)
+                    values = try transformed(values, columns: columns, ascending: ascending, absent: absentInGroup, absentTypes: fillTypes)
                     // Under DESC the extra windows after the end only fed the transformations.
                     if !ascending, extra > 0, interval > 0, range.max != .max {
                         let last = window(range.max).start
@@ -417,8 +426,9 @@ struct AggregateSelect {
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
-                 integralAtZero: Bool = false, absent: Set<Int> = [], absentTagged: Set<Int> = [], clipped: Set<Int> = [],
-                 stops: IteratorStops? = nil, viaRegex: Bool = false) throws(StatementError) -> [[Value]] {
+                 integralAtZero: Bool = false, absent: Set<Int> = [], absentTypes: [Int: FieldType] = [:], absentTagged: Set<Int> = [],
+                 clipped: Set<Int> = [],
+                 stops: IteratorStops? = nil, viaRegex: Bool = false) throws(StatementError) -> (rows: [[Value]], absent: Set<Int>) {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
         let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
@@ -530,14 +540,16 @@ struct AggregateSelect {
             }
             filled.append((row, empty, empty ? [] : missing))
         }
-        if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return rows }
+        if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return (rows, []) }
         // 1.x's fill only sees the points its reducers emitted: a group for which they emitted
         // none (a percentile past every window's points) gives no rows at all, filled or not.
         if !calls.isEmpty, !calls.contains(where: { $0.function == "count" || $0.function == "integral" }),
            filled.allSatisfy({ $0.empty }) {
-            return []
+            return ([], [])
         }
-        return try fill(try zoned(filled), calls: calls, absent: absent, tagged: absentTagged)
+        let reduced = try zoned(filled)
+        return (try fill(reduced, calls: calls, absent: absent, absentTypes: absentTypes, tagged: absentTagged),
+                absent.union(Self.pointless(reduced, calls: calls)))
     }
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when
@@ -594,16 +606,26 @@ struct AggregateSelect {
     /// built once per call, backwards (linear, not a scan forward per empty window).
     /// `absent`: calls over a field the measurement does not have. 1.x builds no iterator for
     /// them, so nothing fills them: they stay null (count included).
-    func fill(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int> = [], tagged: Set<Int> = []) throws(StatementError) -> [[Value]] {
+    /// The calls without a point anywhere in the group's windows: 1.x's fill iterator never
+    /// sees the group, so such a column is null in every window (count too), makes no rows,
+    /// and only the cursor's fill(N) writes its literal where other columns made a row.
+    static func pointless(_ filled: [ReducedWindow], calls: [Call]) -> Set<Int> {
+        Set(calls.indices.filter { j in !filled.contains { !$0.empty && !$0.missing.contains(j) } })
+    }
+
+    func fill(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int> = [], absentTypes: [Int: FieldType] = [:],
+              tagged: Set<Int> = []) throws(StatementError) -> [[Value]] {
+        let absent = absent.union(Self.pointless(filled, calls: calls))
         // 1.x fills in the query's order: under ORDER BY time DESC, fill(previous) takes the
         // later window's value.
         if statement.fill == .previous, !(statement.sortFields.first?.ascending ?? true) {
-            return try fillInOrder(filled.reversed(), calls: calls, absent: absent, tagged: tagged).reversed()
+            return try fillInOrder(filled.reversed(), calls: calls, absent: absent, absentTypes: absentTypes, tagged: tagged).reversed()
         }
-        return try fillInOrder(filled, calls: calls, absent: absent, tagged: tagged)
+        return try fillInOrder(filled, calls: calls, absent: absent, absentTypes: absentTypes, tagged: tagged)
     }
 
-    private func fillInOrder(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int>, tagged: Set<Int>) throws(StatementError) -> [[Value]] {
+    private func fillInOrder(_ filled: [ReducedWindow], calls: [Call], absent: Set<Int>, absentTypes: [Int: FieldType],
+                             tagged: Set<Int>) throws(StatementError) -> [[Value]] {
         func hasPoints(_ entry: ReducedWindow, _ j: Int) -> Bool { !entry.empty && !entry.missing.contains(j) }
         var previous = [Value?](repeating: nil, count: calls.count)
         var previousTime = [Int64](repeating: 0, count: calls.count)
@@ -642,9 +664,12 @@ struct AggregateSelect {
                 // types the call by the tag), 1.x still fills it with fill(N)'s literal, with or
                 // without GROUP BY time; the others stay null.
                 if absent.contains(j) {
-                    guard ["mean", "count", "median", "stddev", "integral"].contains(calls[j].function) || tagged.contains(j) else { continue }
-                    if case .number(let f) = statement.fill { row[1 + j] = .float(f) }
-                    if case .integer(let n) = statement.fill { row[1 + j] = .integer(n) }
+                    if tagged.contains(j) {
+                        if case .number(let f) = statement.fill { row[1 + j] = .float(f) }
+                        if case .integer(let n) = statement.fill { row[1 + j] = .integer(n) }
+                    } else if let type = absentTypes[j], let literal = Self.fillLiteral(statement.fill, as: type) {
+                        row[1 + j] = literal
+                    }
                     continue
                 }
                 // Without GROUP BY time 1.x has no fill stage.
@@ -717,11 +742,47 @@ struct AggregateSelect {
     }
 
     /// The calls whose field none of the target's shards has.
-    static func absentCalls(_ calls: [Call], in target: RawSelect.Target, known: [String: FieldType] = [:]) -> Set<Int> {
+    /// The type fill(N)'s literal takes in a call without points in its group: 1.x's cursor
+    /// writes the literal into such a column, cast to the column's type (count an integer,
+    /// mean a float, a selector its field's type in the mapped shards). A call over a field
+    /// no mapped shard knows has no type there and stays null.
+    static func fillTypes(_ calls: [Call], known: [String: FieldType]) -> [Int: FieldType] {
+        var out: [Int: FieldType] = [:]
+        for (j, c) in calls.enumerated() {
+            switch c.function {
+            case "count", "countDistinct": out[j] = .integer
+            case "mean", "median", "stddev", "integral": out[j] = .float
+            default: if let t = known[c.field] { out[j] = t }
+            }
+        }
+        return out
+    }
+
+    /// fill(N)'s literal cast to `type` as 1.x's cursor casts it (`castToType`): a text or
+    /// boolean column gets the number as written.
+    static func fillLiteral(_ fill: Fill, as type: FieldType) -> Value? {
+        let n: Double, i: Int64
+        switch fill {
+        case .number(let f): (n, i) = (f, GoConvert.int64(f))
+        case .integer(let v): (n, i) = (Double(v), v)
+        default: return nil
+        }
+        switch type {
+        case .integer: return .integer(i)
+        case .unsigned: return .unsigned(GoConvert.uint64(n))
+        case .float: return .float(n)
+        // castToString/castToBoolean refuse a number: the literal stays as written.
+        default:
+            if case .integer(let v) = fill { return .integer(v) }
+            return .float(n)
+        }
+    }
+
+    /// The calls over a field the measurement lacks in every mapped shard.
+    static func absentCalls(_ calls: [Call], in target: RawSelect.Target) -> Set<Int> {
         var fields = Set<String>()
         for shard in target.shards { fields.formUnion(shard.fieldTypes(of: target.name).keys) }
-        // A field another measurement of the query has gives the call its type: 1.x fills it.
-        return Set(calls.indices.filter { !fields.contains(calls[$0].field) && known[calls[$0].field] == nil })
+        return Set(calls.indices.filter { !fields.contains(calls[$0].field) })
     }
 
     func fieldValue(_ f: Double, like call: Call) -> Value {
