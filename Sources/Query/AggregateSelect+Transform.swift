@@ -162,13 +162,12 @@ extension AggregateSelect {
         }
     }
 
-    /// Intervals read before the range's start for a transformation: moving_average its
-    /// window, the technical-analysis family period−1, holt_winters and cumulative_sum none,
-    /// the others one.
+    /// Intervals read before the range's start for a transformation's input: one for all
+    /// but cumulative_sum and holt_winters (none). 1.x moves moving_average's and the
+    /// technical-analysis functions' start back another n−1 intervals only after their
+    /// input is built, where it changes nothing.
     static func extraIntervals(_ name: String, _ argument: Int64) -> Int64 {
-        if name == "moving_average" { return max(argument, 1) }
         if name.hasPrefix("holt_winters") || name == "cumulative_sum" { return 0 }
-        if TechnicalAnalysis.names.contains(name) { return max(TechnicalAnalysis.Parameters(packed: argument).period - 1, 0) }
         return 1
     }
 }

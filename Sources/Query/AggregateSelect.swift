@@ -442,12 +442,19 @@ struct AggregateSelect {
         let windows = sparse ? [] : !zonedWindows ? try windows(firstTime: feed.firstTime, extraIntervals: extraIntervals, width: width)
             : Self.distinct(points.map { window($0.time) }).map { ($0.start, $0.end &- 1) }
         var integrals: [Int: [Int64: Value]] = [:]
+        // A lone integer integral un-grouped under DESC: its area's time and whether its
+        // oldest point lies on the range's start (``integerDescendingRows``).
+        var integerDescending: (stamp: Int64, onStart: Bool)?
         for (i, call) in calls.enumerated() where call.function == "integral" {
             // The argument went through a Double: 2^63−1 rounds past Int64 and is clamped back.
             let unit = call.argument > 0 ? (call.argument >= 9.223372036854775807e18 ? Int64.max : Int64(call.argument)) : 1_000_000_000
             var integer = false
+            // A plain integral beside a transformation reads only the query's range (1.x moves
+            // the start back for the transformation's input alone).
+            let clip = clipped.contains(i)
             let values = points.compactMap { p -> (Int64, Double)? in
                 if case .integer = p.values[i] { integer = true }
+                if clip && (p.time < range.min || p.time > range.max) { return nil }
                 return p.values[i] == .null ? nil : (p.time, RawSelect.number(p.values[i]) ?? 0)
             }
             // An integer field's reducer keeps the range's start as its un-grouped window.
@@ -455,13 +462,21 @@ struct AggregateSelect {
             // Un-grouped under ORDER BY time DESC, 1.x's float reducer reads the points newest
             // first: every elapsed time is negative, and so is the area.
             let descending = !(statement.sortFields.first?.ascending ?? true) && interval == 0 && !integer
+            if interval == 0, integer, calls.count == 1, !(statement.sortFields.first?.ascending ?? true) {
+                // 1.x's integer reducer takes the un-grouped window even so: under DESC it is
+                // (end+1, start), points come newest first and the area is negative.
+                let stamp = range.max == .max ? Int64.max : range.max &+ 1
+                integerDescending = (stamp, range.min != .min && values.first?.0 == range.min)
+                integrals[i] = Self.integral(values.reversed(), integer: true, unit: unit, interval: 0, unGroupedStart: stamp, window: { _ in 0 })
+                continue
+            }
             if interval > 0, !integer, zone == nil, !(statement.sortFields.first?.ascending ?? true) {
                 // Grouped under DESC the float reducer runs newest first (``integralDescending``).
                 integrals[i] = Self.integralDescending(values, unit: unit, interval: interval) { Self.truncate($0, interval, offset) }
                 continue
             }
             integrals[i] = Self.integral(descending ? values.reversed() : values, integer: integer, unit: unit, interval: interval, unGroupedStart: start,
-                                         window: { t in interval > 0 ? Self.truncate(t, interval, offset) : 0 })
+                                         window: { t in interval > 0 ? self.window(t).start : 0 })
         }
         var rows: [[Value]] = []
         var filled: [ReducedWindow] = []
@@ -547,6 +562,7 @@ struct AggregateSelect {
            filled.allSatisfy({ $0.empty }) {
             return ([], [])
         }
+        if let integerDescending { filled = Self.integerDescendingRows(filled, integerDescending) }
         let reduced = try zoned(filled)
         return (try fill(reduced, calls: calls, absent: absent, absentTypes: absentTypes, tagged: absentTagged),
                 absent.union(Self.pointless(reduced, calls: calls)))
@@ -955,6 +971,19 @@ struct AggregateSelect {
     /// the point's value at the crossing and starts the next window's first trapezium from the
     /// interpolated value (its quirk, kept). A window whose last point is at its start emits
     /// nothing. Results are keyed by window start (0 without GROUP BY time).
+    /// A lone integer integral un-grouped under DESC: its area is stamped with the range's
+    /// end + 1 (Int64.max without one), as 1.x's integer reducer stamps it; a point on the
+    /// range's start closes that window early, and the reducer's close adds a second area of 0.
+    /// The rows are in ascending order here (the caller reverses them for DESC).
+    static func integerDescendingRows(_ filled: [ReducedWindow], _ d: (stamp: Int64, onStart: Bool)) -> [ReducedWindow] {
+        guard var area = filled.first, !area.empty else { return filled }
+        area.row[0] = .time(d.stamp)
+        guard d.onStart else { return [area] }
+        var zero = area
+        zero.row[1] = .float(0)
+        return [zero, area]
+    }
+
     static func integral(_ points: [(Int64, Double)], integer: Bool = false, unit: Int64, interval: Int64, unGroupedStart: Int64 = 0,
                          window: (Int64) -> Int64) -> [Int64: Value] {
         var out: [Int64: Value] = [:]
