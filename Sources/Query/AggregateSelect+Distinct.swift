@@ -34,7 +34,7 @@ extension AggregateSelect {
                 switch e {
                 case .number, .integer: return true
                 case .paren(let inner): return scan(inner)
-                case .binary(let op, let l, let r): return [.add, .sub, .mul, .div].contains(op) && scan(l) && scan(r)
+                case .binary(let op, let l, let r): return [.add, .sub, .mul, .div, .mod, .bitwiseAnd, .bitwiseOr, .bitwiseXor].contains(op) && scan(l) && scan(r)
                 case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name): return !args.isEmpty && args.allSatisfy(scan)
                 default:
                     guard isDistinct(e), found == nil else { return false }

@@ -1054,7 +1054,7 @@ struct AggregateSelect {
     func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, dimensions: Set<String>, aliased: inout [Bool]) throws(StatementError) -> [Column] {
         // A subquery's tag columns are not fields to a wildcard call.
         var tagColumns = Set<String>()
-        for target in targets { for case let sub as SubquerySource in target.shards { tagColumns.formUnion(sub.tagColumns) } }
+        for target in targets { for case let sub as SubquerySource in target.shards { tagColumns.formUnion(sub.tagColumns.union(sub.wildcardHidden)) } }
         let wildcardTypes = tagColumns.isEmpty ? fieldTypes : fieldTypes.filter { !tagColumns.contains($0.key) }
         var out: [Column] = []
         var flags: [Bool] = []

@@ -217,11 +217,18 @@ extension QueryExecutor {
             let limits = (sLimit: inner.sLimit, sOffset: inner.sOffset, limit: inner.limit, offset: inner.offset)
             inner.sLimit = 0
             inner.sOffset = 0
-            if aggregate { inner.limit = 0; inner.offset = 0 }
+            // A lone top()/bottom() without tag arguments reads its points with LIMIT and
+            // OFFSET still set, as at the top level (``AggregateSelect``'s selectorCap).
+            let keepsLimits = inner.fields.count == 1 && {
+                if case .call(let name, let args) = inner.fields[0].expr { return (name == "top" || name == "bottom") && args.count == 2 }
+                return false
+            }()
+            if aggregate && !keepsLimits { inner.limit = 0; inner.offset = 0 }
             var outerTags: [String] = []
             for case .varRef(let name, _) in s.dimensions { outerTags.append(name) }
             let rows = Self.subqueryLimits(try await select(inner, queryID: queryID, memory: memory, subquery: true), outerTags: outerTags,
-                                           sLimit: limits.sLimit, sOffset: limits.sOffset, limit: limits.limit, offset: limits.offset,
+                                           sLimit: limits.sLimit, sOffset: limits.sOffset, limit: keepsLimits ? 0 : limits.limit,
+                                           offset: keepsLimits ? 0 : limits.offset,
                                            ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate)
             let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
             let innerShards = shards(innerDatabase)
@@ -237,7 +244,8 @@ extension QueryExecutor {
                                             }
                                         },
                                         timeColumn: inner.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
-                                            .map { $0.alias.isEmpty ? "time" : $0.alias })
+                                            .map { $0.alias.isEmpty ? "time" : $0.alias },
+                                        wildcardHidden: Self.selectorArgumentColumns(inner.fields))
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

@@ -69,6 +69,13 @@ extension QueryExecutor {
             switch e {
             case .varRef(let name, _): return fieldType(name)
             case .paren(let inner): return type(inner)
+            case .integer: return .integer
+            case .number: return .float
+            // 1.x evaluates an operator on its operands' zero values: two integers give an
+            // integer, `/` included (`max(i) / -3` is read truncated).
+            case .binary(_, let l, let r):
+                guard let a = type(l), let b = type(r) else { return nil }
+                return a == .integer && b == .integer ? .integer : .float
             case .call(let name, let args):
                 switch name {
                 case "count", "elapsed": return .integer
@@ -82,21 +89,40 @@ extension QueryExecutor {
             default: return nil
             }
         }
-        func column(_ f: Field) -> String {
-            if !f.alias.isEmpty { return f.alias }
-            switch f.expr {
-            case .call(let name, _), .varRef(let name, _): return name
-            default: return ""
+        // 1.x names arithmetic after its first call or variable, read left to right.
+        func name(_ e: Expr) -> String? {
+            switch e {
+            case .call(let n, _), .varRef(let n, _): return n
+            case .paren(let inner): return name(inner)
+            case .binary(_, let l, let r): return name(l) ?? name(r)
+            default: return nil
             }
         }
+        func column(_ f: Field) -> String { f.alias.isEmpty ? name(f.expr) ?? "" : f.alias }
         var names: [String: Int] = [:]
         for f in fields { names[column(f), default: 0] += 1 }
         var out = Set<String>()
         for f in fields {
-            guard case .call(let name, _) = f.expr, SelectCompiler.mathFunctions.contains(name),
-                  !["abs", "floor", "ceil", "round"].contains(name) else { continue }
+            switch f.expr {
+            case .call(let name, _) where SelectCompiler.mathFunctions.contains(name) && !["abs", "floor", "ceil", "round"].contains(name): break
+            case .binary: break
+            default: continue
+            }
             let columnName = column(f)
             if names[columnName] == 1, type(f.expr) == .integer { out.insert(columnName) }
+        }
+        return out
+    }
+}
+
+extension QueryExecutor {
+    /// The columns an inner top()/bottom() adds for its tag or field arguments
+    /// (`top(v, host, 2)` adds `host`).
+    static func selectorArgumentColumns(_ fields: [Field]) -> Set<String> {
+        var out = Set<String>()
+        for f in fields {
+            guard case .call(let name, let args) = f.expr, name == "top" || name == "bottom", args.count > 2 else { continue }
+            for case .varRef(let arg, _) in args.dropFirst().dropLast() { out.insert(arg) }
         }
         return out
     }

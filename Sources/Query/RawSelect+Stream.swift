@@ -89,8 +89,10 @@ extension RawSelect {
         // 1.x's RewriteFields adds tags to a wildcard only without a dimension wildcard, and a
         // GROUP BY /regex/ is one: then `*` and `/re/` select fields only.
         let regexDimension = statement.dimensions.contains { if case .regex = $0 { true } else { false } }
+        var hidden = Set<String>()
+        for target in targets { for case let sub as SubquerySource in target.shards { hidden.formUnion(sub.wildcardHidden) } }
         let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys,
-                             excluding: regexDimension ? tagKeys : Set(dimensions).subtracting(statement.pushedDimensions))
+                             excluding: regexDimension ? tagKeys : Set(dimensions).subtracting(statement.pushedDimensions), hidden: hidden)
         guard !columns.isEmpty else { return }
         for c in columns {
             if case .expr(let e) = c.source {

@@ -134,12 +134,13 @@ struct RawSelect {
 
     /// 1.x's `RewriteFields` and column naming: wildcards and regexes become the sorted field
     /// and tag keys (GROUP BY tags excluded); names made unique as 1.x does (``ColumnNames``).
-    func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, excluding: Set<String>) -> [Column] {
+    /// `hidden`: fields a wildcard or regex does not list (an inner top()'s argument columns).
+    func expand(fieldTypes: [String: FieldType], tagKeys: Set<String>, excluding: Set<String>, hidden: Set<String> = []) -> [Column] {
         var columns: [Column] = []
         let tags = tagKeys.subtracting(excluding)
         func expanded(fields: Bool, tags includeTags: Bool, matching re: String?) -> [Column] {
             var list: [Column] = []
-            if fields { list += fieldTypes.keys.map { Column(name: $0, source: .field($0, .unknown)) } }
+            if fields { list += fieldTypes.keys.filter { !hidden.contains($0) }.map { Column(name: $0, source: .field($0, .unknown)) } }
             if includeTags { list += tags.map { Column(name: $0, source: .tag($0)) } }
             if let re { list = list.filter { SeriesCondition.regexMatches(re, $0.name) } }
             return list.sorted { Self.bytesLess($0.name, $1.name) }

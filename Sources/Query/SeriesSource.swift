@@ -110,6 +110,10 @@ struct SubquerySource: SeriesSource {
 
     /// Inner `time` fields seen as columns (null, never making a row by themselves).
     private var timeColumns: Set<String> = []
+    /// The columns of an inner top()/bottom()'s tag or field arguments: readable by name, but
+    /// not among the subquery's fields for a wildcard (1.x's `FieldDimensions` lists only the
+    /// inner statement's fields).
+    let wildcardHidden: Set<String>
     /// Per measurement, the tags the outer query can read: those the inner query groups by
     /// itself (an outer GROUP BY pushed down groups the rows but gives no readable tag).
     private var visibleTags: [String: Set<String>] = [:]
@@ -118,8 +122,9 @@ struct SubquerySource: SeriesSource {
     /// their values (``QueryExecutor/subqueryIntegerColumns``): float values read truncated.
     init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true,
          dimensions: [Expr] = [.wildcard(nil)], integerColumns: (String) -> Set<String> = { _ in [] },
-         timeColumn: String? = nil) {
+         timeColumn: String? = nil, wildcardHidden: Set<String> = []) {
         self.byTime = byTime
+        self.wildcardHidden = wildcardHidden
         for row in rows where visibleTags[row.name] == nil {
             visibleTags[row.name] = Set(RawSelect.groupTags(dimensions, tagKeys(row.name).union(row.tags.keys)))
         }
