@@ -133,7 +133,9 @@ extension AggregateSelect {
     /// crossing below the start closes the window with a value interpolated there, and a gap
     /// of empty windows is integrated into the older window the next point falls in (ascending,
     /// into the newer one). Keyed by window start; a window closed twice keeps its first area.
-    static func integralDescending(_ ascendingPoints: [(Int64, Double)], unit: Int64, interval: Int64,
+    /// `integer`: 1.x's integer reducer, whose trapezium after a crossing runs from the
+    /// interpolated value to the previous point's (it does not move that point's value).
+    static func integralDescending(_ ascendingPoints: [(Int64, Double)], integer: Bool = false, unit: Int64, interval: Int64,
                                    window: (Int64) -> Int64) -> [Int64: Value] {
         var out: [Int64: Value] = [:]
         let points = ascendingPoints.reversed()
@@ -147,17 +149,19 @@ extension AggregateSelect {
                 prev = p
                 continue
             }
+            var value = p.1
             if p.0 <= start {
                 if prev.0 != start {
                     let atStart = linearAt(start, prev, p)
                     sum += 0.5 * (atStart + prev.1) * (Double(start &- prev.0) / u)
-                    prev = (start, atStart)
+                    if integer { value = atStart } else { prev.1 = atStart }
+                    prev.0 = start
                 }
                 if out[start] == nil { out[start] = .float(sum) }
                 start = window(p.0)
                 sum = 0
             }
-            sum += 0.5 * (p.1 + prev.1) * (Double(p.0 &- prev.0) / u)
+            sum += 0.5 * (value + prev.1) * (Double(p.0 &- prev.0) / u)
             prev = p
         }
         if prev.0 != start &+ interval, out[start] == nil { out[start] = .float(sum) }

@@ -444,7 +444,9 @@ struct AggregateSelect {
         var integrals: [Int: [Int64: Value]] = [:]
         // A lone integer integral un-grouped under DESC: its area's time and whether its
         // oldest point lies on the range's start (``integerDescendingRows``).
-        var integerDescending: (stamp: Int64, onStart: Bool)?
+        var integerDescending: (stamp: Int64, onStart: Bool, calls: Set<Int>)?
+        // Integrals whose areas are keyed by their window's end (grouped under DESC).
+        var stampedAtEnd = Set<Int>()
         for (i, call) in calls.enumerated() where call.function == "integral" {
             // The argument went through a Double: 2^63−1 rounds past Int64 and is clamped back.
             let unit = call.argument > 0 ? (call.argument >= 9.223372036854775807e18 ? Int64.max : Int64(call.argument)) : 1_000_000_000
@@ -462,17 +464,27 @@ struct AggregateSelect {
             // Un-grouped under ORDER BY time DESC, 1.x's float reducer reads the points newest
             // first: every elapsed time is negative, and so is the area.
             let descending = !(statement.sortFields.first?.ascending ?? true) && interval == 0 && !integer
-            if interval == 0, integer, calls.count == 1, !(statement.sortFields.first?.ascending ?? true) {
+            if interval == 0, integer, !(statement.sortFields.first?.ascending ?? true) {
                 // 1.x's integer reducer takes the un-grouped window even so: under DESC it is
                 // (end+1, start), points come newest first and the area is negative.
                 let stamp = range.max == .max ? Int64.max : range.max &+ 1
-                integerDescending = (stamp, range.min != .min && values.first?.0 == range.min)
+                let onStart = range.min != .min && values.first?.0 == range.min
+                integerDescending = (stamp, onStart || integerDescending?.onStart == true, integerDescending.map { $0.calls.union([i]) } ?? [i])
                 integrals[i] = Self.integral(values.reversed(), integer: true, unit: unit, interval: 0, unGroupedStart: stamp, window: { _ in 0 })
                 continue
             }
-            if interval > 0, !integer, zone == nil, !(statement.sortFields.first?.ascending ?? true) {
-                // Grouped under DESC the float reducer runs newest first (``integralDescending``).
-                integrals[i] = Self.integralDescending(values, unit: unit, interval: interval) { Self.truncate($0, interval, offset) }
+            if interval > 0, zone == nil, !(statement.sortFields.first?.ascending ?? true) {
+                // Grouped under DESC the reducers run newest first (``integralDescending``) and
+                // stamp each area with its window's end: beside other calls (or for an integer
+                // field) the area joins the next window's row, or a row of its own past the
+                // last window (a lone float integral is ordered by ``integralOrder``).
+                let areas = Self.integralDescending(values, integer: integer, unit: unit, interval: interval) { Self.truncate($0, interval, offset) }
+                if calls.count == 1 && !integer {
+                    integrals[i] = areas
+                } else {
+                    integrals[i] = Dictionary(areas.map { ($0.key &+ interval, $0.value) }, uniquingKeysWith: { a, _ in a })
+                    stampedAtEnd.insert(i)
+                }
                 continue
             }
             integrals[i] = Self.integral(descending ? values.reversed() : values, integer: integer, unit: unit, interval: interval, unGroupedStart: start,
@@ -524,6 +536,12 @@ struct AggregateSelect {
                     return p.values[i] == .null || (clip && (p.time < range.min || p.time > range.max)) ? nil : (p.time, p.values[i], p.values, streams[k])
                 }
                 if call.function == "integral" {
+                    if stampedAtEnd.contains(i) {
+                        let area = integrals[i]?[w.start]
+                        if area == nil { missing.append(i) } else { empty = false }
+                        row.append(area ?? .null)
+                        continue
+                    }
                     if vals.isEmpty { missing.append(i) } else { empty = false }
                     row.append(vals.isEmpty ? .null : integrals[i]?[interval > 0 ? w.start : 0] ?? .null)
                     continue
@@ -562,10 +580,26 @@ struct AggregateSelect {
            filled.allSatisfy({ $0.empty }) {
             return ([], [])
         }
-        if let integerDescending { filled = Self.integerDescendingRows(filled, integerDescending) }
+        if let integerDescending { filled = Self.integerDescendingRows(filled, integerDescending, callCount: calls.count) }
         let reduced = try zoned(filled)
-        return (try fill(reduced, calls: calls, absent: absent, absentTypes: absentTypes, tagged: absentTagged),
-                absent.union(Self.pointless(reduced, calls: calls)))
+        var result = try fill(reduced, calls: calls, absent: absent, absentTypes: absentTypes, tagged: absentTagged)
+        if !stampedAtEnd.isEmpty {
+            // Areas stamped past every window read (the newest window's, or a window fill(none)
+            // left out) are rows of their own; the other calls have no point there.
+            var starts = Set<Int64>()
+            for entry in filled { if case .time(let t) = entry.row[0] { starts.insert(t) } }
+            var extra: [Int64: [Value]] = [:]
+            for i in stampedAtEnd {
+                for (t, area) in integrals[i] ?? [:] where !starts.contains(t) {
+                    extra[t, default: [.time(t)] + Array(repeating: .null, count: calls.count + auxCount)][1 + i] = area
+                }
+            }
+            if !extra.isEmpty {
+                result += extra.values
+                result.sort { if case .time(let a) = $0[0], case .time(let b) = $1[0] { return a < b }; return false }
+            }
+        }
+        return (result, absent.union(Self.pointless(reduced, calls: calls)))
     }
 
     /// The windows of GROUP BY time from the query's start (or the group's first point when
@@ -649,6 +683,7 @@ struct AggregateSelect {
         var fillValues = [Value?](repeating: nil, count: calls.count)
         if case .number(let f) = statement.fill { Self.fillValues(f, filled, into: &fillValues) }
         if case .integer(let n) = statement.fill { Self.fillValues(Double(n), filled, into: &fillValues) }
+        let noGrid = calls.indices.allSatisfy { calls[$0].function == "integral" || absent.contains($0) }
         var result: [[Value]] = []
         result.reserveCapacity(filled.count)
         var nextFilled: [[Int]] = []
@@ -666,7 +701,8 @@ struct AggregateSelect {
         for (i, entry) in filled.enumerated() {
             if i & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
             // integral has no fill stage in 1.x: empty intervals are simply absent.
-            if entry.empty && (interval == 0 || calls.allSatisfy({ $0.function == "integral" })) { continue }
+            // Neither do calls without a point in the group: then only integral makes rows.
+            if entry.empty && (interval == 0 || noGrid) { continue }
             if entry.empty && statement.fill == .none { continue }
             var row = entry.row
             for j in calls.indices {
@@ -971,17 +1007,24 @@ struct AggregateSelect {
     /// the point's value at the crossing and starts the next window's first trapezium from the
     /// interpolated value (its quirk, kept). A window whose last point is at its start emits
     /// nothing. Results are keyed by window start (0 without GROUP BY time).
-    /// A lone integer integral un-grouped under DESC: its area is stamped with the range's
-    /// end + 1 (Int64.max without one), as 1.x's integer reducer stamps it; a point on the
-    /// range's start closes that window early, and the reducer's close adds a second area of 0.
-    /// The rows are in ascending order here (the caller reverses them for DESC).
-    static func integerDescendingRows(_ filled: [ReducedWindow], _ d: (stamp: Int64, onStart: Bool)) -> [ReducedWindow] {
-        guard var area = filled.first, !area.empty else { return filled }
+    /// Integer integrals un-grouped under DESC: their areas are stamped with the range's end + 1
+    /// (Int64.max without one), as 1.x's integer reducer stamps them, in a row of their own
+    /// beside the other calls' row; a point on the range's start closes that window early, and
+    /// the reducer's close adds a second area of 0. Ascending here (the caller reverses DESC).
+    static func integerDescendingRows(_ filled: [ReducedWindow], _ d: (stamp: Int64, onStart: Bool, calls: Set<Int>),
+                                      callCount: Int) -> [ReducedWindow] {
+        guard let entry = filled.first, !entry.empty else { return filled }
+        let others = (0..<callCount).filter { !d.calls.contains($0) }
+        var area = entry
         area.row[0] = .time(d.stamp)
-        guard d.onStart else { return [area] }
+        for j in others { area.row[1 + j] = .null }
         var zero = area
-        zero.row[1] = .float(0)
-        return [zero, area]
+        for i in d.calls { zero.row[1 + i] = .float(0) }
+        var base = entry
+        for i in d.calls { base.row[1 + i] = .null }
+        // The other calls' row, when one of them has points.
+        let baseHasPoints = others.contains { !entry.missing.contains($0) }
+        return (baseHasPoints ? [base] : []) + (d.onStart ? [zero] : []) + [area]
     }
 
     static func integral(_ points: [(Int64, Double)], integer: Bool = false, unit: Int64, interval: Int64, unGroupedStart: Int64 = 0,
