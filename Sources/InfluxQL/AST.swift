@@ -108,6 +108,9 @@ public struct SelectStatement: Sendable, Hashable {
     /// GROUP BY tags an outer query pushed into this subquery (1.x's iterator options carry
     /// the outer dimensions down): they group its rows but stay columns of its `*`.
     public var pushedDimensions: [String] = []
+    /// Inside a subquery: SLIMIT and SOFFSET cut tag sets grouped by these tags (the outer
+    /// GROUP BY's, 1.x's `newIteratorOptionsSubstatement`), not by the statement's own.
+    public var limitDimensions: [String]?
     public init() {}
 }
 

@@ -341,7 +341,7 @@ struct AggregateSelect {
             let typed = transforms || !typedPath || selectorCap > 0 ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
             let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions), dimensions: dimensions,
-                                                 sLimit: statement.sLimit, sOffset: statement.sOffset)
+                                                 sLimit: statement.sLimit, sOffset: statement.sOffset, tagSets: statement.limitDimensions)
             for (groupKey, members) in groups {
                 if let why = interrupted() { throw StatementError(why) }
                 let absent = Self.absentCalls(calls, in: target)

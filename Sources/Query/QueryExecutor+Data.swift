@@ -215,8 +215,10 @@ extension QueryExecutor {
             // subquery (``subqueryLimits``): the inner query runs without them, checked first.
             _ = try SelectCompiler.check(inner)
             let limits = (sLimit: inner.sLimit, sOffset: inner.sOffset, limit: inner.limit, offset: inner.offset)
-            inner.sLimit = 0
-            inner.sOffset = 0
+            var outerTags: [String] = []
+            for case .varRef(let name, _) in s.dimensions { outerTags.append(name) }
+            // SLIMIT and SOFFSET cut each shard's tag sets, grouped by the outer GROUP BY tags.
+            inner.limitDimensions = outerTags
             // A lone top()/bottom() without tag arguments reads its points with LIMIT and
             // OFFSET still set, as at the top level (``AggregateSelect``'s selectorCap).
             let keepsLimits = inner.fields.count == 1 && {
@@ -224,10 +226,8 @@ extension QueryExecutor {
                 return false
             }()
             if aggregate && !keepsLimits { inner.limit = 0; inner.offset = 0 }
-            var outerTags: [String] = []
-            for case .varRef(let name, _) in s.dimensions { outerTags.append(name) }
             let rows = Self.subqueryLimits(try await select(inner, queryID: queryID, memory: memory, subquery: true), outerTags: outerTags,
-                                           sLimit: limits.sLimit, sOffset: limits.sOffset, limit: keepsLimits ? 0 : limits.limit,
+                                           sLimit: 0, sOffset: 0, limit: keepsLimits ? 0 : limits.limit,
                                            offset: keepsLimits ? 0 : limits.offset,
                                            ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate)
             let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""

@@ -132,7 +132,7 @@ extension RawSelect {
         var groups: [(name: String, key: [String], members: [(ParsedSeriesKey, [any SeriesSource])])] = []
         for target in targets.sorted(by: { Self.bytesLess($0.name, $1.name) }) {
             let limited = Self.limitPerShard(Self.groups(of: target, matching: seriesCondition, by: dimensions), dimensions: dimensions,
-                                             sLimit: statement.sLimit, sOffset: statement.sOffset)
+                                             sLimit: statement.sLimit, sOffset: statement.sOffset, tagSets: statement.limitDimensions)
             for group in limited { groups.append((target.name, group.key, group.members)) }
         }
         if !ascending { groups.reverse() }

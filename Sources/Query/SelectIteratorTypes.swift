@@ -10,12 +10,12 @@ extension RawSelect {
     /// The field's type in the first shard (measurements in name order) where 1.x builds an
     /// iterator over it, or nil when it builds none.
     static func builtType(of field: String, targets: [Target], condition: SeriesCondition, dimensions: [String],
-                          sLimit: Int, sOffset: Int) -> FieldType? {
+                          sLimit: Int, sOffset: Int, tagSets: [String]? = nil) -> FieldType? {
         for target in targets.sorted(by: { bytesLess($0.name, $1.name) }) {
             let holding = target.shards.filter { $0.fieldTypes(of: target.name)[field] != nil }
             guard !holding.isEmpty else { continue }
             let groups = limitPerShard(groups(of: Target(name: target.name, shards: holding), matching: condition, by: dimensions), dimensions: dimensions,
-                                       sLimit: sLimit, sOffset: sOffset)
+                                       sLimit: sLimit, sOffset: sOffset, tagSets: tagSets)
             for group in groups {
                 for (_, sources) in group.members {
                     if let t = sources.lazy.compactMap({ $0.fieldTypes(of: target.name)[field] }).first { return t }
@@ -73,7 +73,7 @@ extension AggregateSelect {
         func builtType(_ field: String) -> FieldType? {
             if let t = built[field] { return t }
             let t = RawSelect.builtType(of: field, targets: targets, condition: condition, dimensions: dimensions,
-                                        sLimit: statement.sLimit, sOffset: statement.sOffset)
+                                        sLimit: statement.sLimit, sOffset: statement.sOffset, tagSets: statement.limitDimensions)
             built[field] = t
             return t
         }

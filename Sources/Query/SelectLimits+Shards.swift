@@ -12,8 +12,11 @@ extension RawSelect {
     /// `dimensions` name the group key's values: 1.x orders a shard's tag sets by their
     /// `MarshalTags` key (``tagSetKey(_:dimensions:)``), in which a tag the series lacks is left
     /// out, so `host=b` comes before `host=9,region=us`.
-    static func limitPerShard(_ groups: [Group], dimensions: [String] = [], sLimit: Int, sOffset: Int) -> [Group] {
+    /// `tagSets`: the tags the cut groups by (a subquery's outer GROUP BY tags), when not the
+    /// groups' own dimensions: groups of one tag set are kept or cut together.
+    static func limitPerShard(_ groups: [Group], dimensions: [String] = [], sLimit: Int, sOffset: Int, tagSets: [String]? = nil) -> [Group] {
         guard sLimit > 0 || sOffset > 0 else { return groups }
+        if let tagSets { return limitTagSetsPerShard(groups, dimensions: dimensions, tags: tagSets, sLimit: sLimit, sOffset: sOffset) }
         func id(_ source: any SeriesSource) -> UInt64? { (source as? ShardSource)?.shard.id }
         var order: [UInt64?: [Int]] = [:]
         for g in groups.indices {
@@ -33,6 +36,30 @@ extension RawSelect {
         return groups.enumerated().compactMap { g, group in
             let members = group.members.compactMap { series, sources -> (ParsedSeriesKey, [any SeriesSource])? in
                 let from = sources.filter { kept[id($0)]?.contains(g) ?? false }
+                return from.isEmpty ? nil : (series, from)
+            }
+            return members.isEmpty ? nil : (group.key, members)
+        }
+    }
+
+    private static func limitTagSetsPerShard(_ groups: [Group], dimensions: [String], tags: [String], sLimit: Int, sOffset: Int) -> [Group] {
+        func id(_ source: any SeriesSource) -> UInt64? { (source as? ShardSource)?.shard.id }
+        let positions = tags.map { dimensions.firstIndex(of: $0) }
+        let setKeys = groups.map { g in tagSetKey(positions.map { $0.map { g.key[$0] } ?? "" }, dimensions: tags) }
+        var sets: [UInt64?: Set<[UInt8]>] = [:]
+        for g in groups.indices {
+            for (_, sources) in groups[g].members { for source in sources { sets[id(source), default: []].insert(setKeys[g]) } }
+        }
+        var kept: [UInt64?: Set<[UInt8]>] = [:]
+        for (shard, keys) in sets {
+            let sorted = keys.sorted { $0.lexicographicallyPrecedes($1) }
+            let lo = min(max(sOffset, 0), sorted.count)
+            let hi = sLimit > 0 ? lo + min(sLimit, sorted.count - lo) : lo
+            kept[shard] = Set(sorted[lo..<hi])
+        }
+        return groups.enumerated().compactMap { g, group in
+            let members = group.members.compactMap { series, sources -> (ParsedSeriesKey, [any SeriesSource])? in
+                let from = sources.filter { kept[id($0)]?.contains(setKeys[g]) ?? false }
                 return from.isEmpty ? nil : (series, from)
             }
             return members.isEmpty ? nil : (group.key, members)

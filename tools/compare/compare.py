@@ -39,8 +39,13 @@ def ask(server, case):
 
 
 def documents(body):
+    """The JSON documents of an answer: one per line (chunked), or one spread over lines (pretty)."""
     try:
         return [json.loads(line) for line in body.decode().splitlines() if line.strip()]
+    except (UnicodeDecodeError, ValueError):
+        pass
+    try:
+        return [json.loads(body.decode())]
     except (UnicodeDecodeError, ValueError):
         return None
 
