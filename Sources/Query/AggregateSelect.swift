@@ -48,6 +48,9 @@ struct AggregateSelect {
     var memory = QueryMemory(limit: 0)
     /// Whether calls the typed path handles go that way (``TypedAggregate``).
     var typedPath = true
+    /// Run as a subquery: a column whose arithmetic is a type error is null in every row
+    /// (1.x type-checks only the outermost statement); with no other column, no rows.
+    var inSubquery = false
     /// `tz()`: windows follow the zone's wall clock (``window(_:)``).
     var zone: Zone?
 
@@ -213,9 +216,17 @@ struct AggregateSelect {
         if statement.sOffset > 0 && statement.sLimit <= 0 { return [] }
         let zeroTimeCalls = Set(calls.indices.filter { calls[$0].function == "integral" && fieldTypes[calls[$0].field] == .float })
         let integralAtZero = zeroTimeCalls.count == calls.count
-        for c in columns {
-            if case .math(let e, _) = c { try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys) }
+        var untyped = Set<Int>()
+        for (k, c) in columns.enumerated() {
+            guard case .math(let e, _) = c else { continue }
+            do throws(StatementError) {
+                try Self.typeCheck(e, fieldTypes: fieldTypes, tagKeys: tagKeys)
+            } catch {
+                guard inSubquery else { throw error }
+                untyped.insert(k)
+            }
         }
+        if !untyped.isEmpty && untyped.count == columns.count { return [] }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         let fillTypes = Self.fillTypes(calls, known: fieldTypes)
         // A call over a tag of one of the query's measurements is typed by it (1.x's type
@@ -335,6 +346,7 @@ struct AggregateSelect {
                 // 1.x's cursor writes a NaN as null (a one-point stddev and what follows from it).
                 for r in ordered.indices {
                     for j in ordered[r].indices { if case .float(let f) = ordered[r][j], f.isNaN { ordered[r][j] = .null } }
+                    for k in untyped where 1 + k < ordered[r].count { ordered[r][1 + k] = .null }
                 }
                 out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
             }

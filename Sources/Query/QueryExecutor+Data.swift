@@ -226,7 +226,17 @@ extension QueryExecutor {
                 return false
             }()
             if aggregate && !keepsLimits { inner.limit = 0; inner.offset = 0 }
-            let rows = Self.subqueryLimits(try await select(inner, queryID: queryID, memory: memory, subquery: true), outerTags: outerTags,
+            let innerRows: [Row]
+            do throws(StatementError) {
+                innerRows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
+            } catch {
+                // 1.x builds the inner query's iterators only for what the outer one reads from
+                // it: reading none of its columns or grouped tags, an inner iterator error never
+                // surfaces and there are no rows.
+                guard Self.readsSubquery(s, inner: inner, declaredDimensions: declaredDimensions) else { continue }
+                throw error
+            }
+            let rows = Self.subqueryLimits(innerRows, outerTags: outerTags,
                                            sLimit: 0, sOffset: 0, limit: keepsLimits ? 0 : limits.limit,
                                            offset: keepsLimits ? 0 : limits.offset,
                                            ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate)
@@ -289,6 +299,7 @@ extension QueryExecutor {
             if RawSelect.handles(s) {
                 var raw = RawSelect(statement: s, targets: list, range: range, interrupted: interrupted)
                 raw.memory = memory
+                raw.inSubquery = subquery
                 guard let stream else { return Self.zoned(try await raw.run(), zone) }
                 try await raw.stream(pieceSize: stream.pieceSize) { (piece, continues) throws(StatementError) in
                     var piece = piece
@@ -307,6 +318,7 @@ extension QueryExecutor {
                                                 offset: offset, interrupted: interrupted, typedPath: typedAggregates)
                 aggregate.zone = zone
                 aggregate.memory = memory
+                aggregate.inSubquery = subquery
                 let rows = try aggregate.run()
                 return Self.zoned(try outer.map { o throws(StatementError) in try aggregate.applying(o, limit: s.limit, offset: s.offset, to: rows) } ?? rows, zone)
             }

@@ -127,3 +127,42 @@ extension QueryExecutor {
         return out
     }
 }
+
+extension QueryExecutor {
+    /// Whether the outer statement reads anything of the inner one: a wildcard, or a name that
+    /// is an inner column or a tag the inner query groups by itself.
+    static func readsSubquery(_ outer: SelectStatement, inner: SelectStatement, declaredDimensions: [Expr]) -> Bool {
+        var names = Set<String>()
+        var wildcard = false
+        func scan(_ e: Expr) {
+            switch e {
+            case .varRef(let n, _): names.insert(n)
+            case .wildcard, .regex: wildcard = true
+            case .paren(let x): scan(x)
+            case .binary(_, let l, let r): scan(l); scan(r)
+            case .call(_, let args): args.forEach(scan)
+            case .distinct(let n): names.insert(n)
+            default: break
+            }
+        }
+        for f in outer.fields { scan(f.expr) }
+        if wildcard { return true }
+        var innerNames = Set<String>()
+        for f in inner.fields {
+            if !f.alias.isEmpty { innerNames.insert(f.alias); continue }
+            switch f.expr {
+            case .varRef(let n, _), .call(let n, _): innerNames.insert(n)
+            case .wildcard, .regex: return true
+            default: break
+            }
+        }
+        for d in declaredDimensions {
+            switch d {
+            case .varRef(let n, _): innerNames.insert(n)
+            case .wildcard, .regex: return true
+            default: break
+            }
+        }
+        return !names.isDisjoint(with: innerNames)
+    }
+}

@@ -91,14 +91,22 @@ extension RawSelect {
         let regexDimension = statement.dimensions.contains { if case .regex = $0 { true } else { false } }
         var hidden = Set<String>()
         for target in targets { for case let sub as SubquerySource in target.shards { hidden.formUnion(sub.wildcardHidden) } }
-        let columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys,
+        var columns = expand(fieldTypes: fieldTypes, tagKeys: tagKeys,
                              excluding: regexDimension ? tagKeys : Set(dimensions).subtracting(statement.pushedDimensions), hidden: hidden)
         guard !columns.isEmpty else { return }
-        for c in columns {
+        var untyped = 0
+        for (k, c) in columns.enumerated() {
             if case .expr(let e) = c.source {
-                try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
+                do throws(StatementError) {
+                    try FieldMath.typeCheck(e) { name in fieldTypes[name].map(Self.dataType) ?? (tagKeys.contains(name) ? .tag : .unknown) }
+                } catch {
+                    guard inSubquery else { throw error }
+                    columns[k].source = .none
+                    untyped += 1
+                }
             }
         }
+        if untyped == columns.count { return }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         for c in columns {
             // 1.x builds these transformations for numbers only, and refuses text or booleans

@@ -48,6 +48,10 @@ struct RawSelect {
     var interrupted: @Sendable () -> String? = { nil }
     /// `max-query-memory`: charged for the rows held until they are written.
     var memory = QueryMemory(limit: 0)
+    /// Run as a subquery: 1.x type-checks only the outermost statement, so a column whose
+    /// expression is a type error is an untyped column there, null in every row (and with
+    /// no other column there are no rows).
+    var inSubquery = false
 
     /// Whether the statement is one this reads: only field/tag references, wildcards and regexes.
     static func handles(_ s: SelectStatement) -> Bool {
