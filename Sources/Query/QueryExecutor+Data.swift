@@ -255,7 +255,9 @@ extension QueryExecutor {
                                         },
                                         timeColumn: inner.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
                                             .map { $0.alias.isEmpty ? "time" : $0.alias },
-                                        wildcardHidden: Self.selectorArgumentColumns(inner.fields))
+                                        wildcardHidden: Self.selectorArgumentColumns(inner.fields),
+                                        untypedColumns: Self.untypedColumns(inner, shards: innerShards),
+                                        staticTypes: Self.staticColumnTypes(inner, shards: innerShards))
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

@@ -166,3 +166,53 @@ extension QueryExecutor {
         return !names.isDisjoint(with: innerNames)
     }
 }
+
+extension QueryExecutor {
+    /// The inner columns a wildcard call over the subquery skips besides its tags: those 1.x's
+    /// `FieldDimensions` types as a tag (`x::tag`) or not at all (a name that is neither a
+    /// field nor a tag of the inner measurements).
+    /// The static types 1.x gives the inner columns that name a field (or come from `*`): the
+    /// field's type in the inner measurements, whatever the rows hold (a column null in every
+    /// row read keeps its type).
+    static func staticColumnTypes(_ inner: SelectStatement, shards: [Shard]) -> [String: FieldType] {
+        var fields: [String: FieldType] = [:]
+        for shard in shards {
+            for case .measurement(let m) in inner.sources where m.regex == nil {
+                for (k, v) in shard.fieldSet.fields(of: m.name) where fields[k] == nil { fields[k] = v }
+            }
+        }
+        var out: [String: FieldType] = [:]
+        for f in inner.fields {
+            switch f.expr {
+            case .wildcard(let token) where token != .tag:
+                for (k, v) in fields where out[k] == nil { out[k] = v }
+            case .varRef(let name, let type) where type != .tag:
+                if let t = fields[name] { out[f.alias.isEmpty ? name : f.alias] = t }
+            default: break
+            }
+        }
+        return out
+    }
+
+    static func untypedColumns(_ inner: SelectStatement, shards: [Shard]) -> Set<String> {
+        let names = inner.sources.compactMap { source -> String? in
+            if case .measurement(let m) = source, m.regex == nil { return m.name }
+            return nil
+        }
+        guard names.count == inner.sources.count else { return [] }
+        var fields = Set<String>(), tags = Set<String>()
+        for shard in shards {
+            for name in names {
+                fields.formUnion(shard.fieldSet.fields(of: name).keys)
+                tags.formUnion(shard.index.tagKeys(of: name))
+            }
+        }
+        var out = Set<String>()
+        for f in inner.fields {
+            guard case .varRef(let name, let type) = f.expr, name != "time" else { continue }
+            let column = f.alias.isEmpty ? name : f.alias
+            if type == .tag || !fields.contains(name) { out.insert(column) }
+        }
+        return out
+    }
+}

@@ -114,6 +114,8 @@ struct SubquerySource: SeriesSource {
     /// not among the subquery's fields for a wildcard (1.x's `FieldDimensions` lists only the
     /// inner statement's fields).
     let wildcardHidden: Set<String>
+    /// Inner columns typed by their field (``QueryExecutor/staticColumnTypes``).
+    private let staticTypes: [String: FieldType]
     /// Per measurement, the tags the outer query can read: those the inner query groups by
     /// itself (an outer GROUP BY pushed down groups the rows but gives no readable tag).
     private var visibleTags: [String: Set<String>] = [:]
@@ -122,9 +124,14 @@ struct SubquerySource: SeriesSource {
     /// their values (``QueryExecutor/subqueryIntegerColumns``): float values read truncated.
     init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true,
          dimensions: [Expr] = [.wildcard(nil)], integerColumns: (String) -> Set<String> = { _ in [] },
-         timeColumn: String? = nil, wildcardHidden: Set<String> = []) {
+         timeColumn: String? = nil, wildcardHidden: Set<String> = [], untypedColumns: Set<String> = [],
+         staticTypes: [String: FieldType] = [:]) {
+        self.staticTypes = staticTypes
         self.byTime = byTime
         self.wildcardHidden = wildcardHidden
+        // Inner columns 1.x types as tags (`x::tag`) or not at all (a name no shard knows):
+        // wildcard calls skip them, as they skip real tags.
+        tagColumns = untypedColumns
         for row in rows where visibleTags[row.name] == nil {
             visibleTags[row.name] = Set(RawSelect.groupTags(dimensions, tagKeys(row.name).union(row.tags.keys)))
         }
@@ -196,7 +203,7 @@ struct SubquerySource: SeriesSource {
 
     func fieldTypes(of measurement: String) -> [String: FieldType] {
         var out = types[measurement] ?? [:]
-        for c in allColumns[measurement] ?? [] where out[c] == nil { out[c] = .float }
+        for c in allColumns[measurement] ?? [] where out[c] == nil { out[c] = staticTypes[c] ?? .float }
         return out
     }
 
