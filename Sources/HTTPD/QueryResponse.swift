@@ -191,6 +191,8 @@ struct QueryResponse: Sendable {
     static func appendJSON(_ v: Value, divisor: Int64?, zone: Zone? = nil, to out: inout [UInt8]) {
         switch v {
         case .null: out.append(contentsOf: "null".utf8)
+        // 1.x's cursor turns a NaN into null before any writer sees it.
+        case .float(let f) where f.isNaN: out.append(contentsOf: "null".utf8)
         case .float(let f): GoJSONNumber.append(f, to: &out)
         case .integer(let i): DecimalText.append(i, to: &out)
         case .unsigned(let u): DecimalText.append(u, to: &out)
@@ -303,6 +305,7 @@ struct QueryResponse: Sendable {
     static func appendCSV(_ v: Value, divisor: Int64, to out: inout [UInt8]) {
         switch v {
         case .null, .strings: return
+        case .float(let f) where f.isNaN: return
         case .float(let f): out.append(contentsOf: GoCSVFloat.format(f).utf8)
         case .integer(let i): DecimalText.append(i, to: &out)
         case .unsigned(let u): DecimalText.append(u, to: &out)

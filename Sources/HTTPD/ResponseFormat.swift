@@ -109,6 +109,7 @@ extension MessagePack {
     static func appendValue(_ v: Value, divisor: Int64?, to out: inout [UInt8]) {
         switch v {
         case .null: out.append(0xC0)
+        case .float(let f) where f.isNaN: out.append(0xC0)
         case .float(let f): out.append(0xCB); withUnsafeBytes(of: f.bitPattern.bigEndian) { out += $0 }
         case .integer(let i): appendInt(i, to: &out)
         case .unsigned(let u):

@@ -343,9 +343,11 @@ struct AggregateSelect {
                         ordered[r] = out
                     }
                 }
-                // 1.x's cursor writes a NaN as null (a one-point stddev and what follows from it).
+                // 1.x's cursor writes a NaN as null (a one-point stddev and what follows from it);
+                // a subquery's iterators hand the outer query the NaN itself (count counts it,
+                // sum and mean become NaN).
                 for r in ordered.indices {
-                    for j in ordered[r].indices { if case .float(let f) = ordered[r][j], f.isNaN { ordered[r][j] = .null } }
+                    for j in ordered[r].indices where !inSubquery { if case .float(let f) = ordered[r][j], f.isNaN { ordered[r][j] = .null } }
                     for k in untyped where 1 + k < ordered[r].count { ordered[r][1 + k] = .null }
                 }
                 out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
@@ -575,7 +577,10 @@ struct AggregateSelect {
                     stops.calls.insert(i)
                 }
                 row.append(value)
-                if singleSelector, let at { selected = vals.first { $0.0 == at.time && $0.1 == at.value }.map { ($0.0, $0.2) } }
+                // A NaN (a subquery's one-point stddev) is kept by max/min when it comes first.
+                if singleSelector, let at {
+                    selected = vals.first { $0.0 == at.time && ($0.1 == at.value || ($0.1.isNaN && at.value.isNaN)) }.map { ($0.0, $0.2) }
+                }
             }
             if singleSelector, let selected {
                 if interval == 0 { row[0] = .time(selected.time) }
@@ -894,9 +899,15 @@ struct AggregateSelect {
             // 1.x's stddev of one point is a NaN point, not a missing one: transformations
             // and fill see it; it is written as null (``emit``).
             guard nums.count > 1 else { return (nums.isEmpty ? .null : .float(.nan), nil) }
-            let mean = nums.reduce(0, +) / Double(nums.count)
-            let variance = nums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(nums.count - 1)
-            return (.float(variance.squareRoot()), nil)
+            // 1.x's running mean, then the squared differences (NaN points skipped).
+            var mean = 0.0, count = 0.0
+            for x in nums where !x.isNaN {
+                count += 1
+                mean += (x - mean) / count
+            }
+            var variance = 0.0
+            for x in nums where !x.isNaN { variance += (x - mean) * (x - mean) }
+            return (.float((variance / (count - 1)).squareRoot()), nil)
         case "median":
             // 1.x's integer and unsigned medians: `float64(lo) + float64(hi - lo) / 2`, the
             // difference taken in the values' type (int64 wraps).

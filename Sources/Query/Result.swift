@@ -12,6 +12,11 @@ public enum Value: Sendable, Hashable {
     case strings([String])
 }
 
+extension Value {
+    /// A float NaN (written as null; a subquery hands it on as a value).
+    var isNaN: Bool { if case .float(let f) = self { return f.isNaN }; return false }
+}
+
 /// A series of a result (1.x `models.Row`).
 public struct Row: Sendable, Hashable {
     public var name: String
