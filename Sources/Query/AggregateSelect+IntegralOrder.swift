@@ -44,7 +44,8 @@ extension AggregateSelect {
             }
             streams.append(limitedPerSeries(inStream + last.reversed()))
         }
-        let fillDefault = fillLiteral ?? .null
+        // Cells no stream filled stay null here: the caller writes 1.x's scanner default
+        // (``scannerFilled``), typed per call.
         var next = [Int](repeating: 0, count: streams.count)
         var joined: [Head] = []
         while true {
@@ -54,7 +55,7 @@ extension AggregateSelect {
                 if least.map({ h.group < $0.group || (h.group == $0.group && h.time < $0.time) }) ?? true { least = (h.group, h.time) }
             }
             guard let (g, t) = least else { break }
-            var row = [Value](repeating: fillDefault, count: width)
+            var row = [Value](repeating: .null, count: width)
             row[0] = .time(t)
             for (s, stream) in streams.enumerated() where next[s] < stream.count {
                 let h = stream[next[s]]

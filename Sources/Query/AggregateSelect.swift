@@ -388,7 +388,11 @@ struct AggregateSelect {
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
                     if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
-                        values = Self.splitIntegralRows(values, zeroTimeCalls: zeroTimeCalls)
+                        values = scannerFilled(Self.splitIntegralRows(values, zeroTimeCalls: zeroTimeCalls), fillTypes: fillTypes)
+                    } else if interval == 0, !ascending, !integralCalls.isEmpty, calls.count > 1 {
+                        // An integer integral's own row under DESC (``integerDescendingRows``), filled
+                        // in output order (newest first).
+                        values = scannerFilled(values.reversed(), fillTypes: fillTypes).reversed()
                     }
                 if transforms {
                     values = try transformed(values, columns: columns, ascending: ascending, absent: absentInGroup, absentTypes: fillTypes)
@@ -402,6 +406,14 @@ struct AggregateSelect {
                 if integralStreams {
                     if !values.isEmpty { pending.append((groupKey, values)) }
                     continue
+                }
+                // integral has no fill stage: its empty cells (and the other calls' cells in a
+                // row only an area made) hold the scanner's fill(N) literal.
+                if !integralCalls.isEmpty, callsOnly, interval > 0 {
+                    switch statement.fill {
+                    case .number, .integer: values = scannerFilled(values, fillTypes: fillTypes)
+                    default: break
+                    }
                 }
                 // top, bottom and sample keep time order whatever ORDER BY says (as 1.x).
                 if !ascending && calls.count == 1 && ["top", "bottom", "sample"].contains(calls[0].function) {
@@ -429,7 +441,9 @@ struct AggregateSelect {
                 guard !values.isEmpty else { continue }
                 try emit(groupKey, values)
             }
-            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0, ascending: ascending) { try emit(run.key, run.rows) }
+            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0, ascending: ascending) {
+                try emit(run.key, scannerFilled(run.rows, fillTypes: fillTypes))
+            }
         }
         if !ascending { out.reverse() }
         return out
@@ -808,6 +822,27 @@ struct AggregateSelect {
             if other.dropFirst().contains(where: { $0 != .null }) { out.append(other) }
         }
         return out
+    }
+
+    /// The cells of the split rows no call had a point in, as 1.x's scanners leave them:
+    /// fill(previous) keeps the column's value from the row before (the scanner skips its
+    /// default), fill(N) writes the literal cast to the call's type.
+    func scannerFilled(_ rows: [[Value]], fillTypes: [Int: FieldType]) -> [[Value]] {
+        var rows = rows
+        switch statement.fill {
+        case .previous:
+            for r in rows.indices.dropFirst() {
+                for j in rows[r].indices.dropFirst() where rows[r][j] == .null { rows[r][j] = rows[r - 1][j] }
+            }
+        case .number, .integer:
+            for r in rows.indices {
+                for j in rows[r].indices.dropFirst() where rows[r][j] == .null {
+                    if let type = fillTypes[j - 1], let literal = Self.fillLiteral(statement.fill, as: type) { rows[r][j] = literal }
+                }
+            }
+        default: break
+        }
+        return rows
     }
 
     /// The calls whose field none of the target's shards has.
