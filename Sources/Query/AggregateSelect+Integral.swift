@@ -34,35 +34,59 @@ extension AggregateSelect {
     /// nothing. Results are keyed by window start (0 without GROUP BY time).
     static func integral(_ points: [(Int64, Double)], integer: Bool = false, unit: Int64, interval: Int64, unGroupedStart: Int64 = 0,
                          window: (Int64) -> Int64) -> [Int64: Value] {
-        var out: [Int64: Value] = [:]
-        guard let first = points.first else { return out }
-        let u = Double(unit)
-        var prev = first
-        var current = window(first.0)
-        var sum = 0.0
+        guard let first = points.first else { return [:] }
+        var walk = TrapeziumWalk(first: first, window: window(first.0), unit: unit, integer: integer)
         for p in points.dropFirst() {
+            let end = walk.current &+ interval
+            walk.add(p, boundary: interval > 0 && window(p.0) != walk.current ? end : nil) { out, start, sum in out[start] = .float(sum) }
+            if interval > 0, walk.closed { walk.current = window(p.0) }
+        }
+        if walk.prev.0 != (interval > 0 ? walk.current : unGroupedStart) { walk.out[walk.current] = .float(walk.sum) }
+        return walk.out
+    }
+
+    /// The trapezium rule both of 1.x's integral reducers run, in either direction: points at
+    /// the previous point's time replace it; a point past the window's `boundary` first closes
+    /// the window with the value interpolated there (the integer reducer's quirk: the next
+    /// trapezium runs from that value to the previous point's own).
+    struct TrapeziumWalk {
+        var out: [Int64: Value] = [:]
+        var prev: (Int64, Double)
+        var current: Int64
+        var sum = 0.0
+        /// The last ``add(_:boundary:close:)`` closed the window (the caller moves `current`).
+        var closed = false
+        let unit: Double
+        let integer: Bool
+
+        init(first: (Int64, Double), window: Int64, unit: Int64, integer: Bool) {
+            prev = first
+            current = window
+            self.unit = Double(unit)
+            self.integer = integer
+        }
+
+        mutating func add(_ p: (Int64, Double), boundary: Int64?, close: (inout [Int64: Value], Int64, Double) -> Void) {
+            closed = false
             if p.0 == prev.0 {
                 prev = p
-                continue
+                return
             }
             var value = p.1
-            if interval > 0, window(p.0) != current {
-                let end = current &+ interval
-                if prev.0 != end {
-                    let atEnd = linearAt(end, prev, p)
-                    sum += 0.5 * (atEnd + prev.1) * (Double(end &- prev.0) / u)
-                    if integer { value = atEnd } else { prev.1 = atEnd }
-                    prev.0 = end
+            if let boundary {
+                if prev.0 != boundary {
+                    let at = AggregateSelect.linearAt(boundary, prev, p)
+                    sum += 0.5 * (at + prev.1) * (Double(boundary &- prev.0) / unit)
+                    if integer { value = at } else { prev.1 = at }
+                    prev.0 = boundary
                 }
-                out[current] = .float(sum)
-                current = window(p.0)
+                close(&out, current, sum)
                 sum = 0
+                closed = true
             }
-            sum += 0.5 * (value + prev.1) * (Double(p.0 &- prev.0) / u)
+            sum += 0.5 * (value + prev.1) * (Double(p.0 &- prev.0) / unit)
             prev = p
         }
-        if prev.0 != (interval > 0 ? current : unGroupedStart) { out[current] = .float(sum) }
-        return out
     }
 
     /// The value at `t` on the line through `a` and `b` (1.x's `linearFloat`, times wrapping

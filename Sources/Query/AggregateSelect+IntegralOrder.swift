@@ -138,34 +138,16 @@ extension AggregateSelect {
     /// interpolated value to the previous point's (it does not move that point's value).
     static func integralDescending(_ ascendingPoints: [(Int64, Double)], integer: Bool = false, unit: Int64, interval: Int64,
                                    window: (Int64) -> Int64) -> [Int64: Value] {
-        var out: [Int64: Value] = [:]
         let points = ascendingPoints.reversed()
-        guard let first = points.first else { return out }
-        let u = Double(unit)
-        var prev = first
-        var start = window(first.0)
-        var sum = 0.0
+        guard let first = points.first else { return [:] }
+        var walk = TrapeziumWalk(first: first, window: window(first.0), unit: unit, integer: integer)
         for p in points.dropFirst() {
-            if p.0 == prev.0 {
-                prev = p
-                continue
-            }
-            var value = p.1
-            if p.0 <= start {
-                if prev.0 != start {
-                    let atStart = linearAt(start, prev, p)
-                    sum += 0.5 * (atStart + prev.1) * (Double(start &- prev.0) / u)
-                    if integer { value = atStart } else { prev.1 = atStart }
-                    prev.0 = start
-                }
+            walk.add(p, boundary: p.0 <= walk.current ? walk.current : nil) { out, start, sum in
                 if out[start] == nil { out[start] = .float(sum) }
-                start = window(p.0)
-                sum = 0
             }
-            sum += 0.5 * (value + prev.1) * (Double(p.0 &- prev.0) / u)
-            prev = p
+            if walk.closed { walk.current = window(p.0) }
         }
-        if prev.0 != start &+ interval, out[start] == nil { out[start] = .float(sum) }
-        return out
+        if walk.prev.0 != walk.current &+ interval, walk.out[walk.current] == nil { walk.out[walk.current] = .float(walk.sum) }
+        return walk.out
     }
 }
