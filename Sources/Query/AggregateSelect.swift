@@ -154,6 +154,11 @@ struct AggregateSelect {
             // The transformation's aggregate fills the slot; the transformation runs later.
             guard case .call(let inner, let innerArgs)? = args.first, case .varRef(let f, _)? = innerArgs.first else { return [] }
             return [Call(function: inner, field: f, argument: callArgument(inner, innerArgs), column: inner)]
+        case .call(let name, let args) where (name == "top" || name == "bottom") && args.count > 2:
+            // top(v, host, 2) inside arithmetic: the tag arguments still pick one point each.
+            guard case .varRef(let f, _)? = args.first else { return [] }
+            let tags = args.dropFirst().dropLast().compactMap { if case .varRef(let t, _) = $0 { return t }; return nil }
+            return [Call(function: name, field: f, argument: args.last?.numericValue ?? 0, column: name, tags: tags)]
         case .call(let name, let args):
             guard case .varRef(let f, _)? = args.first else { return [] }
             return [Call(function: name, field: f, argument: callArgument(name, args), column: name)]
@@ -240,6 +245,13 @@ struct AggregateSelect {
         let auxColumns = columns.compactMap { if case .aux(let a) = $0 { return a }; return nil }
         var readColumns = calls.map { RawSelect.Column(name: $0.field, source: .field($0.field, .unknown)) }
         readColumns += auxColumns
+        // A top()/bottom() with tag arguments inside arithmetic reads its tags too (after the
+        // value, where ``select`` looks for them), though they are not columns of the answer.
+        if calls.count == 1, auxColumns.isEmpty, Self.multiRow.contains(calls[0].function), !calls[0].tags.isEmpty {
+            for t in calls[0].tags {
+                readColumns.append(RawSelect.Column(name: t, source: tagKeys.contains(t) ? .tag(t) : (fieldTypes[t] != nil ? .field(t, .unknown) : .none)))
+            }
+        }
         let ascending = statement.sortFields.first?.ascending ?? true
         let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
             .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
