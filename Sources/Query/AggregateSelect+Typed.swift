@@ -116,7 +116,9 @@ final class TypedAggregate {
         guard !windows.isEmpty else { return nil }
         let callCount = plans.count
         var filled: [AggregateSelect.ReducedWindow] = []
-        let singleSelector = plans.count == 1 && [.min, .max, .first, .last].contains(plans[0].kind)
+        // One selector, however often it is written (1.x's value mapper keeps one call).
+        let singleSelector = [.min, .max, .first, .last].contains(plans[0].kind)
+            && plans.allSatisfy { $0.kind == plans[0].kind && $0.field == plans[0].field }
         // Under tz() the reduced windows are merged into 1.x's fill walk afterwards.
         // fill(none) walks only the windows with points (the empty ones would be dropped).
         let sparse = select.zone != nil && select.interval > 0 || select.statement.fill == .none && select.interval > 0

@@ -216,9 +216,6 @@ struct AggregateSelect {
             throw StatementError("not implemented yet: transformations beside plain fields or tags over stored points")
         }
         guard !calls.isEmpty else { return [] }
-        // SOFFSET without SLIMIT keeps no series (``RawSelect/limitPerShard``): 1.x then builds
-        // no iterator, so none of its type errors either.
-        if statement.sOffset > 0 && statement.sLimit <= 0 { return [] }
         let zeroTimeCalls = Set(calls.indices.filter { calls[$0].function == "integral" && fieldTypes[calls[$0].field] == .float })
         let integralAtZero = zeroTimeCalls.count == calls.count
         var untyped = Set<Int>()
@@ -232,6 +229,9 @@ struct AggregateSelect {
             }
         }
         if !untyped.isEmpty && untyped.count == columns.count { return [] }
+        // SOFFSET without SLIMIT keeps no series (``RawSelect/limitPerShard``): 1.x then builds
+        // no iterator, so none of its iterator errors either (type errors come before).
+        if statement.sOffset > 0 && statement.sLimit <= 0 { return [] }
         let seriesCondition = SeriesCondition(expr: statement.condition, fields: Set(fieldTypes.keys))
         let fillTypes = Self.fillTypes(calls, known: fieldTypes)
         // A call over a tag of one of the query's measurements is typed by it (1.x's type
@@ -255,7 +255,10 @@ struct AggregateSelect {
         let ascending = statement.sortFields.first?.ascending ?? true
         let timeName = statement.fields.first { if case .varRef("time", _) = $0.expr { return true }; return false }
             .map { $0.alias.isEmpty ? "time" : $0.alias } ?? "time"
-        let singleSelector = calls.count == 1 && Self.selectors.contains(calls[0].function)
+        // 1.x's value mapper keeps one call per distinct expression: `max(v), max(v)` is one
+        // selector, whose point's time the row takes.
+        let singleSelector = Self.selectors.contains(calls[0].function)
+            && calls.allSatisfy { $0.function == calls[0].function && $0.field == calls[0].field && $0.argument == calls[0].argument && $0.tags == calls[0].tags }
         let conditionFields = Set(RawSelect.fieldRefs(statement.condition).filter { fieldTypes[$0] != nil })
 
         let extra = transforms ? columns.flatMap { c -> [Int64] in
