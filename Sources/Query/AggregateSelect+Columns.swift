@@ -75,7 +75,7 @@ extension AggregateSelect {
                 var argument = Self.callArgument(name, args)
                 switch args[0] {
                 case .varRef(let f, _) where name == "top" || name == "bottom":
-                    let tags = args.dropFirst().dropLast().compactMap { if case .varRef(let t, _) = $0 { return t }; return nil }
+                    let tags = Self.selectorTagArguments(args)
                     argument = args.last?.numericValue ?? 0
                     out.append(.call(Call(function: name, field: f, argument: argument, column: field.alias.isEmpty ? name : field.alias, tags: tags)))
                     for t in tags {

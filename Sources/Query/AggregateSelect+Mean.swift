@@ -7,31 +7,21 @@ extension AggregateSelect {
     /// ``TypedAggregate`` does. Summing every point at once differs once an int64 sum wraps.
     /// `points`: each value with its stream index, in time order.
     static func layeredMean(_ points: [(Value, Int)], viaRegex: Bool) -> Value {
-        struct Partial {
-            var count: Int64 = 0
-            var sumI: Int64 = 0
-            var sumF: Double = 0
-            var integer = true
-        }
-        var partials: [Int: Partial] = [:]
+        // Per stream: its sums, and whether every value was an integer.
+        var partials: [Int: (partial: TypedAggregate.Partial, integer: Bool)] = [:]
         for (value, stream) in points {
-            var p = partials[stream, default: Partial()]
-            p.count += 1
-            if case .integer(let i) = value { p.sumI &+= i } else { p.integer = false }
-            p.sumF += RawSelect.number(value) ?? 0
+            var p = partials[stream, default: (TypedAggregate.Partial(), true)]
+            p.partial.count += 1
+            if case .integer(let i) = value { p.partial.sumI &+= i } else { p.integer = false }
+            p.partial.sumF += RawSelect.number(value) ?? 0
             partials[stream] = p
         }
-        var sum = 0.0
-        var count: Int64 = 0
+        var total = TypedAggregate.Partial()
         for stream in partials.keys.sorted() {
             let p = partials[stream]!
-            let m = p.integer ? Double(p.sumI) / Double(p.count) : p.sumF / Double(p.count)
-            sum += p.count >= 2 ? m * Double(p.count) : m
-            count += p.count
+            total.merge(p.partial, TypedAggregate.Plan(kind: .mean, field: [], integer: p.integer))
         }
-        guard count > 0 else { return .null }
-        var m = sum / Double(count)
-        for _ in 0..<(viaRegex ? 2 : 1) where count >= 2 { m = m * Double(count) / Double(count) }
-        return .float(m)
+        guard total.count > 0 else { return .null }
+        return .float(TypedAggregate.mean(of: total, viaRegex: viaRegex))
     }
 }

@@ -282,12 +282,19 @@ final class TypedAggregate {
         switch plan.kind {
         case .count: return .integer(p.count)
         case .sum: return plan.integer ? .integer(p.sumI) : .float(p.sumF)
-        case .mean:
-            var m = p.sumF / Double(p.count)
-            for _ in 0..<(viaRegex ? 2 : 1) where p.count >= 2 { m = m * Double(p.count) / Double(p.count) }
-            return .float(m)
+        case .mean: return .float(Self.mean(of: p, viaRegex: viaRegex))
         case .min, .max, .first, .last: return plan.integer ? .integer(p.i) : .float(p.f)
         }
+    }
+}
+
+extension TypedAggregate {
+    /// A merged mean (`sumF` the series' means weighted by their counts) after 1.x's
+    /// per-source merge layers, each `m·n/n` (two when the source was a regex).
+    static func mean(of p: Partial, viaRegex: Bool) -> Double {
+        var m = p.sumF / Double(p.count)
+        for _ in 0..<(viaRegex ? 2 : 1) where p.count >= 2 { m = m * Double(p.count) / Double(p.count) }
+        return m
     }
 }
 

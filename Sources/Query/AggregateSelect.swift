@@ -157,13 +157,18 @@ struct AggregateSelect {
         case .call(let name, let args) where (name == "top" || name == "bottom") && args.count > 2:
             // top(v, host, 2) inside arithmetic: the tag arguments still pick one point each.
             guard case .varRef(let f, _)? = args.first else { return [] }
-            let tags = args.dropFirst().dropLast().compactMap { if case .varRef(let t, _) = $0 { return t }; return nil }
-            return [Call(function: name, field: f, argument: args.last?.numericValue ?? 0, column: name, tags: tags)]
+            return [Call(function: name, field: f, argument: args.last?.numericValue ?? 0, column: name, tags: selectorTagArguments(args))]
         case .call(let name, let args):
             guard case .varRef(let f, _)? = args.first else { return [] }
             return [Call(function: name, field: f, argument: callArgument(name, args), column: name)]
         default: return []
         }
+    }
+
+    /// top()/bottom()'s tag (or field) arguments, between the field and N: `top(v, host, 2)`
+    /// gives `host`.
+    static func selectorTagArguments(_ args: [Expr]) -> [String] {
+        args.dropFirst().dropLast().compactMap { if case .varRef(let t, _) = $0 { return t }; return nil }
     }
 
     /// A call's numeric argument: integral's unit is a duration (ns), others a number.

@@ -122,7 +122,7 @@ extension QueryExecutor {
         var out = Set<String>()
         for f in fields {
             guard case .call(let name, let args) = f.expr, name == "top" || name == "bottom", args.count > 2 else { continue }
-            for case .varRef(let arg, _) in args.dropFirst().dropLast() { out.insert(arg) }
+            out.formUnion(AggregateSelect.selectorTagArguments(args))
         }
         return out
     }
@@ -168,19 +168,28 @@ extension QueryExecutor {
 }
 
 extension QueryExecutor {
-    /// The inner columns a wildcard call over the subquery skips besides its tags: those 1.x's
-    /// `FieldDimensions` types as a tag (`x::tag`) or not at all (a name that is neither a
-    /// field nor a tag of the inner measurements).
+    /// The inner statement's field types in the shards it reads (the first type of a field
+    /// wins); nil when a source is a regex.
+    private static func innerFieldTypes(_ inner: SelectStatement, shards: [Shard]) -> [String: FieldType]? {
+        var names: [String] = []
+        for source in inner.sources {
+            guard case .measurement(let m) = source, m.regex == nil else { return nil }
+            names.append(m.name)
+        }
+        var fields: [String: FieldType] = [:]
+        for shard in shards {
+            for name in names {
+                for (k, v) in shard.fieldSet.fields(of: name) where fields[k] == nil { fields[k] = v }
+            }
+        }
+        return fields
+    }
+
     /// The static types 1.x gives the inner columns that name a field (or come from `*`): the
     /// field's type in the inner measurements, whatever the rows hold (a column null in every
     /// row read keeps its type).
     static func staticColumnTypes(_ inner: SelectStatement, shards: [Shard]) -> [String: FieldType] {
-        var fields: [String: FieldType] = [:]
-        for shard in shards {
-            for case .measurement(let m) in inner.sources where m.regex == nil {
-                for (k, v) in shard.fieldSet.fields(of: m.name) where fields[k] == nil { fields[k] = v }
-            }
-        }
+        guard let fields = innerFieldTypes(inner, shards: shards) else { return [:] }
         var out: [String: FieldType] = [:]
         for f in inner.fields {
             switch f.expr {
@@ -194,24 +203,15 @@ extension QueryExecutor {
         return out
     }
 
+    /// The inner columns a wildcard call over the subquery skips besides its tags: those 1.x's
+    /// `FieldDimensions` types as a tag (`x::tag`, a selected tag) or not at all (a name that
+    /// is no field of the inner measurements).
     static func untypedColumns(_ inner: SelectStatement, shards: [Shard]) -> Set<String> {
-        let names = inner.sources.compactMap { source -> String? in
-            if case .measurement(let m) = source, m.regex == nil { return m.name }
-            return nil
-        }
-        guard names.count == inner.sources.count else { return [] }
-        var fields = Set<String>(), tags = Set<String>()
-        for shard in shards {
-            for name in names {
-                fields.formUnion(shard.fieldSet.fields(of: name).keys)
-                tags.formUnion(shard.index.tagKeys(of: name))
-            }
-        }
+        guard let fields = innerFieldTypes(inner, shards: shards) else { return [] }
         var out = Set<String>()
         for f in inner.fields {
             guard case .varRef(let name, let type) = f.expr, name != "time" else { continue }
-            let column = f.alias.isEmpty ? name : f.alias
-            if type == .tag || !fields.contains(name) { out.insert(column) }
+            if type == .tag || fields[name] == nil { out.insert(f.alias.isEmpty ? name : f.alias) }
         }
         return out
     }

@@ -16,50 +16,42 @@ extension RawSelect {
     /// groups' own dimensions: groups of one tag set are kept or cut together.
     static func limitPerShard(_ groups: [Group], dimensions: [String] = [], sLimit: Int, sOffset: Int, tagSets: [String]? = nil) -> [Group] {
         guard sLimit > 0 || sOffset > 0 else { return groups }
-        if let tagSets { return limitTagSetsPerShard(groups, dimensions: dimensions, tags: tagSets, sLimit: sLimit, sOffset: sOffset) }
         func id(_ source: any SeriesSource) -> UInt64? { (source as? ShardSource)?.shard.id }
+        // The units the cut counts, each with its sort key: every group, or (in a subquery)
+        // every tag set of the outer tags. No keys: the shard's order stands.
+        var unitOf: [Int] = []
+        var unitKeys: [[UInt8]] = []
+        if let tagSets {
+            let positions = tagSets.map { dimensions.firstIndex(of: $0) }
+            var index: [[UInt8]: Int] = [:]
+            for g in groups {
+                let key = tagSetKey(positions.map { $0.map { g.key[$0] } ?? "" }, dimensions: tagSets)
+                if index[key] == nil { index[key] = unitKeys.count; unitKeys.append(key) }
+                unitOf.append(index[key]!)
+            }
+        } else {
+            unitOf = Array(groups.indices)
+            if !dimensions.isEmpty { unitKeys = groups.map { tagSetKey($0.key, dimensions: dimensions) } }
+        }
         var order: [UInt64?: [Int]] = [:]
+        var seen: [UInt64?: Set<Int>] = [:]
         for g in groups.indices {
-            var seen = Set<UInt64?>()
             for (_, sources) in groups[g].members {
-                for source in sources where seen.insert(id(source)).inserted { order[id(source), default: []].append(g) }
+                for source in sources where seen[id(source), default: []].insert(unitOf[g]).inserted {
+                    order[id(source), default: []].append(unitOf[g])
+                }
             }
         }
         var kept: [UInt64?: Set<Int>] = [:]
-        let keys = dimensions.isEmpty ? [] : groups.map { tagSetKey($0.key, dimensions: dimensions) }
         for (shard, unsorted) in order {
-            let indexes = keys.isEmpty ? unsorted : unsorted.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
-            let lo = min(max(sOffset, 0), indexes.count)
-            let hi = sLimit > 0 ? lo + min(sLimit, indexes.count - lo) : lo
-            kept[shard] = Set(indexes[lo..<hi])
+            let units = unitKeys.isEmpty ? unsorted : unsorted.sorted { unitKeys[$0].lexicographicallyPrecedes(unitKeys[$1]) }
+            let lo = min(max(sOffset, 0), units.count)
+            let hi = sLimit > 0 ? lo + min(sLimit, units.count - lo) : lo
+            kept[shard] = Set(units[lo..<hi])
         }
         return groups.enumerated().compactMap { g, group in
             let members = group.members.compactMap { series, sources -> (ParsedSeriesKey, [any SeriesSource])? in
-                let from = sources.filter { kept[id($0)]?.contains(g) ?? false }
-                return from.isEmpty ? nil : (series, from)
-            }
-            return members.isEmpty ? nil : (group.key, members)
-        }
-    }
-
-    private static func limitTagSetsPerShard(_ groups: [Group], dimensions: [String], tags: [String], sLimit: Int, sOffset: Int) -> [Group] {
-        func id(_ source: any SeriesSource) -> UInt64? { (source as? ShardSource)?.shard.id }
-        let positions = tags.map { dimensions.firstIndex(of: $0) }
-        let setKeys = groups.map { g in tagSetKey(positions.map { $0.map { g.key[$0] } ?? "" }, dimensions: tags) }
-        var sets: [UInt64?: Set<[UInt8]>] = [:]
-        for g in groups.indices {
-            for (_, sources) in groups[g].members { for source in sources { sets[id(source), default: []].insert(setKeys[g]) } }
-        }
-        var kept: [UInt64?: Set<[UInt8]>] = [:]
-        for (shard, keys) in sets {
-            let sorted = keys.sorted { $0.lexicographicallyPrecedes($1) }
-            let lo = min(max(sOffset, 0), sorted.count)
-            let hi = sLimit > 0 ? lo + min(sLimit, sorted.count - lo) : lo
-            kept[shard] = Set(sorted[lo..<hi])
-        }
-        return groups.enumerated().compactMap { g, group in
-            let members = group.members.compactMap { series, sources -> (ParsedSeriesKey, [any SeriesSource])? in
-                let from = sources.filter { kept[id($0)]?.contains(setKeys[g]) ?? false }
+                let from = sources.filter { kept[id($0)]?.contains(unitOf[g]) ?? false }
                 return from.isEmpty ? nil : (series, from)
             }
             return members.isEmpty ? nil : (group.key, members)
