@@ -113,6 +113,6 @@ extension SeriesColumns {
             case .aligned(let v): return .aligned(v.reversed())
             case .stored(let s): return .stored(s.reversed())
             }
-        })
+        }, sequence: sequence.reversed())
     }
 }

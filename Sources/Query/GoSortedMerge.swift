@@ -20,6 +20,9 @@ struct GoSortedMerge {
     private var inOrder: [Bool] = []
     /// Per shard group: merged by time, ties in stream order (a subquery's series).
     private var byTimeThenOrder: [Bool] = []
+    /// Per shard group: a subquery's rows in the order it emitted them
+    /// (``SeriesColumns/sequence``), gathered from its streams; nil for other groups.
+    private var sequenced: [[(seq: Int, time: Int64, row: [Value])]?] = []
     /// Rows taken from each shard at most (0: no cap; see ``GroupRows/shardCap``).
     var shardCap = 0
     private var taken: [Int] = []
@@ -62,6 +65,19 @@ struct GoSortedMerge {
             }
             inOrder = shards.map { key in key == nil && !(byShard[key]!.contains { streams[$0].subqueryByTime == true }) }
             byTimeThenOrder = shards.map { key in key == nil && byShard[key]!.contains { streams[$0].subqueryByTime == true } }
+            for (s, key) in shards.enumerated() {
+                guard key == nil, heaps[s].contains(where: { !streams[$0].data.sequence.isEmpty }) else {
+                    sequenced.append(nil)
+                    continue
+                }
+                var rows: [(seq: Int, time: Int64, row: [Value])] = []
+                for i in heaps[s] {
+                    repeat { rows.append((sequence(i), streams[i].head, streams[i].pending)) } while try advance(i)
+                }
+                rows.sort { $0.seq < $1.seq }
+                sequenced.append(Array(rows.reversed()))
+                heaps[s] = rows.isEmpty ? [] : [-1]
+            }
             shardHeaps = heaps
             var first: [(shard: Int, time: Int64, row: [Value])] = []
             for s in shardHeaps.indices {
@@ -88,6 +104,11 @@ struct GoSortedMerge {
             taken[s] += 1
         }
         var heap = shardHeaps[s]
+        if sequenced[s] != nil {
+            let next = sequenced[s]!.removeLast()
+            if sequenced[s]!.isEmpty { shardHeaps[s] = [] }
+            return (next.time, next.row)
+        }
         if inOrder[s] {
             let i = heap[0]
             let result = (streams[i].head, streams[i].pending)
@@ -134,6 +155,12 @@ struct GoSortedMerge {
     }
 
     private func before(_ x: Int64, _ y: Int64) -> Bool { ascending ? x < y : x > y }
+
+    /// The emission place of stream `i`'s head row (streams without one come last).
+    private func sequence(_ i: Int) -> Int {
+        let seq = streams[i].data.sequence
+        return streams[i].headRow < seq.count ? seq[streams[i].headRow] : .max
+    }
 
     /// 1.x's `SortedMergeHeap.Less` for two streams' heads.
     private func less(_ a: Int, _ b: Int) -> Bool {

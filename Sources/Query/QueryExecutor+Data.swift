@@ -226,9 +226,15 @@ extension QueryExecutor {
                 return false
             }()
             if aggregate && !keepsLimits { inner.limit = 0; inner.offset = 0 }
-            let innerRows: [Row]
+            var innerRows: [Row]
+            var emission: [[Int]]?
             do throws(StatementError) {
-                innerRows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
+                if SubqueryEmission.applies(inner, outerTags: outerTags) {
+                    (innerRows, emission) = try await emitted(inner, limit: limits.limit, offset: limits.offset, outerTags: outerTags,
+                                                              queryID: queryID, memory: memory)
+                } else {
+                    innerRows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
+                }
             } catch {
                 // 1.x builds the inner query's iterators only for what the outer one reads from
                 // it: reading none of its columns or grouped tags, an inner iterator error never
@@ -237,8 +243,8 @@ extension QueryExecutor {
                 throw error
             }
             let rows = Self.subqueryLimits(innerRows, outerTags: outerTags,
-                                           sLimit: 0, sOffset: 0, limit: keepsLimits ? 0 : limits.limit,
-                                           offset: keepsLimits ? 0 : limits.offset,
+                                           sLimit: 0, sOffset: 0, limit: keepsLimits || emission != nil ? 0 : limits.limit,
+                                           offset: keepsLimits || emission != nil ? 0 : limits.offset,
                                            ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate)
             let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
             let innerShards = shards(innerDatabase)
@@ -257,7 +263,7 @@ extension QueryExecutor {
                                             .map { $0.alias.isEmpty ? "time" : $0.alias },
                                         wildcardHidden: Self.selectorArgumentColumns(inner.fields),
                                         untypedColumns: Self.untypedColumns(inner, shards: innerShards),
-                                        staticTypes: Self.staticColumnTypes(inner, shards: innerShards))
+                                        staticTypes: Self.staticColumnTypes(inner, shards: innerShards), emission: emission)
             for row in rows where !targets[row.name, default: []].contains(where: { $0 is SubquerySource }) {
                 targets[row.name, default: []].append(source)
                 anyData = true

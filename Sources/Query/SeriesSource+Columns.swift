@@ -7,6 +7,9 @@ import TSM
 struct SeriesColumns {
     var times: [Int64] = []
     var values: [Column] = []
+    /// Per row, its place in the order a subquery emitted its rows (``SubquerySource``):
+    /// empty when that order is time order.
+    var sequence: [Int] = []
 
     /// One field's values by row: the stored arrays themselves (made into a `Value` only for
     /// the rows a query looks at), values already aligned, or nothing.

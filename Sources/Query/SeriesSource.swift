@@ -92,6 +92,9 @@ struct SubquerySource: SeriesSource {
     private var keys: [String: [ParsedSeriesKey]] = [:]
     private var types: [String: [String: FieldType]] = [:]
     private var data: [[UInt8]: [(Int64, [String: Value])]] = [:]
+    /// Per series, each row's place in the inner query's emission order (``SubqueryEmission``),
+    /// parallel to `data`; empty when the rows merge by time.
+    private var sequences: [[UInt8]: [Int]] = [:]
     /// Each series' inner columns (time excluded), null or not.
     private var columns: [[UInt8]: Set<String>] = [:]
     /// Each measurement's inner columns: one null in every row still is a field of the
@@ -125,7 +128,7 @@ struct SubquerySource: SeriesSource {
     init(rows: [Row], aliases: Set<String> = [], tagKeys: (String) -> Set<String> = { _ in [] }, byTime: Bool = true,
          dimensions: [Expr] = [.wildcard(nil)], integerColumns: (String) -> Set<String> = { _ in [] },
          timeColumn: String? = nil, wildcardHidden: Set<String> = [], untypedColumns: Set<String> = [],
-         staticTypes: [String: FieldType] = [:]) {
+         staticTypes: [String: FieldType] = [:], emission: [[Int]]? = nil) {
         self.staticTypes = staticTypes
         self.byTime = byTime
         self.wildcardHidden = wildcardHidden
@@ -135,7 +138,7 @@ struct SubquerySource: SeriesSource {
         for row in rows where visibleTags[row.name] == nil {
             visibleTags[row.name] = Set(RawSelect.groupTags(dimensions, tagKeys(row.name).union(row.tags.keys)))
         }
-        for row in rows {
+        for (rowIndex, row) in rows.enumerated() {
             let generated = Set(row.columns.filter { c in
                 guard !aliases.contains(c), let cut = c.lastIndex(of: "_"), c.index(after: cut) < c.endIndex,
                       c[c.index(after: cut)...].allSatisfy({ ("0"..."9").contains($0) }) else { return false }
@@ -168,8 +171,9 @@ struct SubquerySource: SeriesSource {
             allColumns[row.name, default: []].formUnion(visible)
             tagColumns.formUnion(tagKeys(row.name).intersection(visible))
             let integers = integerColumns(row.name)
-            for values in row.values {
+            for (valueIndex, values) in row.values.enumerated() {
                 guard case .time(let t) = values.first else { continue }
+                if let emission { sequences[key, default: []].append(emission[rowIndex][valueIndex]) }
                 var fields: [String: Value] = [:]
                 for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null && !generated.contains(column) {
                     if case .float(let f) = value, integers.contains(column) {
@@ -185,8 +189,9 @@ struct SubquerySource: SeriesSource {
         }
         // An inner query run newest first (the outer ORDER BY time DESC) is read by time.
         for (key, points) in data where zip(points, points.dropFirst()).contains(where: { $0.0 > $1.0 }) {
-            data[key] = points.enumerated().sorted { $0.element.0 != $1.element.0 ? $0.element.0 < $1.element.0 : $0.offset < $1.offset }
-                .map(\.element)
+            let order = points.indices.sorted { points[$0].0 != points[$1].0 ? points[$0].0 < points[$1].0 : $0 < $1 }
+            data[key] = order.map { points[$0] }
+            if let seq = sequences[key] { sequences[key] = order.map { seq[$0] } }
         }
     }
 
@@ -223,6 +228,17 @@ struct SubquerySource: SeriesSource {
     func series(of measurement: String) -> [ParsedSeriesKey] { keys[measurement] ?? [] }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
         (data[series.key] ?? []).compactMap { row in row.0 >= min && row.0 <= max ? row.1[field].map { (row.0, $0) } : nil }
+    }
+
+    /// The rows as columns in time order; with their emission order when the inner query
+    /// emitted them otherwise (``SubqueryEmission``).
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
+        let rows = data[series.key] ?? []
+        let kept = rows.indices.filter { rows[$0].0 >= min && rows[$0].0 <= max }
+        var out = SeriesColumns(times: kept.map { rows[$0].0 }, values: [])
+        out.values = fields.map { f in .aligned(kept.map { rows[$0].1[f] ?? .null }) }
+        if let seq = sequences[series.key] { out.sequence = kept.map { seq[$0] } }
+        return ColumnCursor(columns: out, ascending: ascending)
     }
 
     /// Every inner row in the range, even one whose requested fields are all null: 1.x's

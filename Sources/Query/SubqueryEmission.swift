@@ -1,0 +1,305 @@
+import InfluxQL
+
+/// The order and rows in which 1.x's inner aggregate hands its points to the outer query
+/// (newIteratorOptionsSubstatement, buildCursor): the inner iterators are built with the outer
+/// query's dimensions, so one stream per outer tag set holds every inner group, window by
+/// window and, within a window, the groups in tag-ID order. Each call has its own stream, fill
+/// iterator and limit iterator:
+/// - the fill iterator starts a new series whenever the tags change, and fills it over the
+///   whole range: each run of one group becomes a full sequence of windows;
+/// - LIMIT and OFFSET count each run of one group anew;
+/// - the calls' streams are then joined by a cursor that takes the smallest (tags, time) among
+///   their heads and reads every call whose head is there.
+struct SubqueryEmission {
+    /// The inner statement (its fill, order, LIMIT and OFFSET).
+    let statement: SelectStatement
+    /// The outer GROUP BY tags: each of their tag sets is one stream.
+    let outerTags: [String]
+    /// Fills one run's windows (ascending) of the call in a given column (``AggregateSelect/fill``).
+    let fill: (_ windows: [AggregateSelect.ReducedWindow], _ call: Int) throws(StatementError) -> [[Value]]
+    /// Whether the inner range has no start: a run's windows then begin at its first point.
+    let openStart: Bool
+    /// The calls, one per column: their types for the scanner's fill(N) default.
+    let calls: [AggregateSelect.Call]
+
+    /// Whether 1.x's emission differs from Sundial's per-group rows for this inner statement:
+    /// an aggregate grouped by time whose fields are plain calls giving one point per window,
+    /// with several calls or tags the outer query does not group by.
+    static func applies(_ inner: SelectStatement, outerTags: [String]) -> Bool {
+        guard inner.dimensions.contains(where: { if case .call("time", _) = $0 { return true }; return false }) else { return false }
+        for f in inner.fields where callExprs(in: f.expr) == nil || callExprs(in: f.expr)!.isEmpty { return false }
+        // A transformation's input is filled in runs too, which its per-group reducer then sees
+        // out of order: not modelled.
+        let transforms = inner.fields.contains { f in
+            callExprs(in: f.expr)!.contains { if case .call(let name, _) = $0 { return Transform.names.contains(name) }; return false }
+        }
+        if transforms {
+            switch inner.fill {
+            case .none, .null: break
+            default: return false
+            }
+        }
+        let extraTags = inner.dimensions.contains { d in
+            switch d {
+            case .call("time", _): return false
+            case .varRef(let name, _): return !outerTags.contains(name)
+            default: return true
+            }
+        }
+        return inner.fields.count > 1 || extraTags
+    }
+
+    /// The calls of a field made of calls giving one point per window, literals and math over
+    /// them, in the order ``AggregateSelect/evaluate`` takes their values; nil for any other field.
+    static func callExprs(in e: Expr) -> [Expr]? {
+        switch e {
+        case .number, .integer: return []
+        case .paren(let inner): return callExprs(in: inner)
+        case .binary(let op, let l, let r):
+            guard [.add, .sub, .mul, .div, .mod, .bitwiseAnd, .bitwiseOr, .bitwiseXor].contains(op),
+                  let a = callExprs(in: l), let b = callExprs(in: r) else { return nil }
+            return a + b
+        case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name):
+            var out: [Expr] = []
+            for arg in args {
+                guard let calls = callExprs(in: arg) else { return nil }
+                out += calls
+            }
+            return out
+        case .call(let name, let args) where Transform.names.contains(name):
+            // A transformation of such a call (fill(none) only, ``applies``): 1.x reduces it per
+            // group as the points stream by, so its points keep the stream's order.
+            guard case .call(let inner, let innerArgs)? = args.first, pointPerWindow.contains(inner), case .varRef? = innerArgs.first
+            else { return nil }
+            return [e]
+        case .call(let name, let args):
+            guard case .varRef? = args.first, pointPerWindow.contains(name) else { return nil }
+            return [e]
+        default: return nil
+        }
+    }
+
+    /// The aggregates and selectors that give one point per window.
+    static let pointPerWindow: Set<String> = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last",
+                                              "percentile"]
+
+    private struct Cell {
+        var group: Int
+        var time: Int64
+        var value: Value
+    }
+
+    /// `real`: the inner rows run with fill(none) and without LIMIT/OFFSET (a row per window
+    /// some call has points in; a call without is null). `grid`: every window's time,
+    /// ascending (only read for a fill that writes values). Returns the rows per inner group in
+    /// emission order (times may repeat and go back), with each row's place in that order.
+    func rows(real: [Row], grid: [Int64]) throws(StatementError) -> (rows: [Row], sequence: [[Int]]) {
+        let ascending = statement.sortFields.first?.ascending ?? true
+        let width = (real.first?.columns.count ?? 1) - 1
+        var out: [Row] = []
+        var sequence: [[Int]] = []
+        var next = 0
+        // Tag sets by measurement and outer tag values, in first-seen order.
+        var sets: [[String]: [Int]] = [:]
+        var setOrder: [[String]] = []
+        for (i, row) in real.enumerated() {
+            let key = [row.name] + outerTags.map { row.tags[$0] ?? "" }
+            if sets[key] == nil { setOrder.append(key) }
+            sets[key, default: []].append(i)
+        }
+        for key in setOrder {
+            // Groups in tag-ID order: the values of the sorted tag keys, NUL-separated.
+            let members = sets[key]!.sorted { a, b in
+                Self.tagID(real[a]).lexicographicallyPrecedes(Self.tagID(real[b]))
+            }
+            var times = Set<Int64>()
+            var cells: [[Int64: Value]] = Array(repeating: [:], count: members.count * width)
+            for (g, r) in members.enumerated() {
+                for values in real[r].values {
+                    guard case .time(let t)? = values.first else { continue }
+                    times.insert(t)
+                    for j in 0..<width where values[1 + j] != .null { cells[g * width + j][t] = values[1 + j] }
+                }
+            }
+            var windows = times.sorted()
+            if !ascending { windows.reverse() }
+            var streams: [[Cell]] = []
+            for j in 0..<width {
+                var stream: [Cell] = []
+                for t in windows {
+                    for g in members.indices { if let v = cells[g * width + j][t] { stream.append(Cell(group: g, time: t, value: v)) } }
+                }
+                streams.append(limited(try filled(stream, call: j, grid: grid, ascending: ascending)))
+            }
+            // A call without a point where the row is: the scanner writes fill(N)'s literal cast to
+            // the call's type, or under fill(previous) keeps the value of the row before when it
+            // is of the same group (its values are cleared at each change of tags).
+            var types = AggregateSelect.fillTypes(calls, known: [:])
+            for j in 0..<width where types[j] == nil {
+                for r in members {
+                    if let v = real[r].values.lazy.map({ $0[1 + j] }).first(where: { $0 != .null }), let t = SubquerySource.type(v) { types[j] = t; break }
+                }
+            }
+            let defaults = (0..<width).map { j in types[j].flatMap { AggregateSelect.fillLiteral(statement.fill, as: $0) } ?? .null }
+            var previous: (group: Int, row: [Value])?
+            var groupRows: [[[Value]]] = Array(repeating: [], count: members.count)
+            var groupSequence: [[Int]] = Array(repeating: [], count: members.count)
+            var heads = Array(repeating: 0, count: width)
+            while true {
+                // The smallest (tags, time) among the heads (largest under DESC).
+                var best: (group: Int, time: Int64)?
+                for j in 0..<width where heads[j] < streams[j].count {
+                    let c = streams[j][heads[j]]
+                    guard let b = best else { best = (c.group, c.time); continue }
+                    let earlier = ascending ? (c.group, c.time) < (b.group, b.time) : (c.group, c.time) > (b.group, b.time)
+                    if earlier { best = (c.group, c.time) }
+                }
+                guard let (g, t) = best else { break }
+                var row: [Value] = [.time(t)]
+                for j in 0..<width {
+                    if heads[j] < streams[j].count, streams[j][heads[j]].group == g, streams[j][heads[j]].time == t {
+                        row.append(streams[j][heads[j]].value)
+                        heads[j] += 1
+                    } else if statement.fill == .previous, let p = previous, p.group == g {
+                        row.append(p.row[1 + j])
+                    } else {
+                        row.append(defaults[j])
+                    }
+                }
+                previous = (g, row)
+                groupRows[g].append(row)
+                groupSequence[g].append(next)
+                next += 1
+            }
+            for (g, r) in members.enumerated() where !groupRows[g].isEmpty {
+                var row = real[r]
+                row.values = groupRows[g]
+                out.append(row)
+                sequence.append(groupSequence[g])
+            }
+        }
+        return (out, sequence)
+    }
+
+    /// One call's stream through 1.x's fill iterator: each run of one group filled over every
+    /// window of the range (from the run's first point when the range has no start).
+    private func filled(_ stream: [Cell], call: Int, grid: [Int64], ascending: Bool) throws(StatementError) -> [Cell] {
+        switch statement.fill {
+        case .number, .integer, .previous, .linear: break
+        default: return stream
+        }
+        var out: [Cell] = []
+        var start = 0
+        while start < stream.count {
+            var end = start
+            while end < stream.count && stream[end].group == stream[start].group { end += 1 }
+            var real: [Int64: Value] = [:]
+            for c in stream[start..<end] { real[c.time] = c.value }
+            var windows = grid
+            if openStart, let first = real.keys.min() { windows = windows.filter { $0 >= first } }
+            let rows = try fill(windows.map { t in
+                let v = real[t]
+                return (row: [.time(t), v ?? .null], empty: v == nil, missing: [])
+            }, call)
+            let group = stream[start].group
+            let cells = rows.compactMap { r -> Cell? in
+                guard case .time(let t)? = r.first else { return nil }
+                return Cell(group: group, time: t, value: r[1])
+            }
+            out += ascending ? cells : cells.reversed()
+            start = end
+        }
+        return out
+    }
+
+    /// LIMIT and OFFSET over one call's stream, counted anew at each change of group.
+    private func limited(_ stream: [Cell]) -> [Cell] {
+        let (limit, offset) = (statement.limit, statement.offset)
+        guard limit > 0 || offset > 0 else { return stream }
+        var out: [Cell] = []
+        var n = 0
+        for (i, c) in stream.enumerated() {
+            n = i > 0 && stream[i - 1].group == c.group ? n + 1 : 1
+            if n <= offset || (limit > 0 && n - offset > limit) { continue }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// 1.x's tag ID of a row's group: its tag values in key order, NUL-separated.
+    static func tagID(_ row: Row) -> [UInt8] {
+        var id: [UInt8] = []
+        for (i, k) in row.tags.keys.sorted(by: RawSelect.bytesLess).enumerated() {
+            if i > 0 { id.append(0) }
+            id += Array(row.tags[k]!.utf8)
+        }
+        return id
+    }
+}
+
+extension QueryExecutor {
+    /// An inner aggregate's rows in 1.x's emission order (``SubqueryEmission``): run without
+    /// fill or limits, then filled, limited and joined as 1.x's iterators do; with each row's
+    /// place in that order.
+    func emitted(_ inner: SelectStatement, limit: Int, offset: Int, outerTags: [String], queryID: UInt64,
+                 memory: QueryMemory) async throws(StatementError) -> ([Row], [[Int]]) {
+        var real = inner
+        real.fill = .none
+        real.limit = 0
+        real.offset = 0
+        let named = try await select(real, queryID: queryID, memory: memory, subquery: true)
+        guard let columns = named.first?.columns else { return ([], []) }
+        // Each call's own column: fill and the join work on calls, arithmetic comes after.
+        let plain = inner.fields.allSatisfy { if case .call(let name, _) = $0.expr { return SubqueryEmission.pointPerWindow.contains(name) }; return false }
+        var fieldCalls: [[Expr]] = []
+        if !plain {
+            fieldCalls = inner.fields.map { SubqueryEmission.callExprs(in: $0.expr) ?? [] }
+            real.fields = fieldCalls.joined().map { Field(expr: $0, alias: "") }
+        }
+        let rows = plain ? named : try await select(real, queryID: queryID, memory: memory, subquery: true)
+        var grid: [Int64] = []
+        switch inner.fill {
+        case .number, .integer, .previous, .linear:
+            // Every window of the range: fill(null) gives each group all of them.
+            var all = real
+            all.fill = .null
+            var times = Set<Int64>()
+            for row in try await select(all, queryID: queryID, memory: memory, subquery: true) {
+                for values in row.values { if case .time(let t)? = values.first { times.insert(t) } }
+            }
+            grid = times.sorted()
+        default: break
+        }
+        let compiled = try SelectCompiler.check(inner)
+        let (range, zone) = try Self.timeRange(of: inner, interval: compiled.interval)
+        var offsetWithin: Int64 = 0
+        for case .call("time", let args) in inner.dimensions where args.count == 2 && compiled.interval > 0 {
+            if case .duration(let d) = args[1] { offsetWithin = d % compiled.interval }
+        }
+        var filler = AggregateSelect(statement: inner, targets: [], range: range, interval: compiled.interval, offset: offsetWithin)
+        filler.zone = zone
+        filler.inSubquery = true
+        let calls = real.fields.map { f -> AggregateSelect.Call in
+            if case .call(let name, _) = f.expr { return AggregateSelect.Call(function: name, field: "", argument: 0, column: "") }
+            return AggregateSelect.Call(function: "", field: "", argument: 0, column: "")
+        }
+        var limited = inner
+        limited.limit = limit
+        limited.offset = offset
+        let emission = SubqueryEmission(statement: limited, outerTags: outerTags,
+                                        fill: { windows, j throws(StatementError) in try filler.fill(windows, calls: [calls[j]]) },
+                                        openStart: range.min == .min, calls: calls)
+        var (out, sequence) = try emission.rows(real: rows, grid: grid)
+        guard !plain else { return (out, sequence) }
+        for r in out.indices {
+            out[r].columns = columns
+            out[r].values = out[r].values.map { row in
+                var slice = row.dropFirst()
+                var values = [row[0]]
+                for f in inner.fields { values.append(AggregateSelect.evaluate(f.expr, &slice)) }
+                return values
+            }
+        }
+        return (out, sequence)
+    }
+}
