@@ -232,6 +232,14 @@ extension QueryExecutor {
                 if SubqueryEmission.applies(inner, outerTags: outerTags) {
                     (innerRows, emission) = try await emitted(inner, limit: limits.limit, offset: limits.offset, outerTags: outerTags,
                                                               queryID: queryID, memory: memory)
+                } else if !aggregate, SubqueryEmission.limitsRawRuns(inner, outerTags: outerTags) {
+                    var unlimited = inner
+                    unlimited.limit = 0
+                    unlimited.offset = 0
+                    (innerRows, emission) = SubqueryEmission.rawRuns(try await select(unlimited, queryID: queryID, memory: memory, subquery: true),
+                                                                     outerTags: outerTags, limit: inner.limit, offset: inner.offset,
+                                                                     ascending: inner.sortFields.first?.ascending ?? true,
+                                                                     shardStarts: Self.shardStarts(of: inner, meta.snapshot()))
                 } else {
                     innerRows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
                 }
@@ -373,6 +381,17 @@ extension QueryExecutor {
         }
         let groups = rp.shardGroups(overlapping: range.min, range.max)
         return Set(groups.flatMap { $0.shards.map(\.id) })
+    }
+
+    /// The start times of the shard groups of the statement's first measurement's retention
+    /// policy, ascending.
+    static func shardStarts(of s: SelectStatement, _ data: Meta_Data) -> [Int64] {
+        for case .measurement(let m) in s.sources {
+            guard let db = data.databases.first(where: { $0.name == m.database }),
+                  let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else { return [] }
+            return rp.shardGroups(overlapping: .min, .max).map(\.startTime).sorted()
+        }
+        return []
     }
 
     /// Rows to be shown in the `tz()` zone.

@@ -303,3 +303,94 @@ extension QueryExecutor {
         return (out, sequence)
     }
 }
+
+extension SubqueryEmission {
+    /// Whether a raw inner query's LIMIT/OFFSET applies to 1.x's interleaved stream: it groups
+    /// by tags the outer query does not.
+    static func limitsRawRuns(_ inner: SelectStatement, outerTags: [String]) -> Bool {
+        guard inner.limit > 0 || inner.offset > 0 else { return false }
+        return inner.dimensions.contains { d in
+            switch d {
+            case .call("time", _): return false
+            case .varRef(let name, _): return !outerTags.contains(name)
+            default: return true
+            }
+        }
+    }
+
+    /// A raw inner query's rows (run without LIMIT/OFFSET) limited as 1.x limits them when the
+    /// outer query does not group by all its tags: each series gives at most `offset + limit + 1`
+    /// points (the engine's per-series limit), the outer tag set's series merged by time then
+    /// count LIMIT/OFFSET per run of one series, and again after the shards' merge. Returns the
+    /// kept rows with their place in the merged order. `shardStarts`: the start times of the
+    /// inner retention policy's shard groups, ascending (a point's shard is the last one at or
+    /// before its time).
+    static func rawRuns(_ rows: [Row], outerTags: [String], limit: Int, offset: Int, ascending: Bool,
+                        shardStarts: [Int64]) -> (rows: [Row], sequence: [[Int]]) {
+        func shard(_ t: Int64) -> Int {
+            var lo = 0, hi = shardStarts.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if shardStarts[mid] <= t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        func runLimited(_ points: [(time: Int64, row: Int, index: Int)]) -> [(time: Int64, row: Int, index: Int)] {
+            var n = 0
+            return points.enumerated().compactMap { k, p in
+                n = k > 0 && points[k - 1].row == p.row ? n + 1 : 1
+                return n <= offset || (limit > 0 && n - offset > limit) ? nil : p
+            }
+        }
+        var sets: [[String]: [Int]] = [:]
+        var setOrder: [[String]] = []
+        for (i, row) in rows.enumerated() {
+            let key = [row.name] + outerTags.map { row.tags[$0] ?? "" }
+            if sets[key] == nil { setOrder.append(key) }
+            sets[key, default: []].append(i)
+        }
+        let (cap, overflow) = offset.addingReportingOverflow(max(limit, 0) &+ 1)
+        var kept = rows.map { _ in [Int]() }
+        var sequence = rows.map { _ in [Int]() }
+        var next = 0
+        for key in setOrder {
+            // Per shard: each series capped, the series merged by time (ties in series order),
+            // then runs limited; the shards' outputs follow one another in time order.
+            var byShard: [Int: [(time: Int64, row: Int, index: Int)]] = [:]
+            for r in sets[key]! {
+                var taken: [Int: Int] = [:]
+                for (i, values) in rows[r].values.enumerated() {
+                    guard case .time(let t)? = values.first else { continue }
+                    let s = shard(t)
+                    let n = taken[s, default: 0]
+                    guard overflow || n < cap else { continue }
+                    taken[s] = n + 1
+                    byShard[s, default: []].append((t, r, i))
+                }
+            }
+            var points: [(time: Int64, row: Int, index: Int)] = []
+            for s in byShard.keys.sorted(by: ascending ? (<) : (>)) {
+                let merged = byShard[s]!.sorted { a, b in
+                    if a.time != b.time { return ascending ? a.time < b.time : a.time > b.time }
+                    return a.row != b.row ? a.row < b.row : a.index < b.index
+                }
+                points += runLimited(merged)
+            }
+            points = runLimited(points)
+            for p in points {
+                kept[p.row].append(p.index)
+                sequence[p.row].append(next)
+                next += 1
+            }
+        }
+        var out: [Row] = []
+        var seqs: [[Int]] = []
+        for r in rows.indices where !kept[r].isEmpty {
+            var row = rows[r]
+            row.values = kept[r].map { rows[r].values[$0] }
+            out.append(row)
+            seqs.append(sequence[r])
+        }
+        return (out, seqs)
+    }
+}
