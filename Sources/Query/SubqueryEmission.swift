@@ -99,17 +99,9 @@ struct SubqueryEmission {
         var out: [Row] = []
         var sequence: [[Int]] = []
         var next = 0
-        // Tag sets by measurement and outer tag values, in first-seen order.
-        var sets: [[String]: [Int]] = [:]
-        var setOrder: [[String]] = []
-        for (i, row) in real.enumerated() {
-            let key = [row.name] + outerTags.map { row.tags[$0] ?? "" }
-            if sets[key] == nil { setOrder.append(key) }
-            sets[key, default: []].append(i)
-        }
-        for key in setOrder {
+        for members in Self.tagSets(real, outerTags: outerTags) {
             // Groups in tag-ID order: the values of the sorted tag keys, NUL-separated.
-            let members = sets[key]!.sorted { a, b in
+            let members = members.sorted { a, b in
                 Self.tagID(real[a]).lexicographicallyPrecedes(Self.tagID(real[b]))
             }
             var times = Set<Int64>()
@@ -222,6 +214,18 @@ struct SubqueryEmission {
             n = i > 0 && stream[i - 1].group == c.group ? n + 1 : 1
             if n <= offset || (limit > 0 && n - offset > limit) { continue }
             out.append(c)
+        }
+        return out
+    }
+
+    /// The rows' indexes by tag set (measurement and outer tag values): each set is one of 1.x's
+    /// streams. Sets in first-seen order, rows in order.
+    static func tagSets(_ rows: [Row], outerTags: [String]) -> [[Int]] {
+        var sets: [[String]: Int] = [:]
+        var out: [[Int]] = []
+        for (i, row) in rows.enumerated() {
+            let key = [row.name] + outerTags.map { row.tags[$0] ?? "" }
+            if let k = sets[key] { out[k].append(i) } else { sets[key] = out.count; out.append([i]) }
         }
         return out
     }
@@ -342,22 +346,15 @@ extension SubqueryEmission {
                 return n <= offset || (limit > 0 && n - offset > limit) ? nil : p
             }
         }
-        var sets: [[String]: [Int]] = [:]
-        var setOrder: [[String]] = []
-        for (i, row) in rows.enumerated() {
-            let key = [row.name] + outerTags.map { row.tags[$0] ?? "" }
-            if sets[key] == nil { setOrder.append(key) }
-            sets[key, default: []].append(i)
-        }
         let (cap, overflow) = offset.addingReportingOverflow(max(limit, 0) &+ 1)
         var kept = rows.map { _ in [Int]() }
         var sequence = rows.map { _ in [Int]() }
         var next = 0
-        for key in setOrder {
+        for members in tagSets(rows, outerTags: outerTags) {
             // Per shard: each series capped, the series merged by time (ties in series order),
             // then runs limited; the shards' outputs follow one another in time order.
             var byShard: [Int: [(time: Int64, row: Int, index: Int)]] = [:]
-            for r in sets[key]! {
+            for r in members {
                 var taken: [Int: Int] = [:]
                 for (i, values) in rows[r].values.enumerated() {
                     guard case .time(let t)? = values.first else { continue }
