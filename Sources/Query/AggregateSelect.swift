@@ -178,18 +178,19 @@ struct AggregateSelect {
         return args[1].numericValue ?? 0
     }
 
-    /// Evaluates arithmetic over aggregates, taking call values in order.
-    static func evaluate(_ e: Expr, _ values: inout ArraySlice<Value>) -> Value {
+    /// Evaluates arithmetic over aggregates, taking call values in order (`keepNaN`: see
+    /// ``FieldMath/binary(_:_:_:keepNaN:)``).
+    static func evaluate(_ e: Expr, _ values: inout ArraySlice<Value>, keepNaN: Bool = false) -> Value {
         switch e {
-        case .paren(let inner): return evaluate(inner, &values)
+        case .paren(let inner): return evaluate(inner, &values, keepNaN: keepNaN)
         case .binary(let op, let l, let r):
-            let a = evaluate(l, &values)
-            let b = evaluate(r, &values)
-            return FieldMath.binary(op, a, b)
+            let a = evaluate(l, &values, keepNaN: keepNaN)
+            let b = evaluate(r, &values, keepNaN: keepNaN)
+            return FieldMath.binary(op, a, b, keepNaN: keepNaN)
         case .call(let name, let args) where SelectCompiler.mathFunctions.contains(name):
             var operands: [Value] = []
-            for arg in args { operands.append(evaluate(arg, &values)) }
-            return FieldMath.call(name, operands)
+            for arg in args { operands.append(evaluate(arg, &values, keepNaN: keepNaN)) }
+            return FieldMath.call(name, operands, keepNaN: keepNaN)
         case .call: return values.popFirst() ?? .null
         case .integer(let i): return .integer(i)
         case .number(let f): return .float(f)
@@ -357,7 +358,7 @@ struct AggregateSelect {
                                 let n = Self.calls(in: e).count
                                 var slice = row[callIndex..<(callIndex + n)]
                                 callIndex += n
-                                out.append(Self.evaluate(e, &slice))
+                                out.append(Self.evaluate(e, &slice, keepNaN: inSubquery))
                             }
                         }
                         ordered[r] = out

@@ -8,7 +8,10 @@ import InfluxQL
 enum FieldMath {
     struct TypeError: Error { var text: String }
 
-    static func binary(_ op: Token, _ a: Value, _ b: Value) -> Value {
+    /// `keepNaN`: a NaN result stays a value (inside a subquery 1.x's outer query gets the NaN
+    /// point: count counts it, sum and mean become NaN); otherwise it is null, as 1.x's cursor
+    /// writes it.
+    static func binary(_ op: Token, _ a: Value, _ b: Value, keepNaN: Bool = false) -> Value {
         if a == .null || b == .null { return .null }
         if case .integer(let x) = a, case .integer(let y) = b {
             switch op {
@@ -36,10 +39,10 @@ enum FieldMath {
         default: return .null
         }
         // 1.x's cursor turns NaN into null.
-        return r.isNaN ? .null : .float(r)
+        return r.isNaN && !keepNaN ? .null : .float(r)
     }
 
-    static func call(_ name: String, _ args: [Value]) -> Value {
+    static func call(_ name: String, _ args: [Value], keepNaN: Bool = false) -> Value {
         guard !args.isEmpty, !args.contains(.null) else { return .null }
         // 1.6's abs(), floor(), ceil() and round() return integers unchanged (abs of a
         // negative one included).
@@ -72,7 +75,7 @@ enum FieldMath {
         default: return .null
         }
         // 1.x's cursor turns NaN into null; ±Inf stays (and fails its JSON encoder).
-        return r.isNaN ? .null : .float(r)
+        return r.isNaN && !keepNaN ? .null : .float(r)
     }
 
     /// 1.x's `BinaryExprName`: the variable names of an expression joined by `_`.

@@ -248,6 +248,8 @@ extension QueryExecutor {
                 // it: reading none of its columns or grouped tags, an inner iterator error never
                 // surfaces and there are no rows.
                 guard Self.readsSubquery(s, inner: inner, declaredDimensions: declaredDimensions) else { continue }
+                let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
+                if Self.wildcardCallsReadNothing(s, inner: inner, shards: shards(innerDatabase)) { continue }
                 throw error
             }
             let rows = Self.subqueryLimits(innerRows, outerTags: outerTags,

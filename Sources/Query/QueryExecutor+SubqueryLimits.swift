@@ -191,16 +191,102 @@ extension QueryExecutor {
     static func staticColumnTypes(_ inner: SelectStatement, shards: [Shard]) -> [String: FieldType] {
         guard let fields = innerFieldTypes(inner, shards: shards) else { return [:] }
         var out: [String: FieldType] = [:]
-        for f in inner.fields {
+        let names = callColumnNames(inner.fields)
+        for (k, f) in inner.fields.enumerated() {
             switch f.expr {
             case .wildcard(let token) where token != .tag:
                 for (k, v) in fields where out[k] == nil { out[k] = v }
             case .varRef(let name, let type) where type != .tag:
-                if let t = fields[name] { out[f.alias.isEmpty ? name : f.alias] = t }
-            default: break
+                // A cast (`i::string`) types the column as written.
+                if let t = fields[name] { out[f.alias.isEmpty ? name : f.alias] = Self.castType(type) ?? t }
+            default:
+                if let name = names[k], case .field(let t) = innerType(f.expr, fields: fields) { out[name] = t }
             }
         }
         return out
+    }
+
+    /// How 1.x's subquery type mapper types an inner expression: a field's type, a tag, or
+    /// nothing. It knows no math function (they take their argument's type), and a selector or
+    /// sum takes its field's.
+    enum InnerType: Equatable {
+        case field(FieldType)
+        case tag
+        case unknown
+    }
+
+    static func innerType(_ e: Expr, fields: [String: FieldType]) -> InnerType {
+        switch e {
+        case .varRef(let name, let type):
+            if type == .tag { return .tag }
+            if let t = fields[name] { return .field(castType(type) ?? t) }
+            return .unknown
+        case .paren(let inner): return innerType(inner, fields: fields)
+        case .integer: return .field(.integer)
+        case .number: return .field(.float)
+        case .binary(_, let l, let r):
+            guard case .field(let a) = innerType(l, fields: fields), case .field(let b) = innerType(r, fields: fields),
+                  [a, b].allSatisfy({ $0 == .integer || $0 == .float || $0 == .unsigned }) else { return .unknown }
+            return a == .integer && b == .integer ? .field(.integer) : .field(.float)
+        case .call(let name, let args):
+            switch name {
+            case "count", "elapsed": return .field(.integer)
+            case "mean", "median", "stddev", "integral", "derivative", "non_negative_derivative", "moving_average",
+                 "holt_winters", "holt_winters_with_fit", "exponential_moving_average", "double_exponential_moving_average",
+                 "triple_exponential_moving_average", "relative_strength_index", "triple_exponential_derivative",
+                 "kaufmans_efficiency_ratio", "kaufmans_adaptive_moving_average", "chande_momentum_oscillator":
+                return .field(.float)
+            default:
+                guard let first = args.first else { return .unknown }
+                // A tag (`floor(host)`) stays a tag, as the argument's type is taken.
+                if case .varRef(let n, let t) = first, t != .tag, fields[n] == nil, n != "time" {
+                    return .tag
+                }
+                return innerType(first, fields: fields)
+            }
+        default: return .unknown
+        }
+    }
+
+    /// The field type a `::type` cast names, nil for none.
+    static func castType(_ type: DataType) -> FieldType? {
+        switch type {
+        case .float: .float
+        case .integer: .integer
+        case .unsigned: .unsigned
+        case .string: .string
+        case .boolean: .boolean
+        default: nil
+        }
+    }
+
+    /// Whether the outer statement's fields are all calls over `*` or a regex that, given the
+    /// inner columns' static types, read none of them: 1.x then builds no inner iterator, so an
+    /// inner iterator error never surfaces and there are no rows.
+    static func wildcardCallsReadNothing(_ outer: SelectStatement, inner: SelectStatement, shards: [Shard]) -> Bool {
+        let types = staticColumnTypes(inner, shards: shards).filter { !untypedColumns(inner, shards: shards).contains($0.key) }
+        for f in outer.fields {
+            guard case .call(let name, let args) = f.expr, let arg = args.first else { return false }
+            switch arg {
+            case .wildcard, .regex: if !AggregateSelect.wildcardFields(name, arg, types).isEmpty { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The column names of the inner fields that are calls or arithmetic, where unique (nil
+    /// elsewhere): the alias, else 1.x's name for the expression.
+    private static func callColumnNames(_ fields: [Field]) -> [String?] {
+        let names = fields.map { f -> String? in
+            switch f.expr {
+            case .call, .binary, .paren: return f.alias.isEmpty ? FieldMath.name(f.expr) : f.alias
+            default: return nil
+            }
+        }
+        var counts: [String: Int] = [:]
+        for f in fields { counts[f.alias.isEmpty ? FieldMath.name(f.expr) : f.alias, default: 0] += 1 }
+        return names.map { n in n.flatMap { counts[$0] == 1 && !$0.isEmpty ? $0 : nil } }
     }
 
     /// The inner columns a wildcard call over the subquery skips besides its tags: those 1.x's
@@ -209,8 +295,17 @@ extension QueryExecutor {
     static func untypedColumns(_ inner: SelectStatement, shards: [Shard]) -> Set<String> {
         guard let fields = innerFieldTypes(inner, shards: shards) else { return [] }
         var out = Set<String>()
-        for f in inner.fields {
+        // A field `*` lists is a field column even beside `x::tag`.
+        let wildcardFields = inner.fields.contains { if case .wildcard(let token) = $0.expr { return token != .tag }; return false }
+        let names = callColumnNames(inner.fields)
+        for (k, f) in inner.fields.enumerated() {
+            if let name = names[k] {
+                if innerType(f.expr, fields: fields) != .unknown, innerType(f.expr, fields: fields) != .tag { continue }
+                out.insert(name)
+                continue
+            }
             guard case .varRef(let name, let type) = f.expr, name != "time" else { continue }
+            if wildcardFields && f.alias.isEmpty && fields[name] != nil { continue }
             if type == .tag || fields[name] == nil { out.insert(f.alias.isEmpty ? name : f.alias) }
         }
         return out

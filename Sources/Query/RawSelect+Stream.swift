@@ -68,8 +68,9 @@ extension RawSelect {
         let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
         for (order, (series, shards)) in members.enumerated() {
             let hidden = shards.lazy.compactMap { ($0 as? SubquerySource)?.hiddenTags(of: series) }.first ?? []
-            let builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields,
+            var builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields,
                                      hiddenTags: hidden)
+            builder.keepsNaN = inSubquery
             for shard in shards {
                 let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)
                 var stream = GroupRows.Stream(order: order, cursor: cursor, builder: builder, shard: (shard as? ShardSource)?.shard.id)

@@ -227,18 +227,20 @@ struct RawSelect {
         }
     }
 
-    /// Arithmetic on a row: fields from the row, tags from the series.
-    static func evaluate(_ e: Expr, fields: [String: Value], series: ParsedSeriesKey) -> Value {
+    /// Arithmetic on a row: fields from the row, tags from the series (`keepNaN`: see
+    /// ``FieldMath/binary(_:_:_:keepNaN:)``).
+    static func evaluate(_ e: Expr, fields: [String: Value], series: ParsedSeriesKey, keepNaN: Bool = false) -> Value {
         switch e {
         case .varRef(let name, let type):
             if let v = fields[name] { return cast(v, to: type) }
             let tag = series.tag(name)
             return tag.isEmpty ? .null : .string(tag)
-        case .paren(let inner): return evaluate(inner, fields: fields, series: series)
+        case .paren(let inner): return evaluate(inner, fields: fields, series: series, keepNaN: keepNaN)
         case .binary(let op, let l, let r):
-            return FieldMath.binary(op, evaluate(l, fields: fields, series: series), evaluate(r, fields: fields, series: series))
+            return FieldMath.binary(op, evaluate(l, fields: fields, series: series, keepNaN: keepNaN),
+                                    evaluate(r, fields: fields, series: series, keepNaN: keepNaN), keepNaN: keepNaN)
         case .call(let name, let args):
-            return FieldMath.call(name, args.map { evaluate($0, fields: fields, series: series) })
+            return FieldMath.call(name, args.map { evaluate($0, fields: fields, series: series, keepNaN: keepNaN) }, keepNaN: keepNaN)
         default:
             return literal(e) ?? .null
         }

@@ -16,6 +16,9 @@ struct RowBuilder {
     private let namedColumns: [(String, Int)]
     private let condition: RowCondition?
     private let hasExpr: Bool
+    /// Expressions keep a NaN result as a value (run as a subquery: 1.x hands the outer query
+    /// the NaN point).
+    var keepsNaN = false
 
     /// `hiddenTags`: tags of the series read as absent (a subquery's tags it does not group by).
     init(series: ParsedSeriesKey, columns: [RawSelect.Column], condition: Expr?, conditionFields: Set<String>, hiddenTags: Set<String> = []) {
@@ -73,7 +76,7 @@ struct RowBuilder {
             case .expr(let e, let refs):
                 // 1.x keeps the row when any field the expression reads has a value.
                 if refs.contains(where: { fields[$0] != nil }) { anyField = true }
-                values.append(RawSelect.evaluate(e, fields: fields, series: series))
+                values.append(RawSelect.evaluate(e, fields: fields, series: series, keepNaN: keepsNaN))
             case .transform(let i):
                 let v = data.value(i, r)
                 if v != .null { anyField = true }

@@ -177,7 +177,8 @@ struct SubquerySource: SeriesSource {
                 var fields: [String: Value] = [:]
                 for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null && !generated.contains(column) {
                     if case .float(let f) = value, integers.contains(column) {
-                        fields[column] = f.isNaN ? nil : .integer(GoConvert.int64(f))
+                        // Go converts NaN (and the infinities) to the smallest int64.
+                        fields[column] = .integer(GoConvert.int64(f))
                         if types[row.name]?[column] == nil { types[row.name, default: [:]][column] = .integer }
                         continue
                     }

@@ -300,7 +300,7 @@ extension QueryExecutor {
             out[r].values = out[r].values.map { row in
                 var slice = row.dropFirst()
                 var values = [row[0]]
-                for f in inner.fields { values.append(AggregateSelect.evaluate(f.expr, &slice)) }
+                for f in inner.fields { values.append(AggregateSelect.evaluate(f.expr, &slice, keepNaN: true)) }
                 return values
             }
         }
