@@ -153,6 +153,39 @@ extension AggregateSelect {
         return rows
     }
 
+    /// A transformation's cells in rows other columns made (its output has no point there), as
+    /// 1.x's scanner leaves them: fill(N)'s literal cast to the transformation's type, under
+    /// fill(previous) the value of the row before (in output order), else null. Rows are
+    /// `[time, columns…]`, ascending.
+    func transformDefaults(_ rows: [[Value]], columns: [Column], fieldTypes: [String: FieldType], ascending: Bool) -> [[Value]] {
+        var types: [Int: FieldType] = [:]
+        for (k, c) in columns.enumerated() {
+            guard case .transform(let name, let call, _, _, _) = c else { continue }
+            switch name {
+            case "difference", "non_negative_difference", "cumulative_sum":
+                types[k] = Self.fillTypes([call], known: fieldTypes)[0]
+            case "elapsed": types[k] = .integer
+            default: types[k] = .float
+            }
+        }
+        guard !types.isEmpty else { return rows }
+        var rows = ascending ? rows : rows.reversed()
+        switch statement.fill {
+        case .previous:
+            for r in rows.indices.dropFirst() {
+                for k in types.keys where rows[r][1 + k] == .null { rows[r][1 + k] = rows[r - 1][1 + k] }
+            }
+        case .number, .integer:
+            for r in rows.indices {
+                for (k, type) in types where rows[r][1 + k] == .null {
+                    if let literal = Self.fillLiteral(statement.fill, as: type) { rows[r][1 + k] = literal }
+                }
+            }
+        default: break
+        }
+        return ascending ? rows : rows.reversed()
+    }
+
     /// The calls whose field none of the target's shards has.
     /// The type fill(N)'s literal takes in a call without points in its group: 1.x's cursor
     /// writes the literal into such a column, cast to the column's type (count an integer,

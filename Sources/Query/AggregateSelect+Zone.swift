@@ -44,11 +44,15 @@ extension AggregateSelect {
     /// one interval at a time with the zone's offset changes applied, an empty row wherever
     /// the next reduced window starts later than expected. Without a zone the windows
     /// already are that walk. The walk's windows are charged to `memory` before it starts.
-    func zoned(_ reduced: [ReducedWindow]) throws(StatementError) -> [ReducedWindow] {
+    /// `extraIntervals`: the intervals a transformation reads before the range (after it under
+    /// DESC), which the walk covers too.
+    func zoned(_ reduced: [ReducedWindow], extraIntervals: Int64 = 0) throws(StatementError) -> [ReducedWindow] {
         guard let zone, interval > 0, statement.fill != .none, let first = reduced.first,
               case .time(let firstTime) = first.row[0] else { return reduced }
-        let endTime = window(range.max).start
-        var time = range.min == .min ? firstTime : window(range.min).start
+        let ascending = statement.sortFields.first?.ascending ?? true
+        let extra = extraIntervals &* interval
+        let endTime = window(!ascending && range.max != .max && extra > 0 ? range.max &+ extra : range.max).start
+        var time = range.min == .min ? firstTime : window(ascending && extra > 0 ? range.min &- extra : range.min).start
         try chargeWindows(from: time, to: endTime, width: first.row.count)
         var current = zone.offset(time)
         let nulls = Array(repeating: Value.null, count: first.row.count - 1)

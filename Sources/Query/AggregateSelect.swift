@@ -417,6 +417,7 @@ struct AggregateSelect {
                     }
                 if transforms {
                     values = try transformed(values, columns: columns, ascending: ascending, absent: absentInGroup, absentTypes: fillTypes)
+                    if columns.count > 1, interval > 0 { values = transformDefaults(values, columns: columns, fieldTypes: fieldTypes, ascending: ascending) }
                     // Under DESC the extra windows after the end only fed the transformations.
                     if !ascending, extra > 0, interval > 0, range.max != .max {
                         let last = window(range.max).start
@@ -633,7 +634,7 @@ struct AggregateSelect {
             return ([], [])
         }
         if let integerDescending { filled = Self.integerDescendingRows(filled, integerDescending, callCount: calls.count) }
-        let reduced = try zoned(filled)
+        let reduced = try zoned(filled, extraIntervals: extraIntervals)
         var result = try fill(reduced, calls: calls, absent: absent, absentTypes: absentTypes, tagged: absentTagged)
         if !stampedAtEnd.isEmpty {
             // Areas stamped past every window read (the newest window's, or a window fill(none)
