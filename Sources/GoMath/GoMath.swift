@@ -26,7 +26,7 @@ public enum GoMath {
                 yf -= 1
                 yi += 1
             }
-            a1 = Foundation.exp(yf * Foundation.log(x))
+            a1 = exp(yf * log(x))
         }
         // Go's Frexp: a signed mantissa in [0.5, 1) (Foundation's on Linux drops the sign).
         var x1 = Double(sign: x.sign, exponent: -1, significand: x.significand)

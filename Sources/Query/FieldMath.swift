@@ -62,7 +62,7 @@ enum FieldMath {
         case "acos": r = GoMath.acos(x)
         case "atan": r = GoMath.atan(x)
         case "atan2": r = GoMath.atan2(x, y ?? 0)
-        case "exp": r = exp(x)
+        case "exp": r = GoMath.exp(x)
         case "ln": r = GoMath.log(x)
         case "log": r = GoMath.log(x) / GoMath.log(y ?? 10)
         case "log2": r = GoMath.log2(x)
