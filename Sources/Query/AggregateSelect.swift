@@ -311,7 +311,7 @@ struct AggregateSelect {
         // and OFFSET still set (1.x's builder hands them to the raw iterator): each shard gives
         // at most `offset + limit + 1` points, as a raw query's shards do.
         var selectorCap = 0
-        if ascending, calls.count == 1, ["top", "bottom"].contains(calls[0].function), calls[0].tags.isEmpty,
+        if calls.count == 1, ["top", "bottom"].contains(calls[0].function), calls[0].tags.isEmpty,
            statement.offset > 0 || statement.limit > 0 {
             let (cap, overflow) = statement.offset.addingReportingOverflow(max(statement.limit, 0) &+ 1)
             selectorCap = overflow ? 0 : cap
@@ -389,17 +389,26 @@ struct AggregateSelect {
                     // the windows one window at a time.
                     let callCount = calls.count
                     var streams: [GroupRows.Stream] = []
+                    // Under DESC a capped selector reads newest first (each shard's newest points).
+                    let newestFirst = selectorCap > 0 && !ascending
                     for (order, (series, shards)) in members.enumerated() {
                         let builder = RowBuilder(series: series, columns: readColumns, condition: statement.condition, conditionFields: conditionFields)
                         for shard in shards {
-                            let cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max, ascending: true)
+                            let cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
+                                                                ascending: !newestFirst)
                             streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
                                                             keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } },
                                                             shard: (shard as? ShardSource)?.shard.id))
                         }
                     }
-                    var groupRows = GroupRows(streams: streams, ascending: true)
+                    var groupRows = GroupRows(streams: streams, ascending: !newestFirst)
                     groupRows.shardCap = selectorCap
+                    if newestFirst {
+                        // The capped points, then in time order for the windows.
+                        var kept: [[Value]] = []
+                        while let row = try groupRows.next() { kept.append(row) }
+                        groupRows = GroupRows(gathered: kept.reversed())
+                    }
                     guard var feed = try PointFeed(groupRows) else { continue }
                     let absentInGroup: Set<Int>
                     (values, absentInGroup) = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
