@@ -15,7 +15,10 @@ extension AggregateSelect {
     /// The groups' rows re-cut as 1.x's cursor emits them: runs of rows of one group, in
     /// emission order (a group may appear more than once). `integrals` are the call indexes
     /// of integral(); `grouped` whether there is GROUP BY time (without it an area's time is 0).
-    func integralOrder(_ groups: [GroupWindows], integrals: Set<Int>, grouped: Bool, ascending: Bool = true) -> [GroupWindows] {
+    /// `zeroTime`: the integrals whose un-grouped area 1.x stamps with time 0 (float fields; an
+    /// integer field's takes the range's start).
+    func integralOrder(_ groups: [GroupWindows], integrals: Set<Int>, grouped: Bool, ascending: Bool = true,
+                       zeroTime: Set<Int> = []) -> [GroupWindows] {
         if !ascending { return integralOrderDescending(groups) }
         let width = groups.first?.rows.first?.count ?? 0
         let integralSlots = integrals.sorted()
@@ -38,7 +41,7 @@ extension AggregateSelect {
         for i in integralSlots {
             var inStream: [Head] = [], last: [Head] = []
             for (g, group) in groups.enumerated() {
-                let areas = group.rows.filter { $0[i + 1] != .null }.map { (g, grouped ? time($0) : 0, $0) }
+                let areas = group.rows.filter { $0[i + 1] != .null }.map { (g, grouped || !zeroTime.contains(i) ? time($0) : 0, $0) }
                 inStream += areas.dropLast()
                 if let final = areas.last { last.append(final) }
             }

@@ -306,7 +306,7 @@ struct AggregateSelect {
         // Under ORDER BY time DESC only a lone integral grouped by time is modelled.
         let integralStreams = !integralCalls.isEmpty && !transforms && auxColumns.isEmpty
             && (ascending || (interval > 0 && zone == nil && calls.count == 1 && integralCalls.isSubset(of: zeroTimeCalls)))
-            && (interval > 0 || integralCalls.isSubset(of: zeroTimeCalls))
+            && (interval > 0 || integralCalls.isSubset(of: zeroTimeCalls) || (ascending && calls.count == 1))
         // top()/bottom() without tag arguments read their points with the statement's LIMIT
         // and OFFSET still set (1.x's builder hands them to the raw iterator): each shard gives
         // at most `offset + limit + 1` points, as a raw query's shards do.
@@ -472,7 +472,7 @@ struct AggregateSelect {
                 guard !values.isEmpty else { continue }
                 try emit(groupKey, values)
             }
-            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0, ascending: ascending) {
+            for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0, ascending: ascending, zeroTime: zeroTimeCalls) {
                 try emit(run.key, scannerFilled(run.rows, fillTypes: fillTypes))
             }
         }
