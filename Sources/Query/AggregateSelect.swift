@@ -394,8 +394,14 @@ struct AggregateSelect {
                     for (order, (series, shards)) in members.enumerated() {
                         let builder = RowBuilder(series: series, columns: readColumns, condition: statement.condition, conditionFields: conditionFields)
                         for shard in shards {
-                            let cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
+                            let cursor: ColumnCursor
+                            if let sub = shard as? SubquerySource {
+                                cursor = sub.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
+                                                          ascending: !newestFirst, calls: true)
+                            } else {
+                                cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
                                                                 ascending: !newestFirst)
+                            }
                             streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
                                                             keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } },
                                                             shard: (shard as? ShardSource)?.shard.id))

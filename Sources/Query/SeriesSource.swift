@@ -177,8 +177,10 @@ struct SubquerySource: SeriesSource {
                 var fields: [String: Value] = [:]
                 for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null && !generated.contains(column) {
                     if case .float(let f) = value, integers.contains(column) {
-                        // Go converts NaN (and the infinities) to the smallest int64.
-                        fields[column] = .integer(GoConvert.int64(f))
+                        // Go converts NaN (and the infinities) to the smallest int64 where the outer
+                        // query maps the column as a value (a call); as a raw column a NaN stays
+                        // NaN (written as null). ``columnCursor(_:fields:min:max:ascending:calls:)``.
+                        fields[column] = f.isNaN ? .float(f) : .integer(GoConvert.int64(f))
                         if types[row.name]?[column] == nil { types[row.name, default: [:]][column] = .integer }
                         continue
                     }
@@ -234,10 +236,23 @@ struct SubquerySource: SeriesSource {
     /// The rows as columns in time order; with their emission order when the inner query
     /// emitted them otherwise (``SubqueryEmission``).
     func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool) -> ColumnCursor {
+        columnCursor(series, fields: fields, min: min, max: max, ascending: ascending, calls: false)
+    }
+
+    /// `calls`: read for the outer query's calls, which take an integer column's NaN as the
+    /// smallest int64 (Go's conversion).
+    func columnCursor(_ series: ParsedSeriesKey, fields: [String], min: Int64, max: Int64, ascending: Bool, calls: Bool) -> ColumnCursor {
         let rows = data[series.key] ?? []
         let kept = rows.indices.filter { rows[$0].0 >= min && rows[$0].0 <= max }
         var out = SeriesColumns(times: kept.map { rows[$0].0 }, values: [])
-        out.values = fields.map { f in .aligned(kept.map { rows[$0].1[f] ?? .null }) }
+        let integers = types[series.measurement] ?? [:]
+        out.values = fields.map { f in
+            let nanAsMin = calls && integers[f] == .integer
+            return .aligned(kept.map { r in
+                let v = rows[r].1[f] ?? .null
+                return nanAsMin && v.isNaN ? .integer(.min) : v
+            })
+        }
         if let seq = sequences[series.key] { out.sequence = kept.map { seq[$0] } }
         return ColumnCursor(columns: out, ascending: ascending)
     }
