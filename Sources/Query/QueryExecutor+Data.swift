@@ -242,6 +242,21 @@ extension QueryExecutor {
                                                                      shardStarts: Self.shardStarts(of: inner, meta.snapshot()))
                 } else {
                     innerRows = try await select(inner, queryID: queryID, memory: memory, subquery: true)
+                    if aggregate, SubqueryEmission.lonePointSelector(inner), !(inner.sortFields.first?.ascending ?? true) {
+                        // Under DESC top(), bottom() and sample() still emit their points in time
+                        // order (windows newest first): the outer query reads them so.
+                        var next = 0
+                        emission = innerRows.map { row in row.values.map { _ in next += 1; return next } }
+                    } else if aggregate, SubqueryEmission.selectorWindows(inner, outerTags: outerTags) {
+                        let interval = try SelectCompiler.check(inner).interval
+                        var offset: Int64 = 0
+                        for case .call("time", let args) in inner.dimensions where args.count == 2 && interval > 0 {
+                            if case .duration(let d) = args[1] { offset = d % interval }
+                        }
+                        if interval > 0 {
+                            emission = SubqueryEmission.selectorRuns(innerRows, outerTags: outerTags, interval: interval, offset: offset)
+                        }
+                    }
                 }
             } catch {
                 // 1.x builds the inner query's iterators only for what the outer one reads from

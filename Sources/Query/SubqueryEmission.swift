@@ -391,3 +391,49 @@ extension SubqueryEmission {
         return (out, seqs)
     }
 }
+
+extension SubqueryEmission {
+    /// Whether the inner query's one field is top(), bottom() or sample().
+    static func lonePointSelector(_ inner: SelectStatement) -> Bool {
+        guard inner.fields.count == 1, case .call(let name, _) = inner.fields[0].expr else { return false }
+        return ["top", "bottom", "sample"].contains(name)
+    }
+
+    /// Whether the inner query is a lone top(), bottom() or sample() grouped by time and by tags
+    /// the outer query does not group by: 1.x emits its points window by window, the groups
+    /// of a window in tag-ID order, each group's points in time order (``selectorRuns``).
+    static func selectorWindows(_ inner: SelectStatement, outerTags: [String]) -> Bool {
+        guard lonePointSelector(inner), inner.sortFields.first?.ascending ?? true, inner.location == nil,
+              inner.dimensions.contains(where: { if case .call("time", _) = $0 { return true }; return false }) else { return false }
+        return inner.dimensions.contains { d in
+            switch d {
+            case .call("time", _): return false
+            case .varRef(let name, _): return !outerTags.contains(name)
+            default: return true
+            }
+        }
+    }
+
+    /// The place of each of a selector's rows in 1.x's emission: per tag set, by window (of
+    /// `interval`, shifted by `offset`), then group in tag-ID order, then time.
+    static func selectorRuns(_ rows: [Row], outerTags: [String], interval: Int64, offset: Int64) -> [[Int]] {
+        var sequence = rows.map { Array(repeating: 0, count: $0.values.count) }
+        var next = 0
+        for members in tagSets(rows, outerTags: outerTags) {
+            let ordered = members.sorted { tagID(rows[$0]).lexicographicallyPrecedes(tagID(rows[$1])) }
+            var points: [(window: Int64, group: Int, time: Int64, row: Int, index: Int)] = []
+            for (g, r) in ordered.enumerated() {
+                for (i, values) in rows[r].values.enumerated() {
+                    guard case .time(let t)? = values.first else { continue }
+                    points.append((AggregateSelect.truncate(t, interval, offset), g, t, r, i))
+                }
+            }
+            points.sort { ($0.window, $0.group, $0.time, $0.index) < ($1.window, $1.group, $1.time, $1.index) }
+            for p in points {
+                sequence[p.row][p.index] = next
+                next += 1
+            }
+        }
+        return sequence
+    }
+}
