@@ -460,13 +460,28 @@ struct AggregateSelect {
                 } else if !ascending {
                     values.reverse()
                 }
-                // A selector's null auxiliary value shows fill(N)'s literal (1.x's cursor scans a
-                // nil aux value as its default), in a real or a filled window, grouped or not.
+                // A selector's null auxiliary value is what 1.x's scanner leaves there, in a real or
+                // a filled window, grouped or not: fill(N)'s literal cast to the aux column's type,
+                // or under fill(previous) the row before's value (the scanner skips its default).
                 if !auxColumns.isEmpty, !(transforms || callsOnly) {
-                    if let literal = fillLiteral {
-                        for r in values.indices {
-                            for j in (1 + calls.count)..<values[r].count where values[r][j] == .null { values[r][j] = literal }
+                    let first = 1 + calls.count
+                    switch statement.fill {
+                    case .number, .integer:
+                        for (k, aux) in auxColumns.enumerated() {
+                            let type: FieldType?
+                            switch aux.source {
+                            case .field(let f, _): type = fieldTypes[f]
+                            case .tag: type = .string
+                            default: type = nil
+                            }
+                            guard let literal = type.flatMap({ Self.fillLiteral(statement.fill, as: $0) }) ?? fillLiteral else { continue }
+                            for r in values.indices where first + k < values[r].count && values[r][first + k] == .null { values[r][first + k] = literal }
                         }
+                    case .previous:
+                        for r in values.indices.dropFirst() {
+                            for j in first..<values[r].count where values[r][j] == .null { values[r][j] = values[r - 1][j] }
+                        }
+                    default: break
                     }
                 }
                 if (statement.offset > 0 || statement.limit > 0) && columns.count > 1 && auxColumns.isEmpty {
