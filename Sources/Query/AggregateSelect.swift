@@ -633,7 +633,10 @@ struct AggregateSelect {
                 }
                 let (value, at) = call.function == "mean" && !vals.isEmpty && !vals.contains(where: { $0.3 < 0 })
                     ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex), nil)
-                    : Self.reduce(call, vals.map { ($0.0, $0.1) })
+                    : Self.reduce(call, ["stddev", "mode", "percentile"].contains(call.function) && !(statement.sortFields.first?.ascending ?? true)
+                        // Under DESC 1.x reads the points newest first: stddev sums in that order, and
+                        // mode and percentile sort them with Go's unstable sort from it.
+                        ? vals.reversed().map { ($0.0, $0.1) } : vals.map { ($0.0, $0.1) })
                 // A call whose reducer emitted no point here (no points, or a percentile past
                 // them) is missing from the window; stddev of one point emits a null point.
                 if vals.isEmpty || (call.function == "percentile" && value == .null) { missing.append(i) } else { empty = false }
