@@ -270,7 +270,8 @@ extension QueryExecutor {
             let rows = Self.subqueryLimits(innerRows, outerTags: outerTags,
                                            sLimit: 0, sOffset: 0, limit: keepsLimits || emission != nil ? 0 : limits.limit,
                                            offset: keepsLimits || emission != nil ? 0 : limits.offset,
-                                           ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate)
+                                           ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate,
+                                           byTime: inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false })
             let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
             let innerShards = shards(innerDatabase)
             let byTime = !aggregate || inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false }

@@ -12,8 +12,10 @@ extension QueryExecutor {
     /// The inner query's SLIMIT, SOFFSET, LIMIT and OFFSET as 1.x applies them inside a
     /// subquery, over its rows computed without them. `outerTags`: the outer GROUP BY tags.
     /// Row LIMIT/OFFSET are applied here only for aggregates (`aggregate`).
+    /// `byTime`: the inner rows come out by time across groups (grouped by time); otherwise
+    /// group by group, so a run is a whole group.
     static func subqueryLimits(_ rows: [Row], outerTags: [String], sLimit: Int, sOffset: Int, limit: Int, offset: Int,
-                               ascending: Bool, aggregate: Bool) -> [Row] {
+                               ascending: Bool, aggregate: Bool, byTime: Bool = true) -> [Row] {
         func tagSet(_ row: Row) -> [String] { [row.name] + outerTags.map { row.tags[$0] ?? "" } }
         var rows = rows
         if sLimit > 0 || sOffset > 0 {
@@ -40,7 +42,7 @@ extension QueryExecutor {
                 }
             }
             points.sort { a, b in
-                if a.time != b.time { return ascending ? a.time < b.time : a.time > b.time }
+                if byTime, a.time != b.time { return ascending ? a.time < b.time : a.time > b.time }
                 return a.row != b.row ? a.row < b.row : a.index < b.index
             }
             var current = -1, n = 0
