@@ -250,16 +250,9 @@ extension QueryExecutor {
         }
     }
 
-    /// The field type a `::type` cast names, nil for none.
+    /// The field type a `::type` cast names, nil for none (``RawSelect/dataType(_:)`` inverted).
     static func castType(_ type: DataType) -> FieldType? {
-        switch type {
-        case .float: .float
-        case .integer: .integer
-        case .unsigned: .unsigned
-        case .string: .string
-        case .boolean: .boolean
-        default: nil
-        }
+        [FieldType.float, .integer, .unsigned, .string, .boolean].first { RawSelect.dataType($0) == type }
     }
 
     /// Whether the outer statement's fields are all calls over `*` or a regex that, given the
