@@ -12,7 +12,7 @@ import Testing
     /// The lowest agreement `tools/compare --quick` may report: what this tree reaches on
     /// its fixed seed, less a margin. A change that makes more answers differ fails here;
     /// raise it as classes of difference are fixed (Spec/query-conformance.md lists them).
-    static let quickFloor = "97"
+    static let quickFloor = "98.5"
 
     /// `tools/compare --quick`: 400 generated queries over generated data, both servers side
     /// by side. It exits 1 below the floor and 2 when Sundial stops answering.
