@@ -171,11 +171,21 @@ struct SubquerySource: SeriesSource {
             allColumns[row.name, default: []].formUnion(visible)
             tagColumns.formUnion(tagKeys(row.name).intersection(visible))
             let integers = integerColumns(row.name)
+            // 1.x's outer query reads a name from the first inner field of that name, whose column
+            // may be the renamed one (`v, b AS v` names the field `v_1` and the alias `v`): each
+            // plain name reads the first column (in field order) that stands for it.
+            var readFrom: [(index: Int, name: String)] = []
+            var claimed = Set<String>()
+            for (k, c) in row.columns.enumerated().dropFirst() {
+                let name = generated.contains(c) ? String(c[..<c.lastIndex(of: "_")!]) : c
+                if claimed.insert(name).inserted { readFrom.append((k, name)) }
+            }
             for (valueIndex, values) in row.values.enumerated() {
                 guard case .time(let t) = values.first else { continue }
                 if let emission { sequences[key, default: []].append(emission[rowIndex][valueIndex]) }
                 var fields: [String: Value] = [:]
-                for (column, value) in zip(row.columns.dropFirst(), values.dropFirst()) where value != .null && !generated.contains(column) {
+                for (index, column) in readFrom where values[index] != .null {
+                    let value = values[index]
                     if case .float(let f) = value, integers.contains(column) {
                         // Go converts NaN (and the infinities) to the smallest int64 where the outer
                         // query maps the column as a value (a call); as a raw column a NaN stays
