@@ -112,6 +112,9 @@ public struct SelectStatement: Sendable, Hashable {
     /// GROUP BY's, 1.x's `newIteratorOptionsSubstatement`), not by the statement's own.
     public var limitDimensions: [String]?
     public init() {}
+
+    /// Whether the statement has a `GROUP BY time(…)` dimension.
+    public var groupsByTime: Bool { dimensions.contains { if case .call("time", _) = $0 { return true }; return false } }
 }
 
 /// `READ`, `WRITE`, `ALL PRIVILEGES`.

@@ -147,17 +147,7 @@ extension QueryExecutor {
         let memory = memory ?? QueryMemory(limit: limits.maxMemory)
         let compiled = try SelectCompiler.check(s)
         let (range, zone) = try Self.timeRange(of: s, interval: compiled.interval)
-        var offset: Int64 = 0
-        for case .call("time", let args) in s.dimensions where args.count == 2 && compiled.interval > 0 {
-            switch args[1] {
-            case .duration(let d): offset = d % compiled.interval
-            case .call("now", _): offset = Self.sinceTruncation(Int64(Date().timeIntervalSince1970 * 1e9), compiled.interval)
-            // 1.x's GroupByOffset takes a duration or a time literal; a string (even one that
-            // reads as a time) reaches it unconverted.
-            case .string: throw StatementError("invalid time dimension offset: \(args[1])")
-            default: break
-            }
-        }
+        let offset = try Self.groupByOffset(s, interval: compiled.interval)
         if !subquery { try limits.checkBuckets(interval: compiled.interval, offset: offset, range: range) }
         let counter = PointCounter()
         let data = meta.snapshot()
@@ -226,6 +216,7 @@ extension QueryExecutor {
                 return false
             }()
             if aggregate && !keepsLimits { inner.limit = 0; inner.offset = 0 }
+            let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
             var innerRows: [Row]
             var emission: [[Int]]?
             do throws(StatementError) {
@@ -249,12 +240,9 @@ extension QueryExecutor {
                         emission = innerRows.map { row in row.values.map { _ in next += 1; return next } }
                     } else if aggregate, SubqueryEmission.selectorWindows(inner, outerTags: outerTags) {
                         let interval = try SelectCompiler.check(inner).interval
-                        var offset: Int64 = 0
-                        for case .call("time", let args) in inner.dimensions where args.count == 2 && interval > 0 {
-                            if case .duration(let d) = args[1] { offset = d % interval }
-                        }
                         if interval > 0 {
-                            emission = SubqueryEmission.selectorRuns(innerRows, outerTags: outerTags, interval: interval, offset: offset)
+                            emission = SubqueryEmission.selectorRuns(innerRows, outerTags: outerTags, interval: interval,
+                                                                     offset: try Self.groupByOffset(inner, interval: interval))
                         }
                     }
                 }
@@ -263,7 +251,6 @@ extension QueryExecutor {
                 // it: reading none of its columns or grouped tags, an inner iterator error never
                 // surfaces and there are no rows.
                 guard Self.readsSubquery(s, inner: inner, declaredDimensions: declaredDimensions) else { continue }
-                let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
                 if Self.wildcardCallsReadNothing(s, inner: inner, shards: shards(innerDatabase)) { continue }
                 throw error
             }
@@ -271,10 +258,9 @@ extension QueryExecutor {
                                            sLimit: 0, sOffset: 0, limit: keepsLimits || emission != nil ? 0 : limits.limit,
                                            offset: keepsLimits || emission != nil ? 0 : limits.offset,
                                            ascending: inner.sortFields.first?.ascending ?? true, aggregate: aggregate,
-                                           byTime: inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false })
-            let innerDatabase = inner.sources.compactMap { if case .measurement(let m) = $0 { return m.database }; return nil }.first ?? ""
+                                           byTime: inner.groupsByTime)
             let innerShards = shards(innerDatabase)
-            let byTime = !aggregate || inner.dimensions.contains { if case .call("time", _) = $0 { return true }; return false }
+            let byTime = !aggregate || inner.groupsByTime
             let source = SubquerySource(rows: rows, aliases: Set(inner.fields.map(\.alias).filter { !$0.isEmpty }),
                                         tagKeys: { name in Set(innerShards.flatMap { $0.index.tagKeys(of: name) }) }, byTime: byTime,
                                         dimensions: declaredDimensions,
@@ -399,6 +385,22 @@ extension QueryExecutor {
         }
         let groups = rp.shardGroups(overlapping: range.min, range.max)
         return Set(groups.flatMap { $0.shards.map(\.id) })
+    }
+
+    /// The offset of `GROUP BY time(interval, offset)` within an interval (0 without one).
+    static func groupByOffset(_ s: SelectStatement, interval: Int64) throws(StatementError) -> Int64 {
+        var offset: Int64 = 0
+        for case .call("time", let args) in s.dimensions where args.count == 2 && interval > 0 {
+            switch args[1] {
+            case .duration(let d): offset = d % interval
+            case .call("now", _): offset = Self.sinceTruncation(Int64(Date().timeIntervalSince1970 * 1e9), interval)
+            // 1.x's GroupByOffset takes a duration or a time literal; a string (even one that
+            // reads as a time) reaches it unconverted.
+            case .string: throw StatementError("invalid time dimension offset: \(args[1])")
+            default: break
+            }
+        }
+        return offset
     }
 
     /// The start times of the shard groups of the statement's first measurement's retention

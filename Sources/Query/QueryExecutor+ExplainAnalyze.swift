@@ -221,7 +221,7 @@ struct AnalyzedPlan {
         if calls.isEmpty {
             if hasValidRefs { scanners = [Scanner(expr: nil, ref: nil, aux: auxList)] }
         } else {
-            let grouped = s.dimensions.contains { if case .call("time", _) = $0 { return true }; return false }
+            let grouped = s.groupsByTime
             scanners = calls.map { call in
                 Scanner(expr: call.text, ref: call.ref, aux: calls.count == 1 ? auxList : [],
                         edge: !grouped && (call.name == "first" || call.name == "last"))

@@ -26,7 +26,7 @@ struct SubqueryEmission {
     /// an aggregate grouped by time whose fields are plain calls giving one point per window,
     /// with several calls or tags the outer query does not group by.
     static func applies(_ inner: SelectStatement, outerTags: [String]) -> Bool {
-        guard inner.dimensions.contains(where: { if case .call("time", _) = $0 { return true }; return false }) else { return false }
+        guard inner.groupsByTime else { return false }
         for f in inner.fields where callExprs(in: f.expr) == nil || callExprs(in: f.expr)!.isEmpty { return false }
         // A transformation's input is filled in runs too, which its per-group reducer then sees
         // out of order: not modelled.
@@ -39,14 +39,20 @@ struct SubqueryEmission {
             default: return false
             }
         }
-        let extraTags = inner.dimensions.contains { d in
+        let extraTags = groupsBeyond(inner, outerTags: outerTags)
+        return inner.fields.count > 1 || extraTags
+    }
+
+    /// Whether the inner query groups by tags (or a wildcard or regex) the outer query does not:
+    /// 1.x's stream for one outer tag set then holds several inner groups.
+    static func groupsBeyond(_ inner: SelectStatement, outerTags: [String]) -> Bool {
+        inner.dimensions.contains { d in
             switch d {
             case .call("time", _): return false
             case .varRef(let name, _): return !outerTags.contains(name)
             default: return true
             }
         }
-        return inner.fields.count > 1 || extraTags
     }
 
     /// The calls of a field made of calls giving one point per window, literals and math over
@@ -276,11 +282,8 @@ extension QueryExecutor {
         }
         let compiled = try SelectCompiler.check(inner)
         let (range, zone) = try Self.timeRange(of: inner, interval: compiled.interval)
-        var offsetWithin: Int64 = 0
-        for case .call("time", let args) in inner.dimensions where args.count == 2 && compiled.interval > 0 {
-            if case .duration(let d) = args[1] { offsetWithin = d % compiled.interval }
-        }
-        var filler = AggregateSelect(statement: inner, targets: [], range: range, interval: compiled.interval, offset: offsetWithin)
+        var filler = AggregateSelect(statement: inner, targets: [], range: range, interval: compiled.interval,
+                                     offset: try Self.groupByOffset(inner, interval: compiled.interval))
         filler.zone = zone
         filler.inSubquery = true
         let calls = real.fields.map { f -> AggregateSelect.Call in
@@ -313,13 +316,7 @@ extension SubqueryEmission {
     /// by tags the outer query does not.
     static func limitsRawRuns(_ inner: SelectStatement, outerTags: [String]) -> Bool {
         guard inner.limit > 0 || inner.offset > 0 else { return false }
-        return inner.dimensions.contains { d in
-            switch d {
-            case .call("time", _): return false
-            case .varRef(let name, _): return !outerTags.contains(name)
-            default: return true
-            }
-        }
+        return groupsBeyond(inner, outerTags: outerTags)
     }
 
     /// A raw inner query's rows (run without LIMIT/OFFSET) limited as 1.x limits them when the
@@ -404,14 +401,8 @@ extension SubqueryEmission {
     /// of a window in tag-ID order, each group's points in time order (``selectorRuns``).
     static func selectorWindows(_ inner: SelectStatement, outerTags: [String]) -> Bool {
         guard lonePointSelector(inner), inner.sortFields.first?.ascending ?? true, inner.location == nil,
-              inner.dimensions.contains(where: { if case .call("time", _) = $0 { return true }; return false }) else { return false }
-        return inner.dimensions.contains { d in
-            switch d {
-            case .call("time", _): return false
-            case .varRef(let name, _): return !outerTags.contains(name)
-            default: return true
-            }
-        }
+              inner.groupsByTime else { return false }
+        return groupsBeyond(inner, outerTags: outerTags)
     }
 
     /// The place of each of a selector's rows in 1.x's emission: per tag set, by window (of
