@@ -153,13 +153,15 @@ extension AggregateSelect {
         return rows
     }
 
-    /// A transformation's cells in rows other columns made (its output has no point there), as
-    /// 1.x's scanner leaves them: fill(N)'s literal cast to the transformation's type, under
-    /// fill(previous) the value of the row before (in output order), else null. Rows are
-    /// `[time, columns…]`, ascending.
-    func transformDefaults(_ rows: [[Value]], columns: [Column], fieldTypes: [String: FieldType], ascending: Bool) -> [[Value]] {
+    /// A transformation's (or an integral's) cells in rows other columns made (its output has
+    /// no point there), as 1.x's scanner leaves them: fill(N)'s literal cast to the column's
+    /// type, under fill(previous) the value of the row before, else null. Rows are
+    /// `[time, columns…]` in output order.
+    func transformDefaults(_ rows: [[Value]], columns: [Column], fieldTypes: [String: FieldType]) -> [[Value]] {
         var types: [Int: FieldType] = [:]
         for (k, c) in columns.enumerated() {
+            // integral() has no fill stage either: the scanner's default fills its empty cells.
+            if case .call(let call) = c, call.function == "integral" { types[k] = .float; continue }
             guard case .transform(let name, let call, _, _, _) = c else { continue }
             switch name {
             case "difference", "non_negative_difference", "cumulative_sum":
@@ -169,7 +171,7 @@ extension AggregateSelect {
             }
         }
         guard !types.isEmpty else { return rows }
-        var rows = ascending ? rows : rows.reversed()
+        var rows = rows
         switch statement.fill {
         case .previous:
             for r in rows.indices.dropFirst() {
@@ -183,7 +185,7 @@ extension AggregateSelect {
             }
         default: break
         }
-        return ascending ? rows : rows.reversed()
+        return rows
     }
 
     /// The calls whose field none of the target's shards has.

@@ -7,47 +7,72 @@ extension AggregateSelect {
     /// outputs before the query's start (from the extra intervals read) are dropped.
     /// `absent`: calls without a point in the group; they make no rows, and fill(N) writes its
     /// literal (typed by `absentTypes`) in the rows the others make.
+    /// `tagged`: absent calls over a tag key, whose literal is written uncast.
     func transformed(_ rows: [[Value]], columns: [Column], ascending: Bool, absent: Set<Int> = [],
-                     absentTypes: [Int: FieldType] = [:]) throws(StatementError) -> [[Value]] {
+                     absentTypes: [Int: FieldType] = [:], tagged: Set<Int> = []) throws(StatementError) -> [[Value]] {
         var literals: [Int: Value] = [:]
         var outputs: [[(time: Int64, value: Value)]] = []
         // Outputs from the extra intervals are dropped; the window holding the start stays.
         let start = range.min == .min || interval == 0 ? range.min : window(range.min).start
         var callIndex = 1
+        // A filled aggregate emits every window of the range; integral (never filled) and any
+        // aggregate under fill(none) emit only where they have a value. 1.x's scanner makes a
+        // row only where some column emitted.
+        func dense(_ call: Call) -> Bool { interval == 0 || (statement.fill != .none && call.function != "integral") }
         for c in columns {
             let i = callIndex
             // Aggregates and arithmetic beside a transformation keep every window of the range
             // (filled), joined with the transformation's outputs by time.
-            if case .call = c {
+            if case .call(let call) = c {
                 callIndex += 1
                 if absent.contains(i - 1) {
-                    if let type = absentTypes[i - 1], let literal = Self.fillLiteral(statement.fill, as: type) { literals[outputs.count] = literal }
+                    if tagged.contains(i - 1), let literal = fillLiteral {
+                        literals[outputs.count] = literal
+                    } else if let type = absentTypes[i - 1], let literal = Self.fillLiteral(statement.fill, as: type) {
+                        literals[outputs.count] = literal
+                    }
                     outputs.append([])
                     continue
                 }
+                let all = dense(call)
                 outputs.append(rows.compactMap { row in
-                    guard case .time(let t) = row[0], t >= start else { return nil }
+                    guard case .time(let t) = row[0], t >= start, all || row[i] != .null else { return nil }
                     return (t, row[i])
                 })
                 continue
             }
             if case .math(let e, _) = c {
-                let n = Self.calls(in: e).count
+                let inner = Self.calls(in: e)
+                let n = inner.count
                 callIndex += n
                 if !Self.transforms(in: e).isEmpty {
                     outputs.append(try transformedMath(e, rows: rows, slot: i, start: start, ascending: ascending))
                     continue
                 }
+                let all = inner.contains(where: dense)
+                // 1.x evaluates the arithmetic over the scanner's row, where an integral without
+                // an area holds the default (`sqrt(integral(v))` under fill(7) is sqrt(7)).
+                let integrals = inner.indices.filter { inner[$0].function == "integral" }
+                var previous = [Value](repeating: .null, count: n)
                 outputs.append(rows.compactMap { row in
-                    guard case .time(let t) = row[0], t >= start else { return nil }
+                    guard case .time(let t) = row[0], t >= start, all || row[i..<(i + n)].contains(where: { $0 != .null }) else { return nil }
                     var slice = row[i..<(i + n)]
-                    return (t, Self.evaluate(e, &slice))
+                    for k in integrals {
+                        if slice[i + k] == .null { slice[i + k] = scannerDefault(previous: previous[k]) } else { previous[k] = slice[i + k] }
+                    }
+                    return (t, Self.evaluate(e, &slice, keepNaN: true))
                 })
                 continue
             }
             // A derivative's unit defaults to the interval unless that call gives one.
             guard case .transform(let name, _, let argument, _, let explicitUnit) = c else { continue }
             callIndex += 1
+            // Over a call without points in the group the transformation emits nothing (the
+            // scanner's default fills its cells, ``transformDefaults(_:columns:fieldTypes:)``).
+            if absent.contains(i - 1) {
+                outputs.append([])
+                continue
+            }
             outputs.append(try transformOutputs(name, argument: argument, explicitUnit: explicitUnit, rows: rows, slot: i,
                                                 start: start, ascending: ascending))
         }
@@ -83,6 +108,16 @@ extension AggregateSelect {
         }
         // Ascending here: the caller reverses the rows for DESC.
         return rows
+    }
+
+    /// What 1.x's scanner leaves in a float column that emitted nothing at a row's time:
+    /// fill(N)'s literal, under fill(previous) the column's previous value, else null.
+    func scannerDefault(previous: Value) -> Value {
+        switch statement.fill {
+        case .previous: previous
+        case .number, .integer: Self.fillLiteral(statement.fill, as: .float) ?? .null
+        default: .null
+        }
     }
 
     /// One transformation's outputs over the interval values in `slot` (null intervals
@@ -146,7 +181,7 @@ extension AggregateSelect {
         for (n, t) in times.sorted().enumerated() {
             if n & 4095 == 4095, let why = interrupted() { throw StatementError(why) }
             var slice = ArraySlice(leaves.map { $0[t] ?? .null })
-            out.append((t, Self.evaluate(e, &slice)))
+            out.append((t, Self.evaluate(e, &slice, keepNaN: true)))
         }
         return out
     }

@@ -329,16 +329,20 @@ struct AggregateSelect {
                 width = transforms || callsOnly ? 1 : Self.calls(in: e).count
                 if !Self.transforms(in: e).isEmpty { sparseColumns.insert(c) }
             case .transform: width = 1; sparseColumns.insert(c)
+            // integral() emits only its areas (it has no fill stage).
+            case .call(let call) where call.function == "integral": width = 1; sparseColumns.insert(c)
             default: width = 1
             }
             columnSlots.append(Array(slot..<(slot + width)))
             slot += width
         }
         let stops = IteratorStops()
+        // A percentile beside plain calls: the cursor's join is modelled over every group
+        // (``scanned(_:calls:fillTypes:tagged:ascending:)``).
+        let scanning = !inSubquery && selectorCap == 0 && auxColumns.isEmpty && Self.scansCalls(calls, columns: columns, zone: zone, interval: interval)
+        var scannedGroups: [ScannedGroup] = []
         var out: [Row] = []
-        for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
-            var pending: [GroupWindows] = []
-            func emit(_ groupKey: [String], _ values: [[Value]]) throws(StatementError) {
+        func emit(_ name: String, _ groupKey: [String], _ values: [[Value]]) throws(StatementError) {
                 var tags: [String: String] = [:]
                 for (k, v) in zip(dimensions, groupKey) { tags[k] = v }
                 let names = columns.map(\.name)
@@ -371,8 +375,10 @@ struct AggregateSelect {
                     for j in ordered[r].indices where !inSubquery { if case .float(let f) = ordered[r][j], f.isNaN { ordered[r][j] = .null } }
                     for k in untyped where 1 + k < ordered[r].count { ordered[r][1 + k] = .null }
                 }
-                out.append(Row(name: target.name, tags: tags, columns: [timeName] + names, values: ordered))
-            }
+                out.append(Row(name: name, tags: tags, columns: [timeName] + names, values: ordered))
+        }
+        for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
+            var pending: [GroupWindows] = []
             let typed = transforms || !typedPath || selectorCap > 0 ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
                                                           conditionFields: conditionFields, target: target)
             let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions), dimensions: dimensions,
@@ -417,10 +423,21 @@ struct AggregateSelect {
                     }
                     guard var feed = try PointFeed(groupRows) else { continue }
                     let absentInGroup: Set<Int>
+                    var trace: BucketTrace? = scanning ? BucketTrace(callCount: calls.count) : nil
                     (values, absentInGroup) = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
                                          integralAtZero: integralAtZero, absent: absent, absentTypes: fillTypes,
                                          absentTagged: taggedCalls,
-                                         clipped: extra > 0 ? plainCalls : [], stops: ascending ? stops : nil, viaRegex: target.viaRegex)
+                                         clipped: extra > 0 ? plainCalls : [], stops: ascending && !scanning ? stops : nil, viaRegex: target.viaRegex,
+                                         trace: &trace)
+                    if var trace {
+                        if !ascending {
+                            values.reverse()
+                            for k in trace.present.indices { trace.present[k].reverse() }
+                            for (k, w) in trace.percentile { trace.percentile[k] = w.reversed() }
+                        }
+                        scannedGroups.append(ScannedGroup(name: target.name, key: groupKey, rows: values, absent: absentInGroup, trace: trace))
+                        continue
+                    }
                     // Un-grouped, a float integral's point (time 0) and the other calls' points
                     // (the range's start) are different times: 1.x answers two rows.
                     if interval == 0, range.min != .min, !zeroTimeCalls.isEmpty, !integralAtZero, auxColumns.isEmpty, !integralStreams {
@@ -431,8 +448,8 @@ struct AggregateSelect {
                         values = scannerFilled(values.reversed(), fillTypes: fillTypes).reversed()
                     }
                 if transforms {
-                    values = try transformed(values, columns: columns, ascending: ascending, absent: absentInGroup, absentTypes: fillTypes)
-                    if columns.count > 1, interval > 0 { values = transformDefaults(values, columns: columns, fieldTypes: fieldTypes, ascending: ascending) }
+                    values = try transformed(values, columns: columns, ascending: ascending, absent: absentInGroup, absentTypes: fillTypes,
+                                              tagged: taggedCalls)
                     // Under DESC the extra windows after the end only fed the transformations.
                     if !ascending, extra > 0, interval > 0, range.max != .max {
                         let last = window(range.max).start
@@ -445,8 +462,9 @@ struct AggregateSelect {
                     continue
                 }
                 // integral has no fill stage: its empty cells (and the other calls' cells in a
-                // row only an area made) hold the scanner's fill(N) literal.
-                if !integralCalls.isEmpty, callsOnly, interval > 0 {
+                // row only an area made) hold the scanner's fill(N) literal, which arithmetic
+                // over the integral then reads.
+                if !integralCalls.isEmpty, !transforms, interval > 0 {
                     switch statement.fill {
                     case .number, .integer: values = scannerFilled(values, fillTypes: fillTypes)
                     default: break
@@ -490,12 +508,24 @@ struct AggregateSelect {
                     if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                     if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
                 }
+                // The scanner's default in the cells of columns that emitted nothing at a row's
+                // time, after LIMIT counted each column's own points (rows in output order).
+                if transforms, columns.count > 1, interval > 0 {
+                    values = transformDefaults(values, columns: columns, fieldTypes: fieldTypes)
+                }
                 guard !values.isEmpty else { continue }
-                try emit(groupKey, values)
+                try emit(target.name, groupKey, values)
             }
             for run in integralOrder(pending, integrals: integralCalls, grouped: interval > 0, ascending: ascending, zeroTime: zeroTimeCalls) {
-                try emit(run.key, scannerFilled(run.rows, fillTypes: fillTypes))
+                try emit(target.name, run.key, scannerFilled(run.rows, fillTypes: fillTypes))
             }
+        }
+        if scanning {
+            // Groups in emission order (newest series first under DESC); the runs go in
+            // reversed for the reversal below.
+            let runs = scanned(ascending ? scannedGroups : scannedGroups.reversed(), calls: calls, fillTypes: fillTypes,
+                               tagged: taggedCalls, ascending: ascending)
+            for run in ascending ? runs : runs.reversed() { try emit(run.name, run.key, run.rows) }
         }
         if !ascending { out.reverse() }
         return out
@@ -508,7 +538,8 @@ struct AggregateSelect {
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
                  integralAtZero: Bool = false, absent: Set<Int> = [], absentTypes: [Int: FieldType] = [:], absentTagged: Set<Int> = [],
                  clipped: Set<Int> = [],
-                 stops: IteratorStops? = nil, viaRegex: Bool = false) throws(StatementError) -> (rows: [[Value]], absent: Set<Int>) {
+                 stops: IteratorStops? = nil, viaRegex: Bool = false,
+                 trace: inout BucketTrace?) throws(StatementError) -> (rows: [[Value]], absent: Set<Int>) {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
         let drains = zonedWindows || calls.contains(where: { $0.function == "integral" })
@@ -640,6 +671,10 @@ struct AggregateSelect {
                 // A call whose reducer emitted no point here (no points, or a percentile past
                 // them) is missing from the window; stddev of one point emits a null point.
                 if vals.isEmpty || (call.function == "percentile" && value == .null) { missing.append(i) } else { empty = false }
+                if !vals.isEmpty, trace != nil {
+                    trace?.present[i].append(outTime)
+                    if call.function == "percentile" { trace?.percentile[i, default: []].append((outTime, value == .null)) }
+                }
                 // 1.x's consumer of the reduce iterator ends when its first window with points
                 // emits nothing: the percentile then has no point anywhere (``IteratorStops``).
                 if call.function == "percentile", calls.count == 1, !vals.isEmpty, let stops, stops.started.insert(i).inserted, value == .null {

@@ -293,16 +293,19 @@ extension QueryExecutor {
         // A field `*` lists is a field column even beside `x::tag`.
         let wildcardFields = inner.fields.contains { if case .wildcard(let token) = $0.expr { return token != .tag }; return false }
         let names = callColumnNames(inner.fields)
+        // 1.x types a name by the strongest type of the inner fields so named: any field type
+        // beats a tag (`b, host AS b` is a boolean column).
+        var typed = Set<String>()
         for (k, f) in inner.fields.enumerated() {
             if let name = names[k] {
-                if innerType(f.expr, fields: fields) != .unknown, innerType(f.expr, fields: fields) != .tag { continue }
+                if case .field = innerType(f.expr, fields: fields) { typed.insert(name); continue }
                 out.insert(name)
                 continue
             }
             guard case .varRef(let name, let type) = f.expr, name != "time" else { continue }
             if wildcardFields && f.alias.isEmpty && fields[name] != nil { continue }
-            if type == .tag || fields[name] == nil { out.insert(f.alias.isEmpty ? name : f.alias) }
+            if type == .tag || fields[name] == nil { out.insert(f.alias.isEmpty ? name : f.alias) } else { typed.insert(f.alias.isEmpty ? name : f.alias) }
         }
-        return out
+        return out.subtracting(typed)
     }
 }

@@ -67,9 +67,9 @@ extension RawSelect {
         var streams: [GroupRows.Stream] = []
         let tags = columns.compactMap { if case .tag(let t) = $0.source { return t }; return nil }
         for (order, (series, shards)) in members.enumerated() {
-            let hidden = shards.lazy.compactMap { ($0 as? SubquerySource)?.hiddenTags(of: series) }.first ?? []
+            let sub = shards.lazy.compactMap { $0 as? SubquerySource }.first
             var builder = RowBuilder(series: series, columns: columns, condition: statement.condition, conditionFields: conditionFields,
-                                     hiddenTags: hidden)
+                                     hiddenTags: sub?.hiddenTags(of: series) ?? [], shadowedTags: sub?.shadowedTags(of: series) ?? [])
             builder.keepsNaN = inSubquery
             for shard in shards {
                 let cursor = try shard.columnCursor(series, fields: builder.fields, min: range.min, max: range.max, ascending: ascending)

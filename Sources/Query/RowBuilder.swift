@@ -21,7 +21,16 @@ struct RowBuilder {
     var keepsNaN = false
 
     /// `hiddenTags`: tags of the series read as absent (a subquery's tags it does not group by).
-    init(series: ParsedSeriesKey, columns: [RawSelect.Column], condition: Expr?, conditionFields: Set<String>, hiddenTags: Set<String> = []) {
+    /// `shadowedTags`: tags that are also columns of the subquery's rows; 1.x reads the column
+    /// for every reference to the name, `::tag` included.
+    init(series: ParsedSeriesKey, columns: [RawSelect.Column], condition: Expr?, conditionFields: Set<String>, hiddenTags: Set<String> = [],
+         shadowedTags: Set<String> = []) {
+        let columns = shadowedTags.isEmpty ? columns : columns.map { c in
+            guard case .tag(let k) = c.source, shadowedTags.contains(k) else { return c }
+            var c = c
+            c.source = .field(k, .unknown)
+            return c
+        }
         var wanted = conditionFields
         var named = conditionFields
         for c in columns {
@@ -38,7 +47,7 @@ struct RowBuilder {
         self.series = series
         self.fields = list
         self.namedColumns = named.compactMap { f in index[f].map { (f, $0) } }
-        self.condition = condition.map { RowCondition($0, columns: index, series: series) }
+        self.condition = condition.map { RowCondition($0, columns: index, series: series, shadowed: shadowedTags) }
         self.hasExpr = columns.contains { if case .expr = $0.source { return true }; return false }
         self.slots = columns.map { c in
             switch c.source {

@@ -20,28 +20,35 @@ indirect enum RowCondition {
         case expr(Expr, [String: Int], ParsedSeriesKey)
     }
 
-    /// `columns` maps the field names the columns hold to their index.
-    init(_ e: Expr, columns: [String: Int], series: ParsedSeriesKey) {
+    /// `columns` maps the field names the columns hold to their index. `shadowed`: tags that
+    /// are also columns of a subquery's rows, read only from the column.
+    init(_ e: Expr, columns: [String: Int], series: ParsedSeriesKey, shadowed: Set<String> = []) {
         switch e {
-        case .paren(let inner): self.init(inner, columns: columns, series: series)
-        case .binary(.and, let l, let r): self = .all(RowCondition(l, columns: columns, series: series), RowCondition(r, columns: columns, series: series))
-        case .binary(.or, let l, let r): self = .any(RowCondition(l, columns: columns, series: series), RowCondition(r, columns: columns, series: series))
+        case .paren(let inner): self.init(inner, columns: columns, series: series, shadowed: shadowed)
+        case .binary(.and, let l, let r):
+            self = .all(RowCondition(l, columns: columns, series: series, shadowed: shadowed),
+                        RowCondition(r, columns: columns, series: series, shadowed: shadowed))
+        case .binary(.or, let l, let r):
+            self = .any(RowCondition(l, columns: columns, series: series, shadowed: shadowed),
+                        RowCondition(r, columns: columns, series: series, shadowed: shadowed))
         case .binary(let op, let l, let r):
             if case .varRef("time", _) = l { self = .constant(true); return }
             if case .varRef("time", _) = r { self = .constant(true); return }
-            self = .compare(op, Self.operand(l, columns, series), Self.operand(r, columns, series))
+            self = .compare(op, Self.operand(l, columns, series, shadowed), Self.operand(r, columns, series, shadowed))
         case .boolean(let v): self = .constant(v)
         default: self = .constant(true)
         }
     }
 
-    static func operand(_ e: Expr, _ columns: [String: Int], _ series: ParsedSeriesKey) -> Operand {
+    static func operand(_ e: Expr, _ columns: [String: Int], _ series: ParsedSeriesKey, _ shadowed: Set<String> = []) -> Operand {
         switch e {
         case .varRef(let name, _):
             let tag = Value.string(name == "_name" ? series.measurement : series.tag(name))
-            if let i = columns[name] { return .column(i, series.tags.contains { $0.key == name } ? tag : .null) }
+            if let i = columns[name] {
+                return .column(i, !shadowed.contains(name) && series.tags.contains { $0.key == name } ? tag : .null)
+            }
             return .value(tag)
-        case .paren(let inner): return operand(inner, columns, series)
+        case .paren(let inner): return operand(inner, columns, series, shadowed)
         case .binary, .call: return .expr(e, columns, series)
         default: return .value(RawSelect.operand(e, fields: [:], series: series))
         }

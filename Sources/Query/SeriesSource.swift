@@ -238,6 +238,11 @@ struct SubquerySource: SeriesSource {
         let visible = visibleTags[series.measurement] ?? []
         return Set(series.tags.map(\.key).filter { !visible.contains($0) })
     }
+    /// The series' tags that are also columns of its rows (``RowBuilder``).
+    func shadowedTags(of series: ParsedSeriesKey) -> Set<String> {
+        let own = columns[series.key] ?? []
+        return Set(series.tags.map(\.key).filter { own.contains($0) })
+    }
     func series(of measurement: String) -> [ParsedSeriesKey] { keys[measurement] ?? [] }
     func points(_ series: ParsedSeriesKey, field: String, min: Int64, max: Int64) -> [(Int64, Value)] {
         (data[series.key] ?? []).compactMap { row in row.0 >= min && row.0 <= max ? row.1[field].map { (row.0, $0) } : nil }
