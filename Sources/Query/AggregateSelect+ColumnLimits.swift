@@ -20,7 +20,9 @@ extension AggregateSelect {
     /// OFFSET and LIMIT per column over one group's rows (in output order). `slots`: for each
     /// column, the row positions holding its values; `sparse`: columns that emit only where
     /// they have a value (transformations).
-    func limitPerColumn(_ rows: [[Value]], slots: [[Int]], sparse: Set<Int>) -> [[Value]] {
+    /// `typedLater`: the sparse columns' cells are left null for ``transformDefaults(_:columns:fieldTypes:)``,
+    /// which writes the literal cast to their type.
+    func limitPerColumn(_ rows: [[Value]], slots: [[Int]], sparse: Set<Int>, typedLater: Bool = false) -> [[Value]] {
         let filling = interval > 0 && statement.fill != .none
         var kept = [Bool](repeating: false, count: rows.count)
         var keptBy: [[Bool]] = []
@@ -43,7 +45,7 @@ extension AggregateSelect {
             guard kept[r] else { return nil }
             var row = rows[r]
             for (c, positions) in slots.enumerated() where !keptBy[c][r] {
-                for p in positions { row[p] = fillDefault }
+                for p in positions { row[p] = typedLater && sparse.contains(c) ? .null : fillDefault }
             }
             return row
         }

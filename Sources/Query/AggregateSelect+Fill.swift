@@ -23,8 +23,8 @@ extension AggregateSelect {
               tagged: Set<Int> = []) throws(StatementError) -> [[Value]] {
         let absent = absent.union(Self.pointless(filled, calls: calls))
         // 1.x fills in the query's order: under ORDER BY time DESC, fill(previous) takes the
-        // later window's value.
-        if statement.fill == .previous, !(statement.sortFields.first?.ascending ?? true) {
+        // later window's value, and fill(linear) runs its arithmetic from the later point.
+        if statement.fill == .previous || statement.fill == .linear, !(statement.sortFields.first?.ascending ?? true) {
             return try fillInOrder(filled.reversed(), calls: calls, absent: absent, absentTypes: absentTypes, tagged: tagged).reversed()
         }
         return try fillInOrder(filled, calls: calls, absent: absent, absentTypes: absentTypes, tagged: tagged)
@@ -157,30 +157,42 @@ extension AggregateSelect {
     /// no point there), as 1.x's scanner leaves them: fill(N)'s literal cast to the column's
     /// type, under fill(previous) the value of the row before, else null. Rows are
     /// `[time, columns…]` in output order.
-    func transformDefaults(_ rows: [[Value]], columns: [Column], fieldTypes: [String: FieldType]) -> [[Value]] {
-        var types: [Int: FieldType] = [:]
+    /// `tagKeys`: a transformation over a call of a tag key writes fill(N)'s literal uncast.
+    func transformDefaults(_ rows: [[Value]], columns: [Column], fieldTypes: [String: FieldType], tagKeys: Set<String> = []) -> [[Value]] {
+        // The columns concerned, with the literal fill(N) writes in each (nil: none).
+        var literals: [Int: Value?] = [:]
         for (k, c) in columns.enumerated() {
             // integral() has no fill stage either: the scanner's default fills its empty cells.
-            if case .call(let call) = c, call.function == "integral" { types[k] = .float; continue }
+            if case .call(let call) = c, call.function == "integral" {
+                literals[k] = Self.fillLiteral(statement.fill, as: .float)
+                continue
+            }
             guard case .transform(let name, let call, _, _, _) = c else { continue }
+            let type: FieldType?
             switch name {
             case "difference", "non_negative_difference", "cumulative_sum":
-                types[k] = Self.fillTypes([call], known: fieldTypes)[0]
-            case "elapsed": types[k] = .integer
-            default: types[k] = .float
+                if tagKeys.contains(call.field) && fieldTypes[call.field] == nil {
+                    literals[k] = .some(fillLiteral)
+                    continue
+                }
+                type = Self.fillTypes([call], known: fieldTypes)[0]
+            case "elapsed": type = .integer
+            default: type = .float
             }
+            guard let type else { continue }
+            literals[k] = .some(Self.fillLiteral(statement.fill, as: type))
         }
-        guard !types.isEmpty else { return rows }
+        guard !literals.isEmpty else { return rows }
         var rows = rows
         switch statement.fill {
         case .previous:
             for r in rows.indices.dropFirst() {
-                for k in types.keys where rows[r][1 + k] == .null { rows[r][1 + k] = rows[r - 1][1 + k] }
+                for k in literals.keys where rows[r][1 + k] == .null { rows[r][1 + k] = rows[r - 1][1 + k] }
             }
         case .number, .integer:
             for r in rows.indices {
-                for (k, type) in types where rows[r][1 + k] == .null {
-                    if let literal = Self.fillLiteral(statement.fill, as: type) { rows[r][1 + k] = literal }
+                for (k, literal) in literals where rows[r][1 + k] == .null {
+                    if let literal { rows[r][1 + k] = literal }
                 }
             }
         default: break

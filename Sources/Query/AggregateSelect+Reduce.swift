@@ -122,7 +122,15 @@ extension AggregateSelect {
         // N past the points selects them all (1.x allocates N first and fails past memory).
         let n = call.argument >= Double(points.count) ? points.count : max(0, Int(call.argument))
         if call.function == "sample" {
-            guard points.count > n else { return points }
+            // 1.x's sample reducer sorts what it kept with Go's sort.Sort by time, then value
+            // (false before true), so points at one time come out by value.
+            guard points.count > n else {
+                return GoSortSlice.sorted(points) { a, b in
+                    if a.time != b.time { return a.time < b.time }
+                    if case .boolean(let x) = a.values[0] { return !x }
+                    return valueLess(a.values[0], b.values[0])
+                }
+            }
             var chosen = Array(points.indices.shuffled().prefix(n)).sorted()
             chosen.sort()
             return chosen.map { points[$0] }

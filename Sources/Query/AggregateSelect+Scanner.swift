@@ -34,9 +34,9 @@ extension AggregateSelect {
     }
 
     /// Whether the statement's calls go through ``scanned(_:calls:fillTypes:tagged:ascending:)``:
-    /// a percentile grouped by time beside plain calls and arithmetic, without tz().
-    static func scansCalls(_ calls: [Call], columns: [Column], zone: Zone?, interval: Int64) -> Bool {
-        guard zone == nil, interval > 0, calls.contains(where: { $0.function == "percentile" }) else { return false }
+    /// a percentile beside plain calls and arithmetic, without tz().
+    static func scansCalls(_ calls: [Call], columns: [Column], zone: Zone?) -> Bool {
+        guard zone == nil, calls.contains(where: { $0.function == "percentile" }) else { return false }
         return calls.allSatisfy { !["integral", "distinct", "top", "bottom", "sample"].contains($0.function) }
             && columns.allSatisfy { if case .call = $0 { return true }; if case .math(let e, _) = $0 { return Self.transforms(in: e).isEmpty }; return false }
     }
@@ -78,37 +78,36 @@ extension AggregateSelect {
         for m in members {
             let j = m[0]
             var answers: [Answer] = []
-            for (g, group) in groups.enumerated() {
-                var own: [Answer] = []
-                if calls[j].function == "percentile" {
-                    let windows = group.trace.percentile[j] ?? []
+            if calls[j].function == "percentile" {
+                // The reduce iterator's answers over every group, then the fill iterator's.
+                var reduced: [Answer] = []
+                for (g, group) in groups.enumerated() {
+                    let row = group.rows.first
                     let values = Dictionary(group.rows.map { row -> (Int64, Value) in
                         guard case .time(let t) = row[0] else { return (0, .null) }
                         return (t, row[1 + j])
                     }, uniquingKeysWith: { a, _ in a })
-                    if filling {
-                        // Nils before the group's first point, then every window from the start.
-                        let leading = windows.prefix { $0.empty }.count
-                        own = Array(repeating: .none, count: leading)
-                        if leading < windows.count {
-                            own += group.rows.map { row in
-                                guard case .time(let t) = row[0] else { return .none }
-                                return .point(group: g, time: t, value: row[1 + j])
-                            }
+                    for w in group.trace.percentile[j] ?? [] {
+                        if w.empty { reduced.append(.none); continue }
+                        // Un-grouped, the group's one row is stamped with the selected point's time.
+                        if interval == 0, let row, case .time(let t) = row[0] {
+                            reduced.append(.point(group: g, time: t, value: row[1 + j]))
+                        } else {
+                            reduced.append(.point(group: g, time: w.time, value: values[w.time] ?? .null))
                         }
-                    } else {
-                        own = windows.map { w in w.empty ? .none : .point(group: g, time: w.time, value: values[w.time] ?? .null) }
                     }
-                } else if !group.absent.contains(j) {
+                }
+                answers = filling ? filled(reduced, groups, call: j) : reduced
+            } else {
+                for (g, group) in groups.enumerated() where !group.absent.contains(j) {
                     let present = Set(group.trace.present[j])
-                    own = group.rows.compactMap { row in
-                        guard case .time(let t) = row[0], filling || present.contains(t) else { return nil }
+                    answers += group.rows.compactMap { row in
+                        guard case .time(let t) = row[0], filling || present.contains(t) || (interval == 0 && !present.isEmpty) else { return nil }
                         return .point(group: g, time: t, value: row[1 + j])
                     }
                 }
-                answers += limitedPoints(own)
             }
-            readers.append(Reader(answers: answers))
+            readers.append(Reader(answers: limitedPoints(answers)))
         }
         var literal: [Int: Value] = [:]
         for j in calls.indices {
@@ -161,15 +160,70 @@ extension AggregateSelect {
         return out
     }
 
-    /// OFFSET and LIMIT over one group's points, as 1.x's limit iterator counts them; its nils
-    /// pass through.
+    /// OFFSET and LIMIT over each group's points, as 1.x's limit iterator counts them (again
+    /// from one at each new series); its nils pass through.
     private func limitedPoints(_ answers: [Answer]) -> [Answer] {
         guard statement.offset > 0 || statement.limit > 0 else { return answers }
-        var n = 0
+        var n = 0, current = -1
         return answers.filter { a in
-            guard case .point = a else { return true }
+            guard case .point(let g, _, _) = a else { return true }
+            if g != current { current = g; n = 0 }
             n += 1
             return n > statement.offset && (statement.limit <= 0 || n - statement.offset <= statement.limit)
         }
+    }
+
+    /// 1.x's fill iterator over a reduce iterator's answers, read once per call as it reads:
+    /// before its first point a nil is its own answer; after, a nil or another series' point
+    /// while windows of the series remain makes the next window's fill point (the nil is
+    /// used up); past the last window a nil is answered and a new series starts its windows
+    /// from the first. A filled window takes the group's filled row value for call `j`.
+    private func filled(_ input: [Answer], _ groups: [ScannedGroup], call j: Int) -> [Answer] {
+        let grids = groups.map { g in g.rows.compactMap { row -> Int64? in if case .time(let t) = row[0] { return t }; return nil } }
+        let slots = grids.map { grid in Dictionary(grid.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }) }
+        var out: [Answer] = []
+        var next = 0
+        var buffered: Answer?
+        func read() -> Answer? {
+            if let b = buffered { buffered = nil; return b }
+            guard next < input.count else { return nil }
+            next += 1
+            return input[next - 1]
+        }
+        var started = false
+        var group = 0, slot = 0
+        // Each step is one call of the fill iterator's Next; it stops once its input is spent.
+        while next < input.count || buffered != nil || (started && slot < grids[group].count) {
+            if !started {
+                guard let a = read() else { break }
+                guard case .point(let g, _, _) = a else { out.append(.none); continue }
+                buffered = a
+                group = g
+                slot = 0
+                started = true
+            }
+            var p = read()
+            var pointGroup = -1
+            if case .point(let g, _, _)? = p { pointGroup = g }
+            if pointGroup != group {
+                if slot < grids[group].count {
+                    if pointGroup >= 0 { buffered = p }
+                    p = nil
+                } else {
+                    guard pointGroup >= 0 else { out.append(.none); continue }
+                    group = pointGroup
+                    slot = 0
+                }
+            }
+            if case .point(let g, let t, let v)? = p, (slots[g][t] ?? slot) <= slot {
+                out.append(.point(group: g, time: t, value: v))
+            } else {
+                if case .point? = p { buffered = p }
+                let t = grids[group][slot]
+                out.append(.point(group: group, time: t, value: groups[group].rows[slot][1 + j]))
+            }
+            slot += 1
+        }
+        return out
     }
 }

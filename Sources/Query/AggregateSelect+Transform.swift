@@ -18,7 +18,10 @@ extension AggregateSelect {
         // A filled aggregate emits every window of the range; integral (never filled) and any
         // aggregate under fill(none) emit only where they have a value. 1.x's scanner makes a
         // row only where some column emitted.
-        func dense(_ call: Call) -> Bool { interval == 0 || (statement.fill != .none && call.function != "integral") }
+        // A call without a point in the group emits nothing at all (its fill iterator never starts).
+        func dense(_ call: Call, _ index: Int) -> Bool {
+            !absent.contains(index) && (interval == 0 || (statement.fill != .none && call.function != "integral"))
+        }
         for c in columns {
             let i = callIndex
             // Aggregates and arithmetic beside a transformation keep every window of the range
@@ -34,7 +37,7 @@ extension AggregateSelect {
                     outputs.append([])
                     continue
                 }
-                let all = dense(call)
+                let all = dense(call, i - 1)
                 outputs.append(rows.compactMap { row in
                     guard case .time(let t) = row[0], t >= start, all || row[i] != .null else { return nil }
                     return (t, row[i])
@@ -49,7 +52,7 @@ extension AggregateSelect {
                     outputs.append(try transformedMath(e, rows: rows, slot: i, start: start, ascending: ascending))
                     continue
                 }
-                let all = inner.contains(where: dense)
+                let all = inner.indices.contains { dense(inner[$0], i - 1 + $0) }
                 // 1.x evaluates the arithmetic over the scanner's row, where an integral without
                 // an area holds the default (`sqrt(integral(v))` under fill(7) is sqrt(7)).
                 let integrals = inner.indices.filter { inner[$0].function == "integral" }

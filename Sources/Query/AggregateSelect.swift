@@ -275,7 +275,8 @@ struct AggregateSelect {
             }
         }.max() ?? 1 : 0
         // The calls outside transformations: 1.x moves the start back for the transformations'
-        // calls only, so these never see the extra intervals' points (``buckets``' `clipped`).
+        // calls only, so these never see the extra intervals' points (``buckets``' `clipped`);
+        // nor do the calls of cumulative_sum() and holt_winters(), which need none.
         var plainCalls = Set<Int>()
         var callIndex = 0
         for c in columns {
@@ -285,7 +286,9 @@ struct AggregateSelect {
                 let n = Self.calls(in: e).count
                 if Self.transforms(in: e).isEmpty { plainCalls.formUnion(callIndex..<(callIndex + n)) }
                 callIndex += n
-            case .transform: callIndex += 1
+            case .transform(let name, _, let argument, _, _):
+                if Self.extraIntervals(name, argument) == 0 { plainCalls.insert(callIndex) }
+                callIndex += 1
             case .aux: break
             }
         }
@@ -339,7 +342,7 @@ struct AggregateSelect {
         let stops = IteratorStops()
         // A percentile beside plain calls: the cursor's join is modelled over every group
         // (``scanned(_:calls:fillTypes:tagged:ascending:)``).
-        let scanning = !inSubquery && selectorCap == 0 && auxColumns.isEmpty && Self.scansCalls(calls, columns: columns, zone: zone, interval: interval)
+        let scanning = !inSubquery && selectorCap == 0 && auxColumns.isEmpty && Self.scansCalls(calls, columns: columns, zone: zone)
         var scannedGroups: [ScannedGroup] = []
         var out: [Row] = []
         func emit(_ name: String, _ groupKey: [String], _ values: [[Value]]) throws(StatementError) {
@@ -495,23 +498,27 @@ struct AggregateSelect {
                             guard let literal = type.flatMap({ Self.fillLiteral(statement.fill, as: $0) }) ?? fillLiteral else { continue }
                             for r in values.indices where first + k < values[r].count && values[r][first + k] == .null { values[r][first + k] = literal }
                         }
-                    case .previous:
-                        for r in values.indices.dropFirst() {
-                            for j in first..<values[r].count where values[r][j] == .null { values[r][j] = values[r - 1][j] }
-                        }
                     default: break
                     }
                 }
                 if (statement.offset > 0 || statement.limit > 0) && columns.count > 1 && auxColumns.isEmpty {
-                    values = limitPerColumn(values, slots: columnSlots, sparse: sparseColumns)
+                    values = limitPerColumn(values, slots: columnSlots, sparse: sparseColumns, typedLater: transforms && interval > 0)
                 } else {
                     if statement.offset > 0 { values = Array(values.dropFirst(statement.offset)) }
                     if statement.limit > 0 { values = Array(values.prefix(statement.limit)) }
                 }
+                // Under fill(previous) the scanner keeps the aux value of the row it scanned
+                // before: rows OFFSET skipped were never scanned.
+                if !auxColumns.isEmpty, !(transforms || callsOnly), statement.fill == .previous {
+                    let first = 1 + calls.count
+                    for r in values.indices.dropFirst() {
+                        for j in first..<values[r].count where values[r][j] == .null { values[r][j] = values[r - 1][j] }
+                    }
+                }
                 // The scanner's default in the cells of columns that emitted nothing at a row's
                 // time, after LIMIT counted each column's own points (rows in output order).
                 if transforms, columns.count > 1, interval > 0 {
-                    values = transformDefaults(values, columns: columns, fieldTypes: fieldTypes)
+                    values = transformDefaults(values, columns: columns, fieldTypes: fieldTypes, tagKeys: sourceTagKeys)
                 }
                 guard !values.isEmpty else { continue }
                 try emit(target.name, groupKey, values)
