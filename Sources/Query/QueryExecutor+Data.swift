@@ -238,6 +238,17 @@ extension QueryExecutor {
                         // order (windows newest first): the outer query reads them so.
                         var next = 0
                         emission = innerRows.map { row in row.values.map { _ in next += 1; return next } }
+                    } else if aggregate, SubqueryEmission.transformsGroupByGroup(inner, outerTags: outerTags) {
+                        // 1.x's transformation iterators hand on an inner group whole, then the
+                        // next, and LIMIT/OFFSET count each group's points.
+                        innerRows = innerRows.compactMap { row in
+                            var row = row
+                            row.values = Array(row.values.dropFirst(limits.offset))
+                            if limits.limit > 0 { row.values = Array(row.values.prefix(limits.limit)) }
+                            return row.values.isEmpty ? nil : row
+                        }
+                        var next = 0
+                        emission = innerRows.map { row in row.values.map { _ in next += 1; return next } }
                     } else if aggregate, SubqueryEmission.selectorWindows(inner, outerTags: outerTags) {
                         let interval = try SelectCompiler.check(inner).interval
                         if interval > 0 {

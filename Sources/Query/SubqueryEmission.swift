@@ -43,6 +43,18 @@ struct SubqueryEmission {
         return inner.fields.count > 1 || extraTags
     }
 
+    /// Whether the inner query is grouped by time and tags the outer query does not group by,
+    /// with a transformation under a fill other than none or null (which ``applies(_:outerTags:)``
+    /// leaves out): 1.x then emits its groups one after the other.
+    static func transformsGroupByGroup(_ inner: SelectStatement, outerTags: [String]) -> Bool {
+        // Under DESC or SLIMIT (whose tag sets are cut per shard) the order is not modelled.
+        guard inner.groupsByTime, groupsBeyond(inner, outerTags: outerTags), inner.sortFields.first?.ascending ?? true,
+              inner.sLimit <= 0, inner.sOffset <= 0 else { return false }
+        return inner.fields.contains { f in
+            (callExprs(in: f.expr) ?? []).contains { if case .call(let name, _) = $0 { return Transform.names.contains(name) }; return false }
+        }
+    }
+
     /// Whether the inner query groups by tags (or a wildcard or regex) the outer query does not:
     /// 1.x's stream for one outer tag set then holds several inner groups.
     static func groupsBeyond(_ inner: SelectStatement, outerTags: [String]) -> Bool {
