@@ -6,7 +6,9 @@ extension AggregateSelect {
     /// through one more such layer per source (two when the source was a regex), as
     /// ``TypedAggregate`` does. Summing every point at once differs once an int64 sum wraps.
     /// `points`: each value with its stream index, in time order.
-    static func layeredMean(_ points: [(Value, Int)], viaRegex: Bool) -> Value {
+    /// `layout`: the group's streams per shard, shards in time order: the partials are added
+    /// shard after shard, as 1.x's answers show; without it, in stream order.
+    static func layeredMean(_ points: [(Value, Int)], viaRegex: Bool, layout: [[Int]]? = nil) -> Value {
         // Per stream: its sums, and whether every value was an integer.
         var partials: [Int: (partial: TypedAggregate.Partial, integer: Bool)] = [:]
         for (value, stream) in points {
@@ -17,7 +19,8 @@ extension AggregateSelect {
             partials[stream] = p
         }
         var total = TypedAggregate.Partial()
-        for stream in partials.keys.sorted() {
+        let order = layout.map { $0.flatMap { $0 }.filter { partials[$0] != nil } } ?? partials.keys.sorted()
+        for stream in order {
             let p = partials[stream]!
             total.merge(p.partial, TypedAggregate.Plan(kind: .mean, field: [], integer: p.integer))
         }

@@ -82,18 +82,26 @@ final class TypedAggregate {
         var windows = WindowTable(calls: plans.count, expected: expectedWindows)
         var firstTime = Int64.max
         let range = select.range
+        // Float means and sums add the series' partials in 1.x's merge order (``ordered``).
+        let ordersPartials = plans.map { $0.kind == .mean || ($0.kind == .sum && !$0.integer) }
+        var partials: [[ObjectIdentifier: [[(window: Int64, payload: Partial)]]]] = plans.map { _ in [:] }
+        var shardOrder: [ObjectIdentifier] = []
         for (series, sources) in members {
             for source in sources {
                 guard let shard = source as? ShardSource else { continue }
+                let shardID = ObjectIdentifier(shard.shard)
+                if !shardOrder.contains(shardID) { shardOrder.append(shardID) }
                 for (c, plan) in plans.enumerated() {
                     // This series' window in progress: blocks continue it until the window changes.
                     var pending: (start: Int64, partial: Partial)?
+                    var collected: [(window: Int64, payload: Partial)] = []
+                    let collect = ordersPartials[c]
                     func consume(_ chunk: WALValues) {
                         firstTime = min(firstTime, chunk.timestamps.first ?? .max)
                         switch chunk {
-                        case .float(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows)
-                        case .integer(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows)
-                        default: scan(chunk.timestamps, [Int64](), plan, c, &pending, &windows)
+                        case .float(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows, &collected, collect: collect)
+                        case .integer(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows, &collected, collect: collect)
+                        default: scan(chunk.timestamps, [Int64](), plan, c, &pending, &windows, &collected, collect: collect)
                         }
                     }
                     if select.interval == 0 && (plan.kind == .last || plan.kind == .first) {
@@ -109,9 +117,17 @@ final class TypedAggregate {
                             throw StatementError(error.description)
                         }
                     }
-                    if let done = pending { finish(done, plan, c, &windows) }
+                    if collect {
+                        if let done = pending { collected.append((done.start, done.partial)) }
+                        partials[c][shardID, default: []].append(collected)
+                    } else if let done = pending {
+                        finish(done, plan, c, &windows)
+                    }
                 }
             }
+        }
+        for (c, plan) in plans.enumerated() where ordersPartials[c] {
+            for (start, partial) in ordered(partials[c], shards: shardOrder) { windows.merge(partial, at: start, call: c, plan) }
         }
         guard !windows.isEmpty else { return nil }
         let callCount = plans.count
@@ -145,6 +161,24 @@ final class TypedAggregate {
             filled.append((row, false, missing))
         }
         return try select.fill(try select.zoned(filled), calls: calls, absent: absent, absentTypes: absentTypes)
+    }
+
+    /// A call's per-series partials (per shard, series in the group's order) in the order 1.x's
+    /// answers show them added: window by window, shard after shard in time order, each shard's
+    /// series in key order.
+    private func ordered(_ byShard: [ObjectIdentifier: [[(window: Int64, payload: Partial)]]],
+                         shards: [ObjectIdentifier]) -> [(window: Int64, payload: Partial)] {
+        let ascending = select.statement.sortFields.first?.ascending ?? true
+        let streams = shards.compactMap { id in byShard[id].map { Self.sequential($0, ascending: ascending) } }
+        return Self.sequential(streams, ascending: ascending)
+    }
+
+    /// The series' partials window by window, each window's in series order.
+    private static func sequential(_ series: [[(window: Int64, payload: Partial)]], ascending: Bool) -> [(window: Int64, payload: Partial)] {
+        var all: [(window: Int64, series: Int, payload: Partial)] = []
+        for (k, s) in series.enumerated() { for p in s { all.append((p.window, k, p.payload)) } }
+        all.sort { $0.window != $1.window ? (ascending ? $0.window < $1.window : $0.window > $1.window) : $0.series < $1.series }
+        return all.map { ($0.window, $0.payload) }
     }
 
     /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator
@@ -212,8 +246,10 @@ final class TypedAggregate {
 
     /// Reduces one series' values (time-ascending, unique times) window by window, merging
     /// each window's result into the group's as 1.x's shard-group call iterator does.
+    /// `collect`: finished windows go to `collected` (the series' stream, merged later in 1.x's
+    /// order) instead of the group's table.
     private func scan<N: TypedNumber>(_ ts: [Int64], _ vs: [N], _ plan: Plan, _ c: Int, _ pending: inout (start: Int64, partial: Partial)?,
-                                      _ windows: inout WindowTable) {
+                                      _ windows: inout WindowTable, _ collected: inout [(window: Int64, payload: Partial)], collect: Bool) {
         let interval = select.interval
         let n = ts.count
         var i = 0
@@ -268,7 +304,9 @@ final class TypedAggregate {
                 current.partial.extend(p, plan)
                 pending = current
             } else {
-                if let done = pending { finish(done, plan, c, &windows) }
+                if let done = pending {
+                    if collect { collected.append((done.start, done.partial)) } else { finish(done, plan, c, &windows) }
+                }
                 pending = (start, p)
             }
             i = j

@@ -431,7 +431,7 @@ struct AggregateSelect {
                                          integralAtZero: integralAtZero, absent: absent, absentTypes: fillTypes,
                                          absentTagged: taggedCalls,
                                          clipped: extra > 0 ? plainCalls : [], stops: ascending && !scanning ? stops : nil, viaRegex: target.viaRegex,
-                                         trace: &trace)
+                                         layout: Self.streamLayout(streams, shards: target.shards), trace: &trace)
                     if var trace {
                         if !ascending {
                             values.reverse()
@@ -538,6 +538,18 @@ struct AggregateSelect {
         return out
     }
 
+    /// A group's streams per shard (in the target's shard order, time order), each shard's in
+    /// series order: the order 1.x's answers show a mean's partials added in.
+    static func streamLayout(_ streams: [GroupRows.Stream], shards: [any SeriesSource]) -> [[Int]] {
+        let ids = shards.compactMap { ($0 as? ShardSource)?.shard.id }
+        var byShard = [[Int]](repeating: [], count: ids.count)
+        for (k, s) in streams.enumerated() {
+            guard let id = s.shard, let i = ids.firstIndex(of: id) else { continue }
+            byShard[i].append(k)
+        }
+        return byShard
+    }
+
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
     /// Points come from `feed` a window at a time; integral and tz() windows take them all first.
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
@@ -545,7 +557,7 @@ struct AggregateSelect {
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
                  integralAtZero: Bool = false, absent: Set<Int> = [], absentTypes: [Int: FieldType] = [:], absentTagged: Set<Int> = [],
                  clipped: Set<Int> = [],
-                 stops: IteratorStops? = nil, viaRegex: Bool = false,
+                 stops: IteratorStops? = nil, viaRegex: Bool = false, layout: [[Int]]? = nil,
                  trace: inout BucketTrace?) throws(StatementError) -> (rows: [[Value]], absent: Set<Int>) {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
@@ -670,7 +682,7 @@ struct AggregateSelect {
                     continue
                 }
                 let (value, at) = call.function == "mean" && !vals.isEmpty && !vals.contains(where: { $0.3 < 0 })
-                    ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex), nil)
+                    ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex, layout: interval == 0 ? layout : nil), nil)
                     : Self.reduce(call, ["stddev", "mode", "percentile"].contains(call.function) && !(statement.sortFields.first?.ascending ?? true)
                         // Under DESC 1.x reads the points newest first: stddev sums in that order, and
                         // mode and percentile sort them with Go's unstable sort from it.

@@ -158,7 +158,12 @@ extension QueryExecutor {
         var anyData = false
         for m in measurements {
             let shardIDs = try Self.mappedShardIDs(m, data, range: range)
-            for shard in store.openShards where shardIDs.contains(shard.id) {
+            // In 1.x's order, shard groups by start time: float means and sums add their
+            // per-series partials shard after shard (``TypedAggregate``).
+            let rank = Self.shardRank(m, data)
+            let mapped = store.openShards.filter { shardIDs.contains($0.id) }
+                .sorted { (rank[$0.id] ?? (.max, $0.id)) < (rank[$1.id] ?? (.max, $1.id)) }
+            for shard in mapped {
                 // A named measurement is looked up, not matched against every name.
                 let names = m.regex == nil && !m.name.isEmpty ? (shard.index.hasMeasurement(m.name) ? [m.name] : []) : shard.index.measurements
                 for name in names where Self.measurement(name, matches: m) {
@@ -396,6 +401,15 @@ extension QueryExecutor {
         }
         let groups = rp.shardGroups(overlapping: range.min, range.max)
         return Set(groups.flatMap { $0.shards.map(\.id) })
+    }
+
+    /// Each shard of the measurement's retention policy ranked by its group's start time.
+    static func shardRank(_ m: InfluxQL.Measurement, _ data: Meta_Data) -> [UInt64: (Int64, UInt64)] {
+        guard let db = data.databases.first(where: { $0.name == m.database }),
+              let rp = db.retentionPolicies.first(where: { $0.name == m.retentionPolicy }) else { return [:] }
+        var rank: [UInt64: (Int64, UInt64)] = [:]
+        for group in rp.shardGroups { for shard in group.shards { rank[shard.id] = (group.startTime, shard.id) } }
+        return rank
     }
 
     /// The offset of `GROUP BY time(interval, offset)` within an interval (0 without one).
