@@ -21,6 +21,7 @@ extension AggregateSelect {
     /// Points come from `feed` a window at a time; integral and tz() windows take them all first.
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
+    /// `layout`: the streams per shard that order an un-grouped mean's partials (``streamLayout``).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
                  integralAtZero: Bool = false, absent: Set<Int> = [], absentTypes: [Int: FieldType] = [:], absentTagged: Set<Int> = [],
                  clipped: Set<Int> = [],
@@ -149,7 +150,7 @@ extension AggregateSelect {
                     continue
                 }
                 let (value, at) = call.function == "mean" && !vals.isEmpty && !vals.contains(where: { $0.3 < 0 })
-                    ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex, layout: interval == 0 ? layout : nil), nil)
+                    ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex, layout: layout), nil)
                     : Self.reduce(call, ["stddev", "mode", "percentile"].contains(call.function) && !(statement.sortFields.first?.ascending ?? true)
                         // Under DESC 1.x reads the points newest first: stddev sums in that order, and
                         // mode and percentile sort them with Go's unstable sort from it.

@@ -132,6 +132,13 @@ extension AggregateSelect {
         }
     }
 
+    /// What 1.x's scanner writes for call `j` where its iterator has no point: fill(N)'s literal
+    /// cast to the call's type (`types`), or as written for a call over a tag key (`tagged`);
+    /// nil for the other fills and for an untyped call.
+    func callDefault(_ j: Int, types: [Int: FieldType], tagged: Set<Int>) -> Value? {
+        tagged.contains(j) ? fillLiteral : types[j].flatMap { Self.fillLiteral(statement.fill, as: $0) }
+    }
+
     /// The cells of the split rows no call had a point in, as 1.x's scanners leave them:
     /// fill(previous) keeps the column's value from the row before (the scanner skips its
     /// default), fill(N) writes the literal cast to the call's type.

@@ -47,17 +47,25 @@ extension AggregateSelect {
         case point(group: Int, time: Int64, value: Value)
     }
 
-    /// An iterator with one point of look-ahead, as 1.x's buffered iterators read.
+    /// An iterator's answers read with one of look-ahead, as 1.x's buffered iterators read.
     private struct Reader {
         var answers: [Answer]
         var next = 0
-        var buffered: (group: Int, time: Int64, value: Value)?
+        var buffered: Answer?
 
-        mutating func read() -> (group: Int, time: Int64, value: Value)? {
+        var exhausted: Bool { next >= answers.count && buffered == nil }
+
+        /// The next answer, nil past the last.
+        mutating func answer() -> Answer? {
             if let b = buffered { buffered = nil; return b }
             guard next < answers.count else { return nil }
             next += 1
-            if case .point(let g, let t, let v) = answers[next - 1] { return (g, t, v) }
+            return answers[next - 1]
+        }
+
+        /// The next point, nil for a nil answer or past the last (the cursor cannot tell them apart).
+        mutating func read() -> (group: Int, time: Int64, value: Value)? {
+            if case .point(let g, let t, let v)? = answer() { return (g, t, v) }
             return nil
         }
     }
@@ -110,9 +118,7 @@ extension AggregateSelect {
             readers.append(Reader(answers: limitedPoints(answers)))
         }
         var literal: [Int: Value] = [:]
-        for j in calls.indices {
-            literal[j] = tagged.contains(j) ? fillLiteral : fillTypes[j].flatMap { Self.fillLiteral(statement.fill, as: $0) }
-        }
+        for j in calls.indices { literal[j] = callDefault(j, types: fillTypes, tagged: tagged) }
         var out: [(name: String, key: [String], rows: [[Value]])] = []
         var lastGroup = -1
         var previous: [Value] = []
@@ -121,7 +127,7 @@ extension AggregateSelect {
             var best: (group: Int, time: Int64)?
             for r in readers.indices {
                 guard let h = readers[r].read() else { continue }
-                readers[r].buffered = h
+                readers[r].buffered = .point(group: h.group, time: h.time, value: h.value)
                 if let b = best, b.group < h.group || (b.group == h.group && (ascending ? b.time <= h.time : b.time >= h.time)) { continue }
                 best = (h.group, h.time)
             }
@@ -137,7 +143,7 @@ extension AggregateSelect {
             var got = [Bool](repeating: false, count: calls.count)
             for r in readers.indices {
                 guard let h = readers[r].read() else { continue }
-                guard h.group == g, h.time == t else { readers[r].buffered = h; continue }
+                guard h.group == g, h.time == t else { readers[r].buffered = .point(group: h.group, time: h.time, value: h.value); continue }
                 for j in members[r] { row[1 + j] = h.value; got[j] = true }
             }
             // The cursor's default where an iterator had no point (fill(previous) keeps the
@@ -182,32 +188,25 @@ extension AggregateSelect {
         let grids = groups.map { g in g.rows.compactMap { row -> Int64? in if case .time(let t) = row[0] { return t }; return nil } }
         let slots = grids.map { grid in Dictionary(grid.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }) }
         var out: [Answer] = []
-        var next = 0
-        var buffered: Answer?
-        func read() -> Answer? {
-            if let b = buffered { buffered = nil; return b }
-            guard next < input.count else { return nil }
-            next += 1
-            return input[next - 1]
-        }
+        var input = Reader(answers: input)
         var started = false
         var group = 0, slot = 0
         // Each step is one call of the fill iterator's Next; it stops once its input is spent.
-        while next < input.count || buffered != nil || (started && slot < grids[group].count) {
+        while !input.exhausted || (started && slot < grids[group].count) {
             if !started {
-                guard let a = read() else { break }
+                guard let a = input.answer() else { break }
                 guard case .point(let g, _, _) = a else { out.append(.none); continue }
-                buffered = a
+                input.buffered = a
                 group = g
                 slot = 0
                 started = true
             }
-            var p = read()
+            var p = input.answer()
             var pointGroup = -1
             if case .point(let g, _, _)? = p { pointGroup = g }
             if pointGroup != group {
                 if slot < grids[group].count {
-                    if pointGroup >= 0 { buffered = p }
+                    if pointGroup >= 0 { input.buffered = p }
                     p = nil
                 } else {
                     guard pointGroup >= 0 else { out.append(.none); continue }
@@ -218,7 +217,7 @@ extension AggregateSelect {
             if case .point(let g, let t, let v)? = p, (slots[g][t] ?? slot) <= slot {
                 out.append(.point(group: g, time: t, value: v))
             } else {
-                if case .point? = p { buffered = p }
+                if case .point? = p { input.buffered = p }
                 let t = grids[group][slot]
                 out.append(.point(group: group, time: t, value: groups[group].rows[slot][1 + j]))
             }

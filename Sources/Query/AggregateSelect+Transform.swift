@@ -29,11 +29,7 @@ extension AggregateSelect {
             if case .call(let call) = c {
                 callIndex += 1
                 if absent.contains(i - 1) {
-                    if tagged.contains(i - 1), let literal = fillLiteral {
-                        literals[outputs.count] = literal
-                    } else if let type = absentTypes[i - 1], let literal = Self.fillLiteral(statement.fill, as: type) {
-                        literals[outputs.count] = literal
-                    }
+                    if let literal = callDefault(i - 1, types: absentTypes, tagged: tagged) { literals[outputs.count] = literal }
                     outputs.append([])
                     continue
                 }

@@ -35,6 +35,9 @@ final class TypedAggregate {
     let select: AggregateSelect
     /// The source was a regex: 1.x merges its measurements once more (another mean layer).
     let viaRegex: Bool
+    /// The target's shards in its order (shard groups by time): float partials are added shard
+    /// after shard in it (``ordered(_:shards:)``).
+    let shardOrder: [ObjectIdentifier]
 
     /// The plan for these calls, or nil when some call, field type or condition needs the
     /// general path.
@@ -73,6 +76,7 @@ final class TypedAggregate {
         self.calls = calls
         self.select = select
         viaRegex = target.viaRegex
+        shardOrder = target.shards.compactMap { ($0 as? ShardSource).map { ObjectIdentifier($0.shard) } }
     }
 
     /// Rows `[time, call values…]` per window for one group of series (each with the shards
@@ -82,15 +86,13 @@ final class TypedAggregate {
         var windows = WindowTable(calls: plans.count, expected: expectedWindows)
         var firstTime = Int64.max
         let range = select.range
-        // Float means and sums add the series' partials in 1.x's merge order (``ordered``).
+        // Float means and sums add the series' partials shard after shard (``ordered``).
         let ordersPartials = plans.map { $0.kind == .mean || ($0.kind == .sum && !$0.integer) }
         var partials: [[ObjectIdentifier: [[(window: Int64, payload: Partial)]]]] = plans.map { _ in [:] }
-        var shardOrder: [ObjectIdentifier] = []
         for (series, sources) in members {
             for source in sources {
                 guard let shard = source as? ShardSource else { continue }
                 let shardID = ObjectIdentifier(shard.shard)
-                if !shardOrder.contains(shardID) { shardOrder.append(shardID) }
                 for (c, plan) in plans.enumerated() {
                     // This series' window in progress: blocks continue it until the window changes.
                     var pending: (start: Int64, partial: Partial)?

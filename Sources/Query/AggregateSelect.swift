@@ -343,6 +343,8 @@ struct AggregateSelect {
         // A percentile beside plain calls: the cursor's join is modelled over every group
         // (``scanned(_:calls:fillTypes:tagged:ascending:)``).
         let scanning = !inSubquery && selectorCap == 0 && auxColumns.isEmpty && Self.scansCalls(calls, columns: columns, zone: zone)
+        // Un-grouped, mean() adds its per-series partials shard after shard (``streamLayout``).
+        let meanLayout = interval == 0 && calls.contains { $0.function == "mean" }
         var scannedGroups: [ScannedGroup] = []
         var out: [Row] = []
         func emit(_ name: String, _ groupKey: [String], _ values: [[Value]]) throws(StatementError) {
@@ -431,7 +433,7 @@ struct AggregateSelect {
                                          integralAtZero: integralAtZero, absent: absent, absentTypes: fillTypes,
                                          absentTagged: taggedCalls,
                                          clipped: extra > 0 ? plainCalls : [], stops: ascending && !scanning ? stops : nil, viaRegex: target.viaRegex,
-                                         layout: Self.streamLayout(streams, shards: target.shards), trace: &trace)
+                                         layout: meanLayout ? Self.streamLayout(streams, shards: target.shards) : nil, trace: &trace)
                     if var trace {
                         if !ascending {
                             values.reverse()

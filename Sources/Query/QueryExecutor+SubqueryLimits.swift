@@ -259,7 +259,8 @@ extension QueryExecutor {
     /// inner columns' static types, read none of them: 1.x then builds no inner iterator, so an
     /// inner iterator error never surfaces and there are no rows.
     static func wildcardCallsReadNothing(_ outer: SelectStatement, inner: SelectStatement, shards: [Shard]) -> Bool {
-        let types = staticColumnTypes(inner, shards: shards).filter { !untypedColumns(inner, shards: shards).contains($0.key) }
+        let untyped = untypedColumns(inner, shards: shards)
+        let types = staticColumnTypes(inner, shards: shards).filter { !untyped.contains($0.key) }
         for f in outer.fields {
             guard case .call(let name, let args) = f.expr, let arg = args.first else { return false }
             switch arg {
