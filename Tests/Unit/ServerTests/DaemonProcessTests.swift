@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SundialTestSupport
 import Testing
 
@@ -14,16 +15,22 @@ import Testing
     }
 
     /// A loopback port nothing listens on now, below Linux's ephemeral range (32768+) so the
-    /// suite's own client sockets cannot be holding it when the daemon binds.
+    /// suite's own client sockets cannot be holding it when the daemon binds. Never the same
+    /// port twice in one run: two tests starting servers side by side could otherwise both
+    /// pick it, and the one whose server lost the bind would take the other's /ping for its own.
     static func freePort() -> Int {
         while true {
             let port = Int.random(in: 20_000...32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { return port }
             defer { close(fd) }
             if withLoopback(port, { bind(fd, $0, $1) }) == 0 { return port }
         }
     }
+
+    /// The ports ``freePort()`` has given out in this run.
+    private static let handedOut = Mutex<Set<Int>>([])
 
     /// Calls `body` (bind, connect) with 127.0.0.1:`port` as a socket address and its length.
     static func withLoopback(_ port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
