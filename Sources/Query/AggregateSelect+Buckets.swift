@@ -5,27 +5,34 @@ import TSDB
 /// A group's windows: the points reduced window by window (``buckets``), and where each
 /// stream's partials go in 1.x's merges.
 extension AggregateSelect {
-    /// A group's streams per shard (in the target's shard order, time order), each shard's in
-    /// series order: the order 1.x's answers show a mean's partials added in.
-    static func streamLayout(_ streams: [GroupRows.Stream], shards: [any SeriesSource]) -> [[Int]] {
-        let ids = shards.compactMap { ($0 as? ShardSource)?.shard.id }
-        var byShard = [[Int]](repeating: [], count: ids.count)
+    /// A group's shard streams as 1.x's layers merge a mean's partials (``PartialLayers``).
+    struct StreamLayout {
+        /// Per shard (the target's order: shard groups by time), its streams in series order.
+        var shards: [[Int]]
+        /// Per shard, the fields its measurement has: a shard without the call's field makes no
+        /// iterators in 1.x.
+        var fields: [Set<String>]
+    }
+
+    static func streamLayout(_ streams: [GroupRows.Stream], target: RawSelect.Target) -> StreamLayout {
+        let shards = target.shards.compactMap { $0 as? ShardSource }
+        var byShard = [[Int]](repeating: [], count: shards.count)
         for (k, s) in streams.enumerated() {
-            guard let id = s.shard, let i = ids.firstIndex(of: id) else { continue }
+            guard let id = s.shard, let i = shards.firstIndex(where: { $0.shard.id == id }) else { continue }
             byShard[i].append(k)
         }
-        return byShard
+        return StreamLayout(shards: byShard, fields: shards.map { Set($0.fieldTypes(of: target.name).keys) })
     }
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
     /// Points come from `feed` a window at a time; integral and tz() windows take them all first.
     /// `integralAtZero`: the calls are integrals of float fields, whose un-grouped point 1.x
     /// stamps with time 0 (an integer field's gets the range's start, as other calls do).
-    /// `layout`: the streams per shard that order an un-grouped mean's partials (``streamLayout``).
+    /// `layout`: the streams per shard, through which a mean's partials are merged (``streamLayout``).
     func buckets(feed: inout PointFeed, calls: [Call], auxCount: Int, singleSelector: Bool, extraIntervals: Int64 = 0,
                  integralAtZero: Bool = false, absent: Set<Int> = [], absentTypes: [Int: FieldType] = [:], absentTagged: Set<Int> = [],
                  clipped: Set<Int> = [],
-                 stops: IteratorStops? = nil, viaRegex: Bool = false, layout: [[Int]]? = nil,
+                 stops: IteratorStops? = nil, viaRegex: Bool = false, layout: StreamLayout? = nil,
                  trace: inout BucketTrace?) throws(StatementError) -> (rows: [[Value]], absent: Set<Int>) {
         let zonedWindows = zone != nil && interval > 0
         let width = 1 + calls.count + auxCount
@@ -90,6 +97,12 @@ extension AggregateSelect {
         }
         var rows: [[Value]] = []
         var filled: [ReducedWindow] = []
+        // A mean or a float sum over shard streams: each window's per-stream partials, added up
+        // as 1.x's layers add them once every window is read (``PartialLayers``), then put in
+        // its cells.
+        var layeredStreams: [Int: [Int: [PartialLayers.SeriesPartial]]] = [:]
+        var layeredCells: [Int: [(row: Int, window: Int64)]] = [:]
+        let ascending = statement.sortFields.first?.ascending ?? true
         var n = 0
         while true {
             let w: (start: Int64, end: Int64)
@@ -149,9 +162,13 @@ extension AggregateSelect {
                     row.append(.null)
                     continue
                 }
-                let (value, at) = call.function == "mean" && !vals.isEmpty && !vals.contains(where: { $0.3 < 0 })
-                    ? (Self.layeredMean(vals.map { ($0.1, $0.3) }, viaRegex: viaRegex, layout: layout), nil)
-                    : Self.reduce(call, ["stddev", "mode", "percentile"].contains(call.function) && !(statement.sortFields.first?.ascending ?? true)
+                let layered = (call.function == "mean" || (call.function == "sum" && !vals.contains { if case .integer = $0.1 { true } else { false } }))
+                    && layout != nil && !vals.isEmpty && !vals.contains(where: { $0.3 < 0 })
+                if layered {
+                    Self.streamPartials(vals.map { ($0.1, $0.3) }, window: w.start, ascending: ascending, into: &layeredStreams[i, default: [:]])
+                    layeredCells[i, default: []].append((filled.count, w.start))
+                }
+                let (value, at) = layered ? (Value.null, nil) : Self.reduce(call, ["stddev", "mode", "percentile"].contains(call.function) && !(statement.sortFields.first?.ascending ?? true)
                         // Under DESC 1.x reads the points newest first: stddev sums in that order, and
                         // mode and percentile sort them with Go's unstable sort from it.
                         ? vals.reversed().map { ($0.0, $0.1) } : vals.map { ($0.0, $0.1) })
@@ -182,6 +199,16 @@ extension AggregateSelect {
             filled.append((row, empty, empty ? [] : missing))
         }
         if calls.count == 1 && (calls[0].function == "distinct" || Self.multiRow.contains(calls[0].function)) { return (rows, []) }
+        for (i, cells) in layeredCells {
+            let streams = layeredStreams[i] ?? [:]
+            guard let layout else { continue }
+            let shards = layout.shards.enumerated().compactMap { s, members in
+                layout.fields[s].contains(calls[i].field) ? members.map { streams[$0] ?? [] } : nil
+            }
+            let layered = PartialLayers.reduce(shards, kind: calls[i].function == "mean" ? .mean : .sum, ascending: ascending,
+                                               sourceLayers: viaRegex ? 2 : 1)
+            for cell in cells { filled[cell.row].row[1 + i] = layered[cell.window].map { .float($0.value) } ?? .null }
+        }
         // 1.x's fill only sees the points its reducers emitted: a group for which they emitted
         // none (a percentile past every window's points) gives no rows at all, filled or not.
         if !calls.isEmpty, !calls.contains(where: { $0.function == "count" || $0.function == "integral" }),

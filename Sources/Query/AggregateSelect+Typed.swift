@@ -18,6 +18,9 @@ final class TypedAggregate {
         var field: [UInt8]
         /// The field is integer (else float); count takes any type.
         var integer: Bool
+
+        /// How ``PartialLayers`` adds this call's partials (a mean or a float sum).
+        var layerKind: PartialLayers.Kind { kind == .mean ? .mean : .sum }
     }
 
     /// One call's state for one window: 1.x's reducer fields.
@@ -35,9 +38,13 @@ final class TypedAggregate {
     let select: AggregateSelect
     /// The source was a regex: 1.x merges its measurements once more (another mean layer).
     let viaRegex: Bool
-    /// The target's shards in its order (shard groups by time): float partials are added shard
-    /// after shard in it (``ordered(_:shards:)``).
+    /// The target's shards in its order (shard groups by time), in which 1.x's shard group
+    /// merges them (``PartialLayers``).
     let shardOrder: [ObjectIdentifier]
+    /// Per plan, the shards whose measurement has the field: only they make 1.x iterators.
+    let fieldShards: [Set<ObjectIdentifier>]
+    /// ORDER BY time ASC: 1.x reads each series oldest first.
+    let ascending: Bool
 
     /// The plan for these calls, or nil when some call, field type or condition needs the
     /// general path.
@@ -51,6 +58,7 @@ final class TypedAggregate {
             }
         }
         var plans: [Plan] = []
+        var fieldShards: [Set<ObjectIdentifier>] = []
         for call in calls {
             guard call.tags.isEmpty, let type = fieldTypes[call.field] else { return nil }
             let kind: Kind
@@ -66,10 +74,15 @@ final class TypedAggregate {
             }
             guard type == .float || type == .integer || kind == .count else { return nil }
             // A field whose type differs between shards goes the general way (1.x casts there).
+            var holding = Set<ObjectIdentifier>()
             for source in target.shards {
                 guard let shard = source as? ShardSource, !shard.excluded.contains(call.field), shard.casts[call.field] == nil else { return nil }
-                if let t = shard.fieldTypes(of: target.name)[call.field], t != type { return nil }
+                if let t = shard.fieldTypes(of: target.name)[call.field] {
+                    if t != type { return nil }
+                    holding.insert(ObjectIdentifier(shard.shard))
+                }
             }
+            fieldShards.append(holding)
             plans.append(Plan(kind: kind, field: Array(call.field.utf8), integer: type == .integer))
         }
         self.plans = plans
@@ -77,59 +90,31 @@ final class TypedAggregate {
         self.select = select
         viaRegex = target.viaRegex
         shardOrder = target.shards.compactMap { ($0 as? ShardSource).map { ObjectIdentifier($0.shard) } }
+        self.fieldShards = fieldShards
+        ascending = select.statement.sortFields.first?.ascending ?? true
     }
 
     /// Rows `[time, call values…]` per window for one group of series (each with the shards
     /// holding it), filled; nil when the group has no point at all.
     /// `absent`: the calls the group has no iterator for, filled only by fill(N) as `absentTypes` says.
-    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])], absent: Set<Int>, absentTypes: [Int: FieldType]) throws(StatementError) -> [[Value]]? {
+    func rows(_ members: [(ParsedSeriesKey, [any SeriesSource])], absent: Set<Int>, absentTypes: [Int: FieldType],
+              layered: Layered? = nil) throws(StatementError) -> [[Value]]? {
         var windows = WindowTable(calls: plans.count, expected: expectedWindows)
-        var firstTime = Int64.max
+        var firstTime = layered?.firstTime ?? .max
         let range = select.range
-        // Float means and sums add the series' partials shard after shard (``ordered``).
-        let ordersPartials = plans.map { $0.kind == .mean || ($0.kind == .sum && !$0.integer) }
-        var partials: [[ObjectIdentifier: [[(window: Int64, payload: Partial)]]]] = plans.map { _ in [:] }
-        for (series, sources) in members {
-            for source in sources {
-                guard let shard = source as? ShardSource else { continue }
-                let shardID = ObjectIdentifier(shard.shard)
-                for (c, plan) in plans.enumerated() {
-                    // This series' window in progress: blocks continue it until the window changes.
-                    var pending: (start: Int64, partial: Partial)?
-                    var collected: [(window: Int64, payload: Partial)] = []
-                    let collect = ordersPartials[c]
-                    func consume(_ chunk: WALValues) {
-                        firstTime = min(firstTime, chunk.timestamps.first ?? .max)
-                        switch chunk {
-                        case .float(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows, &collected, collect: collect)
-                        case .integer(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows, &collected, collect: collect)
-                        default: scan(chunk.timestamps, [Int64](), plan, c, &pending, &windows, &collected, collect: collect)
-                        }
-                    }
-                    if select.interval == 0 && (plan.kind == .last || plan.kind == .first) {
-                        if let stored = try read(shard, series, plan) { consume(stored) }
-                    } else {
-                        let key = series.key + TSMFormat.fieldSeparator + plan.field
-                        do throws(EngineError) {
-                            try shard.shard.engine.scan(key: key, min: range.min, max: range.max) { chunk in
-                                shard.counter.add(chunk.count)
-                                consume(chunk)
-                            }
-                        } catch {
-                            throw StatementError(error.description)
-                        }
-                    }
-                    if collect {
-                        if let done = pending { collected.append((done.start, done.partial)) }
-                        partials[c][shardID, default: []].append(collected)
-                    } else if let done = pending {
-                        finish(done, plan, c, &windows)
-                    }
-                }
-            }
-        }
+        var partials: [[ObjectIdentifier: [[PartialLayers.SeriesPartial]]]] = plans.map { _ in [:] }
+        try read(members, plans: layered == nil ? Array(plans.indices) : plans.indices.filter { !ordersPartials[$0] },
+                 windows: &windows, partials: &partials, firstTime: &firstTime)
         for (c, plan) in plans.enumerated() where ordersPartials[c] {
-            for (start, partial) in ordered(partials[c], shards: shardOrder) { windows.merge(partial, at: start, call: c, plan) }
+            let answers = layered?.answers[c] ?? PartialLayers.reduce(shardOrder.compactMap { partials[c][$0] }, kind: plan.layerKind,
+                                                                       ascending: ascending, sourceLayers: viaRegex ? 2 : 1)
+            for (start, result) in answers {
+                // The layers' answer stands in the window's partial: ``value(_:_:)`` reads it.
+                var p = Partial()
+                p.count = result.count
+                p.f = result.value
+                windows.set(p, at: start, call: c)
+            }
         }
         guard !windows.isEmpty else { return nil }
         let callCount = plans.count
@@ -165,22 +150,126 @@ final class TypedAggregate {
         return try select.fill(try select.zoned(filled), calls: calls, absent: absent, absentTypes: absentTypes)
     }
 
-    /// A call's per-series partials (per shard, series in the group's order) in the order 1.x's
-    /// answers show them added: window by window, shard after shard in time order, each shard's
-    /// series in key order.
-    private func ordered(_ byShard: [ObjectIdentifier: [[(window: Int64, payload: Partial)]]],
-                         shards: [ObjectIdentifier]) -> [(window: Int64, payload: Partial)] {
-        let ascending = select.statement.sortFields.first?.ascending ?? true
-        let streams = shards.compactMap { id in byShard[id].map { Self.sequential($0, ascending: ascending) } }
-        return Self.sequential(streams, ascending: ascending)
+    /// The means' and float sums' answers for every group of a target at once
+    /// (``layered(_:)``), with the time of the groups' first point.
+    struct Layered {
+        var firstTime: Int64
+        /// Per plan, per window: the answer and its point count.
+        var answers: [Int: [Int64: (value: Double, count: Int64)]]
     }
 
-    /// The series' partials window by window, each window's in series order.
-    private static func sequential(_ series: [[(window: Int64, payload: Partial)]], ascending: Bool) -> [(window: Int64, payload: Partial)] {
-        var all: [(window: Int64, series: Int, payload: Partial)] = []
-        for (k, s) in series.enumerated() { for p in s { all.append((p.window, k, p.payload)) } }
-        all.sort { $0.window != $1.window ? (ascending ? $0.window < $1.window : $0.window > $1.window) : $0.series < $1.series }
-        return all.map { ($0.window, $0.payload) }
+    /// Means and float sums add up through 1.x's layers (``PartialLayers``).
+    var ordersPartials: [Bool] { plans.map { $0.kind == .mean || ($0.kind == .sum && !$0.integer) } }
+
+    /// Whether the groups' order matters to the answers: some mean or float sum, over three
+    /// shards or more (two partials add up alike in either order).
+    var layersAcrossGroups: Bool {
+        ordersPartials.contains(true) && shardOrder.count >= 3
+    }
+
+    /// The means' and float sums' answers for every group (`groups` in the statement's order):
+    /// the shard group's heap sees each shard's groups one after the other, so a group's order
+    /// of shards depends on the groups before it.
+    func layered(_ groups: [[(ParsedSeriesKey, [any SeriesSource])]]) throws(StatementError) -> [Layered] {
+        var firstTimes: [Int64] = []
+        var byPlan: [Int: [[PartialLayers.Point]]] = [:]
+        let ordered = plans.indices.filter { ordersPartials[$0] }
+        for c in ordered { byPlan[c] = Array(repeating: [], count: shardOrder.count) }
+        var perGroup: [[Int: [[PartialLayers.Point]]]] = []
+        for (g, members) in groups.enumerated() {
+            if let why = select.interrupted() { throw StatementError(why) }
+            var windows = WindowTable(calls: plans.count, expected: 0)
+            var partials: [[ObjectIdentifier: [[PartialLayers.SeriesPartial]]]] = plans.map { _ in [:] }
+            var firstTime = Int64.max
+            try read(members, plans: ordered, windows: &windows, partials: &partials, firstTime: &firstTime)
+            firstTimes.append(firstTime)
+            var points: [Int: [[PartialLayers.Point]]] = [:]
+            for c in ordered {
+                // A shard without the group's series still has a (empty) place in the heap's order.
+                let shards = shardOrder.map { partials[c][$0] ?? [] }
+                points[c] = PartialLayers.shardPoints(shards, kind: plans[c].layerKind, ascending: ascending, group: g)
+            }
+            perGroup.append(points)
+        }
+        // Each shard's stream: its groups in the heap's order (descending under DESC).
+        for g in (ascending ? Array(perGroup.indices) : perGroup.indices.reversed()) {
+            for c in ordered { for s in shardOrder.indices { byPlan[c]![s] += perGroup[g][c]![s] } }
+        }
+        var out = firstTimes.map { Layered(firstTime: $0, answers: [:]) }
+        for c in ordered {
+            for p in PartialLayers.acrossShards(byPlan[c]!, kind: plans[c].layerKind, ascending: ascending, sourceLayers: viaRegex ? 2 : 1) {
+                out[p.group].answers[c, default: [:]][p.window] = (p.value, p.aggregated)
+            }
+        }
+        return out
+    }
+
+    /// Reads the plans `plans` (indexes) of each member series in each shard: means and float
+    /// sums into `partials` (per plan, per shard, the series' streams in member order), the
+    /// other calls into `windows`.
+    private func read(_ members: [(ParsedSeriesKey, [any SeriesSource])], plans selected: [Int], windows: inout WindowTable,
+                      partials: inout [[ObjectIdentifier: [[PartialLayers.SeriesPartial]]]], firstTime: inout Int64) throws(StatementError) {
+        let range = select.range
+        let ordersPartials = self.ordersPartials
+        // Under DESC a float window's values, summed newest first once the window is done.
+        var newest: [Double] = []
+        for (series, sources) in members {
+            for source in sources {
+                guard let shard = source as? ShardSource else { continue }
+                let shardID = ObjectIdentifier(shard.shard)
+                for c in selected {
+                    let plan = plans[c]
+                    // This series' window in progress: blocks continue it until the window changes.
+                    var pending: (start: Int64, partial: Partial)?
+                    var collected: [PartialLayers.SeriesPartial] = []
+                    let collect = ordersPartials[c]
+                    if collect && !fieldShards[c].contains(shardID) { continue }
+                    let reversedSums = collect && !ascending && !plan.integer
+                    newest.removeAll(keepingCapacity: true)
+                    func consume(_ chunk: WALValues) {
+                        firstTime = min(firstTime, chunk.timestamps.first ?? .max)
+                        switch chunk {
+                        case .float(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows, &collected, collect: collect,
+                                                          newest: &newest, reversedSums: reversedSums)
+                        case .integer(let ts, let vs): scan(ts, vs, plan, c, &pending, &windows, &collected, collect: collect,
+                                                            newest: &newest, reversedSums: false)
+                        default: scan(chunk.timestamps, [Int64](), plan, c, &pending, &windows, &collected, collect: collect,
+                                      newest: &newest, reversedSums: false)
+                        }
+                    }
+                    if select.interval == 0 && (plan.kind == .last || plan.kind == .first) {
+                        if let stored = try read(shard, series, plan) { consume(stored) }
+                    } else {
+                        let key = series.key + TSMFormat.fieldSeparator + plan.field
+                        do throws(EngineError) {
+                            try shard.shard.engine.scan(key: key, min: range.min, max: range.max) { chunk in
+                                shard.counter.add(chunk.count)
+                                consume(chunk)
+                            }
+                        } catch {
+                            throw StatementError(error.description)
+                        }
+                    }
+                    if collect {
+                        if let done = pending { collected.append(Self.seriesPartial(done, plan, newest: reversedSums ? newest : nil)) }
+                        partials[c][shardID, default: []].append(collected)
+                    } else if let done = pending {
+                        finish(done, plan, c, &windows)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A series' finished window for ``PartialLayers``; `newest`: under DESC, the window's float
+    /// values (oldest first), which 1.x adds newest first.
+    private static func seriesPartial(_ done: (start: Int64, partial: Partial), _ plan: Plan, newest: [Double]?) -> PartialLayers.SeriesPartial {
+        var sum = done.partial.sumF
+        if let newest {
+            sum = 0
+            for v in newest.reversed() { sum += v }
+        }
+        return PartialLayers.SeriesPartial(window: done.start, count: done.partial.count, sumF: sum, sumI: done.partial.sumI, integer: plan.integer)
     }
 
     /// Hands a series' finished window to the group's, as 1.x's shard-group call iterator
@@ -213,15 +302,20 @@ final class TypedAggregate {
         var starts: Dictionary<Int64, Int>.Keys { index.keys }
 
         mutating func merge(_ partial: Partial, at start: Int64, call: Int, _ plan: Plan) {
-            let base: Int
-            if let found = index[start] {
-                base = found
-            } else {
-                base = partials.count
-                index[start] = base
-                partials.append(contentsOf: repeatElement(Partial(), count: calls))
-            }
-            partials[base + call].merge(partial, plan)
+            partials[slot(start) + call].merge(partial, plan)
+        }
+
+        /// Puts a call's finished answer for the window (``PartialLayers``' result).
+        mutating func set(_ partial: Partial, at start: Int64, call: Int) {
+            partials[slot(start) + call] = partial
+        }
+
+        private mutating func slot(_ start: Int64) -> Int {
+            if let found = index[start] { return found }
+            let base = partials.count
+            index[start] = base
+            partials.append(contentsOf: repeatElement(Partial(), count: calls))
+            return base
         }
 
         /// The window's partials, one per call, or nil when no series had a point in it.
@@ -251,7 +345,8 @@ final class TypedAggregate {
     /// `collect`: finished windows go to `collected` (the series' stream, merged later in 1.x's
     /// order) instead of the group's table.
     private func scan<N: TypedNumber>(_ ts: [Int64], _ vs: [N], _ plan: Plan, _ c: Int, _ pending: inout (start: Int64, partial: Partial)?,
-                                      _ windows: inout WindowTable, _ collected: inout [(window: Int64, payload: Partial)], collect: Bool) {
+                                      _ windows: inout WindowTable, _ collected: inout [PartialLayers.SeriesPartial], collect: Bool,
+                                      newest: inout [Double], reversedSums: Bool) {
         let interval = select.interval
         let n = ts.count
         var i = 0
@@ -280,6 +375,9 @@ final class TypedAggregate {
                     var s: Int64 = continued ? pending!.partial.sumI : 0
                     for k in i..<j { s &+= vs[k].int }
                     p.sumI = s
+                } else if reversedSums {
+                    // Summed newest first when the window is done (``seriesPartial``).
+                    break
                 } else {
                     var s = continued ? pending!.partial.sumF : 0.0
                     for k in i..<j { s += vs[k].double }
@@ -307,10 +405,16 @@ final class TypedAggregate {
                 pending = current
             } else {
                 if let done = pending {
-                    if collect { collected.append((done.start, done.partial)) } else { finish(done, plan, c, &windows) }
+                    if collect {
+                        collected.append(Self.seriesPartial(done, plan, newest: reversedSums ? newest : nil))
+                        newest.removeAll(keepingCapacity: true)
+                    } else {
+                        finish(done, plan, c, &windows)
+                    }
                 }
                 pending = (start, p)
             }
+            if reversedSums { for k in i..<j { newest.append(vs[k].double) } }
             i = j
         }
     }
@@ -321,20 +425,11 @@ final class TypedAggregate {
         guard p.count > 0 else { return .null }
         switch plan.kind {
         case .count: return .integer(p.count)
-        case .sum: return plan.integer ? .integer(p.sumI) : .float(p.sumF)
-        case .mean: return .float(Self.mean(of: p, viaRegex: viaRegex))
+        case .sum: return plan.integer ? .integer(p.sumI) : .float(p.f)
+        // The layers' answer (``PartialLayers``), set in `f`.
+        case .mean: return .float(p.f)
         case .min, .max, .first, .last: return plan.integer ? .integer(p.i) : .float(p.f)
         }
-    }
-}
-
-extension TypedAggregate {
-    /// A merged mean (`sumF` the series' means weighted by their counts) after 1.x's
-    /// per-source merge layers, each `m·n/n` (two when the source was a regex).
-    static func mean(of p: Partial, viaRegex: Bool) -> Double {
-        var m = p.sumF / Double(p.count)
-        for _ in 0..<(viaRegex ? 2 : 1) where p.count >= 2 { m = m * Double(p.count) / Double(p.count) }
-        return m
     }
 }
 

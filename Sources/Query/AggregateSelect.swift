@@ -343,8 +343,8 @@ struct AggregateSelect {
         // A percentile beside plain calls: the cursor's join is modelled over every group
         // (``scanned(_:calls:fillTypes:tagged:ascending:)``).
         let scanning = !inSubquery && selectorCap == 0 && auxColumns.isEmpty && Self.scansCalls(calls, columns: columns, zone: zone)
-        // Un-grouped, mean() adds its per-series partials shard after shard (``streamLayout``).
-        let meanLayout = interval == 0 && calls.contains { $0.function == "mean" }
+        // mean() and sum() add their per-series partials as 1.x's layers do (``streamLayout``).
+        let layeredCalls = calls.contains { $0.function == "mean" || $0.function == "sum" }
         var scannedGroups: [ScannedGroup] = []
         var out: [Row] = []
         func emit(_ name: String, _ groupKey: [String], _ values: [[Value]]) throws(StatementError) {
@@ -388,12 +388,16 @@ struct AggregateSelect {
                                                           conditionFields: conditionFields, target: target)
             let groups = RawSelect.limitPerShard(RawSelect.groups(of: target, matching: seriesCondition, by: dimensions), dimensions: dimensions,
                                                  sLimit: statement.sLimit, sOffset: statement.sOffset, tagSets: statement.limitDimensions)
-            for (groupKey, members) in groups {
+            // Means and float sums over three shards or more: the shards' order in each group
+            // depends on the groups before it, so every group's answers are worked out first.
+            var layered: [TypedAggregate.Layered]?
+            if let typed, typed.layersAcrossGroups { layered = try typed.layered(groups.map(\.1)) }
+            for (g, (groupKey, members)) in groups.enumerated() {
                 if let why = interrupted() { throw StatementError(why) }
                 let absent = Self.absentCalls(calls, in: target)
                 var values: [[Value]]
                 if let typed {
-                    guard let rows = try typed.rows(members, absent: absent, absentTypes: fillTypes) else { continue }
+                    guard let rows = try typed.rows(members, absent: absent, absentTypes: fillTypes, layered: layered?[g]) else { continue }
                     values = rows
                 } else {
                     // The group's points merged by time as the cursors read them, handed to
@@ -433,7 +437,7 @@ struct AggregateSelect {
                                          integralAtZero: integralAtZero, absent: absent, absentTypes: fillTypes,
                                          absentTagged: taggedCalls,
                                          clipped: extra > 0 ? plainCalls : [], stops: ascending && !scanning ? stops : nil, viaRegex: target.viaRegex,
-                                         layout: meanLayout ? Self.streamLayout(streams, shards: target.shards) : nil, trace: &trace)
+                                         layout: layeredCalls ? Self.streamLayout(streams, target: target) : nil, trace: &trace)
                     if var trace {
                         if !ascending {
                             values.reverse()
