@@ -455,17 +455,15 @@ extension TypedAggregate.Partial {
     }
 
     /// Adds a series' result for the window to the group's (1.x's reducers over the points
-    /// the per-series call iterators emit; a series' mean arrives with its count).
+    /// the per-series call iterators emit). Means and float sums do not come here: their
+    /// partials go through ``PartialLayers``, whose answer ``WindowTable/set(_:at:call:)`` puts.
     mutating func merge(_ s: Self, _ plan: TypedAggregate.Plan) {
         defer { count += s.count }
         switch plan.kind {
         case .count: return
-        case .sum:
+        case .sum, .mean:
+            // An integer sum adds alike in any order.
             sumI &+= s.sumI
-            sumF += s.sumF
-        case .mean:
-            let m = plan.integer ? Double(s.sumI) / Double(s.count) : s.sumF / Double(s.count)
-            sumF += s.count >= 2 ? m * Double(s.count) : m
         case .min, .max, .first, .last:
             guard count > 0 else {
                 time = s.time; f = s.f; i = s.i

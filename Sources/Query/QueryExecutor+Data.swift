@@ -158,8 +158,8 @@ extension QueryExecutor {
         var anyData = false
         for m in measurements {
             let shardIDs = try Self.mappedShardIDs(m, data, range: range)
-            // In 1.x's order, shard groups by start time: float means and sums add their
-            // per-series partials shard after shard (``TypedAggregate``).
+            // In 1.x's order, shard groups by start time: the shard group's heap merges a mean's
+            // and a float sum's partials in it (``PartialLayers``).
             let rank = Self.shardRank(m, data)
             let mapped = store.openShards.filter { shardIDs.contains($0.id) }
                 .sorted { (rank[$0.id] ?? (.max, $0.id)) < (rank[$1.id] ?? (.max, $1.id)) }
