@@ -12,16 +12,29 @@ extension AggregateSelect {
         /// Per shard, the fields its measurement has: a shard without the call's field makes no
         /// iterators in 1.x.
         var fields: [Set<String>]
+        /// Per call, per window: the answers worked out over every group of the target at once
+        /// (``PartialLayers``: the shard group's heap order depends on the groups before).
+        var answers: [Int: [Int64: (value: Double, count: Int64)]]?
+        /// When set, takes each layered call's per-shard series streams (the first of those two
+        /// passes).
+        var collector: LayerCollector?
     }
 
-    static func streamLayout(_ streams: [GroupRows.Stream], target: RawSelect.Target) -> StreamLayout {
+    /// A group's per-shard series streams of each mean or float sum, as ``buckets`` read them.
+    final class LayerCollector {
+        var shards: [Int: [[[PartialLayers.SeriesPartial]]]] = [:]
+    }
+
+    static func streamLayout(_ streams: [GroupRows.Stream], target: RawSelect.Target,
+                             answers: [Int: [Int64: (value: Double, count: Int64)]]? = nil, collector: LayerCollector? = nil) -> StreamLayout {
         let shards = target.shards.compactMap { $0 as? ShardSource }
         var byShard = [[Int]](repeating: [], count: shards.count)
         for (k, s) in streams.enumerated() {
             guard let id = s.shard, let i = shards.firstIndex(where: { $0.shard.id == id }) else { continue }
             byShard[i].append(k)
         }
-        return StreamLayout(shards: byShard, fields: shards.map { Set($0.fieldTypes(of: target.name).keys) })
+        return StreamLayout(shards: byShard, fields: shards.map { Set($0.fieldTypes(of: target.name).keys) }, answers: answers,
+                            collector: collector)
     }
 
     /// Rows for one group: `[time, call values…, aux values…]` per bucket (several for distinct).
@@ -205,8 +218,9 @@ extension AggregateSelect {
             let shards = layout.shards.enumerated().compactMap { s, members in
                 layout.fields[s].contains(calls[i].field) ? members.map { streams[$0] ?? [] } : nil
             }
-            let layered = PartialLayers.reduce(shards, kind: calls[i].function == "mean" ? .mean : .sum, ascending: ascending,
-                                               sourceLayers: viaRegex ? 2 : 1)
+            layout.collector?.shards[i] = shards
+            let layered = layout.answers.map { $0[i] ?? [:] }
+                ?? PartialLayers.reduce(shards, kind: calls[i].function == "mean" ? .mean : .sum, ascending: ascending, sourceLayers: viaRegex ? 2 : 1)
             for cell in cells { filled[cell.row].row[1 + i] = layered[cell.window].map { .float($0.value) } ?? .null }
         }
         // 1.x's fill only sees the points its reducers emitted: a group for which they emitted

@@ -382,6 +382,42 @@ struct AggregateSelect {
                 }
                 out.append(Row(name: name, tags: tags, columns: [timeName] + names, values: ordered))
         }
+        /// A group's shard streams and its points merged by time as the cursors read them, handed
+        /// to the windows one window at a time (the general path); nil when it has no point.
+        func groupFeed(_ members: [(ParsedSeriesKey, [any SeriesSource])]) throws(StatementError) -> (streams: [GroupRows.Stream], feed: PointFeed)? {
+            // The group's points merged by time as the cursors read them, handed to
+            // the windows one window at a time.
+            let callCount = calls.count
+            var streams: [GroupRows.Stream] = []
+            // Under DESC a capped selector reads newest first (each shard's newest points).
+            let newestFirst = selectorCap > 0 && !ascending
+            for (order, (series, shards)) in members.enumerated() {
+                let builder = RowBuilder(series: series, columns: readColumns, condition: statement.condition, conditionFields: conditionFields)
+                for shard in shards {
+                    let cursor: ColumnCursor
+                    if let sub = shard as? SubquerySource {
+                        cursor = sub.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
+                                                  ascending: !newestFirst, calls: true)
+                    } else {
+                        cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
+                                                        ascending: !newestFirst)
+                    }
+                    streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
+                                                    keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } },
+                                                    shard: (shard as? ShardSource)?.shard.id))
+                }
+            }
+            var groupRows = GroupRows(streams: streams, ascending: !newestFirst)
+            groupRows.shardCap = selectorCap
+            if newestFirst {
+                // The capped points, then in time order for the windows.
+                var kept: [[Value]] = []
+                while let row = try groupRows.next() { kept.append(row) }
+                groupRows = GroupRows(gathered: kept.reversed())
+            }
+            guard let feed = try PointFeed(groupRows) else { return nil }
+            return (streams, feed)
+        }
         for target in targets.sorted(by: { RawSelect.bytesLess($0.name, $1.name) }) {
             var pending: [GroupWindows] = []
             let typed = transforms || !typedPath || selectorCap > 0 ? nil : TypedAggregate(select: self, calls: calls, fieldTypes: fieldTypes, columns: columns,
@@ -392,6 +428,49 @@ struct AggregateSelect {
             // depends on the groups before it, so every group's answers are worked out first.
             var layered: [TypedAggregate.Layered]?
             if let typed, typed.layersAcrossGroups { layered = try typed.layered(groups.map(\.1)) }
+            // So on the general path: a first pass reads every group's streams of those calls.
+            var generalAnswers: [[Int: [Int64: (value: Double, count: Int64)]]]?
+            if typed == nil, layeredCalls, groups.count > 1, target.shards.count >= 3 {
+                var perGroup: [[Int: [[PartialLayers.Point]]]] = []
+                var kinds: [Int: PartialLayers.Kind] = [:]
+                for (g, (_, members)) in groups.enumerated() {
+                    if let why = interrupted() { throw StatementError(why) }
+                    var points: [Int: [[PartialLayers.Point]]] = [:]
+                    if let (streams, groupFeed) = try groupFeed(members) {
+                        var feed = groupFeed
+                        let collector = LayerCollector()
+                        var noTrace: BucketTrace?
+                        // This pass keeps only the streams' partials: what it charged is handed back.
+                        let charged = memory.bytes
+                        defer { memory.release(memory.bytes - charged) }
+                        _ = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector,
+                                        extraIntervals: extra, integralAtZero: integralAtZero, absentTypes: fillTypes, absentTagged: taggedCalls,
+                                        clipped: extra > 0 ? plainCalls : [], viaRegex: target.viaRegex,
+                                        layout: Self.streamLayout(streams, target: target, collector: collector), trace: &noTrace)
+                        for (i, shards) in collector.shards {
+                            let kind: PartialLayers.Kind = calls[i].function == "mean" ? .mean : .sum
+                            kinds[i] = kind
+                            points[i] = PartialLayers.shardPoints(shards, kind: kind, ascending: ascending, group: g)
+                        }
+                    }
+                    perGroup.append(points)
+                }
+                // Each shard's stream: its groups in the heap's order (descending under DESC).
+                var answers = [[Int: [Int64: (value: Double, count: Int64)]]](repeating: [:], count: groups.count)
+                for (i, kind) in kinds {
+                    var byShard: [[PartialLayers.Point]] = []
+                    for g in (ascending ? Array(perGroup.indices) : perGroup.indices.reversed()) {
+                        for (s, points) in (perGroup[g][i] ?? []).enumerated() {
+                            if byShard.count <= s { byShard.append(contentsOf: repeatElement([], count: s + 1 - byShard.count)) }
+                            byShard[s] += points
+                        }
+                    }
+                    for p in PartialLayers.acrossShards(byShard, kind: kind, ascending: ascending, sourceLayers: target.viaRegex ? 2 : 1) {
+                        answers[p.group][i, default: [:]][p.window] = (p.value, p.aggregated)
+                    }
+                }
+                generalAnswers = answers
+            }
             for (g, (groupKey, members)) in groups.enumerated() {
                 if let why = interrupted() { throw StatementError(why) }
                 let absent = Self.absentCalls(calls, in: target)
@@ -400,44 +479,15 @@ struct AggregateSelect {
                     guard let rows = try typed.rows(members, absent: absent, absentTypes: fillTypes, layered: layered?[g]) else { continue }
                     values = rows
                 } else {
-                    // The group's points merged by time as the cursors read them, handed to
-                    // the windows one window at a time.
-                    let callCount = calls.count
-                    var streams: [GroupRows.Stream] = []
-                    // Under DESC a capped selector reads newest first (each shard's newest points).
-                    let newestFirst = selectorCap > 0 && !ascending
-                    for (order, (series, shards)) in members.enumerated() {
-                        let builder = RowBuilder(series: series, columns: readColumns, condition: statement.condition, conditionFields: conditionFields)
-                        for shard in shards {
-                            let cursor: ColumnCursor
-                            if let sub = shard as? SubquerySource {
-                                cursor = sub.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
-                                                          ascending: !newestFirst, calls: true)
-                            } else {
-                                cursor = try shard.columnCursor(series, fields: builder.fields, min: reader.range.min, max: reader.range.max,
-                                                                ascending: !newestFirst)
-                            }
-                            streams.append(GroupRows.Stream(order: order, cursor: cursor, builder: builder,
-                                                            keep: { $0.dropFirst().prefix(callCount).contains { $0 != .null } },
-                                                            shard: (shard as? ShardSource)?.shard.id))
-                        }
-                    }
-                    var groupRows = GroupRows(streams: streams, ascending: !newestFirst)
-                    groupRows.shardCap = selectorCap
-                    if newestFirst {
-                        // The capped points, then in time order for the windows.
-                        var kept: [[Value]] = []
-                        while let row = try groupRows.next() { kept.append(row) }
-                        groupRows = GroupRows(gathered: kept.reversed())
-                    }
-                    guard var feed = try PointFeed(groupRows) else { continue }
+                    guard let (streams, groupFeed) = try groupFeed(members) else { continue }
+                    var feed = groupFeed
                     let absentInGroup: Set<Int>
                     var trace: BucketTrace? = scanning ? BucketTrace(callCount: calls.count) : nil
                     (values, absentInGroup) = try buckets(feed: &feed, calls: calls, auxCount: auxColumns.count, singleSelector: singleSelector, extraIntervals: extra,
                                          integralAtZero: integralAtZero, absent: absent, absentTypes: fillTypes,
                                          absentTagged: taggedCalls,
                                          clipped: extra > 0 ? plainCalls : [], stops: ascending && !scanning ? stops : nil, viaRegex: target.viaRegex,
-                                         layout: layeredCalls ? Self.streamLayout(streams, target: target) : nil, trace: &trace)
+                                         layout: layeredCalls ? Self.streamLayout(streams, target: target, answers: generalAnswers?[g]) : nil, trace: &trace)
                     if var trace {
                         if !ascending {
                             values.reverse()
