@@ -172,9 +172,7 @@ final class TypedAggregate {
     /// of shards depends on the groups before it.
     func layered(_ groups: [[(ParsedSeriesKey, [any SeriesSource])]]) throws(StatementError) -> [Layered] {
         var firstTimes: [Int64] = []
-        var byPlan: [Int: [[PartialLayers.Point]]] = [:]
         let ordered = plans.indices.filter { ordersPartials[$0] }
-        for c in ordered { byPlan[c] = Array(repeating: [], count: shardOrder.count) }
         var perGroup: [[Int: [[PartialLayers.Point]]]] = []
         for (g, members) in groups.enumerated() {
             if let why = select.interrupted() { throw StatementError(why) }
@@ -191,17 +189,10 @@ final class TypedAggregate {
             }
             perGroup.append(points)
         }
-        // Each shard's stream: its groups in the heap's order (descending under DESC).
-        for g in (ascending ? Array(perGroup.indices) : perGroup.indices.reversed()) {
-            for c in ordered { for s in shardOrder.indices { byPlan[c]![s] += perGroup[g][c]![s] } }
-        }
-        var out = firstTimes.map { Layered(firstTime: $0, answers: [:]) }
-        for c in ordered {
-            for p in PartialLayers.acrossShards(byPlan[c]!, kind: plans[c].layerKind, ascending: ascending, sourceLayers: viaRegex ? 2 : 1) {
-                out[p.group].answers[c, default: [:]][p.window] = (p.value, p.aggregated)
-            }
-        }
-        return out
+        var kinds: [Int: PartialLayers.Kind] = [:]
+        for c in ordered { kinds[c] = plans[c].layerKind }
+        let answers = PartialLayers.acrossGroups(perGroup, kinds: kinds, ascending: ascending, sourceLayers: viaRegex ? 2 : 1)
+        return zip(firstTimes, answers).map { Layered(firstTime: $0, answers: $1) }
     }
 
     /// Reads the plans `plans` (indexes) of each member series in each shard: means and float

@@ -455,21 +455,7 @@ struct AggregateSelect {
                     }
                     perGroup.append(points)
                 }
-                // Each shard's stream: its groups in the heap's order (descending under DESC).
-                var answers = [[Int: [Int64: (value: Double, count: Int64)]]](repeating: [:], count: groups.count)
-                for (i, kind) in kinds {
-                    var byShard: [[PartialLayers.Point]] = []
-                    for g in (ascending ? Array(perGroup.indices) : perGroup.indices.reversed()) {
-                        for (s, points) in (perGroup[g][i] ?? []).enumerated() {
-                            if byShard.count <= s { byShard.append(contentsOf: repeatElement([], count: s + 1 - byShard.count)) }
-                            byShard[s] += points
-                        }
-                    }
-                    for p in PartialLayers.acrossShards(byShard, kind: kind, ascending: ascending, sourceLayers: target.viaRegex ? 2 : 1) {
-                        answers[p.group][i, default: [:]][p.window] = (p.value, p.aggregated)
-                    }
-                }
-                generalAnswers = answers
+                generalAnswers = PartialLayers.acrossGroups(perGroup, kinds: kinds, ascending: ascending, sourceLayers: target.viaRegex ? 2 : 1)
             }
             for (g, (groupKey, members)) in groups.enumerated() {
                 if let why = interrupted() { throw StatementError(why) }

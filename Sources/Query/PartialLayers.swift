@@ -96,6 +96,28 @@ enum PartialLayers {
         return result
     }
 
+    /// Per group, per call, per window: the answers when every group's shard points
+    /// (`perGroup[g][call][shard]`, from ``shardPoints``) go through the shard group's heap
+    /// together — each shard's stream holds its groups one after the other, last-first under
+    /// DESC, so a group's order of shards depends on the groups before it.
+    static func acrossGroups(_ perGroup: [[Int: [[Point]]]], kinds: [Int: Kind], ascending: Bool,
+                             sourceLayers: Int) -> [[Int: [Int64: (value: Double, count: Int64)]]] {
+        var answers = [[Int: [Int64: (value: Double, count: Int64)]]](repeating: [:], count: perGroup.count)
+        for (call, kind) in kinds {
+            var byShard: [[Point]] = []
+            for g in (ascending ? Array(perGroup.indices) : perGroup.indices.reversed()) {
+                for (s, points) in (perGroup[g][call] ?? []).enumerated() {
+                    if byShard.count <= s { byShard.append(contentsOf: repeatElement([], count: s + 1 - byShard.count)) }
+                    byShard[s] += points
+                }
+            }
+            for p in acrossShards(byShard, kind: kind, ascending: ascending, sourceLayers: sourceLayers) {
+                answers[p.group][call, default: [:]][p.window] = (p.value, p.aggregated)
+            }
+        }
+        return answers
+    }
+
     /// 1.x's reducer over each run of points of one window: a mean weighs each point by the
     /// points it stands for (`FloatMeanReducer`), a sum adds from 0.
     static func reduceRuns(_ points: [Point], _ kind: Kind) -> [Point] {
