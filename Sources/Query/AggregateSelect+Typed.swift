@@ -19,7 +19,10 @@ final class TypedAggregate {
         /// The field is integer (else float); count takes any type.
         var integer: Bool
 
-        /// How ``PartialLayers`` adds this call's partials (a mean or a float sum).
+        /// A mean or a float sum: its partials add up through 1.x's layers (``PartialLayers``).
+        var layered: Bool { kind == .mean || (kind == .sum && !integer) }
+
+        /// How ``PartialLayers`` adds this call's partials.
         var layerKind: PartialLayers.Kind { kind == .mean ? .mean : .sum }
     }
 
@@ -103,9 +106,9 @@ final class TypedAggregate {
         var firstTime = layered?.firstTime ?? .max
         let range = select.range
         var partials: [[ObjectIdentifier: [[PartialLayers.SeriesPartial]]]] = plans.map { _ in [:] }
-        try read(members, plans: layered == nil ? Array(plans.indices) : plans.indices.filter { !ordersPartials[$0] },
+        try read(members, plans: layered == nil ? Array(plans.indices) : plans.indices.filter { !plans[$0].layered },
                  windows: &windows, partials: &partials, firstTime: &firstTime)
-        for (c, plan) in plans.enumerated() where ordersPartials[c] {
+        for (c, plan) in plans.enumerated() where plan.layered {
             let answers = layered?.answers[c] ?? PartialLayers.reduce(shardOrder.compactMap { partials[c][$0] }, kind: plan.layerKind,
                                                                        ascending: ascending, sourceLayers: viaRegex ? 2 : 1)
             for (start, result) in answers {
@@ -158,13 +161,10 @@ final class TypedAggregate {
         var answers: [Int: [Int64: (value: Double, count: Int64)]]
     }
 
-    /// Means and float sums add up through 1.x's layers (``PartialLayers``).
-    var ordersPartials: [Bool] { plans.map { $0.kind == .mean || ($0.kind == .sum && !$0.integer) } }
-
     /// Whether the groups' order matters to the answers: some mean or float sum, over three
     /// shards or more (two partials add up alike in either order).
     var layersAcrossGroups: Bool {
-        ordersPartials.contains(true) && shardOrder.count >= 3
+        plans.contains(where: \.layered) && shardOrder.count >= 3
     }
 
     /// The means' and float sums' answers for every group (`groups` in the statement's order):
@@ -172,7 +172,7 @@ final class TypedAggregate {
     /// of shards depends on the groups before it.
     func layered(_ groups: [[(ParsedSeriesKey, [any SeriesSource])]]) throws(StatementError) -> [Layered] {
         var firstTimes: [Int64] = []
-        let ordered = plans.indices.filter { ordersPartials[$0] }
+        let ordered = plans.indices.filter { plans[$0].layered }
         var perGroup: [[Int: [[PartialLayers.Point]]]] = []
         for (g, members) in groups.enumerated() {
             if let why = select.interrupted() { throw StatementError(why) }
@@ -201,7 +201,6 @@ final class TypedAggregate {
     private func read(_ members: [(ParsedSeriesKey, [any SeriesSource])], plans selected: [Int], windows: inout WindowTable,
                       partials: inout [[ObjectIdentifier: [[PartialLayers.SeriesPartial]]]], firstTime: inout Int64) throws(StatementError) {
         let range = select.range
-        let ordersPartials = self.ordersPartials
         // Under DESC a float window's values, summed newest first once the window is done.
         var newest: [Double] = []
         for (series, sources) in members {
@@ -213,7 +212,7 @@ final class TypedAggregate {
                     // This series' window in progress: blocks continue it until the window changes.
                     var pending: (start: Int64, partial: Partial)?
                     var collected: [PartialLayers.SeriesPartial] = []
-                    let collect = ordersPartials[c]
+                    let collect = plan.layered
                     if collect && !fieldShards[c].contains(shardID) { continue }
                     let reversedSums = collect && !ascending && !plan.integer
                     newest.removeAll(keepingCapacity: true)
